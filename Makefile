@@ -1,0 +1,49 @@
+# The two commands of the README:  make demo  and  make test.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: setup demo test check lint format migrations messages worker beat
+
+setup:
+	bash scripts/bootstrap.sh
+
+## Set everything up and serve the demo (SQLite and eager tasks unless DATABASE_URL / REDIS_URL are set).
+demo: setup
+	$(PY) manage.py migrate --no-input -v 0
+	$(PY) manage.py seed_demo
+	@echo "==> Serving the demo on http://$(HOST):$(PORT)/  (Ctrl-C to stop)"
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+## The whole test suite, on PostgreSQL and Redis when reachable (always in CI), browser tests included.
+test:
+	bash scripts/bootstrap.sh browser
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+## Static checks CI runs after the tests: lint, migrations in step with models, deploy check, compose file.
+check: setup
+	$(VENV)/bin/ruff check .
+	DJANGO_SETTINGS_MODULE=microcredit.settings.test $(PY) manage.py makemigrations --check --dry-run
+	bash scripts/deploy_check.sh
+
+lint: setup
+	$(VENV)/bin/ruff check .
+
+format: setup
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+migrations: setup
+	$(PY) manage.py makemigrations
+
+## Refresh the French catalogue after changing UI strings, then translate locale/fr/LC_MESSAGES/django.po.
+messages: setup
+	$(PY) manage.py makemessages -l fr --no-location --ignore "$(VENV)/*" --ignore "static/*"
+	$(PY) manage.py compilemessages --ignore "$(VENV)"
+
+worker:
+	$(VENV)/bin/celery -A microcredit worker -l info
+
+beat:
+	$(VENV)/bin/celery -A microcredit beat -l info

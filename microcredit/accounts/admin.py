@@ -1,0 +1,63 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from microcredit.accounts.models import Demographics, EntrepreneurProfile, User
+
+
+@admin.register(User)
+class PersonAdmin(UserAdmin):
+    list_display = ("username", "first_name", "last_name", "email", "role", "language", "is_active", "last_login")
+    list_filter = ("role", "language", "is_active", "is_staff")
+    search_fields = ("username", "first_name", "last_name", "email", "phone")
+    readonly_fields = ("last_login", "date_joined", "invitation_sent_at")
+    fieldsets = (
+        (None, {"fields": ("username", "password")}),
+        (_("Person"), {"fields": ("first_name", "last_name", "email", "phone", "language")}),
+        (_("Role and access"), {"fields": ("role", "is_active", "is_staff", "is_superuser", "groups")}),
+        (_("Dates"), {"fields": ("last_login", "date_joined", "invitation_sent_at")}),
+    )
+    add_fieldsets = (
+        (None, {"classes": ("wide",), "fields": ("username", "role", "email", "password1", "password2")}),
+    )
+
+
+class DemographicsInline(admin.StackedInline):
+    model = Demographics
+    extra = 0
+    can_delete = False
+    readonly_fields = ("consent_given_at", "consent_withdrawn_at")
+
+    # Answers are only recorded with consent, through the person's file (services.demographics_record):
+    # the admin shows them and never edits them.
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(EntrepreneurProfile)
+class EntrepreneurProfileAdmin(admin.ModelAdmin):
+    list_display = ("user", "business_name", "business_sector", "business_stage", "advisor", "intake_date")
+    list_filter = ("business_stage", "business_sector", "advisor")
+    search_fields = ("user__first_name", "user__last_name", "user__email", "business_name")
+    list_select_related = ("user", "advisor")
+    autocomplete_fields = ("user",)
+    date_hierarchy = "intake_date"
+    inlines = [DemographicsInline]
+
+
+@admin.register(Demographics)
+class DemographicsAdmin(admin.ModelAdmin):
+    list_display = ("profile", "consent_given_at", "consent_withdrawn_at")
+    list_filter = (("consent_given_at", admin.EmptyFieldListFilter), "gender", "income_source")
+    search_fields = ("profile__user__first_name", "profile__user__last_name")
+    list_select_related = ("profile__user",)
+    readonly_fields = ("profile", "consent_given_at", "consent_withdrawn_at")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -1,0 +1,126 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from microcredit.accounts.models import Demographics, EntrepreneurProfile, Role, User
+
+USER_FIELDS = ("first_name", "last_name", "email", "phone", "language")
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+class EntrepreneurForm(forms.ModelForm):
+    """An advisor registers or edits an entrepreneur: the person and their business in one form."""
+
+    first_name = forms.CharField(label=_("first name"), max_length=150)
+    last_name = forms.CharField(label=_("last name"), max_length=150)
+    email = forms.EmailField(
+        label=_("email address"),
+        required=False,
+        help_text=_("Optional. Without one, notices go to the advisor, who passes them on."),
+    )
+    phone = forms.CharField(label=_("phone"), max_length=30, required=False)
+    language = forms.ChoiceField(label=_("preferred language"), choices=User._meta.get_field("language").choices)
+
+    class Meta:
+        model = EntrepreneurProfile
+        fields = (
+            "advisor",
+            "intake_date",
+            "address",
+            "city",
+            "postal_code",
+            "business_name",
+            "business_sector",
+            "business_stage",
+            "business_description",
+        )
+        widgets = {"intake_date": DateInput(), "business_description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["advisor"].queryset = User.objects.filter(role=Role.ADVISOR, is_active=True)
+        self.order_fields(USER_FIELDS)
+        if self.instance.pk:
+            for name in USER_FIELDS:
+                self.initial.setdefault(name, getattr(self.instance.user, name))
+
+    def user_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in USER_FIELDS}
+
+    def profile_data(self) -> dict:
+        return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class MyContactForm(forms.ModelForm):
+    """What entrepreneurs keep up to date themselves."""
+
+    phone = forms.CharField(label=_("phone"), max_length=30, required=False)
+    language = forms.ChoiceField(label=_("preferred language"), choices=User._meta.get_field("language").choices)
+
+    class Meta:
+        model = EntrepreneurProfile
+        fields = ("address", "city", "postal_code", "business_name", "business_description")
+        widgets = {"business_description": forms.Textarea(attrs={"rows": 3})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.order_fields(("phone", "language"))
+        self.initial.setdefault("phone", self.instance.user.phone)
+        self.initial.setdefault("language", self.instance.user.language)
+
+
+YES_NO_UNSAID = [("", _("Prefer not to say")), ("true", _("Yes")), ("false", _("No"))]
+
+
+class DemographicsForm(forms.ModelForm):
+    """Optional questions behind a separate consent box that is never ticked in advance."""
+
+    consent = forms.BooleanField(
+        label=_(
+            "I agree that the organization keeps these answers to report, in aggregate only, on the people "
+            "it serves. I can withdraw this consent at any time; my answers are then erased."
+        ),
+        required=False,
+        initial=False,
+    )
+
+    class Meta:
+        model = Demographics
+        fields = Demographics.ANSWER_FIELDS
+        widgets = {
+            "immigrant": forms.Select(choices=YES_NO_UNSAID),
+            "anglophone": forms.Select(choices=YES_NO_UNSAID),
+            "disability": forms.Select(choices=YES_NO_UNSAID),
+        }
+        labels = {
+            "immigrant": _("Did you immigrate to Canada?"),
+            "anglophone": _("Is English your first official language?"),
+            "disability": _("Do you live with a disability?"),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.initial["consent"] = False  # never pre-ticked, even when consent already stands
+        for name in ("immigrant", "anglophone", "disability"):
+            self.fields[name] = forms.NullBooleanField(
+                label=self.fields[name].label,
+                required=False,
+                widget=forms.Select(choices=YES_NO_UNSAID),
+            )
+        self.order_fields(("consent",))
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("consent"):
+            raise forms.ValidationError(
+                _("Nothing was recorded: tick the consent box to record these answers."), code="no_consent"
+            )
+        return cleaned
+
+    def answers(self) -> dict:
+        return {name: self.cleaned_data.get(name) for name in Demographics.ANSWER_FIELDS}

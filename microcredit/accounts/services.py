@@ -1,0 +1,163 @@
+"""Writes about people. Views and forms call these; nothing else changes a profile or a consent."""
+
+from dataclasses import dataclass
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from microcredit.accounts.models import Demographics, EntrepreneurProfile, Role, User
+
+PROFILE_FIELDS = (
+    "address",
+    "city",
+    "postal_code",
+    "business_name",
+    "business_sector",
+    "business_stage",
+    "business_description",
+    "intake_date",
+)
+
+
+def username_for(first_name: str, last_name: str) -> str:
+    """A readable, unique login such as ``marie.tremblay`` (``marie.tremblay2`` if it is taken)."""
+    parts = [slugify(name).replace("-", ".") for name in (first_name, last_name)]
+    base = ".".join(part for part in parts if part)[:140] or "personne"
+    candidate, number = base, 1
+    while User.objects.filter(username__iexact=candidate).exists():
+        number += 1
+        candidate = f"{base}{number}"
+    return candidate
+
+
+def _check_email_free(email: str, *, person: User | None = None) -> None:
+    others = User.objects.filter(email__iexact=email)
+    if person is not None:
+        others = others.exclude(pk=person.pk)
+    if email and others.exists():
+        raise ValidationError({"email": _("Someone already uses this email address.")})
+
+
+def _check_advisor(advisor: User | None) -> None:
+    if advisor is not None and not (advisor.role == Role.ADVISOR and advisor.is_active):
+        raise ValidationError({"advisor": _("Choose an active advisor.")})
+
+
+@transaction.atomic
+def entrepreneur_create(
+    *,
+    first_name: str,
+    last_name: str,
+    email: str = "",
+    phone: str = "",
+    language: str = "fr-ca",
+    advisor: User | None = None,
+    send_invitation: bool = True,
+    **profile_fields,
+) -> EntrepreneurProfile:
+    """Register an entrepreneur. With an email address they receive an invitation to choose a password;
+    without one they can still be registered, and their advisor sets a password when they want to sign in.
+    """
+    _check_advisor(advisor)
+    _check_email_free(email.strip())
+    unknown = set(profile_fields) - set(PROFILE_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown profile fields: {sorted(unknown)}")
+    user = User(
+        username=username_for(first_name, last_name),
+        first_name=first_name,
+        last_name=last_name,
+        email=email.strip(),
+        phone=phone,
+        language=language,
+        role=Role.ENTREPRENEUR,
+    )
+    user.set_unusable_password()
+    user.full_clean()
+    user.save()
+    profile = EntrepreneurProfile(user=user, advisor=advisor, **profile_fields)
+    profile.full_clean()
+    profile.save()
+    if user.email and send_invitation:
+        from microcredit.accounts.tasks import send_invitation as invitation_task
+
+        transaction.on_commit(lambda: invitation_task.delay(user.pk))
+    return profile
+
+
+@transaction.atomic
+def entrepreneur_update(
+    *, profile: EntrepreneurProfile, user_fields: dict, profile_fields: dict
+) -> EntrepreneurProfile:
+    allowed_user_fields = {"first_name", "last_name", "email", "phone", "language"}
+    if set(user_fields) - allowed_user_fields or set(profile_fields) - {*PROFILE_FIELDS, "advisor"}:
+        raise TypeError("Unexpected fields")
+    if "advisor" in profile_fields:
+        _check_advisor(profile_fields["advisor"])
+    user = profile.user
+    if "email" in user_fields:
+        _check_email_free(user_fields["email"].strip(), person=user)
+    for name, value in user_fields.items():
+        setattr(user, name, value.strip() if name == "email" else value)
+    user.full_clean()
+    user.save()
+    for name, value in profile_fields.items():
+        setattr(profile, name, value)
+    profile.full_clean()
+    profile.save()
+    return profile
+
+
+@transaction.atomic
+def demographics_record(*, profile: EntrepreneurProfile, consent: bool, answers: dict) -> Demographics:
+    """Record self-declared answers. Without an explicit consent nothing is kept."""
+    if not consent:
+        raise ValidationError(_("Demographic answers are recorded only with the person's consent."))
+    unknown = set(answers) - set(Demographics.ANSWER_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown demographic fields: {sorted(unknown)}")
+    demographics, _created = Demographics.objects.select_for_update().get_or_create(profile=profile)
+    if demographics.consent_given_at is None:
+        demographics.consent_given_at = timezone.now()
+        demographics.consent_withdrawn_at = None
+    for name in Demographics.ANSWER_FIELDS:
+        setattr(demographics, name, answers.get(name, demographics._meta.get_field(name).get_default()))
+    demographics.full_clean()
+    demographics.save()
+    return demographics
+
+
+@transaction.atomic
+def demographics_withdraw(*, profile: EntrepreneurProfile) -> Demographics:
+    """Withdrawing consent erases every answer and keeps only the date of withdrawal."""
+    demographics, _created = Demographics.objects.select_for_update().get_or_create(profile=profile)
+    for name in Demographics.ANSWER_FIELDS:
+        setattr(demographics, name, demographics._meta.get_field(name).get_default())
+    demographics.consent_given_at = None
+    demographics.consent_withdrawn_at = timezone.now()
+    demographics.save()
+    return demographics
+
+
+@dataclass(frozen=True)
+class NoticeRecipient:
+    """Where a notice about a person goes. ``via_advisor`` is true when the person has no email address
+    and their advisor receives it to pass it on (by phone, in person)."""
+
+    email: str
+    language: str
+    via_advisor: bool
+    person: User
+
+
+def notice_recipient(person: User) -> NoticeRecipient | None:
+    if person.email:
+        return NoticeRecipient(person.email, person.language, via_advisor=False, person=person)
+    profile = getattr(person, "entrepreneur_profile", None)
+    advisor = profile.advisor if profile else None
+    if advisor is not None and advisor.email and advisor.is_active:
+        return NoticeRecipient(advisor.email, advisor.language, via_advisor=True, person=person)
+    return None

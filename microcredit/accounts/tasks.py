@@ -1,0 +1,61 @@
+"""Background work about people. Tasks take ids, never model instances."""
+
+import logging
+import smtplib
+
+from celery import shared_task
+from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
+
+from microcredit.accounts.models import User
+from microcredit.core.models import OrganizationSettings
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(
+    name="accounts.send_invitation",
+    bind=True,
+    autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError),
+    retry_backoff=30,
+    max_retries=5,
+)
+def send_invitation(self, user_id: int) -> bool:
+    """Email a new person a link to choose their password, in their language. Sends at most once."""
+    # Claim first: of two runs (a retry racing a duplicate, two workers) only one gets the row.
+    claimed = User.objects.filter(
+        pk=user_id, invitation_sent_at__isnull=True, is_active=True
+    ).exclude(email="").update(invitation_sent_at=timezone.now())
+    if claimed != 1:
+        logger.info("Invitation for user %s already sent or not applicable", user_id)
+        return False
+    user = User.objects.get(pk=user_id)
+    try:
+        _send_invitation_email(user)
+    except Exception:
+        # Release the claim so that the retry can send it.
+        User.objects.filter(pk=user_id).update(invitation_sent_at=None)
+        raise
+    return True
+
+
+def _send_invitation_email(user: User) -> None:
+    organization = OrganizationSettings.load()
+    link = settings.SITE_URL + reverse(
+        "password_reset_confirm",
+        kwargs={"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)},
+    )
+    context = {"person": user, "organization": organization, "link": link, "username": user.username}
+    with translation.override(user.language):
+        subject = render_to_string("emails/invitation_subject.txt", context).strip()
+        text = render_to_string("emails/invitation.txt", context)
+        html = render_to_string("emails/invitation.html", context)
+    message = EmailMultiAlternatives(subject, text, to=[user.email])
+    message.attach_alternative(html, "text/html")
+    message.send()

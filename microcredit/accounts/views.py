@@ -1,0 +1,230 @@
+import json
+
+from django.contrib import messages
+from django.contrib.auth.forms import SetPasswordForm
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse, HttpResponseRedirect
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import DetailView, FormView, UpdateView
+from django.views.generic.detail import SingleObjectMixin
+from django_filters.views import FilterView
+
+from microcredit.accounts import selectors, services
+from microcredit.accounts.filters import EntrepreneurFilter
+from microcredit.accounts.forms import DemographicsForm, EntrepreneurForm, MyContactForm
+from microcredit.accounts.models import Demographics, EntrepreneurProfile, Role
+from microcredit.core.permissions import Action, get_object_or_404_for
+from microcredit.core.views_mixins import RoleRequiredMixin, ScopedObjectMixin, StaffRequiredMixin
+
+
+def _form_errors_from(form, error: ValidationError) -> None:
+    """Show a service's refusal on the form, next to the field it concerns when there is one."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+class EntrepreneurListView(StaffRequiredMixin, FilterView):
+    template_name = "accounts/entrepreneur_list.html"
+    filterset_class = EntrepreneurFilter
+    paginate_by = 25
+
+    def get_queryset(self):
+        return selectors.entrepreneurs_for(self.request.user)
+
+
+class EntrepreneurCreateView(StaffRequiredMixin, FormView):
+    template_name = "accounts/entrepreneur_form.html"
+    form_class = EntrepreneurForm
+
+    def get_initial(self):
+        initial = super().get_initial()
+        if self.request.user.role == Role.ADVISOR:
+            initial["advisor"] = self.request.user
+        return initial
+
+    def form_valid(self, form):
+        try:
+            profile = services.entrepreneur_create(
+                **form.user_data(),
+                **{k: v for k, v in form.profile_data().items() if k != "advisor"},
+                advisor=form.cleaned_data["advisor"],
+            )
+        except ValidationError as error:
+            _form_errors_from(form, error)
+            return self.form_invalid(form)
+        if profile.user.email:
+            messages.success(
+                self.request,
+                _("%(name)s is registered. An invitation to choose a password was sent to %(email)s.")
+                % {"name": profile.user, "email": profile.user.email},
+            )
+        else:
+            messages.success(
+                self.request,
+                _("%(name)s is registered (login: %(username)s). Without an email address, their notices "
+                  "will go to their advisor.") % {"name": profile.user, "username": profile.user.username},
+            )
+        return redirect("accounts:entrepreneur_detail", pk=profile.pk)
+
+
+class EntrepreneurDetailView(ScopedObjectMixin, DetailView):
+    model = EntrepreneurProfile
+    template_name = "accounts/entrepreneur_detail.html"
+    context_object_name = "profile"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("user", "advisor")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        try:
+            context["demographics"] = self.object.demographics
+        except Demographics.DoesNotExist:
+            context["demographics"] = None
+        context["is_own_profile"] = self.object.user_id == self.request.user.pk
+        return context
+
+
+class MyProfileView(RoleRequiredMixin, View):
+    allowed_roles = (Role.ENTREPRENEUR,)
+
+    def get(self, request):
+        profile = get_object_or_404_for(request.user, EntrepreneurProfile, user=request.user)
+        return redirect("accounts:entrepreneur_detail", pk=profile.pk)
+
+
+class EntrepreneurUpdateView(StaffRequiredMixin, ScopedObjectMixin, UpdateView):
+    model = EntrepreneurProfile
+    form_class = EntrepreneurForm
+    template_name = "accounts/entrepreneur_form.html"
+    context_object_name = "profile"
+    permission_action = Action.CHANGE
+
+    def form_valid(self, form):
+        try:
+            services.entrepreneur_update(
+                profile=self.object, user_fields=form.user_data(), profile_fields=form.profile_data()
+            )
+        except ValidationError as error:
+            _form_errors_from(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The file of %(name)s is saved.") % {"name": self.object.user})
+        return redirect("accounts:entrepreneur_detail", pk=self.object.pk)
+
+
+class MyContactUpdateView(RoleRequiredMixin, ScopedObjectMixin, UpdateView):
+    """An entrepreneur keeps their own contact details and language up to date."""
+
+    allowed_roles = (Role.ENTREPRENEUR,)
+    model = EntrepreneurProfile
+    form_class = MyContactForm
+    template_name = "accounts/my_contact_form.html"
+    permission_action = Action.CHANGE
+
+    def get_object(self, queryset=None):
+        return get_object_or_404_for(self.request.user, EntrepreneurProfile, Action.CHANGE, user=self.request.user)
+
+    def form_valid(self, form):
+        profile_fields = {name: form.cleaned_data[name] for name in MyContactForm.Meta.fields}
+        user_fields = {"phone": form.cleaned_data["phone"], "language": form.cleaned_data["language"]}
+        try:
+            services.entrepreneur_update(profile=self.object, user_fields=user_fields, profile_fields=profile_fields)
+        except ValidationError as error:
+            _form_errors_from(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("Your details are saved."))
+        response = redirect("accounts:my_profile")
+        response.set_cookie(
+            "microcredit_language", user_fields["language"], samesite="Lax", secure=self.request.is_secure()
+        )
+        return response
+
+
+class DemographicsView(ScopedObjectMixin, SingleObjectMixin, FormView):
+    """The optional, consented questions; filled by the person or with them by their advisor."""
+
+    model = EntrepreneurProfile
+    form_class = DemographicsForm
+    template_name = "accounts/demographics_form.html"
+    permission_action = Action.CHANGE
+    context_object_name = "profile"
+
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        return super().post(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = Demographics.objects.filter(profile=self.object).first()
+        return kwargs
+
+    def form_valid(self, form):
+        services.demographics_record(profile=self.object, consent=True, answers=form.answers())
+        messages.success(self.request, _("The answers are recorded with consent."))
+        return HttpResponseRedirect(reverse("accounts:entrepreneur_detail", args=[self.object.pk]))
+
+
+class DemographicsWithdrawView(ScopedObjectMixin, SingleObjectMixin, View):
+    model = EntrepreneurProfile
+    permission_action = Action.CHANGE
+
+    def post(self, request, *args, **kwargs):
+        profile = self.get_object()
+        services.demographics_withdraw(profile=profile)
+        messages.success(request, _("Consent is withdrawn and the answers are erased."))
+        return redirect("accounts:entrepreneur_detail", pk=profile.pk)
+
+
+class EntrepreneurExportView(ScopedObjectMixin, SingleObjectMixin, View):
+    """A person's data, as JSON, on request (Law 25)."""
+
+    model = EntrepreneurProfile
+
+    def get(self, request, *args, **kwargs):
+        profile = self.get_object()
+        payload = json.dumps(selectors.person_data_export(profile), ensure_ascii=False, indent=2)
+        response = HttpResponse(payload, content_type="application/json; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="{profile.user.username}-data.json"'
+        return response
+
+
+class EntrepreneurSetPasswordView(StaffRequiredMixin, ScopedObjectMixin, SingleObjectMixin, FormView):
+    """For a person without an email address: their advisor sets a password with them."""
+
+    model = EntrepreneurProfile
+    permission_action = Action.CHANGE
+    template_name = "accounts/set_password_form.html"
+    form_class = SetPasswordForm
+    context_object_name = "profile"
+
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        return super().get(request, *args, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        return super().post(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["user"] = self.object.user
+        return kwargs
+
+    def form_valid(self, form):
+        form.save()
+        messages.success(
+            self.request,
+            _("%(name)s can now sign in with the login %(username)s and this password.")
+            % {"name": self.object.user, "username": self.object.user.username},
+        )
+        return redirect("accounts:entrepreneur_detail", pk=self.object.pk)

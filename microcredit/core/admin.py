@@ -1,0 +1,14 @@
+from django.contrib import admin
+
+from microcredit.core.models import OrganizationSettings
+
+
+@admin.register(OrganizationSettings)
+class OrganizationSettingsAdmin(admin.ModelAdmin):
+    list_display = ("name", "circle_guarantee_threshold", "circle_min_members", "circle_max_members")
+
+    def has_add_permission(self, request):
+        return not OrganizationSettings.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False

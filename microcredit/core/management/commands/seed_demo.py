@@ -1,0 +1,190 @@
+"""Builds a believable French-speaking organization for the demo. Running it twice leaves the same data.
+
+Later issues extend it (circles, loans, coaching) from their own modules, called at the end.
+"""
+
+import datetime
+import random
+from decimal import Decimal
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from microcredit.accounts.models import (
+    BusinessSector,
+    BusinessStage,
+    Demographics,
+    EntrepreneurProfile,
+    Gender,
+    IncomeSource,
+    Language,
+    Role,
+    User,
+)
+from microcredit.core.models import OrganizationSettings
+
+DEMO_PASSWORD = "demo-microcredit"
+
+STAFF = [
+    # username, first name, last name, role, email, language
+    ("sophie", "Sophie", "Lavoie", Role.COORDINATOR, "sophie.lavoie@demo.microcredit.local", Language.FRENCH),
+    ("amelie", "Amélie", "Gagnon", Role.ADVISOR, "amelie.gagnon@demo.microcredit.local", Language.FRENCH),
+    ("karim", "Karim", "Benali", Role.ADVISOR, "karim.benali@demo.microcredit.local", Language.FRENCH),
+    ("julie", "Julie", "O'Connor", Role.ADVISOR, "julie.oconnor@demo.microcredit.local", Language.ENGLISH),
+    ("pierre", "Pierre", "Bouchard", Role.BOARD, "pierre.bouchard@demo.microcredit.local", Language.FRENCH),
+]
+
+FIRST_NAMES = [
+    "Marie", "Nathalie", "Fatou", "Isabelle", "Mélanie", "Yasmina", "Chantal", "Guerline", "Sarah", "Linh",
+    "Jean", "Mathieu", "Ahmed", "Luc", "Samuel", "Daniel", "Olivier", "Wilson", "Kevin", "Rosa",
+]
+LAST_NAMES = [
+    "Tremblay", "Côté", "Bélanger", "Pelletier", "Diallo", "Nguyen", "Joseph", "Fortin", "Morin", "Haddad",
+    "Girard", "Lefebvre", "Bergeron", "Ouellet", "Cardona", "Smith", "Paquette", "Saint-Louis", "Leblanc", "Martel",
+]
+BUSINESSES = [
+    ("Traiteur Saveurs du monde", BusinessSector.FOOD),
+    ("Couture et retouches", BusinessSector.CRAFTS),
+    ("Épicerie solidaire du quartier", BusinessSector.RETAIL),
+    ("Entretien ménager écologique", BusinessSector.SERVICES),
+    ("Atelier de céramique", BusinessSector.CRAFTS),
+    ("Rénovations Bon Coup", BusinessSector.CONSTRUCTION),
+    ("Ferme maraîchère urbaine", BusinessSector.AGRICULTURE),
+    ("Salon de coiffure afro", BusinessSector.CARE),
+    ("Réparation d'ordinateurs", BusinessSector.TECHNOLOGY),
+    ("Livraison à vélo", BusinessSector.TRANSPORT),
+    ("Boulangerie artisanale", BusinessSector.FOOD),
+    ("Garderie en milieu familial", BusinessSector.SERVICES),
+]
+STREETS = ["rue Ontario Est", "boulevard Saint-Laurent", "rue Jean-Talon", "avenue du Mont-Royal", "rue Wellington"]
+CITIES = [("Montréal", "H2L"), ("Montréal", "H1N"), ("Longueuil", "J4K"), ("Laval", "H7N")]
+ENTREPRENEUR_COUNT = 40
+
+
+class Command(BaseCommand):
+    help = "Create or refresh the demonstration organization and print the demo logins."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true", help="Run even with DEBUG off (never in production).")
+
+    def handle(self, *args, **options):
+        if not settings.DEBUG and not options["force"]:
+            raise CommandError("Demo data is for development: DEBUG is off. Use --force if you really mean it.")
+        # One hash for every demo account, with a fixed salt so that a second run writes the same value.
+        self.password_hash = make_password(DEMO_PASSWORD, salt="demomicrocredit")
+        with transaction.atomic():
+            self.seed_organization()
+            staff = self.seed_staff()
+            self.seed_entrepreneurs(advisors=[staff["amelie"], staff["karim"], staff["julie"]])
+        self.print_logins()
+
+    def seed_organization(self) -> None:
+        OrganizationSettings.objects.update_or_create(
+            id=OrganizationSettings.SINGLETON_ID,
+            defaults={
+                "name": "Microcrédit Centre-Est",
+                "email": "info@demo.microcredit.local",
+                "phone": "514 555-0100",
+                "address": "2500, rue Ontario Est, Montréal (Québec) H2K 1W9",
+                "circle_guarantee_threshold": Decimal("2000.00"),
+                "circle_min_members": 4,
+                "circle_max_members": 7,
+                "reminder_days_before": 3,
+                "reminder_days_after": "1,7,30",
+            },
+        )
+
+    def seed_staff(self) -> dict[str, User]:
+        people = {}
+        for username, first, last, role, email, language in STAFF:
+            people[username] = self._person(
+                username,
+                first_name=first,
+                last_name=last,
+                role=role,
+                email=email,
+                language=language,
+                phone="514 555-01%02d" % (len(people) + 10),
+                is_staff=role == Role.COORDINATOR,
+            )
+        return people
+
+    def seed_entrepreneurs(self, advisors: list[User]) -> None:
+        rng = random.Random(2026)  # the same people every run
+        today = timezone.localdate()
+        for index in range(ENTREPRENEUR_COUNT):
+            first = FIRST_NAMES[index % len(FIRST_NAMES)]
+            last = LAST_NAMES[(index * 7) % len(LAST_NAMES)]
+            has_email = rng.random() < 0.7
+            username = "entrepreneur%02d" % (index + 1)
+            user = self._person(
+                username,
+                first_name=first,
+                last_name=last,
+                role=Role.ENTREPRENEUR,
+                email=f"{username}@demo.microcredit.local" if has_email else "",
+                language=Language.ENGLISH if rng.random() < 0.2 else Language.FRENCH,
+                phone="438 555-%04d" % (1000 + index),
+                is_staff=False,
+            )
+            business, sector = BUSINESSES[index % len(BUSINESSES)]
+            city, postal_prefix = rng.choice(CITIES)
+            profile, _created = EntrepreneurProfile.objects.update_or_create(
+                user=user,
+                defaults={
+                    "advisor": advisors[index % len(advisors)] if index < ENTREPRENEUR_COUNT - 2 else None,
+                    "address": f"{rng.randint(100, 9999)}, {rng.choice(STREETS)}",
+                    "city": city,
+                    "postal_code": f"{postal_prefix} {rng.randint(1, 9)}A{rng.randint(1, 9)}",
+                    "business_name": business,
+                    "business_sector": sector,
+                    "business_stage": rng.choice(BusinessStage.values[:4]),
+                    "business_description": "",
+                    "intake_date": today - datetime.timedelta(days=rng.randint(30, 900)),
+                },
+            )
+            self._demographics(profile, rng, today)
+
+    def _demographics(self, profile: EntrepreneurProfile, rng: random.Random, today: datetime.date) -> None:
+        consents = rng.random() < 0.75
+        answers = {
+            "gender": rng.choice([Gender.WOMAN, Gender.WOMAN, Gender.WOMAN, Gender.MAN, Gender.NON_BINARY]),
+            "birth_year": today.year - rng.randint(19, 64),
+            "immigrant": rng.random() < 0.45,
+            "anglophone": rng.random() < 0.2,
+            "disability": rng.random() < 0.12,
+            "income_source": rng.choice(IncomeSource.values),
+        }
+        if not consents:
+            Demographics.objects.filter(profile=profile).delete()
+            return
+        existing = Demographics.objects.filter(profile=profile).first()
+        consent_at = existing.consent_given_at if existing and existing.consent_given_at else timezone.now()
+        Demographics.objects.update_or_create(
+            profile=profile, defaults={**answers, "consent_given_at": consent_at, "consent_withdrawn_at": None}
+        )
+
+    def _person(self, username: str, **fields) -> User:
+        user, _created = User.objects.update_or_create(
+            username=username, defaults={**fields, "password": self.password_hash, "is_active": True}
+        )
+        return user
+
+    def print_logins(self) -> None:
+        write = self.stdout.write
+        write(self.style.SUCCESS("Demo organization ready: Microcrédit Centre-Est"))
+        write(f"Every demo login uses the password: {DEMO_PASSWORD}")
+        rows = [
+            ("sophie", "coordinator / coordonnatrice"),
+            ("amelie", "advisor / conseillère"),
+            ("karim", "advisor / conseiller"),
+            ("julie", "advisor (English) / conseillère"),
+            ("pierre", "board member / administrateur"),
+            ("entrepreneur01", "entrepreneur / entrepreneure"),
+            ("entrepreneur02", "entrepreneur / entrepreneure"),
+        ]
+        for username, role in rows:
+            write(f"  {username:<16} {role}")

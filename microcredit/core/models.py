@@ -1,0 +1,99 @@
+"""The organization's own settings: one row, edited by coordinators."""
+
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils.translation import gettext_lazy as _
+
+from microcredit.core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
+
+
+def parse_day_offsets(value: str) -> list[int]:
+    """'1, 7,30' -> [1, 7, 30]; refuses anything else with a translated message."""
+    try:
+        days = sorted({int(part) for part in value.split(",") if part.strip()})
+    except ValueError:
+        raise ValidationError(
+            _("Enter whole numbers of days separated by commas, for example 1, 7, 30."), code="invalid"
+        ) from None
+    if not days or days[0] < 1 or days[-1] > 365:
+        raise ValidationError(_("Each number of days must be between 1 and 365."), code="out_of_range")
+    return days
+
+
+def validate_day_offsets(value: str) -> None:
+    parse_day_offsets(value)
+
+
+class OrganizationSettings(models.Model):
+    """Singleton (the primary key is always 1): load it with ``OrganizationSettings.load()``."""
+
+    SINGLETON_ID = 1
+
+    id = models.PositiveSmallIntegerField(primary_key=True, default=SINGLETON_ID, editable=False)
+    name = models.CharField(_("organization name"), max_length=150, default="Microcrédit communautaire")
+    email = models.EmailField(_("contact email"), blank=True)
+    phone = models.CharField(_("contact phone"), max_length=30, blank=True)
+    address = models.CharField(_("address"), max_length=250, blank=True)
+    circle_guarantee_threshold = models.DecimalField(
+        _("circle guarantee threshold (CAD)"),
+        max_digits=MONEY_MAX_DIGITS,
+        decimal_places=MONEY_DECIMAL_PLACES,
+        default=Decimal("2000.00"),
+        validators=[MinValueValidator(Decimal("0.00"))],
+        help_text=_(
+            "Loans up to this amount are guaranteed by the borrower's circle; above it they are the "
+            "borrower's individual responsibility."
+        ),
+    )
+    circle_min_members = models.PositiveSmallIntegerField(
+        _("minimum active members of a circle"), default=4, validators=[MinValueValidator(2)]
+    )
+    circle_max_members = models.PositiveSmallIntegerField(
+        _("maximum active members of a circle"), default=7, validators=[MaxValueValidator(20)]
+    )
+    reminder_days_before = models.PositiveSmallIntegerField(
+        _("reminder before a due date (days)"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(60)],
+    )
+    reminder_days_after = models.CharField(
+        _("reminders after a missed due date (days)"),
+        max_length=60,
+        default="1,7,30",
+        validators=[validate_day_offsets],
+        help_text=_("Numbers of days separated by commas, for example 1, 7, 30."),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("organization settings")
+        verbose_name_plural = _("organization settings")
+        constraints = [
+            models.CheckConstraint(condition=Q(id=1), name="core_settings_singleton"),
+            models.CheckConstraint(
+                condition=Q(circle_min_members__gte=2) & Q(circle_min_members__lte=F("circle_max_members")),
+                name="core_settings_circle_bounds",
+                violation_error_message=_(
+                    "The minimum size of a circle must be at least 2 and at most its maximum size."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(circle_guarantee_threshold__gte=0), name="core_settings_threshold_positive"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @classmethod
+    def load(cls) -> "OrganizationSettings":
+        settings, _created = cls.objects.get_or_create(id=cls.SINGLETON_ID)
+        return settings
+
+    @property
+    def reminder_offsets_after(self) -> list[int]:
+        return parse_day_offsets(self.reminder_days_after)

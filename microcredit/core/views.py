@@ -1,0 +1,52 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django.views.generic import UpdateView
+from django.views.i18n import set_language as django_set_language
+
+from microcredit.accounts.models import Language, Role
+from microcredit.accounts.selectors import entrepreneurs_for
+from microcredit.core import selectors
+from microcredit.core.forms import OrganizationSettingsForm
+from microcredit.core.models import OrganizationSettings
+from microcredit.core.views_mixins import CoordinatorRequiredMixin
+
+
+@login_required
+def home(request):
+    """Each role lands on its own page; later issues fill them (circles, loans, coaching, reports)."""
+    user = request.user
+    if user.role == Role.COORDINATOR:
+        return render(request, "core/home_coordinator.html", {"overview": selectors.coordinator_overview()})
+    if user.role == Role.ADVISOR:
+        caseload = entrepreneurs_for(user).filter(advisor=user)
+        return render(request, "core/home_advisor.html", {"caseload": caseload[:50], "caseload_count": caseload.count()})
+    if user.role == Role.ENTREPRENEUR:
+        profile = entrepreneurs_for(user).first()
+        return render(request, "core/home_entrepreneur.html", {"profile": profile})
+    return render(request, "core/home_board.html", {"overview": selectors.board_overview()})
+
+
+@require_POST
+def set_language(request):
+    """Django's language switch, remembered on the signed-in person's profile too."""
+    language = request.POST.get("language")
+    if request.user.is_authenticated and language in Language.values and request.user.language != language:
+        request.user.language = language
+        request.user.save(update_fields=["language"])
+    return django_set_language(request)
+
+
+class OrganizationSettingsView(CoordinatorRequiredMixin, UpdateView):
+    form_class = OrganizationSettingsForm
+    template_name = "core/organization_settings_form.html"
+
+    def get_object(self, queryset=None):
+        return OrganizationSettings.load()
+
+    def form_valid(self, form):
+        form.save()
+        messages.success(self.request, _("The organization's settings are saved."))
+        return redirect("core:organization_settings")

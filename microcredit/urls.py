@@ -1,0 +1,18 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.utils.translation import gettext_lazy as _
+
+from microcredit.core import views as core_views
+
+admin.site.site_header = _("Microcredit administration")
+admin.site.site_title = _("Microcredit")
+admin.site.index_title = _("Administration")
+
+urlpatterns = [
+    path("", core_views.home, name="home"),
+    path("language/", core_views.set_language, name="set_language"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("people/", include("microcredit.accounts.urls")),
+    path("organization/", include("microcredit.core.urls")),
+    path("admin/", admin.site.urls),
+]

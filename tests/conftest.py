@@ -1,0 +1,74 @@
+"""Shared fixtures: the fixed personas every authorization test uses, and the service markers.
+
+Personas (one organization): a coordinator, two advisors, two entrepreneurs (the second without an
+email address), a board member. ``client_for(person)`` gives a signed-in test client.
+"""
+
+import os
+from dataclasses import dataclass
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from microcredit.accounts.models import EntrepreneurProfile, User
+from tests import factories
+
+
+def pytest_collection_modifyitems(config, items):
+    # On a laptop without the servers, tests that need them are skipped; in CI the settings module has
+    # already refused to start without them, so nothing here can skip there.
+    missing = {
+        "postgres": not settings.POSTGRES_AVAILABLE,
+        "redis": not settings.REDIS_AVAILABLE,
+    }
+    for item in items:
+        for marker, is_missing in missing.items():
+            if is_missing and item.get_closest_marker(marker):
+                if os.environ.get("CI") == "true":
+                    raise pytest.UsageError(f"{item.nodeid} needs {marker}, which CI must provide")
+                item.add_marker(pytest.mark.skip(reason=f"{marker} is not reachable"))
+
+
+@dataclass
+class Personas:
+    coordinator: User
+    advisor: User
+    other_advisor: User
+    entrepreneur: EntrepreneurProfile
+    other_entrepreneur: EntrepreneurProfile
+    board: User
+
+
+@pytest.fixture
+def personas(db) -> Personas:
+    advisor = factories.AdvisorFactory(username="advisor", first_name="Amélie", last_name="Gagnon")
+    other_advisor = factories.AdvisorFactory(username="other_advisor", first_name="Karim", last_name="Benali")
+    return Personas(
+        coordinator=factories.CoordinatorFactory(username="coordinator"),
+        advisor=advisor,
+        other_advisor=other_advisor,
+        entrepreneur=factories.EntrepreneurFactory(
+            user__username="entrepreneur", user__first_name="Marie", user__last_name="Tremblay", advisor=advisor
+        ),
+        other_entrepreneur=factories.EntrepreneurFactory(
+            user__username="other_entrepreneur",
+            user__first_name="Fatou",
+            user__last_name="Diallo",
+            user__email="",
+            advisor=other_advisor,
+        ),
+        board=factories.BoardMemberFactory(username="board"),
+    )
+
+
+@pytest.fixture
+def client_for():
+    def make(user: User | EntrepreneurProfile) -> Client:
+        if isinstance(user, EntrepreneurProfile):
+            user = user.user
+        client = Client()
+        client.force_login(user)
+        return client
+
+    return make
