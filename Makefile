@@ -24,7 +24,7 @@ test:
 ## Static checks CI runs after the tests: lint, migrations in step with models, deploy check, compose file.
 check: setup
 	$(VENV)/bin/ruff check .
-	DJANGO_SETTINGS_MODULE=microcredit.settings.test $(PY) manage.py makemigrations --check --dry-run
+	DJANGO_SETTINGS_MODULE=microcredit.settings.local $(PY) manage.py makemigrations --check --dry-run
 	bash scripts/deploy_check.sh
 
 lint: setup

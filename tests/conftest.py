@@ -49,7 +49,10 @@ def personas(db) -> Personas:
         advisor=advisor,
         other_advisor=other_advisor,
         entrepreneur=factories.EntrepreneurFactory(
-            user__username="entrepreneur", user__first_name="Marie", user__last_name="Tremblay", advisor=advisor
+            user__username="entrepreneur",
+            user__first_name="Marie",
+            user__last_name="Tremblay",
+            advisor=advisor,
         ),
         other_entrepreneur=factories.EntrepreneurFactory(
             user__username="other_entrepreneur",
@@ -72,3 +75,20 @@ def client_for():
         return client
 
     return make
+
+
+@pytest.fixture
+def queries_for():
+    """``queries_for(client, url)``: how many SQL queries one GET makes, after a warm-up request
+    (the first request of a test creates the organization's settings row and the session)."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def count(client: Client, url: str, **params) -> int:
+        client.get(url, params)
+        with CaptureQueriesContext(connection) as context:
+            response = client.get(url, params)
+        assert response.status_code == 200
+        return len(context)
+
+    return count

@@ -7,7 +7,16 @@ from microcredit.accounts.models import Demographics, EntrepreneurProfile, User
 
 @admin.register(User)
 class PersonAdmin(UserAdmin):
-    list_display = ("username", "first_name", "last_name", "email", "role", "language", "is_active", "last_login")
+    list_display = (
+        "username",
+        "first_name",
+        "last_name",
+        "email",
+        "role",
+        "language",
+        "is_active",
+        "last_login",
+    )
     list_filter = ("role", "language", "is_active", "is_staff")
     search_fields = ("username", "first_name", "last_name", "email", "phone")
     readonly_fields = ("last_login", "date_joined", "invitation_sent_at")

@@ -1,9 +1,15 @@
 from django import forms
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from microcredit.accounts.models import Demographics, EntrepreneurProfile, Role, User
 
 USER_FIELDS = ("first_name", "last_name", "email", "phone", "language")
+
+
+def _label(model, field_name: str):
+    """The model field's own (translated) name, capitalized as Django does for model forms."""
+    return capfirst(model._meta.get_field(field_name).verbose_name)
 
 
 class DateInput(forms.DateInput):
@@ -16,15 +22,17 @@ class DateInput(forms.DateInput):
 class EntrepreneurForm(forms.ModelForm):
     """An advisor registers or edits an entrepreneur: the person and their business in one form."""
 
-    first_name = forms.CharField(label=_("first name"), max_length=150)
-    last_name = forms.CharField(label=_("last name"), max_length=150)
+    first_name = forms.CharField(label=_label(User, "first_name"), max_length=150)
+    last_name = forms.CharField(label=_label(User, "last_name"), max_length=150)
     email = forms.EmailField(
-        label=_("email address"),
+        label=_label(User, "email"),
         required=False,
         help_text=_("Optional. Without one, notices go to the advisor, who passes them on."),
     )
-    phone = forms.CharField(label=_("phone"), max_length=30, required=False)
-    language = forms.ChoiceField(label=_("preferred language"), choices=User._meta.get_field("language").choices)
+    phone = forms.CharField(label=_label(User, "phone"), max_length=30, required=False)
+    language = forms.ChoiceField(
+        label=_label(User, "language"), choices=User._meta.get_field("language").choices
+    )
 
     class Meta:
         model = EntrepreneurProfile
@@ -59,8 +67,10 @@ class EntrepreneurForm(forms.ModelForm):
 class MyContactForm(forms.ModelForm):
     """What entrepreneurs keep up to date themselves."""
 
-    phone = forms.CharField(label=_("phone"), max_length=30, required=False)
-    language = forms.ChoiceField(label=_("preferred language"), choices=User._meta.get_field("language").choices)
+    phone = forms.CharField(label=_label(User, "phone"), max_length=30, required=False)
+    language = forms.ChoiceField(
+        label=_label(User, "language"), choices=User._meta.get_field("language").choices
+    )
 
     class Meta:
         model = EntrepreneurProfile

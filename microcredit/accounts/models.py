@@ -202,7 +202,10 @@ class Demographics(models.Model):
     """
 
     profile = models.OneToOneField(
-        EntrepreneurProfile, on_delete=models.CASCADE, related_name="demographics", verbose_name=_("entrepreneur")
+        EntrepreneurProfile,
+        on_delete=models.CASCADE,
+        related_name="demographics",
+        verbose_name=_("entrepreneur"),
     )
     consent_given_at = models.DateTimeField(_("consent given"), null=True, blank=True)
     consent_withdrawn_at = models.DateTimeField(_("consent withdrawn"), null=True, blank=True)
@@ -213,7 +216,9 @@ class Demographics(models.Model):
     immigrant = models.BooleanField(_("immigrant"), null=True, blank=True)
     anglophone = models.BooleanField(_("anglophone"), null=True, blank=True)
     disability = models.BooleanField(_("living with a disability"), null=True, blank=True)
-    income_source = models.CharField(_("main income source"), max_length=20, choices=IncomeSource.choices, blank=True)
+    income_source = models.CharField(
+        _("main income source"), max_length=20, choices=IncomeSource.choices, blank=True
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     ANSWER_FIELDS = ("gender", "birth_year", "immigrant", "anglophone", "disability", "income_source")

@@ -45,7 +45,9 @@ def person_data_export(profile: EntrepreneurProfile) -> dict:
     except Demographics.DoesNotExist:
         return data
     data["demographics"] = {
-        "consent_given_at": demographics.consent_given_at.isoformat() if demographics.consent_given_at else None,
+        "consent_given_at": demographics.consent_given_at.isoformat()
+        if demographics.consent_given_at
+        else None,
         "consent_withdrawn_at": (
             demographics.consent_withdrawn_at.isoformat() if demographics.consent_withdrawn_at else None
         ),

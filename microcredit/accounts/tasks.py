@@ -29,9 +29,11 @@ logger = logging.getLogger(__name__)
 def send_invitation(self, user_id: int) -> bool:
     """Email a new person a link to choose their password, in their language. Sends at most once."""
     # Claim first: of two runs (a retry racing a duplicate, two workers) only one gets the row.
-    claimed = User.objects.filter(
-        pk=user_id, invitation_sent_at__isnull=True, is_active=True
-    ).exclude(email="").update(invitation_sent_at=timezone.now())
+    claimed = (
+        User.objects.filter(pk=user_id, invitation_sent_at__isnull=True, is_active=True)
+        .exclude(email="")
+        .update(invitation_sent_at=timezone.now())
+    )
     if claimed != 1:
         logger.info("Invitation for user %s already sent or not applicable", user_id)
         return False
@@ -49,7 +51,10 @@ def _send_invitation_email(user: User) -> None:
     organization = OrganizationSettings.load()
     link = settings.SITE_URL + reverse(
         "password_reset_confirm",
-        kwargs={"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": default_token_generator.make_token(user)},
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": default_token_generator.make_token(user),
+        },
     )
     context = {"person": user, "organization": organization, "link": link, "username": user.username}
     with translation.override(user.language):

@@ -15,7 +15,9 @@ urlpatterns = [
         views.DemographicsWithdrawView.as_view(),
         name="demographics_withdraw",
     ),
-    path("entrepreneurs/<int:pk>/export/", views.EntrepreneurExportView.as_view(), name="entrepreneur_export"),
+    path(
+        "entrepreneurs/<int:pk>/export/", views.EntrepreneurExportView.as_view(), name="entrepreneur_export"
+    ),
     path(
         "entrepreneurs/<int:pk>/password/",
         views.EntrepreneurSetPasswordView.as_view(),

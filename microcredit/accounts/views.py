@@ -67,8 +67,11 @@ class EntrepreneurCreateView(StaffRequiredMixin, FormView):
         else:
             messages.success(
                 self.request,
-                _("%(name)s is registered (login: %(username)s). Without an email address, their notices "
-                  "will go to their advisor.") % {"name": profile.user, "username": profile.user.username},
+                _(
+                    "%(name)s is registered (login: %(username)s). Without an email address, their notices "
+                    "will go to their advisor."
+                )
+                % {"name": profile.user, "username": profile.user.username},
             )
         return redirect("accounts:entrepreneur_detail", pk=profile.pk)
 
@@ -128,13 +131,17 @@ class MyContactUpdateView(RoleRequiredMixin, ScopedObjectMixin, UpdateView):
     permission_action = Action.CHANGE
 
     def get_object(self, queryset=None):
-        return get_object_or_404_for(self.request.user, EntrepreneurProfile, Action.CHANGE, user=self.request.user)
+        return get_object_or_404_for(
+            self.request.user, EntrepreneurProfile, Action.CHANGE, user=self.request.user
+        )
 
     def form_valid(self, form):
         profile_fields = {name: form.cleaned_data[name] for name in MyContactForm.Meta.fields}
         user_fields = {"phone": form.cleaned_data["phone"], "language": form.cleaned_data["language"]}
         try:
-            services.entrepreneur_update(profile=self.object, user_fields=user_fields, profile_fields=profile_fields)
+            services.entrepreneur_update(
+                profile=self.object, user_fields=user_fields, profile_fields=profile_fields
+            )
         except ValidationError as error:
             _form_errors_from(form, error)
             return self.form_invalid(form)

@@ -7,7 +7,15 @@ from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from microcredit.accounts.models import BusinessStage, Demographics, EntrepreneurProfile, Gender, IncomeSource, Role, User
+from microcredit.accounts.models import (
+    BusinessStage,
+    Demographics,
+    EntrepreneurProfile,
+    Gender,
+    IncomeSource,
+    Role,
+    User,
+)
 
 SMALL_COUNT = 5  # below this, a count is shown as "<5" so nobody can be singled out
 

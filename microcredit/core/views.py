@@ -22,7 +22,9 @@ def home(request):
         return render(request, "core/home_coordinator.html", {"overview": selectors.coordinator_overview()})
     if user.role == Role.ADVISOR:
         caseload = entrepreneurs_for(user).filter(advisor=user)
-        return render(request, "core/home_advisor.html", {"caseload": caseload[:50], "caseload_count": caseload.count()})
+        return render(
+            request, "core/home_advisor.html", {"caseload": caseload[:50], "caseload_count": caseload.count()}
+        )
     if user.role == Role.ENTREPRENEUR:
         profile = entrepreneurs_for(user).first()
         return render(request, "core/home_entrepreneur.html", {"profile": profile})

@@ -69,6 +69,7 @@ TEMPLATES = [
     },
 ]
 
+
 # --- Database -------------------------------------------------------------------------------------
 # DATABASE_URL, e.g. postgres://user:password@host:5432/name. Environment modules set the default.
 def database_from_url(url: str) -> dict:

@@ -58,7 +58,9 @@ def test_the_assigned_advisor_must_be_an_advisor(personas):
     assert "advisor" in error.value.message_dict
 
 
-def test_an_invitation_is_sent_after_commit_in_the_persons_language(personas, django_capture_on_commit_callbacks):
+def test_an_invitation_is_sent_after_commit_in_the_persons_language(
+    personas, django_capture_on_commit_callbacks
+):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         profile = services.entrepreneur_create(
             first_name="Rosa", last_name="Cardona", email="rosa@example.org", language="en"
@@ -104,7 +106,9 @@ def test_a_failed_send_releases_the_claim_for_the_retry(personas, monkeypatch):
 
 def test_demographics_need_consent(personas):
     with pytest.raises(ValidationError):
-        services.demographics_record(profile=personas.entrepreneur, consent=False, answers={"gender": Gender.WOMAN})
+        services.demographics_record(
+            profile=personas.entrepreneur, consent=False, answers={"gender": Gender.WOMAN}
+        )
     assert not Demographics.objects.exists()
 
 
@@ -115,7 +119,11 @@ def test_demographics_are_recorded_with_a_consent_date(personas):
         answers={"gender": Gender.WOMAN, "immigrant": True, "income_source": IncomeSource.NO_INCOME},
     )
     assert demographics.consent_given_at is not None
-    assert (demographics.gender, demographics.immigrant, demographics.anglophone) == (Gender.WOMAN, True, None)
+    assert (demographics.gender, demographics.immigrant, demographics.anglophone) == (
+        Gender.WOMAN,
+        True,
+        None,
+    )
 
 
 def test_withdrawing_consent_erases_the_answers(personas):

@@ -74,7 +74,10 @@ def test_anonymous_visitors_are_sent_to_sign_in(personas, client):
 def test_scope_is_the_single_answer(personas):
     everyone = EntrepreneurProfile.objects.all()
     assert set(scope(personas.coordinator, everyone)) == {personas.entrepreneur, personas.other_entrepreneur}
-    assert set(scope(personas.other_advisor, everyone)) == {personas.entrepreneur, personas.other_entrepreneur}
+    assert set(scope(personas.other_advisor, everyone)) == {
+        personas.entrepreneur,
+        personas.other_entrepreneur,
+    }
     assert list(scope(personas.entrepreneur.user, everyone)) == [personas.entrepreneur]
     assert list(scope(personas.board, everyone)) == []
     assert can(personas.entrepreneur.user, Action.CHANGE, personas.entrepreneur)

@@ -26,7 +26,7 @@ from microcredit.accounts.models import (
 )
 from microcredit.core.models import OrganizationSettings
 
-DEMO_PASSWORD = "demo-microcredit"
+DEMO_PASSWORD = "demo-microcredit"  # noqa: S105 (public on purpose: printed and in the README)
 
 STAFF = [
     # username, first name, last name, role, email, language
@@ -38,12 +38,48 @@ STAFF = [
 ]
 
 FIRST_NAMES = [
-    "Marie", "Nathalie", "Fatou", "Isabelle", "Mélanie", "Yasmina", "Chantal", "Guerline", "Sarah", "Linh",
-    "Jean", "Mathieu", "Ahmed", "Luc", "Samuel", "Daniel", "Olivier", "Wilson", "Kevin", "Rosa",
+    "Marie",
+    "Nathalie",
+    "Fatou",
+    "Isabelle",
+    "Mélanie",
+    "Yasmina",
+    "Chantal",
+    "Guerline",
+    "Sarah",
+    "Linh",
+    "Jean",
+    "Mathieu",
+    "Ahmed",
+    "Luc",
+    "Samuel",
+    "Daniel",
+    "Olivier",
+    "Wilson",
+    "Kevin",
+    "Rosa",
 ]
 LAST_NAMES = [
-    "Tremblay", "Côté", "Bélanger", "Pelletier", "Diallo", "Nguyen", "Joseph", "Fortin", "Morin", "Haddad",
-    "Girard", "Lefebvre", "Bergeron", "Ouellet", "Cardona", "Smith", "Paquette", "Saint-Louis", "Leblanc", "Martel",
+    "Tremblay",
+    "Côté",
+    "Bélanger",
+    "Pelletier",
+    "Diallo",
+    "Nguyen",
+    "Joseph",
+    "Fortin",
+    "Morin",
+    "Haddad",
+    "Girard",
+    "Lefebvre",
+    "Bergeron",
+    "Ouellet",
+    "Cardona",
+    "Smith",
+    "Paquette",
+    "Saint-Louis",
+    "Leblanc",
+    "Martel",
 ]
 BUSINESSES = [
     ("Traiteur Saveurs du monde", BusinessSector.FOOD),
@@ -59,7 +95,13 @@ BUSINESSES = [
     ("Boulangerie artisanale", BusinessSector.FOOD),
     ("Garderie en milieu familial", BusinessSector.SERVICES),
 ]
-STREETS = ["rue Ontario Est", "boulevard Saint-Laurent", "rue Jean-Talon", "avenue du Mont-Royal", "rue Wellington"]
+STREETS = [
+    "rue Ontario Est",
+    "boulevard Saint-Laurent",
+    "rue Jean-Talon",
+    "avenue du Mont-Royal",
+    "rue Wellington",
+]
 CITIES = [("Montréal", "H2L"), ("Montréal", "H1N"), ("Longueuil", "J4K"), ("Laval", "H7N")]
 ENTREPRENEUR_COUNT = 40
 
@@ -68,11 +110,15 @@ class Command(BaseCommand):
     help = "Create or refresh the demonstration organization and print the demo logins."
 
     def add_arguments(self, parser):
-        parser.add_argument("--force", action="store_true", help="Run even with DEBUG off (never in production).")
+        parser.add_argument(
+            "--force", action="store_true", help="Run even with DEBUG off (never in production)."
+        )
 
     def handle(self, *args, **options):
         if not settings.DEBUG and not options["force"]:
-            raise CommandError("Demo data is for development: DEBUG is off. Use --force if you really mean it.")
+            raise CommandError(
+                "Demo data is for development: DEBUG is off. Use --force if you really mean it."
+            )
         # One hash for every demo account, with a fixed salt so that a second run writes the same value.
         self.password_hash = make_password(DEMO_PASSWORD, salt="demomicrocredit")
         with transaction.atomic():
@@ -107,7 +153,7 @@ class Command(BaseCommand):
                 role=role,
                 email=email,
                 language=language,
-                phone="514 555-01%02d" % (len(people) + 10),
+                phone=f"514 555-01{len(people) + 10:02d}",
                 is_staff=role == Role.COORDINATOR,
             )
         return people
@@ -119,7 +165,7 @@ class Command(BaseCommand):
             first = FIRST_NAMES[index % len(FIRST_NAMES)]
             last = LAST_NAMES[(index * 7) % len(LAST_NAMES)]
             has_email = rng.random() < 0.7
-            username = "entrepreneur%02d" % (index + 1)
+            username = f"entrepreneur{index + 1:02d}"
             user = self._person(
                 username,
                 first_name=first,
@@ -127,7 +173,7 @@ class Command(BaseCommand):
                 role=Role.ENTREPRENEUR,
                 email=f"{username}@demo.microcredit.local" if has_email else "",
                 language=Language.ENGLISH if rng.random() < 0.2 else Language.FRENCH,
-                phone="438 555-%04d" % (1000 + index),
+                phone=f"438 555-{1000 + index:04d}",
                 is_staff=False,
             )
             business, sector = BUSINESSES[index % len(BUSINESSES)]
@@ -164,7 +210,8 @@ class Command(BaseCommand):
         existing = Demographics.objects.filter(profile=profile).first()
         consent_at = existing.consent_given_at if existing and existing.consent_given_at else timezone.now()
         Demographics.objects.update_or_create(
-            profile=profile, defaults={**answers, "consent_given_at": consent_at, "consent_withdrawn_at": None}
+            profile=profile,
+            defaults={**answers, "consent_given_at": consent_at, "consent_withdrawn_at": None},
         )
 
     def _person(self, username: str, **fields) -> User:
