@@ -14,5 +14,8 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("people/", include("microcredit.accounts.urls")),
     path("organization/", include("microcredit.core.urls")),
+    path("circles/", include("circles.urls")),
+    path("loans/", include("loans.urls")),
+    path("coaching/", include("coaching.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -2,7 +2,8 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
-from microcredit.accounts.models import Demographics, EntrepreneurProfile, User
+from microcredit.accounts import services
+from microcredit.accounts.models import AdvisorAssignment, Demographics, EntrepreneurProfile, User
 
 
 @admin.register(User)
@@ -56,6 +57,18 @@ class EntrepreneurProfileAdmin(admin.ModelAdmin):
     date_hierarchy = "intake_date"
     inlines = [DemographicsInline]
 
+    def save_model(self, request, obj, form, change):
+        # A change of advisor goes through the service, which keeps the assignment history.
+        new_advisor = obj.advisor
+        if change and "advisor" in form.changed_data:
+            obj.advisor = EntrepreneurProfile.objects.get(pk=obj.pk).advisor
+        super().save_model(request, obj, form, change)
+        if (not change and new_advisor is not None) or "advisor" in form.changed_data:
+            services.entrepreneur_assign_advisor(
+                profile=obj, advisor=new_advisor, changed_by=request.user, reason=_("Changed in the admin")
+            )
+            obj.refresh_from_db()
+
 
 @admin.register(Demographics)
 class DemographicsAdmin(admin.ModelAdmin):
@@ -69,4 +82,24 @@ class DemographicsAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AdvisorAssignment)
+class AdvisorAssignmentAdmin(admin.ModelAdmin):
+    """History: read-only."""
+
+    list_display = ("profile", "previous_advisor", "advisor", "changed_by", "changed_at")
+    list_filter = ("advisor", "changed_at")
+    search_fields = ("profile__user__first_name", "profile__user__last_name", "reason")
+    list_select_related = ("profile__user", "previous_advisor", "advisor", "changed_by")
+    date_hierarchy = "changed_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
         return False

@@ -251,3 +251,38 @@ class Demographics(models.Model):
 
     def age_on(self, day: datetime.date) -> int | None:
         return None if self.birth_year is None else day.year - self.birth_year
+
+
+class AdvisorAssignment(models.Model):
+    """History of who followed an entrepreneur: one row per change of assigned advisor."""
+
+    profile = models.ForeignKey(
+        EntrepreneurProfile,
+        on_delete=models.CASCADE,
+        related_name="advisor_assignments",
+        verbose_name=_("entrepreneur"),
+    )
+    previous_advisor = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("previous advisor"),
+    )
+    advisor = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("new advisor")
+    )
+    changed_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("changed by")
+    )
+    changed_at = models.DateTimeField(_("date"), default=timezone.now)
+    reason = models.CharField(_("reason"), max_length=250, blank=True)
+
+    class Meta:
+        verbose_name = _("advisor assignment")
+        verbose_name_plural = _("advisor assignments")
+        ordering = ["-changed_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.profile}: {self.previous_advisor or '—'} → {self.advisor or '—'}"

@@ -1,5 +1,7 @@
 """Reads about people."""
 
+from collections.abc import Callable
+
 from django.db.models import QuerySet
 
 from microcredit.accounts.models import Demographics, EntrepreneurProfile, User
@@ -10,11 +12,23 @@ def entrepreneurs_for(user: User) -> QuerySet[EntrepreneurProfile]:
     return scope(user, EntrepreneurProfile.objects.select_related("user", "advisor", "demographics"))
 
 
-def person_data_export(profile: EntrepreneurProfile) -> dict:
-    """Everything the organization keeps about a person, for a request under Quebec's Law 25.
+ExportSection = Callable[[EntrepreneurProfile], object]
+_export_sections: dict[str, ExportSection] = {}
 
-    Later issues add their own sections (circles, loans, coaching summaries) here.
-    """
+
+def export_section(name: str) -> Callable[[ExportSection], ExportSection]:
+    """Register a section of the personal data export (each app adds its own: circles, loans, coaching).
+    A section returns JSON-serializable data about the person, never staff-only notes."""
+
+    def register(func: ExportSection) -> ExportSection:
+        _export_sections[name] = func
+        return func
+
+    return register
+
+
+def person_data_export(profile: EntrepreneurProfile) -> dict:
+    """Everything the organization keeps about a person, for a request under Quebec's Law 25."""
     user = profile.user
     data = {
         "person": {
@@ -40,6 +54,8 @@ def person_data_export(profile: EntrepreneurProfile) -> dict:
         },
         "demographics": None,
     }
+    for name, section in _export_sections.items():
+        data[name] = section(profile)
     try:
         demographics = profile.demographics
     except Demographics.DoesNotExist:

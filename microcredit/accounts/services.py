@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from microcredit.accounts.models import Demographics, EntrepreneurProfile, Role, User
+from microcredit.accounts.models import AdvisorAssignment, Demographics, EntrepreneurProfile, Role, User
 
 PROFILE_FIELDS = (
     "address",
@@ -55,6 +55,7 @@ def entrepreneur_create(
     phone: str = "",
     language: str = "fr-ca",
     advisor: User | None = None,
+    created_by: User | None = None,
     send_invitation: bool = True,
     **profile_fields,
 ) -> EntrepreneurProfile:
@@ -81,6 +82,8 @@ def entrepreneur_create(
     profile = EntrepreneurProfile(user=user, advisor=advisor, **profile_fields)
     profile.full_clean()
     profile.save()
+    if advisor is not None:
+        AdvisorAssignment.objects.create(profile=profile, advisor=advisor, changed_by=created_by)
     if user.email and send_invitation:
         from microcredit.accounts.tasks import send_invitation as invitation_task
 
@@ -89,14 +92,38 @@ def entrepreneur_create(
 
 
 @transaction.atomic
+def entrepreneur_assign_advisor(
+    *, profile: EntrepreneurProfile, advisor: User | None, changed_by: User | None, reason: str = ""
+) -> EntrepreneurProfile:
+    """Change who follows an entrepreneur, keeping the history (AdvisorAssignment rows)."""
+    _check_advisor(advisor)
+    profile = EntrepreneurProfile.objects.select_for_update().get(pk=profile.pk)
+    if profile.advisor_id == (advisor.pk if advisor else None):
+        return profile
+    AdvisorAssignment.objects.create(
+        profile=profile,
+        previous_advisor=profile.advisor,
+        advisor=advisor,
+        changed_by=changed_by,
+        reason=reason,
+    )
+    profile.advisor = advisor
+    profile.save(update_fields=["advisor", "updated_at"])
+    return profile
+
+
+@transaction.atomic
 def entrepreneur_update(
-    *, profile: EntrepreneurProfile, user_fields: dict, profile_fields: dict
+    *, profile: EntrepreneurProfile, user_fields: dict, profile_fields: dict, changed_by: User | None = None
 ) -> EntrepreneurProfile:
     allowed_user_fields = {"first_name", "last_name", "email", "phone", "language"}
     if set(user_fields) - allowed_user_fields or set(profile_fields) - {*PROFILE_FIELDS, "advisor"}:
         raise TypeError("Unexpected fields")
+    profile_fields = dict(profile_fields)
     if "advisor" in profile_fields:
-        _check_advisor(profile_fields["advisor"])
+        profile = entrepreneur_assign_advisor(
+            profile=profile, advisor=profile_fields.pop("advisor"), changed_by=changed_by
+        )
     user = profile.user
     if "email" in user_fields:
         _check_email_free(user_fields["email"].strip(), person=user)

@@ -17,6 +17,7 @@ from microcredit.accounts.filters import EntrepreneurFilter
 from microcredit.accounts.forms import DemographicsForm, EntrepreneurForm, MyContactForm
 from microcredit.accounts.models import Demographics, EntrepreneurProfile, Role
 from microcredit.core.permissions import Action, get_object_or_404_for
+from microcredit.core.timeline import timeline_for
 from microcredit.core.views_mixins import RoleRequiredMixin, ScopedObjectMixin, StaffRequiredMixin
 
 
@@ -54,6 +55,7 @@ class EntrepreneurCreateView(StaffRequiredMixin, FormView):
                 **form.user_data(),
                 **{k: v for k, v in form.profile_data().items() if k != "advisor"},
                 advisor=form.cleaned_data["advisor"],
+                created_by=self.request.user,
             )
         except ValidationError as error:
             _form_errors_from(form, error)
@@ -91,6 +93,12 @@ class EntrepreneurDetailView(ScopedObjectMixin, DetailView):
         except Demographics.DoesNotExist:
             context["demographics"] = None
         context["is_own_profile"] = self.object.user_id == self.request.user.pk
+        context["timeline"] = timeline_for(self.object, self.request.user)
+        context["assignments"] = (
+            self.object.advisor_assignments.select_related("previous_advisor", "advisor", "changed_by")[:20]
+            if self.request.user.is_staff_member
+            else []
+        )
         return context
 
 
@@ -112,7 +120,10 @@ class EntrepreneurUpdateView(StaffRequiredMixin, ScopedObjectMixin, UpdateView):
     def form_valid(self, form):
         try:
             services.entrepreneur_update(
-                profile=self.object, user_fields=form.user_data(), profile_fields=form.profile_data()
+                profile=self.object,
+                user_fields=form.user_data(),
+                profile_fields=form.profile_data(),
+                changed_by=self.request.user,
             )
         except ValidationError as error:
             _form_errors_from(form, error)

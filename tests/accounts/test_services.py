@@ -153,3 +153,56 @@ def test_no_recipient_when_nobody_can_be_reached(personas):
     profile.advisor = None
     profile.save()
     assert services.notice_recipient(profile.user) is None
+
+
+def test_a_change_of_advisor_is_kept_in_the_history(personas):
+    profile = services.entrepreneur_assign_advisor(
+        profile=personas.entrepreneur,
+        advisor=personas.other_advisor,
+        changed_by=personas.coordinator,
+        reason="congé",
+    )
+    assert profile.advisor == personas.other_advisor
+    change = profile.advisor_assignments.get()
+    assert (change.previous_advisor, change.advisor, change.changed_by, change.reason) == (
+        personas.advisor,
+        personas.other_advisor,
+        personas.coordinator,
+        "congé",
+    )
+    # Assigning the same advisor again changes nothing.
+    services.entrepreneur_assign_advisor(profile=profile, advisor=personas.other_advisor, changed_by=None)
+    assert profile.advisor_assignments.count() == 1
+
+
+def test_the_history_starts_at_registration(personas):
+    profile = services.entrepreneur_create(
+        first_name="A", last_name="B", advisor=personas.advisor, created_by=personas.coordinator
+    )
+    assert list(profile.advisor_assignments.values_list("previous_advisor", "advisor")) == [
+        (None, personas.advisor.pk)
+    ]
+
+
+def test_the_admin_keeps_the_history_too(personas, client_for):
+    from django.urls import reverse
+
+    profile = personas.entrepreneur
+    url = reverse("admin:accounts_entrepreneurprofile_change", args=[profile.pk])
+    client = client_for(personas.coordinator)
+    form = client.get(url).context["adminform"].form
+    data = {name: form[name].value() or "" for name in form.fields}
+    data.update(
+        {
+            "advisor": personas.other_advisor.pk,
+            "demographics-TOTAL_FORMS": "0",
+            "demographics-INITIAL_FORMS": "0",
+            "demographics-MIN_NUM_FORMS": "0",
+            "demographics-MAX_NUM_FORMS": "1",
+        }
+    )
+    response = client.post(url, data)
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    profile.refresh_from_db()
+    assert profile.advisor == personas.other_advisor
+    assert profile.advisor_assignments.get().previous_advisor == personas.advisor

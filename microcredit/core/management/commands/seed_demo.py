@@ -4,6 +4,8 @@ Later issues extend it (circles, loans, coaching) from their own modules, called
 """
 
 import datetime
+import importlib
+import importlib.util
 import random
 from decimal import Decimal
 
@@ -104,6 +106,7 @@ STREETS = [
 ]
 CITIES = [("Montréal", "H2L"), ("Montréal", "H1N"), ("Longueuil", "J4K"), ("Laval", "H7N")]
 ENTREPRENEUR_COUNT = 40
+DEMO_APPS = ("circles", "loans", "coaching")
 
 
 class Command(BaseCommand):
@@ -125,6 +128,11 @@ class Command(BaseCommand):
             self.seed_organization()
             staff = self.seed_staff()
             self.seed_entrepreneurs(advisors=[staff["amelie"], staff["karim"], staff["julie"]])
+            # Each app adds its own demo data (circles, then loans, then coaching): ``<app>.demo.seed()``,
+            # which must be idempotent too.
+            for app in DEMO_APPS:
+                if importlib.util.find_spec(f"{app}.demo"):
+                    importlib.import_module(f"{app}.demo").seed()
         self.print_logins()
 
     def seed_organization(self) -> None:
