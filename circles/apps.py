@@ -4,4 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 class CirclesConfig(AppConfig):
     name = "circles"
-    verbose_name = _("Circles")
+    verbose_name = _("Borrowing circles")
+
+    def ready(self) -> None:
+        from circles import permissions, timeline  # noqa: F401  (registers policies and timeline events)

@@ -18,16 +18,12 @@ from microcredit.accounts.forms import DemographicsForm, EntrepreneurForm, MyCon
 from microcredit.accounts.models import Demographics, EntrepreneurProfile, Role
 from microcredit.core.permissions import Action, get_object_or_404_for
 from microcredit.core.timeline import timeline_for
-from microcredit.core.views_mixins import RoleRequiredMixin, ScopedObjectMixin, StaffRequiredMixin
-
-
-def _form_errors_from(form, error: ValidationError) -> None:
-    """Show a service's refusal on the form, next to the field it concerns when there is one."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
+from microcredit.core.views_mixins import (
+    RoleRequiredMixin,
+    ScopedObjectMixin,
+    StaffRequiredMixin,
+    add_service_errors,
+)
 
 
 class EntrepreneurListView(StaffRequiredMixin, FilterView):
@@ -58,7 +54,7 @@ class EntrepreneurCreateView(StaffRequiredMixin, FormView):
                 created_by=self.request.user,
             )
         except ValidationError as error:
-            _form_errors_from(form, error)
+            add_service_errors(form, error)
             return self.form_invalid(form)
         if profile.user.email:
             messages.success(
@@ -126,7 +122,7 @@ class EntrepreneurUpdateView(StaffRequiredMixin, ScopedObjectMixin, UpdateView):
                 changed_by=self.request.user,
             )
         except ValidationError as error:
-            _form_errors_from(form, error)
+            add_service_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("The file of %(name)s is saved.") % {"name": self.object.user})
         return redirect("accounts:entrepreneur_detail", pk=self.object.pk)
@@ -154,7 +150,7 @@ class MyContactUpdateView(RoleRequiredMixin, ScopedObjectMixin, UpdateView):
                 profile=self.object, user_fields=user_fields, profile_fields=profile_fields
             )
         except ValidationError as error:
-            _form_errors_from(form, error)
+            add_service_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, _("Your details are saved."))
         response = redirect("accounts:my_profile")

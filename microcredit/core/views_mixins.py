@@ -1,6 +1,7 @@
 """Base classes for views: sign-in, role gates and object scoping all answer 404 to outsiders."""
 
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
 from django.http import Http404
 
 from microcredit.accounts.models import Role
@@ -33,3 +34,16 @@ class ScopedObjectMixin(LoginRequiredMixin):
 
     def get_queryset(self):
         return scope(self.request.user, super().get_queryset(), self.permission_action)
+
+
+def add_service_errors(form, error: ValidationError) -> None:
+    """Show a service's refusal on the form, next to the field it concerns when there is one."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
+
+
+def messages_from(error: ValidationError) -> list[str]:
+    return [str(message) for message in error.messages]

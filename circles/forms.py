@@ -1,0 +1,206 @@
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from circles import selectors
+from circles.models import (
+    AttendanceStatus,
+    Circle,
+    CircleCharacteristic,
+    CircleNetwork,
+    LeaveReason,
+    Meeting,
+    MemberRole,
+    Training,
+    TrainingParticipant,
+)
+from microcredit.accounts.forms import DateInput
+from microcredit.accounts.models import EntrepreneurProfile, Role, User
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%H:%M", **kwargs)
+
+
+def _advisors():
+    return User.objects.filter(role=Role.ADVISOR, is_active=True)
+
+
+class CircleForm(forms.ModelForm):
+    class Meta:
+        model = Circle
+        fields = ("name", "advisor", "network", "meeting_place", "meeting_rhythm", "characteristics")
+        widgets = {"characteristics": forms.CheckboxSelectMultiple}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["advisor"].queryset = _advisors()
+
+
+class MemberAddForm(forms.Form):
+    profile = forms.ModelChoiceField(
+        label=_("Entrepreneur"),
+        queryset=EntrepreneurProfile.objects.none(),
+        help_text=_("Only people who are not an active member of another circle are listed."),
+    )
+    role = forms.ChoiceField(
+        label=_("Role in the circle"), choices=MemberRole.choices, initial=MemberRole.MEMBER
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["profile"].queryset = selectors.entrepreneurs_available_for_circles().order_by(
+            "user__last_name", "user__first_name"
+        )
+
+
+class MemberLeaveForm(forms.Form):
+    reason = forms.ChoiceField(
+        label=_("Reason"),
+        choices=[
+            (LeaveReason.LEFT, LeaveReason.LEFT.label),
+            (LeaveReason.REMOVED, LeaveReason.REMOVED.label),
+        ],
+    )
+    note = forms.CharField(label=_("Note"), max_length=250, required=False)
+
+
+class MemberMoveForm(forms.Form):
+    to_circle = forms.ModelChoiceField(label=_("Move to the circle"), queryset=Circle.objects.none())
+    note = forms.CharField(label=_("Note"), max_length=250, required=False)
+
+    def __init__(self, *args, exclude_circle: Circle, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["to_circle"].queryset = Circle.objects.filter(status__in=["forming", "active"]).exclude(
+            pk=exclude_circle.pk
+        )
+
+
+class CircleMergeForm(forms.Form):
+    into = forms.ModelChoiceField(
+        label=_("Merge into the circle"),
+        queryset=Circle.objects.none(),
+        help_text=_("The members of this circle join the chosen circle; this circle keeps its history."),
+    )
+    note = forms.CharField(label=_("Why"), max_length=250, required=False)
+
+    def __init__(self, *args, circle: Circle, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["into"].queryset = Circle.objects.filter(status__in=["forming", "active"]).exclude(
+            pk=circle.pk
+        )
+
+
+class CircleDissolveForm(forms.Form):
+    note = forms.CharField(label=_("Why"), max_length=250)
+    confirm = forms.BooleanField(label=_("I confirm: every member leaves and the circle closes."))
+
+
+class MeetingPlanForm(forms.ModelForm):
+    class Meta:
+        model = Meeting
+        fields = ("date", "start_time", "place", "agenda")
+        widgets = {
+            "date": DateInput(),
+            "start_time": TimeInput(),
+            "agenda": forms.Textarea(attrs={"rows": 3}),
+        }
+
+
+class MeetingRecordForm(forms.Form):
+    decisions = forms.CharField(
+        label=_("Decisions"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    shared_notes = forms.CharField(
+        label=_("Notes shared with members"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+    advisor_notes = forms.CharField(
+        label=_("Advisor's notes (staff only)"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    next_date = forms.DateField(label=_("Next meeting: date"), widget=DateInput(), required=False)
+    next_start_time = forms.TimeField(label=_("Next meeting: time"), widget=TimeInput(), required=False)
+    next_place = forms.CharField(label=_("Next meeting: place"), max_length=200, required=False)
+
+
+class MemberRecordForm(forms.Form):
+    """One row of the meeting screen: a member's attendance and the follow-up of their business."""
+
+    profile_id = forms.IntegerField(widget=forms.HiddenInput)
+    attendance = forms.ChoiceField(label=_("Attendance"), choices=AttendanceStatus.choices)
+    progress = forms.CharField(label=_("Progress"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
+    difficulties = forms.CharField(
+        label=_("Difficulties"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    help_offered = forms.CharField(
+        label=_("Help or contacts offered by peers"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+
+
+MemberRecordFormSet = forms.formset_factory(MemberRecordForm, extra=0)
+
+
+class TrainingForm(forms.ModelForm):
+    class Meta:
+        model = Training
+        fields = ("title", "advisor", "start_date", "end_date", "location", "description")
+        widgets = {
+            "start_date": DateInput(),
+            "end_date": DateInput(),
+            "description": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["advisor"].queryset = _advisors()
+
+
+class TrainingSessionForm(forms.Form):
+    date = forms.DateField(label=_("Date"), widget=DateInput())
+    start_time = forms.TimeField(label=_("Time"), widget=TimeInput(), required=False)
+    topic = forms.CharField(label=_("Topic"), max_length=200)
+
+
+class EnrollForm(forms.Form):
+    profile = forms.ModelChoiceField(label=_("Entrepreneur"), queryset=EntrepreneurProfile.objects.none())
+
+    def __init__(self, *args, training: Training, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["profile"].queryset = (
+            EntrepreneurProfile.objects.exclude(trainings__training=training)
+            .select_related("user")
+            .order_by("user__last_name", "user__first_name")
+        )
+
+
+class FormCircleForm(forms.Form):
+    name = forms.CharField(label=_("Name of the new circle"), max_length=120)
+    participants = forms.ModelMultipleChoiceField(
+        label=_("Participants who completed the training"),
+        queryset=TrainingParticipant.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+    )
+    network = forms.ModelChoiceField(
+        label=_("Circle network"), queryset=CircleNetwork.objects.all(), required=False
+    )
+    meeting_place = forms.CharField(label=_("Usual meeting place"), max_length=200, required=False)
+    characteristics = forms.ModelMultipleChoiceField(
+        label=_("Characteristics"),
+        queryset=CircleCharacteristic.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+
+    def __init__(self, *args, training: Training, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["participants"].queryset = training.participants.filter(
+            status="completed"
+        ).select_related("profile__user")
+        self.fields["participants"].label_from_instance = lambda p: str(p.profile)
+
+    def clean_name(self):
+        name = self.cleaned_data["name"].strip()
+        if Circle.objects.filter(name__iexact=name).exists():
+            raise forms.ValidationError(_("A circle already has this name."))
+        return name

@@ -1,0 +1,170 @@
+"""Reads about circles, each in a bounded number of queries."""
+
+import datetime
+
+from django.db.models import (
+    BooleanField,
+    Count,
+    Exists,
+    ExpressionWrapper,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+)
+from django.utils import timezone
+
+from circles.models import (
+    Circle,
+    CircleEvent,
+    CircleStatus,
+    Meeting,
+    MeetingAttendance,
+    MeetingStatus,
+    Membership,
+    Training,
+)
+from microcredit.accounts.models import EntrepreneurProfile, User
+from microcredit.core.models import OrganizationSettings
+from microcredit.core.permissions import scope
+
+
+def circles_for(user: User) -> QuerySet[Circle]:
+    """Circles the user may see, with what the lists show: member count, next meeting, alerts."""
+    today = timezone.localdate()
+    settings = OrganizationSettings.load()
+    return (
+        scope(user, Circle.objects.all())
+        .select_related("advisor", "network")
+        .prefetch_related("characteristics")
+        .annotate(
+            active_members=Count("memberships", filter=Q(memberships__left_on__isnull=True), distinct=True),
+            next_meeting_date=Min(
+                "meetings__date",
+                filter=Q(meetings__status=MeetingStatus.PLANNED, meetings__date__gte=today),
+            ),
+        )
+        .annotate(
+            below_minimum=ExpressionWrapper(
+                Q(status=CircleStatus.ACTIVE, active_members__lt=settings.circle_min_members),
+                output_field=BooleanField(),
+            ),
+        )
+    )
+
+
+def circle_members(circle: Circle, *, include_past: bool = False) -> QuerySet[Membership]:
+    memberships = circle.memberships.select_related("profile__user")
+    return memberships if include_past else memberships.filter(left_on__isnull=True)
+
+
+def circle_detail(circle: Circle) -> dict:
+    today = timezone.localdate()
+    memberships = list(circle_members(circle, include_past=True))
+    meetings = list(
+        circle.meetings.annotate(
+            present=Count("attendance", filter=Q(attendance__status__in=["present", "late"])),
+            recorded=Count("attendance"),
+        ).order_by("-date")[:24]
+    )
+    return {
+        "members": [m for m in memberships if m.is_active],
+        "past_members": [m for m in memberships if not m.is_active],
+        "upcoming_meetings": sorted(
+            (m for m in meetings if m.status == MeetingStatus.PLANNED and m.date >= today),
+            key=lambda m: m.date,
+        ),
+        "past_meetings": [m for m in meetings if not (m.status == MeetingStatus.PLANNED and m.date >= today)],
+        "events": list(
+            circle.events.select_related("actor", "profile__user", "other_circle").order_by("-at", "-pk")[:50]
+        ),
+        "absorbed_circles": list(circle.absorbed_circles.all()),
+    }
+
+
+def meeting_detail(meeting: Meeting) -> dict:
+    return {
+        "attendance": list(
+            meeting.attendance.select_related("profile__user").order_by("profile__user__last_name")
+        ),
+        "follow_ups": list(
+            meeting.follow_ups.select_related("profile__user").order_by("profile__user__last_name")
+        ),
+    }
+
+
+def current_membership(profile: EntrepreneurProfile) -> Membership | None:
+    return (
+        Membership.objects.filter(profile=profile, left_on__isnull=True)
+        .select_related("circle__advisor", "circle__network")
+        .first()
+    )
+
+
+def upcoming_meetings(*, advisor: User | None = None, days: int = 60) -> QuerySet[Meeting]:
+    today = timezone.localdate()
+    meetings = Meeting.objects.filter(
+        status=MeetingStatus.PLANNED, date__gte=today, date__lte=today + datetime.timedelta(days=days)
+    ).select_related("circle")
+    if advisor is not None:
+        meetings = meetings.filter(circle__advisor=advisor)
+    return meetings.order_by("date", "start_time")
+
+
+def entrepreneurs_available_for_circles() -> QuerySet[EntrepreneurProfile]:
+    """Entrepreneurs who are not an active member of any circle."""
+    active = Membership.objects.filter(profile=OuterRef("pk"), left_on__isnull=True)
+    return EntrepreneurProfile.objects.filter(~Exists(active), user__is_active=True).select_related("user")
+
+
+def trainings_for(user: User) -> QuerySet[Training]:
+    return (
+        scope(user, Training.objects.all())
+        .select_related("advisor")
+        .annotate(
+            participant_count=Count("participants", distinct=True),
+            completed_count=Count("participants", filter=Q(participants__status="completed"), distinct=True),
+            session_count=Count("sessions", distinct=True),
+        )
+        .order_by("-start_date", "title")
+    )
+
+
+def training_detail(training: Training) -> dict:
+    participants = list(
+        training.participants.select_related("profile__user").prefetch_related(
+            Prefetch(
+                "profile__circle_memberships",
+                queryset=Membership.objects.filter(left_on__isnull=True).select_related("circle"),
+                to_attr="active_memberships",
+            )
+        )
+    )
+    sessions = list(training.sessions.prefetch_related("attendance"))
+    present = {(a.session_id, a.participant_id) for s in sessions for a in s.attendance.all() if a.present}
+    for participant in participants:
+        participant.sessions_attended = sum((s.pk, participant.pk) in present for s in sessions)
+        participant.current_circle = (
+            participant.profile.active_memberships[0].circle
+            if participant.profile.active_memberships
+            else None
+        )
+    return {
+        "participants": participants,
+        "sessions": sessions,
+        "present": present,
+        "circles": list(training.circles.all()),
+    }
+
+
+def attendance_rate(circle: Circle) -> int | None:
+    """Share of expected attendances that were present or late, over the circle's held meetings."""
+    counts = MeetingAttendance.objects.filter(
+        meeting__circle=circle, meeting__status=MeetingStatus.HELD
+    ).aggregate(total=Count("pk"), came=Count("pk", filter=Q(status__in=["present", "late"])))
+    return round(100 * counts["came"] / counts["total"]) if counts["total"] else None
+
+
+def recent_events(circle: Circle, limit: int = 50) -> QuerySet[CircleEvent]:
+    return circle.events.select_related("actor", "profile__user", "other_circle")[:limit]

@@ -1,0 +1,286 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import DetailView, FormView
+from django.views.generic.detail import SingleObjectMixin
+from django_filters.views import FilterView
+
+from circles import selectors, services
+from circles.filters import CircleFilter
+from circles.forms import (
+    CircleDissolveForm,
+    CircleForm,
+    CircleMergeForm,
+    MemberAddForm,
+    MemberLeaveForm,
+    MemberMoveForm,
+)
+from circles.models import Circle, Membership
+from microcredit.accounts.models import Role
+from microcredit.core.models import OrganizationSettings
+from microcredit.core.permissions import Action, get_object_or_404_for
+from microcredit.core.views_mixins import (
+    RoleRequiredMixin,
+    ScopedObjectMixin,
+    StaffRequiredMixin,
+    add_service_errors,
+    messages_from,
+)
+
+
+class CircleListView(StaffRequiredMixin, FilterView):
+    """All circles, with filters (coordinators), or "my circles" (advisors: ``mine=True``)."""
+
+    template_name = "circles/circle_list.html"
+    filterset_class = CircleFilter
+    paginate_by = 30
+    mine = False
+
+    def get_queryset(self):
+        circles = selectors.circles_for(self.request.user).order_by("status", "name")
+        if self.mine:
+            circles = circles.filter(advisor=self.request.user)
+        return circles
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(mine=self.mine, settings=OrganizationSettings.load(), **kwargs)
+
+
+class CircleCreateView(StaffRequiredMixin, FormView):
+    template_name = "circles/circle_form.html"
+    form_class = CircleForm
+
+    def get_initial(self):
+        return {"advisor": self.request.user} if self.request.user.role == Role.ADVISOR else {}
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            circle = services.circle_create(
+                name=data["name"],
+                advisor=data["advisor"],
+                network=data["network"],
+                meeting_place=data["meeting_place"],
+                meeting_rhythm=data["meeting_rhythm"],
+                characteristics=data["characteristics"],
+                created_by=self.request.user,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(
+            self.request, _("The circle %(name)s is created. Add its members.") % {"name": circle.name}
+        )
+        return redirect("circles:circle_detail", pk=circle.pk)
+
+
+class CircleUpdateView(StaffRequiredMixin, ScopedObjectMixin, SingleObjectMixin, FormView):
+    model = Circle
+    form_class = CircleForm
+    template_name = "circles/circle_form.html"
+    permission_action = Action.CHANGE
+    context_object_name = "circle"
+
+    def dispatch(self, request, *args, **kwargs):
+        self.object = self.get_object() if request.user.is_authenticated else None
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "instance": self.object}
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            services.circle_update(
+                circle=self.object,
+                changed_by=self.request.user,
+                characteristics=data.pop("characteristics"),
+                **data,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The circle is saved."))
+        return redirect("circles:circle_detail", pk=self.object.pk)
+
+
+class CircleDetailView(ScopedObjectMixin, DetailView):
+    """Staff see the whole circle; a member sees their circle as members do (names and businesses)."""
+
+    model = Circle
+    context_object_name = "circle"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("advisor", "network", "training", "merged_into")
+
+    def get_template_names(self):
+        return [
+            "circles/circle_detail.html" if self.request.user.is_staff_member else "circles/my_circle.html"
+        ]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(selectors.circle_detail(self.object))
+        context["settings"] = OrganizationSettings.load()
+        if self.request.user.is_staff_member:
+            context["attendance_rate"] = selectors.attendance_rate(self.object)
+            context["add_form"] = MemberAddForm()
+            context["merge_form"] = CircleMergeForm(circle=self.object)
+        return context
+
+
+class MyCircleView(RoleRequiredMixin, View):
+    allowed_roles = (Role.ENTREPRENEUR,)
+
+    def get(self, request):
+        membership = selectors.current_membership(request.user.entrepreneur_profile)
+        if membership is None:
+            return render(request, "circles/no_circle.html")
+        return redirect("circles:circle_detail", pk=membership.circle_id)
+
+
+class CircleActionView(StaffRequiredMixin, View):
+    """Base for the POST actions on a circle: looks the circle up in the user's scope (404 otherwise)."""
+
+    def get_circle(self) -> Circle:
+        return get_object_or_404_for(self.request.user, Circle, Action.CHANGE, pk=self.kwargs["pk"])
+
+    def back(self, circle: Circle):
+        return redirect("circles:circle_detail", pk=circle.pk)
+
+
+class CircleMemberAddView(CircleActionView):
+    def post(self, request, pk):
+        circle = self.get_circle()
+        form = MemberAddForm(request.POST)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+            return self.back(circle)
+        try:
+            membership = services.circle_member_add(
+                circle=circle,
+                profile=form.cleaned_data["profile"],
+                role=form.cleaned_data["role"],
+                added_by=request.user,
+            )
+        except ValidationError as error:
+            for message in messages_from(error):
+                messages.error(request, message)
+        else:
+            messages.success(request, _("%(person)s joined the circle.") % {"person": membership.profile})
+        return self.back(circle)
+
+
+class CircleActivateView(CircleActionView):
+    def post(self, request, pk):
+        circle = self.get_circle()
+        try:
+            services.circle_activate(circle=circle, activated_by=request.user)
+        except ValidationError as error:
+            for message in messages_from(error):
+                messages.error(request, message)
+        else:
+            messages.success(request, _("The circle %(name)s has started.") % {"name": circle.name})
+        return self.back(circle)
+
+
+class CircleFormActionView(StaffRequiredMixin, FormView):
+    """A confirmation page with a form, then a service call (merge, dissolve, member leave or move)."""
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.target = self.get_target()
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(target=self.target, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            circle, message = self.perform(form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, message)
+        return redirect("circles:circle_detail", pk=circle.pk)
+
+
+class CircleMergeView(CircleFormActionView):
+    template_name = "circles/circle_merge.html"
+    form_class = CircleMergeForm
+
+    def get_target(self):
+        return get_object_or_404_for(self.request.user, Circle, Action.CHANGE, pk=self.kwargs["pk"])
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "circle": self.target}
+
+    def perform(self, data):
+        into = services.circle_merge(
+            absorbed=self.target, into=data["into"], merged_by=self.request.user, note=data["note"]
+        )
+        return into, _("%(absorbed)s is merged into %(into)s.") % {
+            "absorbed": self.target.name,
+            "into": into.name,
+        }
+
+
+class CircleDissolveView(CircleFormActionView):
+    template_name = "circles/circle_dissolve.html"
+    form_class = CircleDissolveForm
+
+    def get_target(self):
+        return get_object_or_404_for(self.request.user, Circle, Action.CHANGE, pk=self.kwargs["pk"])
+
+    def perform(self, data):
+        circle = services.circle_dissolve(
+            circle=self.target, dissolved_by=self.request.user, note=data["note"]
+        )
+        return circle, _("The circle %(name)s is dissolved.") % {"name": circle.name}
+
+
+def _membership_for(user, pk) -> Membership:
+    membership = Membership.objects.select_related("circle", "profile__user").filter(pk=pk).first()
+    if membership is None:
+        raise Http404
+    get_object_or_404_for(user, Circle, Action.CHANGE, pk=membership.circle_id)
+    return membership
+
+
+class MembershipLeaveView(CircleFormActionView):
+    template_name = "circles/membership_leave.html"
+    form_class = MemberLeaveForm
+
+    def get_target(self):
+        return _membership_for(self.request.user, self.kwargs["pk"])
+
+    def perform(self, data):
+        services.circle_member_remove(
+            membership=self.target, removed_by=self.request.user, reason=data["reason"], note=data["note"]
+        )
+        return self.target.circle, _("%(person)s left the circle.") % {"person": self.target.profile}
+
+
+class MembershipMoveView(CircleFormActionView):
+    template_name = "circles/membership_move.html"
+    form_class = MemberMoveForm
+
+    def get_target(self):
+        return _membership_for(self.request.user, self.kwargs["pk"])
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "exclude_circle": self.target.circle}
+
+    def perform(self, data):
+        membership = services.circle_member_move(
+            membership=self.target, to_circle=data["to_circle"], moved_by=self.request.user, note=data["note"]
+        )
+        return membership.circle, _("%(person)s moved to %(name)s.") % {
+            "person": membership.profile,
+            "name": membership.circle.name,
+        }

@@ -1,0 +1,219 @@
+import datetime
+
+from django.contrib import messages
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import DetailView, FormView, ListView
+
+from circles import selectors, services
+from circles.forms import MeetingPlanForm, MeetingRecordForm, MemberRecordFormSet
+from circles.models import Circle, Meeting
+from microcredit.accounts.models import Role, User
+from microcredit.core.permissions import Action, get_object_or_404_for
+from microcredit.core.views_mixins import (
+    ScopedObjectMixin,
+    StaffRequiredMixin,
+    add_service_errors,
+    messages_from,
+)
+
+CALENDAR_SALT = "circles.calendar"
+
+
+class MeetingPlanView(StaffRequiredMixin, FormView):
+    template_name = "circles/meeting_plan.html"
+    form_class = MeetingPlanForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.circle = get_object_or_404_for(request.user, Circle, Action.CHANGE, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        return {"place": self.circle.meeting_place}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(circle=self.circle, **kwargs)
+
+    def form_valid(self, form):
+        try:
+            meeting = services.meeting_plan(
+                circle=self.circle, planned_by=self.request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The meeting of %(date)s is planned.") % {"date": meeting.date})
+        return redirect("circles:circle_detail", pk=self.circle.pk)
+
+
+class MeetingDetailView(ScopedObjectMixin, DetailView):
+    model = Meeting
+    context_object_name = "meeting"
+    template_name = "circles/meeting_detail.html"
+
+    def get_queryset(self):
+        return super().get_queryset().select_related("circle__advisor", "recorded_by")
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(selectors.meeting_detail(self.object))
+        context["is_staff_view"] = self.request.user.is_staff_member
+        return context
+
+
+class MeetingRecordView(StaffRequiredMixin, FormView):
+    """One screen: each member's attendance and business follow-up, decisions, notes, the next meeting."""
+
+    template_name = "circles/meeting_record.html"
+    form_class = MeetingRecordForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.meeting = get_object_or_404_for(
+                request.user, Meeting.objects.select_related("circle"), Action.CHANGE, pk=kwargs["pk"]
+            )
+            self.members = list(
+                selectors.circle_members(self.meeting.circle).order_by("profile__user__last_name")
+            )
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_initial(self):
+        meeting = self.meeting
+        return {
+            "decisions": meeting.decisions,
+            "shared_notes": meeting.shared_notes,
+            "advisor_notes": meeting.advisor_notes,
+        }
+
+    def member_formset(self):
+        attendance = {row.profile_id: row.status for row in self.meeting.attendance.all()}
+        follow_ups = {row.profile_id: row for row in self.meeting.follow_ups.all()}
+        initial = []
+        for membership in self.members:
+            follow_up = follow_ups.get(membership.profile_id)
+            initial.append(
+                {
+                    "profile_id": membership.profile_id,
+                    "attendance": attendance.get(membership.profile_id, "present"),
+                    "progress": follow_up.progress if follow_up else "",
+                    "difficulties": follow_up.difficulties if follow_up else "",
+                    "help_offered": follow_up.help_offered if follow_up else "",
+                }
+            )
+        data = self.request.POST if self.request.method == "POST" else None
+        formset = MemberRecordFormSet(data, initial=initial, prefix="members")
+        names = {m.profile_id: m.profile for m in self.members}
+        for form in formset:
+            form.member = names.get(form.initial.get("profile_id"))
+        return formset
+
+    def get_context_data(self, **kwargs):
+        kwargs.setdefault("formset", self.member_formset())
+        return super().get_context_data(meeting=self.meeting, **kwargs)
+
+    def post(self, request, *args, **kwargs):
+        form = self.get_form()
+        formset = self.member_formset()
+        if not (form.is_valid() and formset.is_valid()):
+            return self.render_to_response(self.get_context_data(form=form, formset=formset))
+        rows = [f.cleaned_data for f in formset]
+        data = form.cleaned_data
+        try:
+            services.meeting_record(
+                meeting=self.meeting,
+                recorded_by=request.user,
+                attendance={row["profile_id"]: row["attendance"] for row in rows},
+                follow_ups={
+                    row["profile_id"]: {k: row[k] for k in ("progress", "difficulties", "help_offered")}
+                    for row in rows
+                },
+                decisions=data["decisions"],
+                shared_notes=data["shared_notes"],
+                advisor_notes=data["advisor_notes"],
+                next_meeting={
+                    "date": data["next_date"],
+                    "start_time": data["next_start_time"],
+                    "place": data["next_place"],
+                },
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.render_to_response(self.get_context_data(form=form, formset=formset))
+        messages.success(request, _("The meeting is recorded."))
+        return redirect("circles:meeting_detail", pk=self.meeting.pk)
+
+
+class MeetingCancelView(StaffRequiredMixin, View):
+    def post(self, request, pk):
+        meeting = get_object_or_404_for(request.user, Meeting, Action.CHANGE, pk=pk)
+        try:
+            services.meeting_cancel(meeting=meeting, cancelled_by=request.user)
+        except ValidationError as error:
+            for message in messages_from(error):
+                messages.error(request, message)
+        else:
+            messages.success(request, _("The meeting is cancelled."))
+        return redirect("circles:circle_detail", pk=meeting.circle_id)
+
+
+class UpcomingMeetingsView(StaffRequiredMixin, ListView):
+    template_name = "circles/upcoming_meetings.html"
+    context_object_name = "meetings"
+
+    def get_queryset(self):
+        advisor = self.request.user if self.request.user.role == Role.ADVISOR else None
+        return selectors.upcoming_meetings(advisor=advisor)
+
+    def get_context_data(self, **kwargs):
+        token = signing.Signer(salt=CALENDAR_SALT).sign(str(self.request.user.pk))
+        feed = self.request.build_absolute_uri(reverse("circles:calendar_feed", args=[token]))
+        return super().get_context_data(calendar_url=feed, **kwargs)
+
+
+def _ics_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+
+
+class CalendarFeedView(View):
+    """An advisor's upcoming circle meetings as iCalendar, for a calendar app.
+
+    The URL carries a signed token instead of a session (calendar apps cannot sign in); the feed only
+    lists circle names, dates and places."""
+
+    def get(self, request, token):
+        try:
+            user_id = int(signing.Signer(salt=CALENDAR_SALT).unsign(token))
+        except (signing.BadSignature, ValueError):
+            raise Http404 from None
+        user = User.objects.filter(
+            pk=user_id, is_active=True, role__in=[Role.ADVISOR, Role.COORDINATOR]
+        ).first()
+        if user is None:
+            raise Http404
+        meetings = selectors.upcoming_meetings(advisor=user if user.role == Role.ADVISOR else None, days=365)
+        stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
+        lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Microcredit//Circles//FR", "CALSCALE:GREGORIAN"]
+        for meeting in meetings:
+            start = meeting.starts_at.astimezone(datetime.UTC)
+            end = start + datetime.timedelta(hours=2)
+            lines += [
+                "BEGIN:VEVENT",
+                f"UID:meeting-{meeting.pk}@microcredit",
+                f"DTSTAMP:{stamp}",
+                f"DTSTART:{start:%Y%m%dT%H%M%SZ}",
+                f"DTEND:{end:%Y%m%dT%H%M%SZ}",
+                f"SUMMARY:{_ics_escape(meeting.circle.name)}",
+                f"LOCATION:{_ics_escape(meeting.place)}",
+                "END:VEVENT",
+            ]
+        lines.append("END:VCALENDAR")
+        response = HttpResponse("\r\n".join(lines) + "\r\n", content_type="text/calendar; charset=utf-8")
+        response["Content-Disposition"] = 'inline; filename="circle-meetings.ics"'
+        return response

@@ -1,0 +1,164 @@
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
+from django.utils.translation import gettext as _
+from django.views import View
+from django.views.generic import DetailView, FormView, ListView
+
+from circles import selectors, services
+from circles.forms import EnrollForm, FormCircleForm, TrainingForm, TrainingSessionForm
+from circles.models import ParticipantStatus, Training, TrainingParticipant, TrainingSession
+from microcredit.accounts.models import Role
+from microcredit.core.permissions import Action, get_object_or_404_for
+from microcredit.core.views_mixins import (
+    ScopedObjectMixin,
+    StaffRequiredMixin,
+    add_service_errors,
+    messages_from,
+)
+
+
+class TrainingListView(StaffRequiredMixin, ListView):
+    template_name = "circles/training_list.html"
+    context_object_name = "trainings"
+    paginate_by = 30
+
+    def get_queryset(self):
+        return selectors.trainings_for(self.request.user)
+
+
+class TrainingCreateView(StaffRequiredMixin, FormView):
+    template_name = "circles/training_form.html"
+    form_class = TrainingForm
+
+    def get_initial(self):
+        return {"advisor": self.request.user} if self.request.user.role == Role.ADVISOR else {}
+
+    def form_valid(self, form):
+        try:
+            training = services.training_create(**form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The training is created."))
+        return redirect("circles:training_detail", pk=training.pk)
+
+
+class TrainingDetailView(StaffRequiredMixin, ScopedObjectMixin, DetailView):
+    model = Training
+    context_object_name = "training"
+    template_name = "circles/training_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context.update(selectors.training_detail(self.object))
+        context["enroll_form"] = EnrollForm(training=self.object)
+        context["session_form"] = TrainingSessionForm()
+        context["statuses"] = ParticipantStatus.choices
+        return context
+
+
+class TrainingActionView(StaffRequiredMixin, View):
+    def training(self) -> Training:
+        return get_object_or_404_for(self.request.user, Training, Action.CHANGE, pk=self.kwargs["pk"])
+
+    def report(self, call, success: str):
+        try:
+            call()
+        except ValidationError as error:
+            for message in messages_from(error):
+                messages.error(self.request, message)
+        else:
+            messages.success(self.request, success)
+        return redirect("circles:training_detail", pk=self.kwargs["pk"])
+
+
+class TrainingEnrollView(TrainingActionView):
+    def post(self, request, pk):
+        training = self.training()
+        form = EnrollForm(request.POST, training=training)
+        if not form.is_valid():
+            messages.error(request, _("Choose an entrepreneur who is not registered yet."))
+            return redirect("circles:training_detail", pk=pk)
+        return self.report(
+            lambda: services.training_enroll(training=training, profile=form.cleaned_data["profile"]),
+            _("%(person)s is registered.") % {"person": form.cleaned_data["profile"]},
+        )
+
+
+class TrainingSessionAddView(TrainingActionView):
+    def post(self, request, pk):
+        training = self.training()
+        form = TrainingSessionForm(request.POST)
+        if not form.is_valid():
+            for errors in form.errors.values():
+                for error in errors:
+                    messages.error(request, error)
+            return redirect("circles:training_detail", pk=pk)
+        return self.report(
+            lambda: services.training_session_add(training=training, **form.cleaned_data),
+            _("The session is added."),
+        )
+
+
+class SessionAttendanceView(TrainingActionView):
+    def post(self, request, pk, session_pk):
+        training = self.training()
+        session = TrainingSession.objects.filter(training=training, pk=session_pk).first()
+        if session is None:
+            return redirect("circles:training_detail", pk=pk)
+        present = [int(value) for value in request.POST.getlist("present") if value.isdigit()]
+        return self.report(
+            lambda: services.training_attendance_record(session=session, present=present),
+            _("The attendance is recorded."),
+        )
+
+
+class ParticipantStatusView(TrainingActionView):
+    def post(self, request, pk, participant_pk):
+        training = self.training()
+        participant = TrainingParticipant.objects.filter(training=training, pk=participant_pk).first()
+        if participant is None:
+            return redirect("circles:training_detail", pk=pk)
+        return self.report(
+            lambda: services.training_participant_set_status(
+                participant=participant, status=request.POST.get("status")
+            ),
+            _("The status of %(person)s is saved.") % {"person": participant.profile},
+        )
+
+
+class FormCircleView(StaffRequiredMixin, FormView):
+    """Participants who completed the training become a new circle in one step."""
+
+    template_name = "circles/form_circle.html"
+    form_class = FormCircleForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            self.training = get_object_or_404_for(request.user, Training, Action.CHANGE, pk=kwargs["pk"])
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_form_kwargs(self):
+        return {**super().get_form_kwargs(), "training": self.training}
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(training=self.training, **kwargs)
+
+    def form_valid(self, form):
+        data = form.cleaned_data
+        try:
+            circle = services.circle_form_from_training(
+                training=self.training,
+                name=data["name"],
+                participants=data["participants"],
+                network=data["network"],
+                meeting_place=data["meeting_place"],
+                characteristics=data["characteristics"],
+                created_by=self.request.user,
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The circle %(name)s is formed.") % {"name": circle.name})
+        return redirect("circles:circle_detail", pk=circle.pk)
