@@ -7,6 +7,7 @@ data as it is (a second run finds the circles and changes nothing).
 import datetime
 import random
 
+from django.db.models import Q
 from django.utils import timezone
 
 from circles import services
@@ -118,6 +119,11 @@ def seed() -> None:
         if len(numbers) >= 4:
             services.circle_activate(circle=circle, activated_by=advisors[advisor])
         circles[name] = circle
+    # The circles began months ago: their first events say so.
+    began = timezone.make_aware(
+        datetime.datetime.combine(today - datetime.timedelta(days=270), datetime.time(19))
+    )
+    CircleEvent.objects.filter(circle__in=circles.values()).update(at=began)
     for name in ("Les Bâtisseuses", "Cercle Hochelaga", "Cercle Rosemont", "Cercle Longueuil"):
         _past_meetings(circles[name], months=6, rng=rng, recorded_by=circles[name].advisor)
     services.circle_merge(
@@ -145,7 +151,8 @@ def seed() -> None:
             agenda="Tour de table des entreprises; demandes de prêt",
             planned_by=circle.advisor,
         )
-    # Back-date the merge and the dissolution so the history reads like months of real life.
+    # Back-date the merge and the dissolution so that the history reads like months of real life.
+    start_of_today = timezone.make_aware(datetime.datetime.combine(today, datetime.time.min))
     for circle, days_ago in ((circles["Cercle Mercier"], 60), (circles["Cercle Verdun"], 30)):
         when = today - datetime.timedelta(days=days_ago)
         Circle.objects.filter(pk=circle.pk).update(closed_on=when)
@@ -153,10 +160,12 @@ def seed() -> None:
         Membership.objects.filter(profile__circle_memberships__circle=circle, joined_on=today).update(
             joined_on=when
         )
-        CircleEvent.objects.filter(
-            circle=circle,
-            kind__in=[CircleEventKind.ABSORBED, CircleEventKind.DISSOLVED, CircleEventKind.MEMBER_LEFT],
-        ).update(at=timezone.make_aware(datetime.datetime.combine(when, datetime.time(19))))
+        related = Q(circle=circle) | Q(other_circle=circle)
+        if circle == circles["Cercle Mercier"]:
+            related |= Q(circle=circles["Cercle Hochelaga"], kind=CircleEventKind.ACTIVATED)
+        CircleEvent.objects.filter(related, at__gte=start_of_today).update(
+            at=timezone.make_aware(datetime.datetime.combine(when, datetime.time(19)))
+        )
 
 
 def _training(title, advisor, start, *, completed, enrolled, rng) -> Training:
@@ -208,7 +217,9 @@ def _past_meetings(circle: Circle, *, months: int, rng: random.Random, recorded_
             agenda="Tour de table des entreprises",
             planned_by=recorded_by,
         )
-        statuses = rng.choices(["present", "present", "present", "late", "excused", "absent"], k=len(members))
+        statuses = rng.choices(
+            ["present", "late", "excused", "absent"], weights=[80, 8, 8, 4], k=len(members)
+        )
         services.meeting_record(
             meeting=meeting,
             recorded_by=recorded_by,

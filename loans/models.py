@@ -1,1 +1,475 @@
-# Models arrive with the loans issue.
+"""Loans from request to repayment: products, requests with business plans, circle review and guarantee,
+approval, disbursement, schedule, payments (never edited or deleted: reversed), arrears, write-off."""
+
+import uuid
+from decimal import Decimal
+
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from circles.models import Circle
+from microcredit.accounts.models import EntrepreneurProfile, User
+from microcredit.core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
+
+
+def money(verbose_name, **kwargs):
+    return models.DecimalField(
+        verbose_name, max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, **kwargs
+    )
+
+
+class Frequency(models.TextChoices):
+    MONTHLY = "monthly", _("Monthly")
+    BIWEEKLY = "biweekly", _("Every two weeks")
+    WEEKLY = "weekly", _("Weekly")
+
+
+class LoanProduct(models.Model):
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    min_amount = money(_("minimum amount"), validators=[MinValueValidator(Decimal("1.00"))])
+    max_amount = money(_("maximum amount"))
+    annual_rate = models.DecimalField(
+        _("annual interest rate (%)"),
+        max_digits=5,
+        decimal_places=2,
+        validators=[MinValueValidator(Decimal("0")), MaxValueValidator(Decimal("50"))],
+    )
+    min_term = models.PositiveSmallIntegerField(
+        _("minimum number of instalments"), validators=[MinValueValidator(1)]
+    )
+    max_term = models.PositiveSmallIntegerField(_("maximum number of instalments"))
+    frequency = models.CharField(
+        _("repayment frequency"), max_length=10, choices=Frequency.choices, default=Frequency.MONTHLY
+    )
+    grace_periods = models.PositiveSmallIntegerField(
+        _("grace period (interest-only instalments)"), default=0, validators=[MaxValueValidator(12)]
+    )
+    is_active = models.BooleanField(_("offered"), default=True)
+
+    class Meta:
+        verbose_name = _("loan product")
+        verbose_name_plural = _("loan products")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(min_amount__gt=0) & Q(max_amount__gte=F("min_amount")),
+                name="loans_product_amount_bounds",
+                violation_error_message=_("The maximum amount must be at least the minimum amount."),
+            ),
+            models.CheckConstraint(
+                condition=Q(min_term__gte=1) & Q(max_term__gte=F("min_term")),
+                name="loans_product_term_bounds",
+                violation_error_message=_("The maximum number of instalments must be at least the minimum."),
+            ),
+            models.CheckConstraint(
+                condition=Q(grace_periods__lt=F("min_term")),
+                name="loans_product_grace_shorter_than_term",
+                violation_error_message=_("The grace period must be shorter than the shortest term."),
+            ),
+            models.CheckConstraint(condition=Q(annual_rate__gte=0), name="loans_product_rate_positive"),
+            models.CheckConstraint(
+                condition=Q(frequency__in=Frequency.values), name="loans_product_frequency_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LoanStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("In circle review")
+    RETURNED = "returned", _("Returned for changes")
+    CIRCLE_ACCEPTED = "circle_accepted", _("Accepted by the circle")
+    CIRCLE_REFUSED = "circle_refused", _("Refused by the circle")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+    ACTIVE = "active", _("Disbursed")
+    DEFAULTED = "defaulted", _("In default")
+    REPAID = "repaid", _("Repaid")
+    WRITTEN_OFF = "written_off", _("Written off")
+
+
+class GuaranteeType(models.TextChoices):
+    CIRCLE = "circle", _("Guaranteed by the circle")
+    INDIVIDUAL = "individual", _("Individual responsibility")
+
+
+class DisbursementMethod(models.TextChoices):
+    CHEQUE = "cheque", _("Cheque")
+    TRANSFER = "transfer", _("Bank transfer")
+    CASH = "cash", _("Cash")
+
+
+def plan_upload_to(instance, filename: str) -> str:
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"loans/plans/{uuid.uuid4().hex}.{extension}"
+
+
+class Loan(models.Model):
+    """A loan request and, once disbursed, the loan itself. Its status changes only through
+    ``loans.services``, each change recorded as a ``LoanTransition``."""
+
+    borrower = models.ForeignKey(
+        EntrepreneurProfile, on_delete=models.PROTECT, related_name="loans", verbose_name=_("borrower")
+    )
+    product = models.ForeignKey(
+        LoanProduct, on_delete=models.PROTECT, related_name="loans", verbose_name=_("product")
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=LoanStatus.choices, default=LoanStatus.DRAFT
+    )
+    amount = money(_("amount requested"), validators=[MinValueValidator(Decimal("1.00"))])
+    term = models.PositiveSmallIntegerField(_("number of instalments"), validators=[MinValueValidator(1)])
+    purpose = models.CharField(_("purpose"), max_length=250)
+    plan_summary = models.TextField(_("business plan: summary"), blank=True)
+    plan_market = models.TextField(_("business plan: market"), blank=True)
+    plan_use_of_funds = models.TextField(_("business plan: use of funds"), blank=True)
+    plan_projections = models.TextField(_("business plan: projections"), blank=True)
+    plan_document = models.FileField(_("business plan document"), upload_to=plan_upload_to, blank=True)
+    plan_document_name = models.CharField(_("document name"), max_length=200, blank=True)
+    prepared_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("prepared by")
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    # Circle review: the circle the request went to, the round of review, the decision.
+    circle = models.ForeignKey(
+        Circle,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="loans",
+        verbose_name=_("circle"),
+    )
+    review_round = models.PositiveSmallIntegerField(_("review round"), default=0)
+    circle_remarks = models.TextField(_("circle's remarks"), blank=True)
+    circle_decided_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("circle decision recorded by"),
+    )
+    guarantee_type = models.CharField(
+        _("guarantee"), max_length=12, choices=GuaranteeType.choices, blank=True
+    )
+
+    # Final terms, set at approval (snapshots: a later change of the product does not touch this loan).
+    approved_amount = money(_("approved amount"), null=True, blank=True)
+    approved_term = models.PositiveSmallIntegerField(
+        _("approved number of instalments"), null=True, blank=True
+    )
+    annual_rate = models.DecimalField(
+        _("annual interest rate (%)"), max_digits=5, decimal_places=2, null=True, blank=True
+    )
+    frequency = models.CharField(
+        _("repayment frequency"), max_length=10, choices=Frequency.choices, blank=True
+    )
+    grace_periods = models.PositiveSmallIntegerField(_("grace period"), null=True, blank=True)
+    approved_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("approved by")
+    )
+
+    disbursed_on = models.DateField(_("disbursement date"), null=True, blank=True)
+    disbursement_method = models.CharField(
+        _("disbursement method"), max_length=12, choices=DisbursementMethod.choices, blank=True
+    )
+    disbursement_reference = models.CharField(_("disbursement reference"), max_length=100, blank=True)
+
+    class Meta:
+        verbose_name = _("loan")
+        verbose_name_plural = _("loans")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(status__in=LoanStatus.values), name="loans_loan_status_valid"),
+            models.CheckConstraint(condition=Q(amount__gt=0), name="loans_loan_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(approved_amount__isnull=True)
+                | Q(approved_amount__gt=0, approved_amount__lte=F("amount")),
+                name="loans_loan_approved_amount_within_request",
+                violation_error_message=_("The approved amount cannot exceed the amount requested."),
+            ),
+            # A disbursed loan always has its final terms and disbursement date.
+            models.CheckConstraint(
+                condition=~Q(status__in=["active", "defaulted", "repaid", "written_off"])
+                | Q(
+                    approved_amount__isnull=False,
+                    approved_term__isnull=False,
+                    annual_rate__isnull=False,
+                    disbursed_on__isnull=False,
+                ),
+                name="loans_loan_disbursed_has_terms",
+            ),
+            models.CheckConstraint(
+                condition=Q(guarantee_type="") | Q(guarantee_type__in=GuaranteeType.values),
+                name="loans_loan_guarantee_valid",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return _("Loan #%(number)s · %(borrower)s") % {"number": self.pk, "borrower": self.borrower}
+
+    @property
+    def final_amount(self) -> Decimal:
+        return self.approved_amount if self.approved_amount is not None else self.amount
+
+    @property
+    def is_disbursed(self) -> bool:
+        return self.status in (
+            LoanStatus.ACTIVE,
+            LoanStatus.DEFAULTED,
+            LoanStatus.REPAID,
+            LoanStatus.WRITTEN_OFF,
+        )
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in (LoanStatus.DRAFT, LoanStatus.RETURNED)
+
+
+class LoanTransition(models.Model):
+    """Every change of a loan's status: who, when, from, to, why."""
+
+    loan = models.ForeignKey(
+        Loan, on_delete=models.PROTECT, related_name="transitions", verbose_name=_("loan")
+    )
+    from_status = models.CharField(_("from"), max_length=20, choices=LoanStatus.choices, blank=True)
+    to_status = models.CharField(_("to"), max_length=20, choices=LoanStatus.choices)
+    actor = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("by")
+    )
+    at = models.DateTimeField(_("date"), default=timezone.now)
+    reason = models.TextField(_("reason"), blank=True)
+
+    class Meta:
+        verbose_name = _("loan transition")
+        verbose_name_plural = _("loan history")
+        ordering = ["at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.loan_id}: {self.from_status} → {self.to_status}"
+
+
+class Vote(models.TextChoices):
+    FOR = "for", _("For")
+    AGAINST = "against", _("Against")
+    ABSTAIN = "abstain", _("Abstain")
+
+
+class CircleVote(models.Model):
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="votes", verbose_name=_("loan"))
+    review_round = models.PositiveSmallIntegerField(_("review round"))
+    member = models.ForeignKey(
+        EntrepreneurProfile, on_delete=models.PROTECT, related_name="circle_votes", verbose_name=_("member")
+    )
+    vote = models.CharField(_("vote"), max_length=10, choices=Vote.choices)
+    comment = models.TextField(_("comment"), blank=True)
+    recorded_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("circle vote")
+        verbose_name_plural = _("circle votes")
+        ordering = ["loan", "review_round", "member__user__last_name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["loan", "review_round", "member"], name="loans_one_vote_per_member_and_round"
+            ),
+            models.CheckConstraint(condition=Q(vote__in=Vote.values), name="loans_vote_valid"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member} · {self.get_vote_display()}"
+
+
+class Guarantor(models.Model):
+    """A circle member who stood behind a loan guaranteed by the circle."""
+
+    loan = models.ForeignKey(
+        Loan, on_delete=models.PROTECT, related_name="guarantors", verbose_name=_("loan")
+    )
+    member = models.ForeignKey(
+        EntrepreneurProfile, on_delete=models.PROTECT, related_name="guarantees", verbose_name=_("member")
+    )
+
+    class Meta:
+        verbose_name = _("guarantor")
+        verbose_name_plural = _("guarantors")
+        constraints = [models.UniqueConstraint(fields=["loan", "member"], name="loans_guarantor_once")]
+
+    def __str__(self) -> str:
+        return str(self.member)
+
+
+class Instalment(models.Model):
+    """One line of the schedule, fixed at disbursement. What was paid comes from the allocations."""
+
+    loan = models.ForeignKey(
+        Loan, on_delete=models.PROTECT, related_name="instalments", verbose_name=_("loan")
+    )
+    number = models.PositiveSmallIntegerField(_("number"))
+    due_date = models.DateField(_("due date"))
+    principal_due = money(_("principal"))
+    interest_due = money(_("interest"))
+
+    class Meta:
+        verbose_name = _("instalment")
+        verbose_name_plural = _("instalments")
+        ordering = ["loan", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["loan", "number"], name="loans_instalment_number_unique"),
+            models.CheckConstraint(
+                condition=Q(principal_due__gte=0, interest_due__gte=0),
+                name="loans_instalment_amounts_positive",
+            ),
+        ]
+        indexes = [models.Index(fields=["due_date"], name="loans_instalment_due_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.loan_id} #{self.number}"
+
+    @property
+    def total_due(self) -> Decimal:
+        return self.principal_due + self.interest_due
+
+
+class PaymentMethod(models.TextChoices):
+    CASH = "cash", _("Cash")
+    CHEQUE = "cheque", _("Cheque")
+    TRANSFER = "transfer", _("Transfer")
+    PAD = "pad", _("Pre-authorized debit")
+
+
+class Payment(models.Model):
+    """A repayment as received. Never edited or deleted: a mistake is reversed (PaymentReversal)."""
+
+    loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="payments", verbose_name=_("loan"))
+    paid_on = models.DateField(_("date"))
+    amount = money(_("amount"))
+    method = models.CharField(_("method"), max_length=10, choices=PaymentMethod.choices)
+    reference = models.CharField(_("reference"), max_length=100, blank=True)
+    payer = models.ForeignKey(
+        EntrepreneurProfile,
+        on_delete=models.PROTECT,
+        related_name="payments_made",
+        verbose_name=_("paid by"),
+        help_text=_("The borrower, or a circle member honouring the guarantee."),
+    )
+    recorded_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
+    )
+    recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+    # The form carries a one-time key: submitting the same form twice records one payment.
+    submission_key = models.UUIDField(_("submission key"), unique=True, default=uuid.uuid4, editable=False)
+
+    class Meta:
+        verbose_name = _("payment")
+        verbose_name_plural = _("payments")
+        ordering = ["paid_on", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(amount__gt=0), name="loans_payment_amount_positive"),
+            models.CheckConstraint(
+                condition=Q(method__in=PaymentMethod.values), name="loans_payment_method_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.loan_id} · {self.paid_on} · {self.amount}"
+
+
+class PaymentReversal(models.Model):
+    payment = models.OneToOneField(
+        Payment, on_delete=models.PROTECT, related_name="reversal", verbose_name=_("payment")
+    )
+    reason = models.CharField(_("reason"), max_length=250)
+    reversed_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("reversed by")
+    )
+    reversed_at = models.DateTimeField(_("reversed"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("payment reversal")
+        verbose_name_plural = _("payment reversals")
+
+    def __str__(self) -> str:
+        return f"{self.payment} ({self.reason})"
+
+
+class Allocation(models.Model):
+    """How a payment was applied: derived data, rebuilt from the payments whenever they change."""
+
+    payment = models.ForeignKey(Payment, on_delete=models.CASCADE, related_name="allocations")
+    instalment = models.ForeignKey(Instalment, on_delete=models.PROTECT, related_name="allocations")
+    interest = money(_("interest"), default=Decimal("0.00"))
+    principal = money(_("principal"), default=Decimal("0.00"))
+
+    class Meta:
+        verbose_name = _("allocation")
+        verbose_name_plural = _("allocations")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(interest__gte=0, principal__gte=0) & (Q(interest__gt=0) | Q(principal__gt=0)),
+                name="loans_allocation_positive",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.payment_id} → {self.instalment_id}"
+
+
+class CallOutcome(models.TextChoices):
+    MEMBERS_CONTRIBUTED = "members_contributed", _("Members contributed")
+    RESCHEDULED = "rescheduled", _("Loan rescheduled")
+    BORROWER_CAUGHT_UP = "caught_up", _("Borrower caught up")
+    WRITTEN_OFF = "written_off", _("Written off")
+    OTHER = "other", _("Other")
+
+
+class GuaranteeCall(models.Model):
+    """The circle is called on to stand by its guarantee of a loan in default."""
+
+    circle = models.ForeignKey(
+        Circle, on_delete=models.PROTECT, related_name="guarantee_calls", verbose_name=_("circle")
+    )
+    loan = models.ForeignKey(
+        Loan, on_delete=models.PROTECT, related_name="guarantee_calls", verbose_name=_("loan")
+    )
+    opened_at = models.DateTimeField(_("opened"), default=timezone.now)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=CallOutcome.choices, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    resolved_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("resolved by")
+    )
+    advisor_notified_at = models.DateTimeField(_("advisor notified"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("guarantee call")
+        verbose_name_plural = _("guarantee calls")
+        ordering = ["-opened_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["loan"], condition=Q(resolved_at__isnull=True), name="loans_one_open_call_per_loan"
+            ),
+            models.CheckConstraint(
+                condition=(Q(resolved_at__isnull=True) & Q(outcome=""))
+                | (Q(resolved_at__isnull=False) & ~Q(outcome="")),
+                name="loans_call_resolution_has_outcome",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.circle} · {self.loan}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.resolved_at is None

@@ -16,4 +16,17 @@ class OrganizationSettingsForm(forms.ModelForm):
             "circle_max_members",
             "reminder_days_before",
             "reminder_days_after",
+            "coaching_no_contact_days",
+            "circle_vote_quorum_percent",
+            "circle_vote_approval_percent",
+            "loan_default_days",
         )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Added after the first release: a submission without it keeps the current value.
+        self.fields["coaching_no_contact_days"].required = False
+
+    def clean_coaching_no_contact_days(self):
+        value = self.cleaned_data.get("coaching_no_contact_days")
+        return self.instance.coaching_no_contact_days if value is None else value

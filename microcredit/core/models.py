@@ -67,6 +67,29 @@ class OrganizationSettings(models.Model):
         validators=[validate_day_offsets],
         help_text=_("Numbers of days separated by commas, for example 1, 7, 30."),
     )
+    coaching_no_contact_days = models.PositiveSmallIntegerField(
+        _("flag entrepreneurs without contact after (days)"),
+        default=30,
+        validators=[MinValueValidator(1), MaxValueValidator(365)],
+        help_text=_("An advisor's caseload flags anyone without a coaching contact for longer than this."),
+    )
+    circle_vote_quorum_percent = models.PositiveSmallIntegerField(
+        _("circle review quorum (% of eligible members)"),
+        default=50,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("More than this share of the eligible members must vote."),
+    )
+    circle_vote_approval_percent = models.PositiveSmallIntegerField(
+        _("circle review majority (% of eligible members voting for)"),
+        default=50,
+        validators=[MinValueValidator(0), MaxValueValidator(100)],
+        help_text=_("A request is accepted when more than this share of the eligible members vote for it."),
+    )
+    loan_default_days = models.PositiveSmallIntegerField(
+        _("a loan is in default after (days past due)"),
+        default=90,
+        validators=[MinValueValidator(1), MaxValueValidator(720)],
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
@@ -83,6 +106,10 @@ class OrganizationSettings(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(circle_guarantee_threshold__gte=0), name="core_settings_threshold_positive"
+            ),
+            models.CheckConstraint(
+                condition=Q(coaching_no_contact_days__gte=1, coaching_no_contact_days__lte=365),
+                name="core_settings_no_contact_days_range",
             ),
         ]
 

@@ -117,6 +117,7 @@ LANGUAGES = [
     ("en", _("English")),
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+FORMAT_MODULE_PATH = ["microcredit.formats"]
 LANGUAGE_COOKIE_NAME = "microcredit_language"
 TIME_ZONE = "America/Montreal"
 USE_I18N = True

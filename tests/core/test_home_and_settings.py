@@ -72,6 +72,10 @@ def test_the_coordinator_edits_the_organization_settings(personas, client_for):
         "circle_max_members": "7",
         "reminder_days_before": "3",
         "reminder_days_after": "2, 10",
+        "coaching_no_contact_days": "30",
+        "circle_vote_quorum_percent": "50",
+        "circle_vote_approval_percent": "50",
+        "loan_default_days": "90",
     }
     response = client_for(personas.coordinator).post(reverse("core:organization_settings"), data)
     assert response.status_code == 302
@@ -92,11 +96,16 @@ def test_bad_settings_are_refused_with_a_message(personas, client_for, field, va
         "circle_max_members": "7",
         "reminder_days_before": "3",
         "reminder_days_after": "1,7,30",
+        "coaching_no_contact_days": "30",
+        "circle_vote_quorum_percent": "50",
+        "circle_vote_approval_percent": "50",
+        "loan_default_days": "90",
         field: value,
     }
     response = client_for(personas.coordinator).post(reverse("core:organization_settings"), data)
     assert response.status_code == 200
-    assert response.context["form"].errors
+    errors = response.context["form"].errors
+    assert field in errors or (field == "circle_min_members" and "__all__" in errors), errors
     assert OrganizationSettings.load().circle_guarantee_threshold == Decimal("2000.00")
 
 

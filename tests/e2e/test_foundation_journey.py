@@ -3,33 +3,15 @@ switch the interface to English, and an entrepreneur finding only their own file
 
 import pytest
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support import expected_conditions
-from selenium.webdriver.support.ui import WebDriverWait
 
 from microcredit.accounts.models import EntrepreneurProfile
-from tests.factories import PASSWORD
+from tests.e2e.helpers import sign_in, submit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def _submit(browser, selector="main form button[type=submit]"):
-    """Click a submit button and wait for the next page to replace this one."""
-    old_page = browser.find_element(By.TAG_NAME, "html")
-    button = browser.find_element(By.CSS_SELECTOR, selector)
-    browser.execute_script("arguments[0].scrollIntoView({block: 'center', behavior: 'instant'});", button)
-    button.click()
-    WebDriverWait(browser, 10).until(expected_conditions.staleness_of(old_page))
-
-
-def _sign_in(browser, live_server, username):
-    browser.get(live_server.url + "/accounts/login/")
-    browser.find_element(By.NAME, "username").send_keys(username)
-    browser.find_element(By.NAME, "password").send_keys(PASSWORD)
-    _submit(browser)
-
-
 def test_an_advisor_registers_an_entrepreneur_then_reads_in_english(browser, live_server, personas):
-    _sign_in(browser, live_server, "advisor")
+    sign_in(browser, live_server, "advisor")
     assert "Ma journée" in browser.find_element(By.TAG_NAME, "h1").text
 
     browser.find_element(By.CSS_SELECTOR, "main a[href$='/people/entrepreneurs/new/']").click()
@@ -37,7 +19,7 @@ def test_an_advisor_registers_an_entrepreneur_then_reads_in_english(browser, liv
     browser.find_element(By.NAME, "last_name").send_keys("Joseph")
     browser.find_element(By.NAME, "business_name").send_keys("Couture Guerline")
     browser.find_element(By.NAME, "postal_code").send_keys("H2L 1P1")
-    _submit(browser)
+    submit(browser)
 
     assert browser.find_element(By.TAG_NAME, "h1").text == "Guerline Joseph"
     assert "guerline.joseph" in browser.find_element(By.CSS_SELECTOR, ".alert-success").text
@@ -45,7 +27,7 @@ def test_an_advisor_registers_an_entrepreneur_then_reads_in_english(browser, liv
     assert profile.advisor == personas.advisor
     assert profile.user.email == ""
 
-    _submit(browser, "[data-testid=language-switch]")
+    submit(browser, "[data-testid=language-switch]")
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "en"
     assert "Edit" in browser.find_element(By.TAG_NAME, "main").text
     personas.advisor.refresh_from_db()
@@ -53,7 +35,7 @@ def test_an_advisor_registers_an_entrepreneur_then_reads_in_english(browser, liv
 
 
 def test_an_entrepreneur_finds_only_their_own_file(browser, live_server, personas):
-    _sign_in(browser, live_server, "entrepreneur")
+    sign_in(browser, live_server, "entrepreneur")
     browser.get(live_server.url + f"/people/entrepreneurs/{personas.entrepreneur.pk}/")
     assert browser.find_element(By.TAG_NAME, "h1").text == "Marie Tremblay"
     browser.get(live_server.url + f"/people/entrepreneurs/{personas.other_entrepreneur.pk}/")

@@ -1,0 +1,142 @@
+"""Admin for coordinators: products are edited here; loans, payments and their history are shown read-only,
+because every change to them goes through loans.services (locks, rules, history)."""
+
+from django.contrib import admin
+
+from loans.models import (
+    Allocation,
+    CircleVote,
+    GuaranteeCall,
+    Guarantor,
+    Instalment,
+    Loan,
+    LoanProduct,
+    LoanTransition,
+    Payment,
+    PaymentReversal,
+)
+
+
+class ReadOnlyAdminMixin:
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(LoanProduct)
+class LoanProductAdmin(admin.ModelAdmin):
+    list_display = (
+        "name",
+        "min_amount",
+        "max_amount",
+        "annual_rate",
+        "min_term",
+        "max_term",
+        "frequency",
+        "is_active",
+    )
+    list_filter = ("frequency", "is_active")
+    search_fields = ("name",)
+
+    def has_delete_permission(self, request, obj=None):
+        return obj is None or not obj.loans.exists()
+
+
+class TransitionInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = LoanTransition
+    fields = ("at", "from_status", "to_status", "actor", "reason")
+    readonly_fields = fields
+    extra = 0
+
+
+class InstalmentInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = Instalment
+    fields = ("number", "due_date", "principal_due", "interest_due")
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(Loan)
+class LoanAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = (
+        "pk",
+        "borrower",
+        "status",
+        "amount",
+        "approved_amount",
+        "guarantee_type",
+        "circle",
+        "disbursed_on",
+    )
+    list_filter = ("status", "guarantee_type", "product", "circle")
+    search_fields = ("pk", "borrower__user__first_name", "borrower__user__last_name", "purpose")
+    list_select_related = ("borrower__user", "circle")
+    date_hierarchy = "created_at"
+    inlines = [TransitionInline, InstalmentInline]
+
+
+@admin.register(LoanTransition)
+class LoanTransitionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("loan", "from_status", "to_status", "actor", "at")
+    list_filter = ("to_status",)
+    search_fields = ("loan__pk", "reason")
+    list_select_related = ("loan__borrower__user", "actor")
+
+
+@admin.register(Payment)
+class PaymentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("loan", "paid_on", "amount", "method", "payer", "recorded_by")
+    list_filter = ("method", "paid_on")
+    search_fields = ("loan__pk", "reference", "payer__user__last_name")
+    list_select_related = ("loan__borrower__user", "payer__user", "recorded_by")
+    date_hierarchy = "paid_on"
+
+
+@admin.register(PaymentReversal)
+class PaymentReversalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("payment", "reason", "reversed_by", "reversed_at")
+    search_fields = ("reason", "payment__loan__pk")
+    list_select_related = ("payment__loan__borrower__user", "reversed_by")
+
+
+@admin.register(Allocation)
+class AllocationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("payment", "instalment", "interest", "principal")
+    search_fields = ("payment__loan__pk",)
+    list_select_related = ("payment__loan", "instalment")
+
+
+@admin.register(Instalment)
+class InstalmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("loan", "number", "due_date", "principal_due", "interest_due")
+    list_filter = ("due_date",)
+    search_fields = ("loan__pk",)
+    list_select_related = ("loan__borrower__user",)
+
+
+@admin.register(CircleVote)
+class CircleVoteAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("loan", "review_round", "member", "vote", "recorded_by", "recorded_at")
+    list_filter = ("vote",)
+    search_fields = ("loan__pk", "member__user__last_name")
+    list_select_related = ("loan__borrower__user", "member__user", "recorded_by")
+
+
+@admin.register(Guarantor)
+class GuarantorAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("loan", "member")
+    search_fields = ("loan__pk", "member__user__last_name")
+    list_select_related = ("loan__borrower__user", "member__user")
+
+
+@admin.register(GuaranteeCall)
+class GuaranteeCallAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("circle", "loan", "opened_at", "resolved_at", "outcome")
+    list_filter = ("outcome", ("resolved_at", admin.EmptyFieldListFilter))
+    search_fields = ("circle__name", "loan__pk", "note")
+    list_select_related = ("circle", "loan__borrower__user")

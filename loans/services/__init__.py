@@ -1,0 +1,48 @@
+"""Writes about loans; views, forms, tasks and the admin call these, nothing else changes a loan."""
+
+from loans.services.approval import loan_approve, loan_disburse, loan_refuse
+from loans.services.arrears import (
+    days_past_due,
+    guarantee_call_resolve,
+    loan_mark_default,
+    loan_write_off,
+    loans_mark_defaults,
+)
+from loans.services.base import ALLOWED_TRANSITIONS, can_transition
+from loans.services.payments import amount_owed, payment_record, payment_reverse, reallocate
+from loans.services.requests import (
+    check_terms,
+    circle_review_blocker,
+    loan_request_create,
+    loan_request_update,
+    loan_submit,
+    loan_withdraw,
+)
+from loans.services.review import circle_decision_record, circle_vote_record, eligible_voters, vote_tally
+
+__all__ = [
+    "ALLOWED_TRANSITIONS",
+    "amount_owed",
+    "can_transition",
+    "check_terms",
+    "circle_decision_record",
+    "circle_review_blocker",
+    "circle_vote_record",
+    "days_past_due",
+    "eligible_voters",
+    "guarantee_call_resolve",
+    "loan_approve",
+    "loan_disburse",
+    "loan_mark_default",
+    "loan_refuse",
+    "loan_request_create",
+    "loan_request_update",
+    "loan_submit",
+    "loan_withdraw",
+    "loan_write_off",
+    "loans_mark_defaults",
+    "payment_record",
+    "payment_reverse",
+    "reallocate",
+    "vote_tally",
+]

@@ -1,0 +1,136 @@
+"""The organization's decision (credit committee) and the disbursement that creates the schedule."""
+
+import datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from loans.models import Instalment, Loan, LoanStatus
+from loans.schedule import build_schedule, first_due_date
+from loans.services.base import lock, transition
+from microcredit.accounts.models import Role, User
+from microcredit.core.money import to_cents
+
+
+def _check_four_eyes(loan: Loan, approver: User) -> None:
+    if approver.role != Role.COORDINATOR or not approver.is_active:
+        raise ValidationError(_("Only a coordinator decides on a loan for the organization."))
+    if approver.pk in (loan.prepared_by_id, loan.circle_decided_by_id, loan.borrower.user_id):
+        raise ValidationError(
+            _(
+                "Four eyes: the person who prepared the file or recorded the circle's decision "
+                "cannot also decide on it."
+            ),
+            code="four_eyes",
+        )
+
+
+@transaction.atomic
+def loan_approve(
+    *, loan: Loan, approved_by: User, amount: Decimal | None = None, term: int | None = None, note: str = ""
+) -> Loan:
+    """Approve with final terms: the amount may be lowered, never raised; the rate comes from the product."""
+    loan = lock(loan)
+    if loan.status != LoanStatus.CIRCLE_ACCEPTED:
+        raise ValidationError(_("Only a request accepted by its circle can be approved."))
+    _check_four_eyes(loan, approved_by)
+    product = loan.product
+    amount = to_cents(amount if amount is not None else loan.amount)
+    term = term or loan.term
+    errors = {}
+    if not Decimal("0") < amount <= loan.amount:
+        errors["amount"] = _(
+            "The approved amount must be positive and at most the %(requested)s $ requested."
+        ) % {"requested": loan.amount}
+    elif amount < product.min_amount:
+        errors["amount"] = _("The product lends at least %(min)s $.") % {"min": product.min_amount}
+    if not product.min_term <= term <= product.max_term:
+        errors["term"] = _(
+            "For this product the number of instalments must be between %(min)s and %(max)s."
+        ) % {
+            "min": product.min_term,
+            "max": product.max_term,
+        }
+    if errors:
+        raise ValidationError(errors)
+    loan.approved_amount, loan.approved_term = amount, term
+    loan.annual_rate, loan.frequency, loan.grace_periods = (
+        product.annual_rate,
+        product.frequency,
+        product.grace_periods,
+    )
+    loan.approved_by = approved_by
+    return transition(
+        loan,
+        LoanStatus.APPROVED,
+        actor=approved_by,
+        reason=note,
+        fields=(
+            "approved_amount",
+            "approved_term",
+            "annual_rate",
+            "frequency",
+            "grace_periods",
+            "approved_by",
+        ),
+    )
+
+
+@transaction.atomic
+def loan_refuse(*, loan: Loan, refused_by: User, reason: str) -> Loan:
+    loan = lock(loan)
+    if loan.status != LoanStatus.CIRCLE_ACCEPTED:
+        raise ValidationError(_("Only a request accepted by its circle awaits the organization's decision."))
+    _check_four_eyes(loan, refused_by)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason for the refusal.")})
+    return transition(loan, LoanStatus.REFUSED, actor=refused_by, reason=reason)
+
+
+@transaction.atomic
+def loan_disburse(
+    *,
+    loan: Loan,
+    disbursed_by: User,
+    disbursed_on: datetime.date,
+    method: str,
+    reference: str = "",
+    first_due: datetime.date | None = None,
+) -> Loan:
+    """Release the money and fix the schedule."""
+    loan = lock(loan)
+    if loan.status != LoanStatus.APPROVED:
+        raise ValidationError(_("Only an approved loan can be disbursed."))
+    if disbursed_on > timezone.localdate():
+        raise ValidationError({"disbursed_on": _("The disbursement date cannot be in the future.")})
+    first_due = first_due or first_due_date(disbursed_on, loan.frequency)
+    if first_due <= disbursed_on:
+        raise ValidationError({"first_due": _("The first instalment must fall after the disbursement.")})
+    rows = build_schedule(
+        amount=loan.approved_amount,
+        annual_rate_percent=loan.annual_rate,
+        instalments=loan.approved_term,
+        frequency=loan.frequency,
+        first_due=first_due,
+        grace=loan.grace_periods or 0,
+    )
+    Instalment.objects.bulk_create(
+        Instalment(
+            loan=loan,
+            number=r.number,
+            due_date=r.due_date,
+            principal_due=r.principal,
+            interest_due=r.interest,
+        )
+        for r in rows
+    )
+    loan.disbursed_on, loan.disbursement_method, loan.disbursement_reference = disbursed_on, method, reference
+    return transition(
+        loan,
+        LoanStatus.ACTIVE,
+        actor=disbursed_by,
+        fields=("disbursed_on", "disbursement_method", "disbursement_reference"),
+    )

@@ -1,0 +1,104 @@
+"""Arrears: days past due, default and the guarantee call on the circle, write-off."""
+
+import datetime
+import logging
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from loans.models import CallOutcome, GuaranteeCall, GuaranteeType, Instalment, Loan, LoanStatus
+from loans.services.base import lock, transition
+from microcredit.accounts.models import User
+from microcredit.core.models import OrganizationSettings
+from microcredit.core.money import ZERO
+
+logger = logging.getLogger(__name__)
+
+
+def default_threshold() -> int:
+    return OrganizationSettings.load().loan_default_days
+
+
+def oldest_unpaid_due_date(loan: Loan, as_of: datetime.date | None = None) -> datetime.date | None:
+    as_of = as_of or timezone.localdate()
+    return (
+        Instalment.objects.filter(loan=loan, due_date__lte=as_of)
+        .annotate(paid=Coalesce(Sum(F("allocations__principal") + F("allocations__interest")), Value(ZERO)))
+        .filter(paid__lt=F("principal_due") + F("interest_due"))
+        .order_by("due_date")
+        .values_list("due_date", flat=True)
+        .first()
+    )
+
+
+def days_past_due(loan: Loan, as_of: datetime.date | None = None) -> int:
+    """Days since the oldest due date not fully paid (0 when up to date)."""
+    as_of = as_of or timezone.localdate()
+    oldest = oldest_unpaid_due_date(loan, as_of)
+    return (as_of - oldest).days if oldest else 0
+
+
+@transaction.atomic
+def loan_mark_default(*, loan: Loan, as_of: datetime.date | None = None, actor: User | None = None) -> bool:
+    """Put a loan in default once it is ``loan_default_days`` late; a circle-guaranteed loan then opens a
+    guarantee call on its circle. Returns whether the loan went into default now."""
+    loan = lock(loan)
+    if loan.status != LoanStatus.ACTIVE:
+        return False
+    dpd = days_past_due(loan, as_of)
+    if dpd < default_threshold():
+        return False
+    transition(loan, LoanStatus.DEFAULTED, actor=actor, reason=_("%(days)s days past due.") % {"days": dpd})
+    if loan.guarantee_type == GuaranteeType.CIRCLE and loan.circle_id:
+        call = GuaranteeCall.objects.create(circle=loan.circle, loan=loan)
+        from loans.tasks import notify_guarantee_call
+
+        transaction.on_commit(lambda: notify_guarantee_call.delay(call.pk))
+    return True
+
+
+def loans_mark_defaults(as_of: datetime.date | None = None) -> int:
+    """The daily pass over active loans (Celery beat). Each loan in its own transaction."""
+    count = 0
+    for loan_id in Loan.objects.filter(status=LoanStatus.ACTIVE).values_list("pk", flat=True).iterator():
+        try:
+            count += loan_mark_default(loan=Loan(pk=loan_id), as_of=as_of)
+        except Exception:
+            logger.exception("Could not check loan %s for default", loan_id)
+    return count
+
+
+@transaction.atomic
+def guarantee_call_resolve(
+    *, call: GuaranteeCall, outcome: str, resolved_by: User, note: str = ""
+) -> GuaranteeCall:
+    call = GuaranteeCall.objects.select_for_update().get(pk=call.pk)
+    if not call.is_open:
+        raise ValidationError(_("This guarantee call is already resolved."))
+    if outcome not in CallOutcome.values:
+        raise ValidationError({"outcome": _("Choose how the call was resolved.")})
+    if not note.strip():
+        raise ValidationError({"note": _("Describe how the call was resolved.")})
+    call.outcome, call.note, call.resolved_by, call.resolved_at = outcome, note, resolved_by, timezone.now()
+    call.save()
+    return call
+
+
+@transaction.atomic
+def loan_write_off(*, loan: Loan, written_off_by: User, reason: str) -> Loan:
+    """A coordinator writes off what cannot be recovered; the loan keeps its whole history."""
+    loan = lock(loan)
+    if not written_off_by.is_coordinator:
+        raise ValidationError(_("Only a coordinator writes off a loan."))
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason for the write-off.")})
+    transition(loan, LoanStatus.WRITTEN_OFF, actor=written_off_by, reason=reason)
+    for call in GuaranteeCall.objects.filter(loan=loan, resolved_at__isnull=True):
+        guarantee_call_resolve(
+            call=call, outcome=CallOutcome.WRITTEN_OFF, resolved_by=written_off_by, note=reason
+        )
+    return loan

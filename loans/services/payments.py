@@ -1,0 +1,168 @@
+"""Repayments: recorded under the loan's row lock, allocated oldest instalment first, interest before
+principal; a payment is never edited or deleted, only reversed, and the allocation is rebuilt.
+
+Prepayment rule: money beyond what is due today goes to the following instalments, in order, interest then
+principal; the schedule itself does not change (the next instalments are simply already paid, in part or
+in full). Paying more than everything still owed on the schedule is refused.
+"""
+
+import datetime
+import uuid
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from loans.models import (
+    Allocation,
+    Guarantor,
+    Instalment,
+    Loan,
+    LoanStatus,
+    Payment,
+    PaymentMethod,
+    PaymentReversal,
+)
+from loans.services.base import lock, transition
+from microcredit.accounts.models import EntrepreneurProfile, User
+from microcredit.core.money import ZERO, to_cents
+
+
+def amount_owed(loan: Loan) -> Decimal:
+    """Everything left to pay on the schedule."""
+    due = Instalment.objects.filter(loan=loan).aggregate(
+        principal=Sum("principal_due", default=ZERO), interest=Sum("interest_due", default=ZERO)
+    )
+    paid = Allocation.objects.filter(instalment__loan=loan).aggregate(
+        principal=Sum("principal", default=ZERO), interest=Sum("interest", default=ZERO)
+    )
+    return due["principal"] + due["interest"] - paid["principal"] - paid["interest"]
+
+
+def reallocate(loan: Loan) -> None:
+    """Rebuild the allocations of a (locked) loan from its standing payments, oldest first."""
+    Allocation.objects.filter(instalment__loan=loan).delete()
+    instalments = list(Instalment.objects.filter(loan=loan).order_by("number"))
+    left = {i.pk: [i.interest_due, i.principal_due] for i in instalments}
+    rows = []
+    for payment in Payment.objects.filter(loan=loan, reversal__isnull=True).order_by("paid_on", "pk"):
+        remaining = payment.amount
+        for instalment in instalments:
+            if remaining <= 0:
+                break
+            interest_left, principal_left = left[instalment.pk]
+            interest = min(remaining, interest_left)
+            principal = min(remaining - interest, principal_left)
+            if interest or principal:
+                rows.append(
+                    Allocation(payment=payment, instalment=instalment, interest=interest, principal=principal)
+                )
+                left[instalment.pk] = [interest_left - interest, principal_left - principal]
+                remaining -= interest + principal
+        if remaining > 0:
+            raise ValidationError(_("These payments add up to more than the loan."), code="overpaid")
+    Allocation.objects.bulk_create(rows)
+
+
+def _settle_status(loan: Loan, actor: User | None) -> None:
+    """After payments change: close the loan when nothing is owed, reopen it if something is again."""
+    from loans.services.arrears import days_past_due, default_threshold
+
+    owed = amount_owed(loan)
+    if owed == 0 and loan.status in (LoanStatus.ACTIVE, LoanStatus.DEFAULTED):
+        transition(loan, LoanStatus.REPAID, actor=actor, reason=_("Nothing is owed any more."))
+    elif owed > 0 and loan.status == LoanStatus.REPAID:
+        transition(loan, LoanStatus.ACTIVE, actor=actor, reason=_("A payment was reversed."))
+    elif loan.status == LoanStatus.DEFAULTED and days_past_due(loan) < default_threshold():
+        transition(loan, LoanStatus.ACTIVE, actor=actor, reason=_("The arrears were caught up."))
+
+
+def allowed_payers(loan: Loan) -> list[EntrepreneurProfile]:
+    """The borrower, and the members who stood behind a circle-guaranteed loan."""
+    guarantors = [g.member for g in Guarantor.objects.filter(loan=loan).select_related("member__user")]
+    return [loan.borrower, *guarantors]
+
+
+@transaction.atomic
+def payment_record(
+    *,
+    loan: Loan,
+    amount: Decimal,
+    paid_on: datetime.date,
+    method: str,
+    recorded_by: User,
+    payer: EntrepreneurProfile | None = None,
+    reference: str = "",
+    submission_key: uuid.UUID | None = None,
+) -> Payment:
+    """Record a payment. The same submission key twice (a double click, a resent form) records one payment."""
+    if submission_key is not None:
+        existing = Payment.objects.filter(submission_key=submission_key).first()
+        if existing is not None:
+            return existing
+    loan = lock(loan)
+    if submission_key is not None:
+        # Checked again under the lock: a concurrent duplicate may have committed while we waited.
+        existing = Payment.objects.filter(submission_key=submission_key).first()
+        if existing is not None:
+            return existing
+    if loan.status not in (LoanStatus.ACTIVE, LoanStatus.DEFAULTED):
+        raise ValidationError(_("Payments are recorded on disbursed loans that are not closed."))
+    amount = to_cents(amount)
+    if amount <= 0:
+        raise ValidationError({"amount": _("The amount must be positive.")})
+    if paid_on > timezone.localdate():
+        raise ValidationError({"paid_on": _("The payment date cannot be in the future.")})
+    if paid_on < loan.disbursed_on:
+        raise ValidationError({"paid_on": _("The payment date cannot be before the disbursement.")})
+    if method not in PaymentMethod.values:
+        raise ValidationError({"method": _("Choose how the payment was made.")})
+    payer = payer or loan.borrower
+    if payer.pk not in {p.pk for p in allowed_payers(loan)}:
+        raise ValidationError(
+            {"payer": _("The payer must be the borrower or a member who guaranteed the loan.")}
+        )
+    owed = amount_owed(loan)
+    if amount > owed:
+        raise ValidationError(
+            {
+                "amount": _(
+                    "This payment of %(amount)s $ is more than the %(owed)s $ still owed on this loan."
+                )
+                % {"amount": amount, "owed": owed}
+            },
+            code="overpayment",
+        )
+    payment = Payment.objects.create(
+        loan=loan,
+        amount=amount,
+        paid_on=paid_on,
+        method=method,
+        reference=reference,
+        payer=payer,
+        recorded_by=recorded_by,
+        submission_key=submission_key or uuid.uuid4(),
+    )
+    reallocate(loan)
+    _settle_status(loan, recorded_by)
+    return payment
+
+
+@transaction.atomic
+def payment_reverse(*, payment: Payment, reversed_by: User, reason: str) -> PaymentReversal:
+    """Cancel a payment recorded by mistake (a bounced cheque, a wrong loan): it stays on record, marked
+    reversed, and the allocation of the other payments is rebuilt."""
+    loan = lock(payment.loan)
+    if not reason.strip():
+        raise ValidationError({"reason": _("Give the reason for the reversal.")})
+    if PaymentReversal.objects.filter(payment=payment).exists():
+        raise ValidationError(_("This payment is already reversed."))
+    if loan.status == LoanStatus.WRITTEN_OFF:
+        raise ValidationError(_("The payments of a written-off loan are not changed."))
+    reversal = PaymentReversal.objects.create(payment=payment, reason=reason, reversed_by=reversed_by)
+    reallocate(loan)
+    _settle_status(loan, reversed_by)
+    return reversal
