@@ -39,7 +39,7 @@ def amount_owed(loan: Loan) -> Decimal:
     paid = Allocation.objects.filter(instalment__loan=loan).aggregate(
         principal=Sum("principal", default=ZERO), interest=Sum("interest", default=ZERO)
     )
-    return due["principal"] + due["interest"] - paid["principal"] - paid["interest"]
+    return to_cents(due["principal"] + due["interest"] - paid["principal"] - paid["interest"])
 
 
 def reallocate(loan: Loan) -> None:

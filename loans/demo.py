@@ -1,0 +1,159 @@
+"""Demo loans in every state, built through the services. Called by ``manage.py seed_demo`` after the
+circles; idempotent: it builds once, then leaves the data as it is."""
+
+from decimal import Decimal
+
+from dateutil.relativedelta import relativedelta
+from django.utils import timezone
+
+from loans import services
+from loans.models import Frequency, Loan, LoanProduct
+from microcredit.accounts.models import EntrepreneurProfile, User
+
+D = Decimal
+PRODUCTS = [
+    (
+        "Microprêt de démarrage",
+        "Pour lancer son entreprise.",
+        D("500"),
+        D("5000"),
+        D("6.00"),
+        6,
+        36,
+        Frequency.MONTHLY,
+        0,
+    ),
+    (
+        "Prêt de croissance",
+        "Pour grandir : équipement, local, inventaire.",
+        D("2000"),
+        D("15000"),
+        D("7.50"),
+        12,
+        48,
+        Frequency.MONTHLY,
+        2,
+    ),
+    (
+        "Microprêt express",
+        "Un petit fonds de roulement, remboursé aux deux semaines.",
+        D("250"),
+        D("1500"),
+        D("4.00"),
+        6,
+        26,
+        Frequency.BIWEEKLY,
+        0,
+    ),
+]
+
+
+def _profile(number: int) -> EntrepreneurProfile:
+    return EntrepreneurProfile.objects.select_related("user").get(user__username=f"entrepreneur{number:02d}")
+
+
+def seed() -> None:
+    for name, description, low, high, rate, min_term, max_term, frequency, grace in PRODUCTS:
+        LoanProduct.objects.get_or_create(
+            name=name,
+            defaults={
+                "description": description,
+                "min_amount": low,
+                "max_amount": high,
+                "annual_rate": rate,
+                "min_term": min_term,
+                "max_term": max_term,
+                "frequency": frequency,
+                "grace_periods": grace,
+            },
+        )
+    if Loan.objects.exists():
+        return
+    today = timezone.localdate()
+    coordinator = User.objects.get(username="sophie")
+    start = LoanProduct.objects.get(name="Microprêt de démarrage")
+    growth = LoanProduct.objects.get(name="Prêt de croissance")
+
+    def request(number, amount, term, purpose, product=start):
+        borrower = _profile(number)
+        return services.loan_request_create(
+            borrower=borrower,
+            prepared_by=borrower.user,
+            product=product,
+            amount=D(amount),
+            term=term,
+            purpose=purpose,
+            plan_summary=f"{borrower.business_name} : {purpose.lower()}.",
+            plan_market="Clientèle du quartier et marchés publics.",
+            plan_use_of_funds=purpose,
+            plan_projections="Ventes mensuelles prévues : 1 800 $ la première année.",
+        )
+
+    def reviewed(loan, outcome="circle_accepted", remarks=""):
+        loan = services.loan_submit(loan=loan, submitted_by=loan.borrower.user)
+        for member in services.eligible_voters(loan):
+            services.circle_vote_record(loan=loan, member=member, vote="for", recorded_by=loan.circle.advisor)
+        return services.circle_decision_record(
+            loan=loan, outcome=outcome, decided_by=loan.circle.advisor, remarks=remarks
+        )
+
+    def disbursed(loan, months_ago):
+        loan = services.loan_approve(loan=reviewed(loan), approved_by=coordinator)
+        return services.loan_disburse(
+            loan=loan,
+            disbursed_by=coordinator,
+            disbursed_on=today - relativedelta(months=months_ago),
+            method="transfer",
+            reference=f"VIR-{loan.pk:05d}",
+        )
+
+    def pay_due(loan, *, skip_last: int = 0):
+        """Pay every instalment due so far, on its due date, except the last ``skip_last`` of them."""
+        due = list(loan.instalments.filter(due_date__lte=today).order_by("number"))
+        for instalment in due[: len(due) - skip_last] if skip_last else due:
+            services.payment_record(
+                loan=loan,
+                amount=instalment.total_due,
+                paid_on=instalment.due_date,
+                method="pad",
+                recorded_by=loan.circle.advisor,
+            )
+
+    # Les Bâtisseuses: a loan repaid on time so far, one repaid, one in review, a draft above the threshold.
+    pay_due(disbursed(request(1, "1500.00", 12, "Achat d'équipement de cuisine"), months_ago=7))
+    repaid = disbursed(request(4, "800.00", 6, "Petit inventaire de départ"), months_ago=8)
+    pay_due(repaid)
+    in_review = services.loan_submit(
+        loan=request(7, "1800.00", 12, "Site web et affiches"), submitted_by=_profile(7).user
+    )
+    for member in services.eligible_voters(in_review)[:2]:
+        services.circle_vote_record(
+            loan=in_review, member=member, vote="for", recorded_by=in_review.circle.advisor
+        )
+    request(10, "2500.00", 24, "Camion réfrigéré d'occasion", product=growth)
+
+    # Cercle Hochelaga: a loan 45 days late.
+    late = disbursed(request(2, "1200.00", 12, "Produits d'entretien écologiques"), months_ago=5)
+    pay_due(late, skip_last=2)
+
+    # Cercle Rosemont: accepted awaiting the decision, approved awaiting disbursement, returned for changes.
+    reviewed(request(3, "1200.00", 12, "Machine à coudre industrielle"))
+    services.loan_approve(
+        loan=reviewed(request(6, "900.00", 9, "Matériel de céramique")), approved_by=coordinator
+    )
+    reviewed(
+        request(9, "2000.00", 18, "Réparation de vélos"),
+        outcome="returned",
+        remarks="Préciser le prix des pièces et le nombre de clients par semaine.",
+    )
+
+    # Cercle Longueuil: an individual loan written off, a circle-guaranteed one in default (call open).
+    written_off = disbursed(request(22, "3000.00", 12, "Local commercial", product=growth), months_ago=11)
+    pay_due(written_off, skip_last=8)
+    services.loan_mark_default(loan=written_off)
+    services.loan_write_off(
+        loan=written_off, written_off_by=coordinator, reason="Entreprise fermée, aucun revenu."
+    )
+    defaulted = disbursed(request(19, "1600.00", 12, "Agrandissement de la serre"), months_ago=7)
+    pay_due(defaulted, skip_last=4)
+    services.loan_mark_default(loan=defaulted)

@@ -1,0 +1,170 @@
+"""Reads about loans, each in a bounded number of queries."""
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import (
+    DecimalField,
+    ExpressionWrapper,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from loans.models import Allocation, Instalment, Loan, LoanStatus, Payment
+from loans.schedule import build_schedule, first_due_date
+from loans.services.review import vote_tally
+from microcredit.accounts.models import User
+from microcredit.core.money import ZERO
+from microcredit.core.permissions import scope
+
+MONEY = DecimalField(max_digits=14, decimal_places=2)
+OPEN_STATUSES = (LoanStatus.ACTIVE, LoanStatus.DEFAULTED)
+
+
+def _sum(queryset, expression) -> Subquery:
+    return Coalesce(
+        Subquery(
+            queryset.values("loan").annotate(total=Sum(expression)).values("total")[:1], output_field=MONEY
+        ),
+        Value(ZERO),
+        output_field=MONEY,
+    )
+
+
+def with_balances(loans: QuerySet[Loan], as_of: datetime.date | None = None) -> QuerySet[Loan]:
+    """Annotate each loan with what is due in total, what was paid, and the oldest unpaid due date."""
+    as_of = as_of or timezone.localdate()
+    instalments = Instalment.objects.filter(loan=OuterRef("pk"))
+    allocations = Allocation.objects.filter(instalment__loan=OuterRef("pk")).annotate(
+        loan=F("instalment__loan")
+    )
+    unpaid = (
+        Instalment.objects.filter(loan=OuterRef("pk"), due_date__lte=as_of)
+        .annotate(paid=Coalesce(Sum(F("allocations__principal") + F("allocations__interest")), Value(ZERO)))
+        .filter(paid__lt=F("principal_due") + F("interest_due"))
+        .order_by("due_date")
+        .values("due_date")[:1]
+    )
+    return loans.annotate(
+        total_due=_sum(instalments, F("principal_due") + F("interest_due")),
+        principal_scheduled=_sum(instalments, F("principal_due")),
+        total_paid=_sum(allocations, F("principal") + F("interest")),
+        principal_paid=_sum(allocations, F("principal")),
+        oldest_unpaid=Subquery(unpaid),
+    ).annotate(owed=ExpressionWrapper(F("total_due") - F("total_paid"), output_field=MONEY))
+
+
+def loans_for(user: User) -> QuerySet[Loan]:
+    return with_balances(
+        scope(user, Loan.objects.all()).select_related("borrower__user", "product", "circle__advisor")
+    )
+
+
+def days_late(loan: Loan, as_of: datetime.date | None = None) -> int:
+    """From ``with_balances``: days since the oldest unpaid due date."""
+    as_of = as_of or timezone.localdate()
+    return (as_of - loan.oldest_unpaid).days if getattr(loan, "oldest_unpaid", None) else 0
+
+
+@dataclass
+class InstalmentLine:
+    instalment: Instalment
+    paid: Decimal
+    state: str  # "paid", "partial", "overdue", "due", "upcoming"
+
+    @property
+    def left(self) -> Decimal:
+        return self.instalment.total_due - self.paid
+
+
+def schedule_lines(loan: Loan, as_of: datetime.date | None = None) -> list[InstalmentLine]:
+    as_of = as_of or timezone.localdate()
+    instalments = loan.instalments.annotate(
+        paid=Coalesce(
+            Sum(F("allocations__principal") + F("allocations__interest")), Value(ZERO), output_field=MONEY
+        )
+    ).order_by("number")
+    lines = []
+    for instalment in instalments:
+        paid = instalment.paid
+        if paid >= instalment.total_due:
+            state = "paid"
+        elif instalment.due_date < as_of:
+            state = "overdue"
+        elif instalment.due_date == as_of:
+            state = "due"
+        else:
+            state = "partial" if paid else "upcoming"
+        lines.append(InstalmentLine(instalment, paid, state))
+    return lines
+
+
+def schedule_preview(loan: Loan):
+    """The schedule a request would have if approved as asked and disbursed today."""
+    product = loan.product
+    today = timezone.localdate()
+    return build_schedule(
+        amount=loan.amount,
+        annual_rate_percent=product.annual_rate,
+        instalments=loan.term,
+        frequency=product.frequency,
+        first_due=first_due_date(today, product.frequency),
+        grace=min(product.grace_periods, loan.term - 1),
+    )
+
+
+def is_reversed(payment: Payment) -> bool:
+    return hasattr(payment, "reversal")
+
+
+def loan_detail(loan: Loan) -> dict:
+    lines = schedule_lines(loan) if loan.is_disbursed else []
+    payments = list(
+        Payment.objects.filter(loan=loan).select_related(
+            "payer__user", "recorded_by", "reversal__reversed_by"
+        )
+    )
+    standing = [p for p in payments if not is_reversed(p)]
+    principal_paid = Allocation.objects.filter(instalment__loan=loan).aggregate(
+        total=Sum("principal", default=ZERO)
+    )
+    total_due = sum((line.instalment.total_due for line in lines), ZERO)
+    total_paid = sum((line.paid for line in lines), ZERO)
+    next_line = next((line for line in lines if line.state != "paid"), None)
+    return {
+        "lines": lines,
+        "payments": payments,
+        "total_due": total_due,
+        "total_paid": total_paid,
+        "owed": total_due - total_paid,
+        "principal_outstanding": loan.final_amount - principal_paid["total"] if lines else ZERO,
+        "next_line": next_line,
+        "overdue": [line for line in lines if line.state == "overdue"],
+        "transitions": list(loan.transitions.select_related("actor").order_by("at", "pk")),
+        "votes": list(
+            loan.votes.filter(review_round=loan.review_round).select_related("member__user", "recorded_by")
+        ),
+        "tally": vote_tally(loan) if loan.status == LoanStatus.SUBMITTED else None,
+        "guarantors": list(loan.guarantors.select_related("member__user")),
+        "calls": list(loan.guarantee_calls.select_related("resolved_by")),
+        "standing_payments": standing,
+    }
+
+
+def arrears(user: User, as_of: datetime.date | None = None) -> list[Loan]:
+    as_of = as_of or timezone.localdate()
+    loans = (
+        loans_for(user).filter(status__in=OPEN_STATUSES).filter(Q(instalments__due_date__lt=as_of)).distinct()
+    )
+    late = [loan for loan in loans if loan.oldest_unpaid and loan.oldest_unpaid < as_of]
+    for loan in late:
+        loan.dpd = days_late(loan, as_of)
+    return sorted(late, key=lambda loan: -loan.dpd)

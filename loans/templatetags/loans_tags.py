@@ -1,0 +1,48 @@
+from django import template
+
+from loans import selectors
+from loans.models import LoanStatus
+
+register = template.Library()
+
+
+@register.inclusion_tag("loans/_panel_entrepreneur.html")
+def entrepreneur_loans_panel(user):
+    loans = list(selectors.loans_for(user).filter(borrower__user=user).order_by("-created_at")[:5])
+    next_payment = None
+    for loan in loans:
+        if loan.status in selectors.OPEN_STATUSES:
+            lines = selectors.schedule_lines(loan)
+            next_payment = next((line for line in lines if line.state != "paid"), None)
+            if next_payment:
+                next_payment.loan = loan
+                break
+    return {"loans": loans, "next_payment": next_payment}
+
+
+@register.inclusion_tag("loans/_panel_staff.html")
+def staff_loans_panel(user):
+    loans = selectors.loans_for(user)
+    if user.role == "advisor":
+        loans = loans.filter(circle__advisor=user)
+    return {
+        "in_review": loans.filter(status=LoanStatus.SUBMITTED).count(),
+        "to_decide": loans.filter(status=LoanStatus.CIRCLE_ACCEPTED).count(),
+        "to_disburse": loans.filter(status=LoanStatus.APPROVED).count(),
+        "late": len(selectors.arrears(user))
+        if user.role != "advisor"
+        else len(
+            [loan for loan in selectors.arrears(user) if loan.circle and loan.circle.advisor_id == user.pk]
+        ),
+        "user": user,
+    }
+
+
+@register.inclusion_tag("loans/_panel_file.html")
+def entrepreneur_file_loans(profile):
+    from loans.models import Loan
+
+    loans = selectors.with_balances(Loan.objects.filter(borrower=profile).select_related("circle")).order_by(
+        "-created_at"
+    )
+    return {"loans": list(loans), "profile": profile}
