@@ -179,7 +179,9 @@ def test_forming_a_circle_from_a_training_in_one_step(personas):
 def test_three_completed_participants_form_a_forming_circle(personas):
     training = TrainingFactory()
     participants = TrainingParticipantFactory.create_batch(3, training=training)
-    circle = services.circle_form_from_training(training=training, name="Trio", participants=participants, created_by=None)
+    circle = services.circle_form_from_training(
+        training=training, name="Trio", participants=participants, created_by=None
+    )
     assert circle.status == CircleStatus.FORMING
 
 
@@ -189,7 +191,9 @@ def test_only_those_who_completed_can_form_a_circle(personas):
     participants[0].status = "enrolled"
     participants[0].save()
     with pytest.raises(ValidationError, match="completed"):
-        services.circle_form_from_training(training=training, name="X", participants=participants, created_by=None)
+        services.circle_form_from_training(
+            training=training, name="X", participants=participants, created_by=None
+        )
 
 
 def test_a_failed_formation_leaves_nothing_behind(personas):
@@ -197,7 +201,9 @@ def test_a_failed_formation_leaves_nothing_behind(personas):
     participants = TrainingParticipantFactory.create_batch(4, training=training)
     MembershipFactory(profile=participants[3].profile)  # already active in a circle
     with pytest.raises(ValidationError):
-        services.circle_form_from_training(training=training, name="Rollback", participants=participants, created_by=None)
+        services.circle_form_from_training(
+            training=training, name="Rollback", participants=participants, created_by=None
+        )
     from circles.models import Circle
 
     assert not Circle.objects.filter(name="Rollback").exists()
@@ -212,7 +218,9 @@ def test_recording_a_meeting(personas):
         meeting=meeting,
         recorded_by=personas.advisor,
         attendance={members[0]: "present", members[1]: "late", members[2]: "excused", members[3]: "absent"},
-        follow_ups={members[0]: {"progress": "Premier contrat", "difficulties": "", "help_offered": "Contact SAJE"}},
+        follow_ups={
+            members[0]: {"progress": "Premier contrat", "difficulties": "", "help_offered": "Contact SAJE"}
+        },
         decisions="Analyser la demande de prêt de Marie",
         shared_notes="Prochaine rencontre chez Fatou",
         next_meeting={"date": next_date},
@@ -229,7 +237,9 @@ def test_every_members_attendance_is_required(personas):
     members = list(circle.memberships.values_list("profile_id", flat=True))
     meeting = MeetingFactory(circle=circle, date=timezone.localdate())
     with pytest.raises(ValidationError, match="every member"):
-        services.meeting_record(meeting=meeting, recorded_by=personas.advisor, attendance={members[0]: "present"})
+        services.meeting_record(
+            meeting=meeting, recorded_by=personas.advisor, attendance={members[0]: "present"}
+        )
 
 
 def test_outsiders_cannot_be_marked_present(personas):

@@ -30,9 +30,9 @@ def circle(personas):
 
 
 def _who(personas, name):
-    return {"member": personas.entrepreneur.user, "outsider": personas.other_entrepreneur.user}.get(name) or getattr(
-        personas, name
-    )
+    return {"member": personas.entrepreneur.user, "outsider": personas.other_entrepreneur.user}.get(
+        name
+    ) or getattr(personas, name)
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
@@ -50,7 +50,11 @@ def test_members_see_names_and_businesses_only(personas, client_for, circle):
     other = circle.memberships.exclude(profile=personas.entrepreneur).first().profile
     other.user.phone = "514 555-9999"
     other.user.save()
-    page = client_for(personas.entrepreneur).get(reverse("circles:circle_detail", args=[circle.pk])).content.decode()
+    page = (
+        client_for(personas.entrepreneur)
+        .get(reverse("circles:circle_detail", args=[circle.pk]))
+        .content.decode()
+    )
     assert other.user.get_full_name() in page
     assert other.business_name in page
     assert "514 555-9999" not in page
@@ -87,15 +91,21 @@ def test_changes_are_not_found_for_non_staff(personas, client_for, circle, perso
         reverse("circles:membership_move", args=[membership.pk]),
     ):
         assert client.get(url).status_code == 404, url
-    for url in (reverse("circles:member_add", args=[circle.pk]), reverse("circles:circle_activate", args=[circle.pk])):
+    for url in (
+        reverse("circles:member_add", args=[circle.pk]),
+        reverse("circles:circle_activate", args=[circle.pk]),
+    ):
         assert client.post(url, {"profile": personas.other_entrepreneur.pk}).status_code == 404
     assert not Membership.objects.filter(profile=personas.other_entrepreneur).exists()
 
 
 def test_the_member_reads_shared_notes_not_the_advisors(personas, client_for, circle):
     meeting = MeetingFactory(
-        circle=circle, date=timezone.localdate() - datetime.timedelta(days=7), status=MeetingStatus.HELD,
-        shared_notes="Apporter vos factures", advisor_notes="Marie semble découragée",
+        circle=circle,
+        date=timezone.localdate() - datetime.timedelta(days=7),
+        status=MeetingStatus.HELD,
+        shared_notes="Apporter vos factures",
+        advisor_notes="Marie semble découragée",
     )
     url = reverse("circles:meeting_detail", args=[meeting.pk])
     member_page = client_for(personas.entrepreneur).get(url).content.decode()
@@ -123,36 +133,55 @@ def test_an_advisor_creates_a_circle_then_plans_and_records_a_meeting(personas, 
     client = client_for(personas.advisor)
     response = client.post(
         reverse("circles:circle_create"),
-        {"name": "Cercle Hochelaga", "advisor": personas.advisor.pk, "meeting_place": "CDEC", "meeting_rhythm": "monthly"},
+        {
+            "name": "Cercle Hochelaga",
+            "advisor": personas.advisor.pk,
+            "meeting_place": "CDEC",
+            "meeting_rhythm": "monthly",
+        },
     )
     circle = personas.advisor.circles.get(name="Cercle Hochelaga")
     assert response.url == reverse("circles:circle_detail", args=[circle.pk])
     assert circle.status == CircleStatus.FORMING
     for profile in [personas.entrepreneur, *EntrepreneurFactory.create_batch(3)]:
-        client.post(reverse("circles:member_add", args=[circle.pk]), {"profile": profile.pk, "role": "member"})
+        client.post(
+            reverse("circles:member_add", args=[circle.pk]), {"profile": profile.pk, "role": "member"}
+        )
     client.post(reverse("circles:circle_activate", args=[circle.pk]))
     circle.refresh_from_db()
     assert circle.status == CircleStatus.ACTIVE
 
     today = timezone.localdate()
-    client.post(reverse("circles:meeting_plan", args=[circle.pk]), {"date": today.isoformat(), "place": "CDEC"})
+    client.post(
+        reverse("circles:meeting_plan", args=[circle.pk]), {"date": today.isoformat(), "place": "CDEC"}
+    )
     meeting = circle.meetings.get()
     members = list(circle.memberships.order_by("pk").values_list("profile_id", flat=True))
     data = {
-        "members-TOTAL_FORMS": "4", "members-INITIAL_FORMS": "4", "members-MIN_NUM_FORMS": "0",
-        "members-MAX_NUM_FORMS": "1000", "decisions": "Démarrer l'épargne", "shared_notes": "Bravo à tous",
-        "advisor_notes": "", "next_date": (today + datetime.timedelta(days=28)).isoformat(),
-        "next_start_time": "18:30", "next_place": "CDEC",
+        "members-TOTAL_FORMS": "4",
+        "members-INITIAL_FORMS": "4",
+        "members-MIN_NUM_FORMS": "0",
+        "members-MAX_NUM_FORMS": "1000",
+        "decisions": "Démarrer l'épargne",
+        "shared_notes": "Bravo à tous",
+        "advisor_notes": "",
+        "next_date": (today + datetime.timedelta(days=28)).isoformat(),
+        "next_start_time": "18:30",
+        "next_place": "CDEC",
     }
     page = client.get(reverse("circles:meeting_record", args=[meeting.pk]))
     order = [form.initial["profile_id"] for form in page.context["formset"]]
     assert sorted(order) == sorted(members)
     for index, profile_id in enumerate(order):
-        data.update({
-            f"members-{index}-profile_id": profile_id, f"members-{index}-attendance": "present",
-            f"members-{index}-progress": f"Progrès {index}", f"members-{index}-difficulties": "",
-            f"members-{index}-help_offered": "",
-        })
+        data.update(
+            {
+                f"members-{index}-profile_id": profile_id,
+                f"members-{index}-attendance": "present",
+                f"members-{index}-progress": f"Progrès {index}",
+                f"members-{index}-difficulties": "",
+                f"members-{index}-help_offered": "",
+            }
+        )
     response = client.post(reverse("circles:meeting_record", args=[meeting.pk]), data)
     assert response.status_code == 302
     meeting.refresh_from_db()
@@ -167,9 +196,14 @@ def test_a_meeting_record_missing_a_member_is_refused_and_keeps_the_input(person
     page = client.get(reverse("circles:meeting_record", args=[meeting.pk]))
     first = page.context["formset"][0].initial["profile_id"]
     data = {
-        "members-TOTAL_FORMS": "1", "members-INITIAL_FORMS": "1", "members-MIN_NUM_FORMS": "0",
-        "members-MAX_NUM_FORMS": "1000", "members-0-profile_id": first, "members-0-attendance": "present",
-        "members-0-progress": "Texte à garder", "decisions": "Décision à garder",
+        "members-TOTAL_FORMS": "1",
+        "members-INITIAL_FORMS": "1",
+        "members-MIN_NUM_FORMS": "0",
+        "members-MAX_NUM_FORMS": "1000",
+        "members-0-profile_id": first,
+        "members-0-attendance": "present",
+        "members-0-progress": "Texte à garder",
+        "decisions": "Décision à garder",
     }
     response = client.post(reverse("circles:meeting_record", args=[meeting.pk]), data)
     assert response.status_code == 200
@@ -182,18 +216,24 @@ def test_a_meeting_record_missing_a_member_is_refused_and_keeps_the_input(person
 def test_merge_and_dissolve_through_the_screens(personas, client_for):
     absorbed, into = circle_with_members(2, advisor=personas.advisor), circle_with_members(4)
     client = client_for(personas.coordinator)
-    response = client.post(reverse("circles:circle_merge", args=[absorbed.pk]), {"into": into.pk, "note": "Voisins"})
+    response = client.post(
+        reverse("circles:circle_merge", args=[absorbed.pk]), {"into": into.pk, "note": "Voisins"}
+    )
     assert response.status_code == 302
     absorbed.refresh_from_db()
     assert absorbed.merged_into == into
-    response = client.post(reverse("circles:circle_dissolve", args=[into.pk]), {"note": "Fin", "confirm": "on"})
+    response = client.post(
+        reverse("circles:circle_dissolve", args=[into.pk]), {"note": "Fin", "confirm": "on"}
+    )
     into.refresh_from_db()
     assert into.status == CircleStatus.DISSOLVED
 
 
 def test_a_refused_merge_says_why(personas, client_for):
     absorbed, into = circle_with_members(4), circle_with_members(4)
-    response = client_for(personas.coordinator).post(reverse("circles:circle_merge", args=[absorbed.pk]), {"into": into.pk})
+    response = client_for(personas.coordinator).post(
+        reverse("circles:circle_merge", args=[absorbed.pk]), {"into": into.pk}
+    )
     assert response.status_code == 200
     assert response.context["form"].non_field_errors()
 
@@ -219,9 +259,13 @@ def test_training_attendance_and_completion(personas, client_for):
         {"date": training.start_date.isoformat(), "topic": "Le plan d'affaires"},
     )
     session = training.sessions.get()
-    client.post(reverse("circles:session_attendance", args=[training.pk, session.pk]), {"present": [participant.pk]})
+    client.post(
+        reverse("circles:session_attendance", args=[training.pk, session.pk]), {"present": [participant.pk]}
+    )
     assert session.attendance.get(participant=participant).present
-    client.post(reverse("circles:participant_status", args=[training.pk, participant.pk]), {"status": "completed"})
+    client.post(
+        reverse("circles:participant_status", args=[training.pk, participant.pk]), {"status": "completed"}
+    )
     participant.refresh_from_db()
     assert participant.status == "completed"
 
@@ -273,7 +317,10 @@ def test_detail_pages_make_the_same_queries_whatever_the_size(personas, client_f
 def test_the_advisor_home_and_upcoming_meetings_are_bounded(personas, client_for, queries_for):
     client = client_for(personas.advisor)
     _many_circles(3, personas.advisor)
-    home, upcoming = queries_for(client, reverse("home")), queries_for(client, reverse("circles:upcoming_meetings"))
+    home, upcoming = (
+        queries_for(client, reverse("home")),
+        queries_for(client, reverse("circles:upcoming_meetings")),
+    )
     _many_circles(20, personas.advisor)
     assert queries_for(client, reverse("home")) == home
     assert queries_for(client, reverse("circles:upcoming_meetings")) == upcoming
@@ -283,7 +330,9 @@ def test_the_coordinator_filters_circles(personas, client_for):
     CircleFactory(name="Forming one", status=CircleStatus.FORMING)
     CircleFactory(name="Active one", status=CircleStatus.ACTIVE, advisor=personas.other_advisor)
     client = client_for(personas.coordinator)
-    names = lambda **params: {c.name for c in client.get(reverse("circles:circle_list"), params).context["object_list"]}  # noqa: E731
+    names = lambda **params: {
+        c.name for c in client.get(reverse("circles:circle_list"), params).context["object_list"]
+    }  # noqa: E731
     assert names(status="forming") == {"Forming one"}
     assert names(advisor=personas.other_advisor.pk) == {"Active one"}
 
