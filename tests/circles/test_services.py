@@ -5,7 +5,7 @@ import threading
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from circles import services
 from circles.models import (
@@ -28,6 +28,13 @@ from tests.circles.factories import (
 from tests.factories import EntrepreneurFactory
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """Service messages are checked in English here; the screens' tests check both languages."""
+    with translation.override("en"):
+        yield
 
 
 def _events(circle):

@@ -330,9 +330,10 @@ def test_the_coordinator_filters_circles(personas, client_for):
     CircleFactory(name="Forming one", status=CircleStatus.FORMING)
     CircleFactory(name="Active one", status=CircleStatus.ACTIVE, advisor=personas.other_advisor)
     client = client_for(personas.coordinator)
-    names = lambda **params: {
-        c.name for c in client.get(reverse("circles:circle_list"), params).context["object_list"]
-    }  # noqa: E731
+
+    def names(**params):
+        return {c.name for c in client.get(reverse("circles:circle_list"), params).context["object_list"]}
+
     assert names(status="forming") == {"Forming one"}
     assert names(advisor=personas.other_advisor.pk) == {"Active one"}
 

@@ -37,7 +37,13 @@ def browser():
         "--lang=fr-CA",
     ):
         options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    from selenium.common.exceptions import WebDriverException
+
+    try:
+        driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
+    except WebDriverException:
+        # A loaded machine sometimes misses chromium's start-up deadline: one more try.
+        driver = webdriver.Chrome(service=Service(executable_path=CHROMEDRIVER), options=options)
     driver.implicitly_wait(5)
     try:
         yield driver

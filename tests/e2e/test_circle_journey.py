@@ -18,7 +18,9 @@ def test_from_training_to_a_recorded_meeting(browser, live_server, personas):
     participants = TrainingParticipantFactory.create_batch(4, training=training)
     sign_in(browser, live_server, "advisor")
 
-    browser.find_element(By.XPATH, "//nav//a[contains(@class, 'dropdown-toggle')][normalize-space()='Cercles']").click()
+    browser.find_element(
+        By.XPATH, "//nav//a[contains(@class, 'dropdown-toggle')][normalize-space()='Cercles']"
+    ).click()
     browser.find_element(By.CSS_SELECTOR, "nav a[href='/circles/trainings/']").click()
     browser.find_element(By.LINK_TEXT, "Démarrer son entreprise").click()
     browser.find_element(By.CSS_SELECTOR, f"a[href='/circles/trainings/{training.pk}/form-circle/']").click()
