@@ -21,12 +21,3 @@ class OrganizationSettingsForm(forms.ModelForm):
             "circle_vote_approval_percent",
             "loan_default_days",
         )
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        # Added after the first release: a submission without it keeps the current value.
-        self.fields["coaching_no_contact_days"].required = False
-
-    def clean_coaching_no_contact_days(self):
-        value = self.cleaned_data.get("coaching_no_contact_days")
-        return self.instance.coaching_no_contact_days if value is None else value

@@ -8,7 +8,7 @@ from selenium.webdriver.support.ui import Select
 
 from circles.models import CircleStatus, MeetingStatus
 from tests.circles.factories import TrainingFactory, TrainingParticipantFactory
-from tests.e2e.helpers import set_value, sign_in, submit
+from tests.e2e.helpers import follow, set_value, sign_in, submit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,9 +21,9 @@ def test_from_training_to_a_recorded_meeting(browser, live_server, personas):
     browser.find_element(
         By.XPATH, "//nav//a[contains(@class, 'dropdown-toggle')][normalize-space()='Cercles']"
     ).click()
-    browser.find_element(By.CSS_SELECTOR, "nav a[href='/circles/trainings/']").click()
-    browser.find_element(By.LINK_TEXT, "Démarrer son entreprise").click()
-    browser.find_element(By.CSS_SELECTOR, f"a[href='/circles/trainings/{training.pk}/form-circle/']").click()
+    follow(browser, "nav a[href='/circles/trainings/']")
+    follow(browser, "Démarrer son entreprise", by=By.LINK_TEXT)
+    follow(browser, f"a[href='/circles/trainings/{training.pk}/form-circle/']")
     browser.find_element(By.NAME, "name").send_keys("Les Pionnières")
     for participant in participants:
         browser.find_element(By.CSS_SELECTOR, f"input[name=participants][value='{participant.pk}']").click()
@@ -34,7 +34,7 @@ def test_from_training_to_a_recorded_meeting(browser, live_server, personas):
     assert "Les Pionnières" in browser.find_element(By.TAG_NAME, "h1").text
     assert len(browser.find_elements(By.CSS_SELECTOR, "table tbody tr")) == 4
 
-    browser.find_element(By.CSS_SELECTOR, f"a[href='/circles/{circle.pk}/meetings/new/']").click()
+    follow(browser, f"a[href='/circles/{circle.pk}/meetings/new/']")
     set_value(browser, "date", timezone.localdate().isoformat())
     set_value(browser, "start_time", "18:30")
     submit(browser)
@@ -63,6 +63,6 @@ def test_a_member_sees_their_circle(browser, live_server, personas):
     MembershipFactory(circle=circle, profile=personas.entrepreneur)
     MeetingFactory(circle=circle, place="Café communautaire")
     sign_in(browser, live_server, "entrepreneur")
-    browser.find_element(By.CSS_SELECTOR, "nav a[href='/circles/my-circle/']").click()
+    follow(browser, "nav a[href='/circles/my-circle/']")
     assert "Les Bâtisseuses" in browser.find_element(By.TAG_NAME, "h1").text
     assert "Café communautaire" in browser.find_element(By.CSS_SELECTOR, "[data-testid=next-meeting]").text

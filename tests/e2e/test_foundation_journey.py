@@ -5,7 +5,7 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from microcredit.accounts.models import EntrepreneurProfile
-from tests.e2e.helpers import sign_in, submit
+from tests.e2e.helpers import follow, sign_in, submit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -14,7 +14,7 @@ def test_an_advisor_registers_an_entrepreneur_then_reads_in_english(browser, liv
     sign_in(browser, live_server, "advisor")
     assert "Ma journée" in browser.find_element(By.TAG_NAME, "h1").text
 
-    browser.find_element(By.CSS_SELECTOR, "main a[href$='/people/entrepreneurs/new/']").click()
+    follow(browser, "main a[href$='/people/entrepreneurs/new/']")
     browser.find_element(By.NAME, "first_name").send_keys("Guerline")
     browser.find_element(By.NAME, "last_name").send_keys("Joseph")
     browser.find_element(By.NAME, "business_name").send_keys("Couture Guerline")

@@ -8,7 +8,7 @@ from selenium.webdriver.support.ui import Select
 from loans.models import Loan, LoanStatus
 from loans.services import amount_owed
 from tests.circles.factories import circle_with_members
-from tests.e2e.helpers import set_value, sign_in, submit
+from tests.e2e.helpers import follow, set_value, sign_in, submit
 from tests.loans.factories import LoanProductFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -53,9 +53,9 @@ def test_from_draft_to_repaid(browser, live_server, personas):
     _sign_out(browser)
     sign_in(browser, live_server, "coordinator")
     browser.get(live_server.url + "/loans/approvals/")
-    browser.find_element(By.CSS_SELECTOR, f"a[href='/loans/{loan.pk}/decide/']").click()
+    follow(browser, f"a[href='/loans/{loan.pk}/decide/']")
     submit(browser)
-    browser.find_element(By.CSS_SELECTOR, f"a[href='/loans/{loan.pk}/disburse/']").click()
+    follow(browser, f"a[href='/loans/{loan.pk}/disburse/']")
     submit(browser)
     loan.refresh_from_db()
     assert loan.status == LoanStatus.ACTIVE

@@ -1,0 +1,111 @@
+"""Caseload flags: why an advisor should call someone soon. A registry of providers, one per concern.
+
+A provider receives the whole caseload at once (profiles annotated with ``last_contact`` and
+``next_follow_up``, see ``caseload_queryset``) and returns the flags of the profiles it concerns, making
+a *bounded* number of queries (typically one ``..._id__in=[...]`` query, never one per person).
+
+Another app plugs its flags in the same way, for instance::
+
+    from coaching.selectors import CaseloadFlag, caseload_flag_provider
+
+    @caseload_flag_provider("loans.arrears")
+    def loans_in_arrears(profiles, context):
+        late = Loan.objects.filter(borrower__in=profiles, ...).values_list("borrower_id", flat=True)
+        flag = CaseloadFlag("loan_arrears", gettext("Loan in arrears"), level="danger", weight=40)
+        return {profile_id: [flag] for profile_id in late}
+
+The loan flags ("loan in arrears", "pending loan request") are in ``coaching.selectors.loan_flags``.
+"""
+
+import datetime
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+from django.utils.translation import ngettext
+
+from microcredit.accounts.models import EntrepreneurProfile, User
+from microcredit.core.models import OrganizationSettings
+
+
+@dataclass(frozen=True)
+class CaseloadFlag:
+    code: str
+    label: str
+    level: str = "warning"  # Bootstrap colour: "danger", "warning" or "info"
+    weight: int = 10  # urgency: the caseload is sorted by the sum of its flags' weights
+
+
+@dataclass(frozen=True)
+class FlagContext:
+    today: datetime.date
+    settings: OrganizationSettings
+    viewer: User | None = None
+
+
+FlagProvider = Callable[[Sequence[EntrepreneurProfile], FlagContext], Mapping[int, Iterable[CaseloadFlag]]]
+_flag_providers: dict[str, FlagProvider] = {}
+
+
+def caseload_flag_provider(name: str) -> Callable[[FlagProvider], FlagProvider]:
+    """Register a provider under ``name`` (registering the same name again replaces it)."""
+
+    def register(func: FlagProvider) -> FlagProvider:
+        _flag_providers[name] = func
+        return func
+
+    return register
+
+
+def unregister_flag_provider(name: str) -> None:
+    _flag_providers.pop(name, None)
+
+
+def flags_for(profiles: Sequence[EntrepreneurProfile], context: FlagContext) -> dict[int, list[CaseloadFlag]]:
+    """Every provider's flags, by profile id, most urgent first."""
+    flags: dict[int, list[CaseloadFlag]] = {profile.pk: [] for profile in profiles}
+    if not profiles:
+        return flags
+    for provider in _flag_providers.values():
+        for profile_id, found in provider(profiles, context).items():
+            if profile_id in flags:
+                flags[profile_id].extend(found)
+    for found in flags.values():
+        found.sort(key=lambda flag: -flag.weight)
+    return flags
+
+
+@caseload_flag_provider("coaching.follow_up_overdue")
+def follow_up_overdue(profiles, context):
+    """The follow-up agreed at the last session is past. No query: it reads the annotations."""
+    flags = {}
+    for profile in profiles:
+        if profile.next_follow_up and profile.next_follow_up < context.today:
+            days = (context.today - profile.next_follow_up).days
+            label = ngettext("Follow-up overdue by %(days)d day", "Follow-up overdue by %(days)d days", days)
+            flags[profile.pk] = [
+                CaseloadFlag("follow_up_overdue", label % {"days": days}, level="danger", weight=30)
+            ]
+    return flags
+
+
+@caseload_flag_provider("coaching.no_contact")
+def no_contact(profiles, context):
+    """No session for longer than the organization's setting, counted from intake when there was none.
+    No query: it reads the annotations."""
+    limit = context.settings.coaching_no_contact_days
+    flags = {}
+    for profile in profiles:
+        since = profile.last_contact or profile.intake_date
+        days = (context.today - since).days
+        if days <= limit:
+            continue
+        if profile.last_contact:
+            label = ngettext("No contact for %(days)d day", "No contact for %(days)d days", days)
+        else:
+            label = ngettext(
+                "No contact since intake, %(days)d day ago",
+                "No contact since intake, %(days)d days ago",
+                days,
+            )
+        flags[profile.pk] = [CaseloadFlag("no_contact", label % {"days": days}, level="warning", weight=20)]
+    return flags

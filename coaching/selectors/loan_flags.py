@@ -1,0 +1,54 @@
+"""The loan flags of the caseload: a loan in arrears, a pending loan request (one query each for the
+whole caseload). Registered under the names the loans app would use, so that providers registered later
+by the loans app itself replace these instead of doubling them."""
+
+from django.apps import apps
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from coaching.selectors.flags import CaseloadFlag, caseload_flag_provider
+from microcredit.core.permissions import scope
+
+# Requests on their way: in circle review, returned for changes, accepted by the circle, approved but
+# not yet disbursed.
+PENDING_STATUSES = ("submitted", "returned", "circle_accepted", "approved")
+
+
+def _loans(context, profiles):
+    from loans.models import Loan
+
+    queryset = Loan.objects.filter(borrower_id__in=[profile.pk for profile in profiles])
+    return scope(context.viewer, queryset) if context.viewer is not None else queryset
+
+
+def loans_in_arrears(profiles, context):
+    from loans.selectors import OPEN_STATUSES, with_balances
+
+    late = (
+        with_balances(_loans(context, profiles).filter(status__in=OPEN_STATUSES), as_of=context.today)
+        .filter(oldest_unpaid__lt=context.today)
+        .values_list("borrower_id", "oldest_unpaid")
+    )
+    flags = {}
+    for profile_id, oldest_unpaid in late:
+        days = (context.today - oldest_unpaid).days
+        label = ngettext("Loan in arrears: %(days)d day late", "Loan in arrears: %(days)d days late", days)
+        flag = CaseloadFlag(
+            "loan_arrears", label % {"days": days}, level="danger", weight=40 + min(days, 365)
+        )
+        if profile_id not in flags or flags[profile_id][0].weight < flag.weight:
+            flags[profile_id] = [flag]
+    return flags
+
+
+def pending_loan_requests(profiles, context):
+    pending = (
+        _loans(context, profiles).filter(status__in=PENDING_STATUSES).values_list("borrower_id", flat=True)
+    )
+    flag = CaseloadFlag("loan_pending", _("Pending loan request"), level="info", weight=10)
+    return {profile_id: [flag] for profile_id in set(pending)}
+
+
+if apps.is_installed("loans"):
+    caseload_flag_provider("loans.arrears")(loans_in_arrears)
+    caseload_flag_provider("loans.pending_request")(pending_loan_requests)

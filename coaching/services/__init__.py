@@ -1,0 +1,22 @@
+"""Writes about coaching. Views and forms call these; each runs in one transaction and refuses bad input
+with a translated ``ValidationError`` naming the field it concerns."""
+
+from coaching.services.caseload import caseload_reassign
+from coaching.services.financing import financing_change_status, financing_create, financing_update
+from coaching.services.milestones import milestone_record
+from coaching.services.partners import partner_save
+from coaching.services.referrals import referral_change_status, referral_create
+from coaching.services.sessions import session_record, session_update
+
+__all__ = [
+    "caseload_reassign",
+    "financing_change_status",
+    "financing_create",
+    "financing_update",
+    "milestone_record",
+    "partner_save",
+    "referral_change_status",
+    "referral_create",
+    "session_record",
+    "session_update",
+]
