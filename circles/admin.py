@@ -17,17 +17,7 @@ from circles.models import (
     TrainingParticipant,
     TrainingSession,
 )
-
-
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from microcredit.core.admin import ReadOnlyAdminMixin
 
 
 @admin.register(CircleNetwork)

@@ -14,19 +14,9 @@ from coaching.models import (
     ReferralStatusChange,
     SessionTopic,
 )
+from microcredit.core.admin import ReadOnlyAdminMixin
 
 PERSON_SEARCH = ("profile__user__first_name", "profile__user__last_name", "profile__business_name")
-
-
-class ReadOnlyMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class SessionTopicInline(admin.TabularInline):
@@ -76,7 +66,7 @@ class PartnerContactAdmin(admin.ModelAdmin):
     list_select_related = ("partner",)
 
 
-class ReferralStatusChangeInline(ReadOnlyMixin, admin.TabularInline):
+class ReferralStatusChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = ReferralStatusChange
     extra = 0
     fields = ("changed_at", "from_status", "to_status", "changed_by", "note")
@@ -98,7 +88,7 @@ class ReferralAdmin(admin.ModelAdmin):
 
 
 @admin.register(ReferralStatusChange)
-class ReferralStatusChangeAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class ReferralStatusChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("referral", "from_status", "to_status", "changed_by", "changed_at")
     list_filter = ("to_status", "changed_at")
     search_fields = ("referral__profile__user__first_name", "referral__profile__user__last_name", "note")
@@ -106,7 +96,7 @@ class ReferralStatusChangeAdmin(ReadOnlyMixin, admin.ModelAdmin):
     date_hierarchy = "changed_at"
 
 
-class FinancingStatusChangeInline(ReadOnlyMixin, admin.TabularInline):
+class FinancingStatusChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = FinancingStatusChange
     extra = 0
     fields = ("changed_at", "from_status", "to_status", "changed_by", "note")
@@ -138,7 +128,7 @@ class FinancingApplicationAdmin(admin.ModelAdmin):
 
 
 @admin.register(FinancingStatusChange)
-class FinancingStatusChangeAdmin(ReadOnlyMixin, admin.ModelAdmin):
+class FinancingStatusChangeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("application", "from_status", "to_status", "changed_by", "changed_at")
     list_filter = ("to_status", "changed_at")
     search_fields = (

@@ -12,8 +12,11 @@ class EntrepreneurFilter(django_filters.FilterSet):
     )
     business_stage = django_filters.ChoiceFilter(label=_("Business stage"), choices=BusinessStage.choices)
     business_sector = django_filters.ChoiceFilter(label=_("Business sector"), choices=BusinessSector.choices)
-    no_email = django_filters.BooleanFilter(
-        label=_("Without email"), method="without_email", widget=django_filters.widgets.BooleanWidget()
+    no_email = django_filters.ChoiceFilter(
+        label=_("Email address"),
+        method="without_email",
+        choices=[("true", _("Without email")), ("false", _("With email"))],
+        empty_label=_("All"),
     )
 
     class Meta:
@@ -33,6 +36,8 @@ class EntrepreneurFilter(django_filters.FilterSet):
         return queryset.filter(terms)
 
     def without_email(self, queryset, name, value):
-        if value is None:
-            return queryset
-        return queryset.filter(user__email="") if value else queryset.exclude(user__email="")
+        if value == "true":
+            return queryset.filter(user__email="")
+        if value == "false":
+            return queryset.exclude(user__email="")
+        return queryset

@@ -3,6 +3,20 @@ from django.contrib import admin
 from microcredit.core.models import OrganizationSettings
 
 
+class ReadOnlyAdminMixin:
+    """For records that change only through the services (history, payments, memberships): shown, never
+    added, changed or deleted in the admin."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(OrganizationSettings)
 class OrganizationSettingsAdmin(admin.ModelAdmin):
     list_display = ("name", "circle_guarantee_threshold", "circle_min_members", "circle_max_members")
