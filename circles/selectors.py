@@ -44,6 +44,7 @@ def circles_for(user: User) -> QuerySet[Circle]:
                 "meetings__date",
                 filter=Q(meetings__status=MeetingStatus.PLANNED, meetings__date__gte=today),
             ),
+            loans_in_review=Count("loans", filter=Q(loans__status="submitted"), distinct=True),
         )
         .annotate(
             below_minimum=ExpressionWrapper(

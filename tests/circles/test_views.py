@@ -293,7 +293,7 @@ def test_the_list_page_makes_the_same_queries_for_5_or_50_circles(personas, clie
     client = client_for(personas.coordinator)
     _many_circles(5, personas.advisor)
     small = queries_for(client, reverse("circles:circle_list"))
-    _many_circles(25, personas.advisor)
+    _many_circles(45, personas.advisor)  # 50 circles
     assert queries_for(client, reverse("circles:circle_list")) == small
     assert queries_for(client_for(personas.advisor), reverse("home")) == queries_for(
         client_for(personas.advisor), reverse("home")
@@ -350,3 +350,12 @@ def test_the_entrepreneur_sees_their_circle_and_next_meeting_at_home(personas, c
     page = client_for(personas.entrepreneur).get(reverse("home")).content.decode()
     assert "Les Bâtisseuses" in page
     assert Meeting.objects.filter(circle=circle).exists()
+
+
+def test_the_list_counts_the_requests_in_review(personas, client_for):
+    from tests.loans.factories import submitted_loan
+
+    loan = submitted_loan(advisor=personas.advisor)
+    response = client_for(personas.advisor).get(reverse("circles:my_circles"))
+    counts = {c.pk: c.loans_in_review for c in response.context["object_list"]}
+    assert counts[loan.circle_id] == 1
