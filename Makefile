@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup demo test check lint format migrations messages worker beat
+.PHONY: setup demo test check lint format migrations messages worker worker-documents beat bench
 
 setup:
 	bash scripts/bootstrap.sh
@@ -42,8 +42,17 @@ messages: setup
 	$(PY) manage.py makemessages -l fr --no-location --ignore "$(VENV)/*" --ignore "static/*"
 	$(PY) manage.py compilemessages --ignore "$(VENV)"
 
+## One worker for every queue (development); docker-compose.yml runs documents on a worker of its own.
 worker:
-	$(VENV)/bin/celery -A microcredit worker -l info
+	$(VENV)/bin/celery -A microcredit worker -l info --queues default,reminders,documents
+
+worker-documents:
+	$(VENV)/bin/celery -A microcredit worker -l info --queues documents --concurrency 1 --prefetch-multiplier 1
 
 beat:
 	$(VENV)/bin/celery -A microcredit beat -l info
+
+## Reminder scan and board PDF on a large generated dataset, in a throw-away database (not a test).
+##   BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/microcredit_bench make bench
+bench: setup
+	$(PY) benchmarks/bench_background.py $(BENCH_ARGS)

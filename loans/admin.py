@@ -4,6 +4,7 @@ because every change to them goes through loans.services (locks, rules, history)
 from django.contrib import admin
 
 from loans.models import (
+    AdvisorDigest,
     Allocation,
     CircleVote,
     GuaranteeCall,
@@ -14,6 +15,7 @@ from loans.models import (
     LoanTransition,
     Payment,
     PaymentReversal,
+    Reminder,
 )
 
 
@@ -140,3 +142,20 @@ class GuaranteeCallAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ("outcome", ("resolved_at", admin.EmptyFieldListFilter))
     search_fields = ("circle__name", "loan__pk", "note")
     list_select_related = ("circle", "loan__borrower__user")
+
+
+@admin.register(Reminder)
+class ReminderAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("loan", "instalment", "kind", "channel", "status", "created_at", "sent_at")
+    list_filter = ("status", "channel", "kind")
+    search_fields = ("loan__pk", "recipient", "error")
+    list_select_related = ("loan__borrower__user", "instalment")
+    date_hierarchy = "created_at"
+
+
+@admin.register(AdvisorDigest)
+class AdvisorDigestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("advisor", "day", "status", "overdue_loans", "people_to_call", "sent_at")
+    list_filter = ("status", "day")
+    search_fields = ("advisor__last_name", "recipient")
+    list_select_related = ("advisor",)

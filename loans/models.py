@@ -11,6 +11,13 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from circles.models import Circle
+from loans.reminder_models import (  # noqa: F401  (registered with the loans app)
+    AdvisorDigest,
+    DigestStatus,
+    Reminder,
+    ReminderChannel,
+    ReminderStatus,
+)
 from microcredit.accounts.models import EntrepreneurProfile, User
 from microcredit.core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
 
@@ -332,7 +339,8 @@ class Instalment(models.Model):
                 name="loans_instalment_amounts_positive",
             ),
         ]
-        indexes = [models.Index(fields=["due_date"], name="loans_instalment_due_idx")]
+        # (due_date, id): the daily reminder scan pages through each due date in id order.
+        indexes = [models.Index(fields=["due_date", "id"], name="loans_instalment_due_id_idx")]
 
     def __str__(self) -> str:
         return f"{self.loan_id} #{self.number}"

@@ -18,7 +18,7 @@ from django.db.models import (
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from loans.models import Allocation, Instalment, Loan, LoanStatus, Payment
+from loans.models import Allocation, Instalment, Loan, LoanStatus, Payment, Reminder
 from loans.schedule import build_schedule, first_due_date
 from loans.services.review import vote_tally
 from microcredit.accounts.models import User
@@ -168,3 +168,86 @@ def arrears(user: User, as_of: datetime.date | None = None) -> list[Loan]:
     for loan in late:
         loan.dpd = days_late(loan, as_of)
     return sorted(late, key=lambda loan: -loan.dpd)
+
+
+# --- Reminders ------------------------------------------------------------------------------------
+
+
+def _paid_on_instalment() -> Subquery:
+    return Subquery(
+        Allocation.objects.filter(instalment=OuterRef("pk"))
+        .values("instalment")
+        .annotate(total=Sum(F("principal") + F("interest")))
+        .values("total")[:1],
+        output_field=MONEY,
+    )
+
+
+def reminder_candidates(due_date: datetime.date, *, after_pk: int, limit: int) -> list[tuple[int, int, str]]:
+    """One page of the daily reminder scan: (instalment id, loan id, borrower's email) of the unpaid
+    instalments of open loans due on ``due_date``, by id after ``after_pk``.
+
+    Keyset pagination on the index (due_date, id): each page is an index range scan that stops after
+    ``limit`` rows, so a page costs the same whatever the size of the table.
+    """
+    return list(
+        Instalment.objects.filter(due_date=due_date, pk__gt=after_pk, loan__status__in=OPEN_STATUSES)
+        .annotate(paid=Coalesce(_paid_on_instalment(), Value(ZERO), output_field=MONEY))
+        .filter(paid__lt=F("principal_due") + F("interest_due"))
+        .order_by("pk")
+        .values_list("pk", "loan_id", "loan__borrower__user__email")[:limit]
+    )
+
+
+def instalment_left(instalment: Instalment) -> Decimal:
+    """What is still to pay on one instalment, from its allocations."""
+    paid = Allocation.objects.filter(instalment=instalment).aggregate(
+        total=Sum(F("principal") + F("interest"), default=ZERO)
+    )["total"]
+    return instalment.total_due - paid
+
+
+def loan_overdue_amount(loan: Loan, as_of: datetime.date) -> Decimal:
+    """What was due on a loan before ``as_of`` and is not paid yet."""
+    due = Instalment.objects.filter(loan=loan, due_date__lt=as_of).aggregate(
+        total=Sum(F("principal_due") + F("interest_due"), default=ZERO)
+    )["total"]
+    paid = Allocation.objects.filter(instalment__loan=loan, instalment__due_date__lt=as_of).aggregate(
+        total=Sum(F("principal") + F("interest"), default=ZERO)
+    )["total"]
+    return due - paid
+
+
+def overdue_loans_for_advisor(advisor: User, as_of: datetime.date) -> list[Loan]:
+    """Open loans of the advisor's circles and caseload with an instalment unpaid after its due date,
+    the latest first, each with ``overdue`` (the amount late) and ``dpd`` (days past due)."""
+    loans = Loan.objects.filter(status__in=OPEN_STATUSES).filter(
+        Q(circle__advisor=advisor) | Q(borrower__advisor=advisor)
+    )
+    late_instalments = Instalment.objects.filter(loan=OuterRef("pk"), due_date__lt=as_of)
+    late_allocations = Allocation.objects.filter(
+        instalment__loan=OuterRef("pk"), instalment__due_date__lt=as_of
+    ).annotate(loan=F("instalment__loan"))
+    loans = (
+        with_balances(loans.select_related("borrower__user", "circle"), as_of)
+        .filter(oldest_unpaid__lt=as_of)
+        .annotate(
+            overdue=ExpressionWrapper(
+                _sum(late_instalments, F("principal_due") + F("interest_due"))
+                - _sum(late_allocations, F("principal") + F("interest")),
+                output_field=MONEY,
+            )
+        )
+        .order_by("oldest_unpaid", "pk")
+    )
+    late = list(loans)
+    for loan in late:
+        loan.dpd = days_late(loan, as_of)
+    return late
+
+
+def loan_reminders(loan: Loan, limit: int = 50) -> list[Reminder]:
+    """The reminders about a loan, the latest first, for its page (one query)."""
+    return list(
+        Reminder.objects.filter(loan=loan).select_related("instalment").order_by("-created_at", "-pk")[:limit]
+    )

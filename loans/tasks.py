@@ -1,7 +1,9 @@
 """Background work about loans. Tasks take ids and call services."""
 
 import logging
+import random
 import smtplib
+from dataclasses import asdict
 
 from celery import shared_task
 from django.core.mail import EmailMultiAlternatives
@@ -47,3 +49,84 @@ def mark_defaults() -> int:
     from loans.services import loans_mark_defaults
 
     return loans_mark_defaults()
+
+
+# --- Repayment reminders (queue "reminders", see CELERY_TASK_ROUTES) -------------------------------
+# Errors a later attempt may not meet: the mail server is down, refuses for now, or times out.
+TRANSIENT_MAIL_ERRORS = (smtplib.SMTPException, OSError)
+MAX_SEND_RETRIES = 5
+
+
+def retry_delay(retries: int) -> int:
+    """Exponential backoff with jitter: about 1, 2, 4, 8 then 16 minutes."""
+    return int(60 * 2**retries * random.uniform(0.8, 1.2))  # noqa: S311  (jitter, not security)
+
+
+@shared_task(name="loans.scan_reminders", soft_time_limit=25 * 60, time_limit=30 * 60)
+def scan_reminders() -> dict:
+    """Daily (beat): claim the reminders due today and queue their emails."""
+    from loans.services.reminders import reminders_scan
+
+    return asdict(reminders_scan())
+
+
+# Outcomes are recorded on the rows, so the result backend keeps nothing for the (many) send tasks.
+@shared_task(
+    name="loans.send_reminder",
+    bind=True,
+    max_retries=MAX_SEND_RETRIES,
+    soft_time_limit=60,
+    time_limit=90,
+    ignore_result=True,
+)
+def send_reminder(self, reminder_id: int) -> str:
+    """Send one reminder, once. A failing mail server is retried with backoff; other reminders are
+    separate tasks, so one failure never holds them up."""
+    from loans.services.reminders import describe, reminder_deliver, reminder_fail
+
+    try:
+        return reminder_deliver(reminder_id=reminder_id)
+    except TRANSIENT_MAIL_ERRORS as error:
+        if self.request.retries >= self.max_retries:
+            logger.error(
+                "Reminder %s not sent after %s attempts: %s", reminder_id, self.max_retries + 1, error
+            )
+            reminder_fail(reminder_id=reminder_id, error=describe(error))
+            return "failed"
+        logger.warning("Reminder %s not sent (%s); retrying", reminder_id, error)
+        raise self.retry(exc=error, countdown=retry_delay(self.request.retries)) from error
+    except Exception as error:
+        reminder_fail(reminder_id=reminder_id, error=describe(error))
+        raise
+
+
+@shared_task(name="loans.scan_digests", soft_time_limit=5 * 60, time_limit=6 * 60)
+def scan_digests() -> int:
+    """Daily (beat, after the reminder scan): one digest per advisor."""
+    from loans.services.digests import digests_plan
+
+    return len(digests_plan())
+
+
+@shared_task(
+    name="loans.send_reminder_digest",
+    bind=True,
+    max_retries=MAX_SEND_RETRIES,
+    soft_time_limit=120,
+    time_limit=180,
+    ignore_result=True,
+)
+def send_reminder_digest(self, digest_id: int) -> str:
+    from loans.services.digests import digest_deliver, digest_fail
+    from loans.services.reminders import describe
+
+    try:
+        return digest_deliver(digest_id=digest_id)
+    except TRANSIENT_MAIL_ERRORS as error:
+        if self.request.retries >= self.max_retries:
+            digest_fail(digest_id=digest_id, error=describe(error))
+            return "failed"
+        raise self.retry(exc=error, countdown=retry_delay(self.request.retries)) from error
+    except Exception as error:
+        digest_fail(digest_id=digest_id, error=describe(error))
+        raise

@@ -17,5 +17,7 @@ urlpatterns = [
     path("circles/", include("circles.urls")),
     path("loans/", include("loans.urls")),
     path("coaching/", include("coaching.urls")),
+    path("documents/", include("microcredit.documents.urls")),
+    path("reports/", include("microcredit.reports.urls")),
     path("admin/", admin.site.urls),
 ]

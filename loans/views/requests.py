@@ -141,6 +141,8 @@ class LoanDetailView(RoleRequiredMixin, TemplateView):
             context["preview"] = selectors.schedule_preview(loan)
         if loan.is_disbursed:
             context["dpd"] = services.days_past_due(loan)
+            if user.is_staff_member:
+                context["reminders"] = selectors.loan_reminders(loan)
         context["can_withdraw"] = services.can_transition(loan, LoanStatus.WITHDRAWN)
         return context
 

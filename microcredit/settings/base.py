@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 from .env import env_bool, env_int, env_list, env_str
@@ -29,9 +30,11 @@ INSTALLED_APPS = [
     "axes",
     "microcredit.accounts",
     "microcredit.core",
+    "microcredit.documents",
     "circles",
     "loans",
     "coaching",
+    "microcredit.reports",
 ]
 
 MIDDLEWARE = [
@@ -165,13 +168,32 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_SOFT_TIME_LIMIT = env_int("CELERY_TASK_SOFT_TIME_LIMIT", 120, minimum=1)
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TASK_TIME_LIMIT", 180, minimum=1)
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# Separate queues, so that a long PDF build never delays a reminder (docker-compose.yml runs one worker
+# for "default" and "reminders", and one with --prefetch-multiplier 1 --concurrency 1 for "documents").
 CELERY_TASK_ROUTES = {
     "accounts.*": {"queue": "default"},
+    "loans.scan*": {"queue": "reminders"},
+    "loans.send_reminder*": {"queue": "reminders"},
+    "documents.*": {"queue": "documents"},
 }
+# Short tasks (reminders) take a few messages ahead; the documents worker is started with
+# --prefetch-multiplier 1, and its tasks are acknowledged late (microcredit/documents/tasks.py).
+CELERY_WORKER_PREFETCH_MULTIPLIER = env_int("CELERY_WORKER_PREFETCH_MULTIPLIER", 4, minimum=1)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
-# The one place for periodic tasks; later issues add reminders and purges here.
-CELERY_BEAT_SCHEDULE: dict = {}
+# The one place for periodic tasks (times are America/Montreal, CELERY_TIMEZONE). Each task claims its work
+# in the database, so a beat that fires twice, or two beats, do no harm.
+CELERY_BEAT_SCHEDULE: dict = {
+    "purge-documents": {"task": "documents.purge", "schedule": crontab(hour=3, minute=15)},
+    "mark-defaults": {"task": "loans.mark_defaults", "schedule": crontab(hour=6, minute=0)},
+    "scan-reminders": {"task": "loans.scan_reminders", "schedule": crontab(hour=7, minute=0)},
+    # After the reminder scan: lists the people without an email address whom the scan found.
+    "advisor-digests": {"task": "loans.scan_digests", "schedule": crontab(hour=7, minute=30)},
+}
+
+# --- Documents (PDF) ------------------------------------------------------------------------------
+# Generated PDFs are deleted this many days after they were built (the record of the request stays).
+DOCUMENT_RETENTION_DAYS = env_int("DOCUMENT_RETENTION_DAYS", 7, minimum=1)
 
 # --- Logging --------------------------------------------------------------------------------------
 LOGGING = {

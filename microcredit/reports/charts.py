@@ -1,0 +1,121 @@
+"""Server-rendered SVG charts (no JavaScript, no CDN). Each has a <title> and a <desc>, and the page shows
+the same figures in a table next to it. Amounts are Decimal; only pixel positions are computed as floats."""
+
+from decimal import Decimal
+
+from django.utils.html import format_html, format_html_join
+from django.utils.safestring import SafeString
+
+WIDTH, HEIGHT = 640, 220
+MARGIN_LEFT, MARGIN_BOTTOM, MARGIN_TOP = 70, 30, 10
+
+
+def _scale(value: Decimal, top: Decimal, span: int) -> float:
+    return 0.0 if not top else float(value / top) * span
+
+
+def bar_chart(
+    *, chart_id: str, title: str, desc: str, labels: list[str], values: list[Decimal]
+) -> SafeString:
+    """Vertical bars, one per label (monthly trends)."""
+    top = max(values, default=Decimal(0)) or Decimal(1)
+    plot_h = HEIGHT - MARGIN_BOTTOM - MARGIN_TOP
+    step = (WIDTH - MARGIN_LEFT) / max(len(values), 1)
+    bars = []
+    for index, (label, value) in enumerate(zip(labels, values, strict=True)):
+        h = _scale(value, top, plot_h)
+        x = MARGIN_LEFT + index * step
+        bars.append(
+            (
+                f"{x + step * 0.15:.1f}",
+                f"{HEIGHT - MARGIN_BOTTOM - h:.1f}",
+                f"{step * 0.7:.1f}",
+                f"{h:.1f}",
+                label,
+                value,
+                f"{x + step / 2:.1f}",
+                HEIGHT - 10,
+                label,
+            )
+        )
+    body = format_html_join(
+        "",
+        '<rect x="{}" y="{}" width="{}" height="{}" class="bar"><title>{}: {}</title></rect>'
+        '<text x="{}" y="{}" text-anchor="middle" font-size="10">{}</text>',
+        bars,
+    )
+    axis = format_html(
+        '<text x="{}" y="{}" text-anchor="end" font-size="10">{}</text>'
+        '<text x="{}" y="{}" text-anchor="end" font-size="10">0</text>'
+        '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#666"/>',
+        MARGIN_LEFT - 4,
+        MARGIN_TOP + 10,
+        top,
+        MARGIN_LEFT - 4,
+        HEIGHT - MARGIN_BOTTOM,
+        MARGIN_LEFT,
+        HEIGHT - MARGIN_BOTTOM,
+        WIDTH,
+        HEIGHT - MARGIN_BOTTOM,
+    )
+    return format_html(
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {} {}" role="img" class="report-chart" '
+        'aria-labelledby="{}-title {}-desc"><title id="{}-title">{}</title><desc id="{}-desc">{}</desc>'
+        "<style>.bar{{fill:#0d6efd}}</style>{}{}</svg>",
+        WIDTH,
+        HEIGHT,
+        chart_id,
+        chart_id,
+        chart_id,
+        title,
+        chart_id,
+        desc,
+        axis,
+        body,
+    )
+
+
+def par_chart(*, chart_id: str, title: str, desc: str, rows: list[tuple[str, Decimal | None]]) -> SafeString:
+    """Horizontal bars on a 0-100 % scale (PAR1, PAR30, PAR90)."""
+    row_h, width = 34, WIDTH - MARGIN_LEFT - 60
+    height = row_h * len(rows) + 10
+    bars = []
+    for index, (label, value) in enumerate(rows):
+        w = _scale(value or Decimal(0), Decimal(100), width)
+        y = 5 + index * row_h
+        bars.append(
+            (
+                MARGIN_LEFT - 6,
+                y + 18,
+                label,
+                MARGIN_LEFT,
+                y + 4,
+                f"{w:.1f}",
+                label,
+                "—" if value is None else f"{value} %",
+                MARGIN_LEFT + w + 4,
+                y + 18,
+                "—" if value is None else f"{value} %",
+            )
+        )
+    body = format_html_join(
+        "",
+        '<text x="{}" y="{}" text-anchor="end" font-size="12">{}</text>'
+        '<rect x="{}" y="{}" width="{}" height="20" class="par"><title>{}: {}</title></rect>'
+        '<text x="{}" y="{}" font-size="12">{}</text>',
+        bars,
+    )
+    return format_html(
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {} {}" role="img" class="report-chart" '
+        'aria-labelledby="{}-title {}-desc"><title id="{}-title">{}</title><desc id="{}-desc">{}</desc>'
+        "<style>.par{{fill:#dc3545}}</style>{}</svg>",
+        WIDTH,
+        height,
+        chart_id,
+        chart_id,
+        chart_id,
+        title,
+        chart_id,
+        desc,
+        body,
+    )

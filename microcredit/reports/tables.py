@@ -1,0 +1,278 @@
+"""The report as tables: one list of tables that the dashboard, the CSV exports and the PDF all render.
+
+Nothing here names an entrepreneur. For the board (``for_board=True``): no advisor breakdown (advisors are
+people), and a breakdown group of fewer than five loans shows "<5" and hides its amounts.
+"""
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from itertools import zip_longest
+
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+
+from microcredit.core.selectors import SMALL_COUNT
+from microcredit.reports.selectors import BREAKDOWNS
+
+HIDDEN = f"<{SMALL_COUNT}"
+
+
+@dataclass
+class Table:
+    key: str
+    title: str
+    columns: list[str]
+    rows: list[list] = field(default_factory=list)
+    note: str = ""
+    # For staff: the drill-down figure behind each row (``(figure, breakdown, key)``), same length as rows.
+    links: list = field(default_factory=list)
+
+    @property
+    def lines(self) -> list[tuple[list, tuple | None]]:
+        """(row, drill-down link or None) pairs, for the templates."""
+        return list(zip_longest(self.rows, self.links[: len(self.rows)]))
+
+
+def _pct(value: Decimal | None) -> str:
+    return "—" if value is None else f"{value} %"
+
+
+def _amount(value: Decimal | None) -> str:
+    return "—" if value is None else str(value)
+
+
+def _counter(for_board: bool):
+    """For the board, a count from 1 to 4 shows as "<5" (README: Who may see what)."""
+
+    def count(value: int | None):
+        return HIDDEN if for_board and value and value < SMALL_COUNT else value
+
+    return count
+
+
+def _kpis(totals: dict, calls: dict, for_board: bool) -> Table:
+    t = totals
+    c = _counter(for_board)
+    rows = [
+        (_("Active loans"), c(t["active_loans"]), "active"),
+        (_("Active borrowers"), c(t["active_borrowers"]), "active"),
+        (_("Outstanding principal ($)"), _amount(t["outstanding"]), "active"),
+        (_("Loans disbursed in the period"), c(t["disbursed_count"]), "disbursed"),
+        (_("Amount disbursed in the period ($)"), _amount(t["disbursed_amount"]), "disbursed"),
+        (_("Average loan disbursed in the period ($)"), _amount(t["average_loan"]), "disbursed"),
+        (_("Principal repaid in the period ($)"), _amount(t["principal_collected"]), None),
+        (_("Collected in the period ($)"), _amount(t["collected"]), None),
+        (_("Due in the period ($)"), _amount(t["due_in_period"]), None),
+        (_("Collection rate (collected / due in the period)"), _pct(t["collection_rate"]), None),
+        (_("Loans fully repaid"), c(t["repaid_loans"]), "repaid"),
+        (_("Written off in the period ($)"), _amount(t["written_off_period"]), "written_off"),
+        (_("Written off in total ($)"), _amount(t["written_off"]), "written_off"),
+        (_("Loss rate (written off / disbursed, in total)"), _pct(t["loss_rate"]), None),
+        (_("Outstanding under a circle guarantee ($)"), _amount(t["outstanding_circle"]), "circle"),
+        (
+            _("Outstanding under individual responsibility ($)"),
+            _amount(t["outstanding_individual"]),
+            "individual",
+        ),
+        (_("Guarantee calls open"), c(calls["open"]), None),
+        (_("Guarantee calls opened in the period"), c(calls["opened"]), None),
+        (_("Guarantee calls resolved in the period"), c(calls["resolved"]), None),
+    ]
+    return Table(
+        "kpis",
+        _("Key figures"),
+        [_("Figure"), _("Value")],
+        [[label, value] for label, value, _figure in rows],
+        links=[(figure, "", "") if figure else None for _label, _value, figure in rows],
+    )
+
+
+def _par(totals: dict) -> Table:
+    rows, links = [], []
+    for days in (1, 30, 90):
+        rows.append([f"PAR{days}", _amount(totals[f"par{days}_amount"]), _pct(totals[f"par{days}"])])
+        links.append((f"par{days}", "", ""))
+    return Table(
+        "par",
+        _("Portfolio at risk"),
+        [_("Measure"), _("Outstanding principal at risk ($)"), _("Share of outstanding principal")],
+        rows,
+        note=_(
+            "PARn: outstanding principal of the active loans whose oldest unpaid instalment is more than n "
+            "days late, divided by the outstanding principal of all active loans."
+        ),
+        links=links,
+    )
+
+
+BREAKDOWN_TITLES = {
+    "circle": ("By circle", "Circle"),
+    "advisor": ("By advisor", "Advisor"),
+    "product": ("By loan product", "Product"),
+    "network": ("By circle network", "Circle network"),
+}
+
+
+def _breakdown(name: str, groups: list[dict], for_board: bool) -> Table:
+    title, column = BREAKDOWN_TITLES[name]
+    table = Table(
+        f"by_{name}",
+        _(title),
+        [
+            _(column),
+            _("Active loans"),
+            _("Outstanding ($)"),
+            "PAR30",
+            _("Disbursed in the period"),
+            _("Amount disbursed ($)"),
+            _("Written off ($)"),
+        ],
+    )
+    for group in groups:
+        small = for_board and group["disbursed_count_all"] < SMALL_COUNT
+        if small:
+            table.rows.append([group["label"], HIDDEN, "—", "—", HIDDEN, "—", "—"])
+        else:
+            table.rows.append(
+                [
+                    group["label"],
+                    _counter(for_board)(group["active_loans"]),
+                    _amount(group["outstanding"]),
+                    _pct(group["par30"]),
+                    _counter(for_board)(group["disbursed_count"]),
+                    _amount(group["disbursed_amount"]),
+                    _amount(group["written_off"]),
+                ]
+            )
+        table.links.append(("active", name, group["key"] if group["key"] is not None else "none"))
+    if for_board:
+        table.note = _("Groups of fewer than 5 loans show <5 and no amounts.")
+    return table
+
+
+def _trends(trends: list[dict], for_board: bool) -> Table:
+    return Table(
+        "trends",
+        _("Monthly trends"),
+        [
+            _("Month"),
+            _("Loans disbursed"),
+            _("Disbursed ($)"),
+            _("Collected ($)"),
+            _("Written off ($)"),
+            _("Outstanding at the end of the month ($)"),
+        ],
+        [
+            [
+                date_format(row["month"], "Y-m"),
+                _counter(for_board)(row["disbursed_count"]),
+                row["disbursed"],
+                row["collected"],
+                row["written_off"],
+                row["outstanding"],
+            ]
+            for row in trends
+        ],
+    )
+
+
+def _capital(capital: dict) -> list[Table]:
+    sources = Table(
+        "fund_sources",
+        _("Sources of the loan fund"),
+        [_("Source"), _("Kind"), _("Amount committed ($)"), _("Committed on"), _("Terms")],
+        [
+            [s["name"], s["kind"], s["amount_committed"], s["committed_on"].isoformat(), s["terms"]]
+            for s in capital["sources"]
+        ],
+    )
+    available = Table(
+        "capital",
+        _("Capital available to lend"),
+        [_("Figure"), _("Amount ($)")],
+        [
+            [_("Committed by the active sources"), capital["committed"]],
+            [_("Less: outstanding principal"), capital["outstanding"]],
+            [_("Less: principal written off"), capital["written_off"]],
+            [_("Available to lend"), capital["available"]],
+        ],
+        note=_(
+            "Available to lend = amounts committed by the active fund sources - outstanding principal - "
+            "principal written off. Repaid principal returns to the fund; interest pays for operations "
+            "and is not counted."
+        ),
+    )
+    return [sources, available]
+
+
+def _reach(reach: dict) -> Table:
+    rows = [
+        [
+            _("People who answered (with consent)"),
+            reach["consented_borrowers"]["display"],
+            "",
+            reach["consented_participants"]["display"],
+            "",
+        ]
+    ]
+    for row in reach["rows"]:
+        b, p = row["borrowers"], row["participants"]
+        rows.append(
+            [
+                row["label"],
+                b["display"],
+                _pct(b["percent"]) if b["count"] else "—",
+                p["display"],
+                _pct(p["percent"]) if p["count"] else "—",
+            ]
+        )
+    return Table(
+        "reach",
+        _("Social reach"),
+        [
+            _("Population"),
+            _("Borrowers"),
+            _("Share of borrowers"),
+            _("Participants"),
+            _("Share of participants"),
+        ],
+        rows,
+        note=_(
+            "From consented answers only. Counts under 5 are shown as <5 so that nobody can be singled out."
+        ),
+    )
+
+
+def _impact(report: dict) -> Table:
+    impact, training = report["impact"], report["training"]
+    small = HIDDEN
+
+    def count(figure) -> str:
+        return figure.display
+
+    rows = [
+        [_("Coaching hours"), small if impact["hours"] is None else impact["hours"]],
+        [_("Coaching sessions"), count(impact["sessions"])],
+        [_("People coached"), count(impact["people_coached"])],
+        [_("Trainings held"), training["trainings"]],
+        [_("Training sessions held"), training["sessions"]],
+    ]
+    rows += [[_("Referrals: %(kind)s") % {"kind": r["label"]}, count(r["made"])] for r in impact["referrals"]]
+    rows += [[m.label, count(m)] for m in impact["milestones"]]
+    rows.append([_("Jobs created"), small if impact["jobs_created"] is None else impact["jobs_created"]])
+    return Table("impact", _("Coaching and impact in the period"), [_("Figure"), _("Value")], rows)
+
+
+def report_tables(report: dict, *, for_board: bool) -> list[Table]:
+    """Every table of the report, in the order of the dashboard."""
+    tables = [_kpis(report["totals"], report["guarantee_calls"], for_board), _par(report["totals"])]
+    for name in BREAKDOWNS:
+        if name == "advisor" and for_board:
+            continue
+        if name in report["breakdowns"]:
+            tables.append(_breakdown(name, report["breakdowns"][name], for_board))
+    tables.append(_trends(report["trends"], for_board))
+    tables += _capital(report["capital"])
+    tables.append(_reach(report["reach"]))
+    tables.append(_impact(report))
+    return tables

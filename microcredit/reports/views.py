@@ -1,0 +1,130 @@
+"""The board's dashboard (board, coordinators, advisors), its CSV exports, and the staff's drill-down."""
+
+import csv
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+
+from loans.models import Loan
+from loans.selectors import with_balances
+from microcredit.accounts.models import Role
+from microcredit.core.permissions import scope
+from microcredit.core.views_mixins import RoleRequiredMixin, StaffRequiredMixin
+from microcredit.reports import charts
+from microcredit.reports.forms import ReportPeriodForm
+from microcredit.reports.selectors import BREAKDOWNS, FIGURES, loan_ids_behind, portfolio_report
+from microcredit.reports.tables import report_tables
+
+
+class DashboardView(RoleRequiredMixin, TemplateView):
+    """Aggregates only. ``?format=csv&table=<key>`` downloads one table."""
+
+    allowed_roles = (Role.BOARD, Role.COORDINATOR, Role.ADVISOR)
+    template_name = "reports/dashboard.html"
+
+    def get(self, request, *args, **kwargs):
+        self.form = ReportPeriodForm(request.GET or None)
+        self.as_of, self.start, self.end = self.form.dates()
+        self.report = portfolio_report(as_of=self.as_of, start=self.start, end=self.end)
+        self.for_board = request.user.role == Role.BOARD
+        self.tables = report_tables(self.report, for_board=self.for_board)
+        if request.GET.get("format") == "csv":
+            return self.csv(request.GET.get("table", ""))
+        return super().get(request, *args, **kwargs)
+
+    def csv(self, key: str) -> HttpResponse:
+        table = next((t for t in self.tables if t.key == key), None)
+        if table is None:
+            raise Http404
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        filename = f"{table.key}-{self.as_of.isoformat()}.csv"
+        response["Content-Disposition"] = f'attachment; filename="{filename}"'
+        response.write("\ufeff")  # so that spreadsheet programs read the accents right
+        writer = csv.writer(response)
+        writer.writerow(
+            [_("As of"), self.as_of.isoformat(), _("Period"), self.start.isoformat(), self.end.isoformat()]
+        )
+        writer.writerow(table.columns)
+        writer.writerows(table.rows)
+        return response
+
+    def get_context_data(self, **kwargs):
+        trends = self.report["trends"]
+        labels = [row["month"].strftime("%m") for row in trends]
+        totals = self.report["totals"]
+        context = {
+            "form": self.form
+            if self.form.is_bound
+            else ReportPeriodForm(initial={"as_of": self.as_of, "start": self.start, "end": self.end}),
+            "report": self.report,
+            "tables": self.tables,
+            "can_drill_down": not self.for_board,
+            # The PDF comes from the background document mechanism (microcredit.documents).
+            "show_pdf": self.request.user.role in (Role.BOARD, Role.COORDINATOR),
+            "query": {
+                "as_of": self.as_of.isoformat(),
+                "start": self.start.isoformat(),
+                "end": self.end.isoformat(),
+            },
+            "chart_disbursed": charts.bar_chart(
+                chart_id="chart-disbursed",
+                title=_("Amount disbursed per month"),
+                desc=_("Twelve months up to the as-of date; the figures are in the monthly trends table."),
+                labels=labels,
+                values=[row["disbursed"] for row in trends],
+            ),
+            "chart_outstanding": charts.bar_chart(
+                chart_id="chart-outstanding",
+                title=_("Outstanding principal at the end of each month"),
+                desc=_("Twelve months up to the as-of date; the figures are in the monthly trends table."),
+                labels=labels,
+                values=[row["outstanding"] for row in trends],
+            ),
+            "chart_par": charts.par_chart(
+                chart_id="chart-par",
+                title=_("Portfolio at risk"),
+                desc=_("PAR1, PAR30 and PAR90 in percent of the outstanding principal; see the table."),
+                rows=[(f"PAR{days}", totals[f"par{days}"]) for days in (1, 30, 90)],
+            ),
+        }
+        return super().get_context_data(**context, **kwargs)
+
+
+class DrillDownView(StaffRequiredMixin, TemplateView):
+    """The loans behind one figure of the dashboard, for advisors and coordinators."""
+
+    template_name = "reports/drill_down.html"
+    paginate_by = 50
+
+    def get_context_data(self, **kwargs):
+        form = ReportPeriodForm(self.request.GET or None)
+        as_of, start, end = form.dates()
+        figure = self.request.GET.get("figure", "")
+        breakdown = self.request.GET.get("breakdown", "")
+        key = self.request.GET.get("key", "")
+        if figure not in FIGURES or (breakdown and breakdown not in BREAKDOWNS):
+            raise Http404
+        if breakdown and key != "none" and not key.isdigit():
+            raise Http404
+        ids = loan_ids_behind(figure=figure, as_of=as_of, start=start, end=end, breakdown=breakdown, key=key)
+        loans = with_balances(
+            scope(self.request.user, Loan.objects.filter(pk__in=ids)).select_related(
+                "borrower__user", "product", "circle"
+            ),
+            as_of=as_of,
+        ).order_by("pk")
+        page = Paginator(loans, self.paginate_by).get_page(self.request.GET.get("page"))
+        return super().get_context_data(
+            figure=figure,
+            breakdown=breakdown,
+            as_of=as_of,
+            start=start,
+            end=end,
+            page_obj=page,
+            paginator=page.paginator,
+            is_paginated=page.has_other_pages(),
+            count=len(ids),
+            **kwargs,
+        )

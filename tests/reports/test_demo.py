@@ -1,0 +1,11 @@
+import pytest
+
+from microcredit.reports import demo
+from microcredit.reports.models import FundSource
+
+
+@pytest.mark.django_db
+def test_seed_is_idempotent():
+    demo.seed()
+    demo.seed()
+    assert FundSource.objects.count() == len(demo.SOURCES)

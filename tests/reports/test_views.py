@@ -1,0 +1,198 @@
+import csv
+import datetime
+import io
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from microcredit.reports.models import FundSource
+from tests.reports.portfolio import build_portfolio
+
+MONTREAL = ZoneInfo("America/Montreal")
+pytestmark = pytest.mark.django_db
+URL = reverse("reports:dashboard")
+DRILL = reverse("reports:loans")
+PERIOD = {"as_of": "2025-06-30", "start": "2025-01-01", "end": "2025-06-30"}
+TABLES = (
+    "kpis",
+    "par",
+    "by_circle",
+    "by_product",
+    "by_network",
+    "trends",
+    "fund_sources",
+    "capital",
+    "reach",
+    "impact",
+)
+
+
+@pytest.fixture(autouse=True)
+def english(personas):
+    for user in (personas.board, personas.coordinator, personas.advisor):
+        user.language = "en"
+        user.save(update_fields=["language"])
+
+
+@pytest.fixture
+def book(personas):
+    book = build_portfolio()
+    FundSource.objects.create(
+        name="Caisse solidaire",
+        kind="investor",
+        amount_committed="20000.00",
+        committed_on=datetime.date(2024, 1, 1),
+    )
+    return book
+
+
+@pytest.fixture(autouse=True)
+def frozen():
+    with time_machine.travel(datetime.datetime(2025, 7, 2, 10, 0, tzinfo=MONTREAL), tick=False):
+        yield
+
+
+def _names(book) -> list[str]:
+    names = []
+    for key in "abcdef":
+        borrower = book[key].borrower
+        names += [borrower.user.first_name, borrower.user.last_name, borrower.business_name]
+        names += [borrower.user.get_full_name(), book[key].circle.advisor.last_name]
+    return [name for name in names if name]
+
+
+def _csv(response) -> list[list[str]]:
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def test_board_sees_figures_and_no_name(personas, client_for, book):
+    client = client_for(personas.board)
+    response = client.get(URL, PERIOD)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "33.33 %" in page  # PAR30
+    assert "<svg" in page and "<title" in page and "<desc" in page
+    assert "cdn" not in page.lower()
+    assert DRILL not in page  # no drill-down for the board
+    for table in TABLES:
+        content = client.get(URL, {**PERIOD, "format": "csv", "table": table}).content.decode("utf-8-sig")
+        page += content
+    for name in _names(book):
+        assert name not in page, name
+
+
+def test_board_does_not_get_the_advisor_breakdown(personas, client_for, book):
+    client = client_for(personas.board)
+    assert client.get(URL, {**PERIOD, "format": "csv", "table": "by_advisor"}).status_code == 404
+    assert (
+        client_for(personas.coordinator)
+        .get(URL, {**PERIOD, "format": "csv", "table": "by_advisor"})
+        .status_code
+        == 200
+    )
+
+
+def test_board_breakdown_hides_small_groups(personas, client_for, book):
+    rows = _csv(client_for(personas.board).get(URL, {**PERIOD, "format": "csv", "table": "by_circle"}))
+    # Each circle holds one loan: every group shows <5 and no amount.
+    assert all(row[1] == "<5" and row[2] == "—" for row in rows[2:])
+    rows = _csv(client_for(personas.board).get(URL, {**PERIOD, "format": "csv", "table": "by_product"}))
+    # 4 active loans: a count under 5, shown as <5 to the board; 6 disbursed are shown.
+    assert rows[2] == ["Zero", "<5", "6300.00", "33.33 %", "6", "8600.00", "600.00"]
+    staff = _csv(
+        client_for(personas.coordinator).get(URL, {**PERIOD, "format": "csv", "table": "by_product"})
+    )
+    assert staff[2] == ["Zero", "4", "6300.00", "33.33 %", "6", "8600.00", "600.00"]
+
+
+def test_board_small_counts_in_key_figures(personas, client_for, book):
+    rows = dict(
+        row[:2]
+        for row in _csv(client_for(personas.board).get(URL, {**PERIOD, "format": "csv", "table": "kpis"}))[2:]
+    )
+    assert rows["Loans fully repaid"] == "<5"
+    assert rows["Loans disbursed in the period"] == "6"
+    assert rows["Outstanding principal ($)"] == "6300.00"
+    assert rows["Guarantee calls open"] == "<5"
+
+
+def test_csv_content(personas, client_for, book):
+    rows = _csv(client_for(personas.coordinator).get(URL, {**PERIOD, "format": "csv", "table": "par"}))
+    assert rows[0] == ["As of", "2025-06-30", "Period", "2025-01-01", "2025-06-30"]
+    assert rows[2:] == [
+        ["PAR1", "3300.00", "52.38 %"],
+        ["PAR30", "2100.00", "33.33 %"],
+        ["PAR90", "900.00", "14.29 %"],
+    ]
+    rows = _csv(client_for(personas.coordinator).get(URL, {**PERIOD, "format": "csv", "table": "capital"}))
+    assert rows[-1] == ["Available to lend", "13100.00"]
+
+
+def test_unknown_table_is_404(personas, client_for, book):
+    assert client_for(personas.board).get(URL, {"format": "csv", "table": "nope"}).status_code == 404
+
+
+@pytest.mark.parametrize("who", ["entrepreneur", "other_entrepreneur"])
+def test_entrepreneurs_get_404(personas, client_for, who):
+    client = client_for(getattr(personas, who))
+    assert client.get(URL).status_code == 404
+    assert client.get(DRILL, {"figure": "active"}).status_code == 404
+
+
+def test_anonymous_is_sent_to_sign_in(client):
+    assert client.get(URL).status_code == 302
+
+
+def test_board_cannot_drill_down(personas, client_for, book):
+    assert client_for(personas.board).get(DRILL, {**PERIOD, "figure": "par30"}).status_code == 404
+
+
+@pytest.mark.parametrize("who", ["coordinator", "advisor"])
+def test_staff_drill_down_to_the_loans_behind_par30(personas, client_for, book, who):
+    response = client_for(getattr(personas, who)).get(DRILL, {**PERIOD, "figure": "par30"})
+    assert response.status_code == 200
+    loans = [loan.pk for loan in response.context["page_obj"]]
+    assert loans == sorted([book["c"].pk, book["d"].pk])
+    assert reverse("loans:loan_detail", args=[book["c"].pk]) in response.content.decode()
+
+
+def test_drill_down_by_group(personas, client_for, book):
+    circle = book["f"].circle
+    response = client_for(personas.coordinator).get(
+        DRILL, {**PERIOD, "figure": "active", "breakdown": "circle", "key": circle.pk}
+    )
+    assert [loan.pk for loan in response.context["page_obj"]] == [book["f"].pk]
+    bad = client_for(personas.coordinator).get(DRILL, {"figure": "active", "breakdown": "circle", "key": "x"})
+    assert bad.status_code == 404
+
+
+def test_dashboard_links_for_staff(personas, client_for, book):
+    page = client_for(personas.coordinator).get(URL, PERIOD).content.decode()
+    assert f"{DRILL}?figure=par30" in page
+
+
+def test_dashboard_queries_do_not_grow(personas, client_for, queries_for, book):
+    client = client_for(personas.coordinator)
+    small = queries_for(client, URL, **PERIOD)
+    for _ in range(3):
+        with time_machine.travel(datetime.datetime(2025, 6, 30, 12, tzinfo=MONTREAL), tick=False):
+            build_portfolio()
+    assert queries_for(client, URL, **PERIOD) == small
+
+
+def test_future_as_of_falls_back_to_today(personas, client_for, book):
+    response = client_for(personas.board).get(URL, {"as_of": "2030-01-01"})
+    assert response.status_code == 200
+    assert response.context["report"]["as_of"] == datetime.date(2025, 7, 2)
+
+
+def test_pdf_button_for_board_and_coordinators_only(personas, client_for, book):
+    assert 'data-testid="portfolio-report"' in client_for(personas.board).get(URL).content.decode()
+    assert 'data-testid="portfolio-report"' not in client_for(personas.advisor).get(URL).content.decode()
+
+
+def test_nav_has_reports(personas, client_for):
+    for user in (personas.board, personas.coordinator):
+        assert URL in client_for(user).get(reverse("home")).content.decode()
