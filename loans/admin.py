@@ -17,17 +17,7 @@ from loans.models import (
     PaymentReversal,
     Reminder,
 )
-
-
-class ReadOnlyAdminMixin:
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+from microcredit.core.admin import ReadOnlyAdminMixin
 
 
 @admin.register(LoanProduct)

@@ -42,6 +42,13 @@ def days_past_due(loan: Loan, as_of: datetime.date | None = None) -> int:
     return (as_of - oldest).days if oldest else 0
 
 
+def arrears_state(loan: Loan, dpd: int) -> str:
+    """ "current", "late" or "in_default" (the loan's status, or days past the organization's threshold)."""
+    if loan.status == LoanStatus.DEFAULTED or dpd >= default_threshold():
+        return "in_default"
+    return "late" if dpd > 0 else "current"
+
+
 @transaction.atomic
 def loan_mark_default(*, loan: Loan, as_of: datetime.date | None = None, actor: User | None = None) -> bool:
     """Put a loan in default once it is ``loan_default_days`` late; a circle-guaranteed loan then opens a

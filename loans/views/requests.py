@@ -11,6 +11,7 @@ from django.views.generic import FormView, ListView, TemplateView
 from loans import selectors, services
 from loans.forms import CircleReviewForm, LoanRequestForm, MemberVoteForm, WithdrawForm
 from loans.models import LoanStatus
+from loans.services.arrears import arrears_state
 from loans.views.common import loan_for, run_action
 from microcredit.accounts.models import Role
 from microcredit.accounts.selectors import entrepreneurs_for
@@ -141,6 +142,7 @@ class LoanDetailView(RoleRequiredMixin, TemplateView):
             context["preview"] = selectors.schedule_preview(loan)
         if loan.is_disbursed:
             context["dpd"] = services.days_past_due(loan)
+            context["arrears_state"] = arrears_state(loan, context["dpd"])
             if user.is_staff_member:
                 context["reminders"] = selectors.loan_reminders(loan)
         context["can_withdraw"] = services.can_transition(loan, LoanStatus.WITHDRAWN)

@@ -88,3 +88,19 @@ def test_an_open_call_blocks_a_new_request_of_the_same_circle(personas, client_f
     assert any(defaulted.circle.name in m for m in messages)
     request.refresh_from_db()
     assert request.status == LoanStatus.DRAFT
+
+
+def test_the_loan_page_says_current_late_or_in_default(personas, client_for, defaulted):
+    from tests.loans.factories import disbursed_loan as fresh
+
+    client = client_for(personas.advisor)
+    assert (
+        client.get(reverse("loans:loan_detail", args=[defaulted.pk])).context["arrears_state"] == "in_default"
+    )
+    today = timezone.localdate()
+    late = fresh(
+        disbursed_on=today - datetime.timedelta(days=40), first_due=today - datetime.timedelta(days=10)
+    )
+    assert client.get(reverse("loans:loan_detail", args=[late.pk])).context["arrears_state"] == "late"
+    current = fresh()
+    assert client.get(reverse("loans:loan_detail", args=[current.pk])).context["arrears_state"] == "current"

@@ -215,7 +215,8 @@ def test_the_email_in_french_formats_the_amount_and_the_date_the_french_way(
     html = message.alternatives[0][0]
     for text in (message.subject, message.body, html):
         assert amount in text and "13 mars 2026" in text
-    assert "March" not in message.body and f"#{loan.pk}" in message.body
+    assert "March" not in message.body and f"prêt nº {loan.pk}" in message.body
+    assert "Petit rappel" in message.body and "Comment payer" in message.body
 
 
 def test_an_overdue_reminder_counts_the_days_and_the_whole_amount_late(
@@ -425,7 +426,7 @@ def test_a_real_worker_sends_a_reminder_once_end_to_end(personas):
         assert wait_for(lambda: Reminder.objects.filter(status=ReminderStatus.SENT).exists())
         assert scan_reminders.delay().get(timeout=30)["emails_queued"] == 0
     assert [m.to for m in mail.outbox] == [[personas.entrepreneur.user.email]]
-    assert f"#{loan.pk}" in mail.outbox[0].body
+    assert f"nº {loan.pk}" in mail.outbox[0].body  # in French, the entrepreneur's language
 
 
 @pytest.mark.redis
