@@ -30,13 +30,14 @@ import datetime
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.db import connection
-from django.db.models import Count, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
+from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from circles.models import Circle, CircleNetwork, TrainingSession
 from coaching.selectors.impact import impact_figures
-from loans.models import GuaranteeCall, LoanProduct
+from loans.models import Allocation, GuaranteeCall, Loan, LoanProduct, LoanStatus, LoanTransition
 from microcredit.accounts.models import Demographics, EntrepreneurProfile, Gender, IncomeSource, User
 from microcredit.core.money import ZERO
 from microcredit.core.selectors import SMALL_COUNT
@@ -108,11 +109,8 @@ book AS (
 )
 """
 
-# One row per grouping set: the totals () and each breakdown.
-GROUPED_SQL = """
-SELECT GROUPING(circle_id) AS g_circle, GROUPING(advisor_id) AS g_advisor,
-       GROUPING(product_id) AS g_product, GROUPING(network_id) AS g_network,
-       circle_id, advisor_id, product_id, network_id,
+# The aggregates of one group of the book (the totals or one breakdown group).
+AGGREGATES = """
        COUNT(*) FILTER (WHERE open) AS active_loans,
        (SELECT COUNT(DISTINCT borrower_id) FROM book WHERE open) AS active_borrowers,
        COALESCE(SUM(balance) FILTER (WHERE open), 0) AS outstanding,
@@ -139,55 +137,24 @@ SELECT GROUPING(circle_id) AS g_circle, GROUPING(advisor_id) AS g_advisor,
            AS written_off_loans_period,
        COALESCE(SUM(balance) FILTER (WHERE written_off_at >= %(start_at)s AND written_off_at < %(end_at)s), 0)
            AS written_off_period
-FROM book
-GROUP BY GROUPING SETS ((), (circle_id), (advisor_id), (product_id), (network_id))
 """
-PORTFOLIO_SQL = BOOK_SQL + GROUPED_SQL
 
-# Month by month: disbursed, collected (principal and total) and written off; the outstanding principal at
-# each month's end is the running total of disbursed - principal repaid - written off.
-TRENDS_SQL = """
-WITH months AS (
-    SELECT generate_series(%(first_month)s::date, %(last_month)s::date, interval '1 month')::date AS month
-),
-flows AS (
-    SELECT date_trunc('month', l.disbursed_on)::date AS month,
-           COUNT(*) AS disbursed_count,
-           SUM(COALESCE(l.approved_amount, l.amount)) AS disbursed,
-           0::numeric AS collected, 0::numeric AS principal_collected, 0::numeric AS written_off
-    FROM loans_loan l
-    WHERE l.disbursed_on IS NOT NULL AND l.disbursed_on <= %(as_of)s
-    GROUP BY 1
-    UNION ALL
-    SELECT date_trunc('month', p.paid_on)::date, 0, 0, SUM(a.principal + a.interest), SUM(a.principal), 0
-    FROM loans_allocation a JOIN loans_payment p ON p.id = a.payment_id
-    WHERE p.paid_on <= %(as_of)s
-    GROUP BY 1
-    UNION ALL
-    SELECT date_trunc('month', (t.at AT TIME ZONE %(tz)s))::date, 0, 0, 0, 0,
-           SUM(COALESCE(l.approved_amount, l.amount) - COALESCE(
-               (SELECT SUM(a.principal) FROM loans_allocation a JOIN loans_payment p ON p.id = a.payment_id
-                WHERE p.loan_id = l.id), 0))
-    FROM loans_loantransition t JOIN loans_loan l ON l.id = t.loan_id AND l.status = 'written_off'
-    WHERE t.to_status = 'written_off' AND t.at < %(as_of_end)s
-    GROUP BY 1
-),
-by_month AS (
-    SELECT LEAST(GREATEST(month, %(before_first)s::date), %(last_month)s::date) AS month,
-           SUM(disbursed_count) AS disbursed_count, SUM(disbursed) AS disbursed, SUM(collected) AS collected,
-           SUM(principal_collected) AS principal_collected, SUM(written_off) AS written_off
-    FROM flows GROUP BY 1
-)
-SELECT m.month,
-       COALESCE(b.disbursed_count, 0) AS disbursed_count, COALESCE(b.disbursed, 0) AS disbursed,
-       COALESCE(b.collected, 0) AS collected, COALESCE(b.written_off, 0) AS written_off,
-       SUM(COALESCE(b.disbursed, 0) - COALESCE(b.principal_collected, 0) - COALESCE(b.written_off, 0))
-           OVER (ORDER BY m.month) + COALESCE((
-               SELECT disbursed - principal_collected - written_off FROM by_month
-               WHERE month = %(before_first)s::date), 0) AS outstanding
-FROM months m LEFT JOIN by_month b ON b.month = m.month
-ORDER BY m.month
-"""
+
+def _grouped_sql() -> str:
+    """One SELECT per grouping (the totals, then each breakdown), joined with UNION ALL: the same rows as
+    GROUP BY GROUPING SETS, written so that SQLite (the demo) runs it too."""
+    selects = []
+    for grouped in (None, *BREAKDOWNS):
+        flags = ", ".join(f"{0 if name == grouped else 1} AS g_{name}" for name in BREAKDOWNS)
+        keys = ", ".join(
+            f"{name}_id" if name == grouped else f"CAST(NULL AS BIGINT) AS {name}_id" for name in BREAKDOWNS
+        )
+        group_by = f" GROUP BY {grouped}_id" if grouped else ""
+        selects.append(f"SELECT {flags}, {keys},{AGGREGATES}FROM book{group_by}")
+    return "\nUNION ALL\n".join(selects)
+
+
+PORTFOLIO_SQL = BOOK_SQL + _grouped_sql()
 
 
 def percent(part: Decimal, whole: Decimal) -> Decimal | None:
@@ -257,7 +224,7 @@ def _figures(row: dict) -> dict:
 def _fetch(sql: str, params: dict) -> list[dict]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        columns = [column.name for column in cursor.description]
+        columns = [column[0] for column in cursor.description]
         return [dict(zip(columns, values, strict=True)) for values in cursor.fetchall()]
 
 
@@ -379,28 +346,71 @@ def default_period(end: datetime.date) -> datetime.date:
 
 def portfolio_trends(*, as_of: datetime.date, months: int = TREND_MONTHS) -> list[dict]:
     """The last ``months`` months up to ``as_of``: disbursed, collected, written off, and the outstanding
-    principal at the end of each month."""
+    principal at the end of each month (everything disbursed minus principal repaid minus written off up
+    to then). Four grouped queries whatever the portfolio, on PostgreSQL and on SQLite alike."""
     last = _month_start(as_of)
     first = _add_months(last, -(months - 1))
-    rows = _fetch(
-        TRENDS_SQL,
-        {
-            "first_month": first,
-            "last_month": last,
-            "before_first": _add_months(first, -1),
-            "as_of": as_of,
-            "as_of_end": _end_of(as_of),
-            "tz": timezone.get_current_timezone_name(),
-        },
+    keys = [_add_months(first, index) for index in range(months)]
+    flows = {key: dict.fromkeys(("disbursed", "collected", "principal", "written_off"), ZERO) for key in keys}
+    counts = dict.fromkeys(keys, 0)
+    before = dict.fromkeys(("disbursed", "principal", "written_off"), ZERO)  # everything before ``first``
+
+    def add(month, name, amount):
+        month = _month_start(month if isinstance(month, datetime.date) else month.date())
+        bucket = flows.get(month) if month >= first else before
+        if bucket is not None and name in bucket:
+            bucket[name] += _money(amount)
+
+    lent = Coalesce("approved_amount", "amount")
+    for row in (
+        Loan.objects.filter(disbursed_on__isnull=False, disbursed_on__lte=as_of)
+        .annotate(month=TruncMonth("disbursed_on"))
+        .values("month")
+        .annotate(count=Count("pk"), total=Sum(lent))
+    ):
+        add(row["month"], "disbursed", row["total"])
+        if row["month"] in counts:
+            counts[row["month"]] = row["count"]
+    for row in (
+        Allocation.objects.filter(payment__paid_on__lte=as_of)
+        .annotate(month=TruncMonth("payment__paid_on"))
+        .values("month")
+        .annotate(total=Sum(F("principal") + F("interest")), principal=Sum("principal"))
+    ):
+        add(row["month"], "collected", row["total"])
+        add(row["month"], "principal", row["principal"])
+    # Written off: what was still owed on each loan when it was written off (few loans: one row each).
+    principal_paid = (
+        Allocation.objects.filter(payment__loan=OuterRef("loan"))
+        .values("payment__loan")
+        .annotate(total=Sum("principal"))
+        .values("total")
     )
-    return [
-        {
-            "month": row["month"],
-            "disbursed_count": int(row["disbursed_count"]),
-            **{key: _money(row[key]) for key in ("disbursed", "collected", "written_off", "outstanding")},
-        }
-        for row in rows
-    ]
+    for row in (
+        LoanTransition.objects.filter(
+            to_status=LoanStatus.WRITTEN_OFF, loan__status=LoanStatus.WRITTEN_OFF, at__lt=_end_of(as_of)
+        )
+        .annotate(lent=Coalesce("loan__approved_amount", "loan__amount"), paid=Subquery(principal_paid))
+        .values("at", "lent", "paid")
+    ):
+        add(timezone.localdate(row["at"]), "written_off", _money(row["lent"]) - _money(row["paid"]))
+
+    outstanding = before["disbursed"] - before["principal"] - before["written_off"]
+    trends = []
+    for key in keys:
+        month = flows[key]
+        outstanding += month["disbursed"] - month["principal"] - month["written_off"]
+        trends.append(
+            {
+                "month": key,
+                "disbursed_count": counts[key],
+                "disbursed": month["disbursed"],
+                "collected": month["collected"],
+                "written_off": month["written_off"],
+                "outstanding": outstanding,
+            }
+        )
+    return trends
 
 
 def guarantee_call_figures(*, as_of: datetime.date, start: datetime.date, end: datetime.date) -> dict:
