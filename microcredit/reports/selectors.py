@@ -244,13 +244,14 @@ def _labels() -> dict[str, dict]:
 
 
 def _params(as_of: datetime.date, start: datetime.date, end: datetime.date) -> dict:
+    # Instants in UTC: SQLite (the demo) compares them as text with the UTC values Django stores.
     return {
         "as_of": as_of,
-        "as_of_end": _end_of(as_of),
+        "as_of_end": _end_of(as_of).astimezone(datetime.UTC),
         "start": start,
         "end": end,
-        "start_at": _start_of(start),
-        "end_at": _end_of(end),
+        "start_at": _start_of(start).astimezone(datetime.UTC),
+        "end_at": _end_of(end).astimezone(datetime.UTC),
         **{f"par{days}": as_of - datetime.timedelta(days=days) for days in PAR_DAYS},
     }
 
