@@ -115,4 +115,15 @@ def _count_by_status(loans: list[Loan]) -> list[tuple[str, int]]:
 
 
 def portfolio_report(params: dict, today: datetime.date) -> dict:
-    return {"portfolio": portfolio_figures(today), "built_at": timezone.now()}
+    """The board's PDF: the lending overview, then the same tables as the reporting dashboard (the twelve
+    months up to today), board version: aggregates only, no advisor breakdown, small groups as "<5"."""
+    from microcredit.reports.selectors import portfolio_report as board_report
+    from microcredit.reports.tables import report_tables
+
+    report = board_report(as_of=today)
+    return {
+        "portfolio": portfolio_figures(today),
+        "report": report,
+        "report_tables": report_tables(report, for_board=True),
+        "built_at": timezone.now(),
+    }

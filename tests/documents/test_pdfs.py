@@ -124,3 +124,5 @@ def test_the_portfolio_report_has_the_figures_and_no_name(personas, loan):
         assert person.user.last_name not in text and person.user.first_name not in text
     assert loan.circle.name not in text
     assert pages >= 1
+    # The same tables as the board's dashboard follow the overview.
+    assert "Board report, from" in text and "Active borrowers" in text and "Collection rate" in text
