@@ -206,7 +206,7 @@ def documents_purge(*, now: datetime.datetime | None = None, batch_size: int = 5
             status=DocumentStatus.EXPIRED, file=""
         )
     # Requests that never got built (lost long ago) expire with the rest.
-    Document.objects.filter(status__in=IN_PROGRESS, created_at__lt=cutoff).update(
+    Document.objects.filter(status__in=IN_PROGRESS, queued_at__lt=cutoff).update(
         status=DocumentStatus.EXPIRED, error=LOST, finished_at=now
     )
     return purged

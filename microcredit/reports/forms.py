@@ -7,6 +7,9 @@ from django.utils.translation import gettext_lazy as _
 from microcredit.reports.selectors import default_period
 
 
+EARLIEST = datetime.date(2000, 1, 1)  # no microcredit before that; keeps month arithmetic in range
+
+
 class ReportPeriodForm(forms.Form):
     as_of = forms.DateField(label=_("As of"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     start = forms.DateField(
@@ -16,6 +19,10 @@ class ReportPeriodForm(forms.Form):
 
     def clean(self):
         data = super().clean()
+        for name in ("as_of", "start", "end"):
+            if data.get(name) and data[name] < EARLIEST:
+                self.add_error(name, _("Choose a date after 1999."))
+                data[name] = None
         as_of = data.get("as_of") or timezone.localdate()
         if as_of > timezone.localdate():
             self.add_error("as_of", _("The date cannot be in the future."))

@@ -106,7 +106,7 @@ class DrillDownView(StaffRequiredMixin, TemplateView):
         key = self.request.GET.get("key", "")
         if figure not in FIGURES or (breakdown and breakdown not in BREAKDOWNS):
             raise Http404
-        if breakdown and key != "none" and not key.isdigit():
+        if breakdown and key != "none" and not (key.isascii() and key.isdigit()):
             raise Http404
         ids = loan_ids_behind(figure=figure, as_of=as_of, start=start, end=end, breakdown=breakdown, key=key)
         loans = with_balances(

@@ -196,3 +196,14 @@ def test_pdf_button_for_board_and_coordinators_only(personas, client_for, book):
 def test_nav_has_reports(personas, client_for):
     for user in (personas.board, personas.coordinator):
         assert URL in client_for(user).get(reverse("home")).content.decode()
+
+
+def test_absurd_dates_and_keys_are_refused_without_an_error_page(personas, client_for):
+    from django.urls import reverse
+
+    client = client_for(personas.coordinator)
+    response = client.get(reverse("reports:dashboard"), {"as_of": "0001-01-01"})
+    assert response.status_code == 200
+    assert "as_of" in response.context["form"].errors
+    drill = client.get(reverse("reports:loans"), {"figure": "active", "breakdown": "circle", "key": "²"})
+    assert drill.status_code == 404
