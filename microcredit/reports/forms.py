@@ -6,7 +6,6 @@ from django.utils.translation import gettext_lazy as _
 
 from microcredit.reports.selectors import default_period
 
-
 EARLIEST = datetime.date(2000, 1, 1)  # no microcredit before that; keeps month arithmetic in range
 
 
