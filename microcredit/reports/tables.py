@@ -41,6 +41,13 @@ def _amount(value: Decimal | None) -> str:
     return "—" if value is None else str(value)
 
 
+def _amount_of(for_board: bool, count: int | None, value: Decimal | None) -> str:
+    """For the board, an amount that sums fewer than 5 loans would reveal a person's loan: "—"."""
+    if for_board and count and count < SMALL_COUNT:
+        return "—"
+    return _amount(value)
+
+
 def _counter(for_board: bool):
     """For the board, a count from 1 to 4 shows as "<5" (README: Who may see what)."""
 
@@ -58,15 +65,31 @@ def _kpis(totals: dict, calls: dict, for_board: bool) -> Table:
         (_("Active borrowers"), c(t["active_borrowers"]), "active"),
         (_("Outstanding principal ($)"), _amount(t["outstanding"]), "active"),
         (_("Loans disbursed in the period"), c(t["disbursed_count"]), "disbursed"),
-        (_("Amount disbursed in the period ($)"), _amount(t["disbursed_amount"]), "disbursed"),
-        (_("Average loan disbursed in the period ($)"), _amount(t["average_loan"]), "disbursed"),
+        (
+            _("Amount disbursed in the period ($)"),
+            _amount_of(for_board, t["disbursed_count"], t["disbursed_amount"]),
+            "disbursed",
+        ),
+        (
+            _("Average loan disbursed in the period ($)"),
+            _amount_of(for_board, t["disbursed_count"], t["average_loan"]),
+            "disbursed",
+        ),
         (_("Principal repaid in the period ($)"), _amount(t["principal_collected"]), None),
         (_("Collected in the period ($)"), _amount(t["collected"]), None),
         (_("Due in the period ($)"), _amount(t["due_in_period"]), None),
         (_("Collection rate (collected / due in the period)"), _pct(t["collection_rate"]), None),
         (_("Loans fully repaid"), c(t["repaid_loans"]), "repaid"),
-        (_("Written off in the period ($)"), _amount(t["written_off_period"]), "written_off"),
-        (_("Written off in total ($)"), _amount(t["written_off"]), "written_off"),
+        (
+            _("Written off in the period ($)"),
+            _amount_of(for_board, t["written_off_loans_period"], t["written_off_period"]),
+            "written_off",
+        ),
+        (
+            _("Written off in total ($)"),
+            _amount_of(for_board, t["written_off_loans"], t["written_off"]),
+            "written_off",
+        ),
         (_("Loss rate (written off / disbursed, in total)"), _pct(t["loss_rate"]), None),
         (_("Outstanding under a circle guarantee ($)"), _amount(t["outstanding_circle"]), "circle"),
         (
@@ -128,8 +151,13 @@ def _breakdown(name: str, groups: list[dict], for_board: bool) -> Table:
             _("Written off ($)"),
         ],
     )
+    hidden = {id(g) for g in groups if for_board and g["disbursed_count_all"] < SMALL_COUNT}
+    if len(hidden) == 1 and len(groups) > 1:
+        # One hidden group could be read as the total minus the others: hide the next smallest too.
+        visible = sorted((g for g in groups if id(g) not in hidden), key=lambda g: g["disbursed_count_all"])
+        hidden.add(id(visible[0]))
     for group in groups:
-        small = for_board and group["disbursed_count_all"] < SMALL_COUNT
+        small = id(group) in hidden
         if small:
             table.rows.append([group["label"], HIDDEN, "—", "—", HIDDEN, "—", "—"])
         else:
@@ -140,13 +168,16 @@ def _breakdown(name: str, groups: list[dict], for_board: bool) -> Table:
                     _amount(group["outstanding"]),
                     _pct(group["par30"]),
                     _counter(for_board)(group["disbursed_count"]),
-                    _amount(group["disbursed_amount"]),
-                    _amount(group["written_off"]),
+                    _amount_of(for_board, group["disbursed_count"], group["disbursed_amount"]),
+                    _amount_of(for_board, group["written_off_loans"], group["written_off"]),
                 ]
             )
         table.links.append(("active", name, group["key"] if group["key"] is not None else "none"))
     if for_board:
-        table.note = _("Groups of fewer than 5 loans show <5 and no amounts.")
+        table.note = _(
+            "Groups of fewer than 5 loans show <5 and no amounts (and so does one more group when only one "
+            "would be hidden)."
+        )
     return table
 
 
@@ -166,7 +197,7 @@ def _trends(trends: list[dict], for_board: bool) -> Table:
             [
                 date_format(row["month"], "Y-m"),
                 _counter(for_board)(row["disbursed_count"]),
-                row["disbursed"],
+                _amount_of(for_board, row["disbursed_count"], row["disbursed"]),
                 row["collected"],
                 row["written_off"],
                 row["outstanding"],

@@ -99,8 +99,9 @@ def test_board_breakdown_hides_small_groups(personas, client_for, book):
     # Each circle holds one loan: every group shows <5 and no amount.
     assert all(row[1] == "<5" and row[2] == "—" for row in rows[2:])
     rows = _csv(client_for(personas.board).get(URL, {**PERIOD, "format": "csv", "table": "by_product"}))
-    # 4 active loans: a count under 5, shown as <5 to the board; 6 disbursed are shown.
-    assert rows[2] == ["Zero", "<5", "6300.00", "33.33 %", "6", "8600.00", "600.00"]
+    # 4 active loans: a count under 5, shown as <5 to the board; 6 disbursed are shown; the one loan
+    # written off is one person's loss: its amount is not shown to the board.
+    assert rows[2] == ["Zero", "<5", "6300.00", "33.33 %", "6", "8600.00", "—"]
     staff = _csv(
         client_for(personas.coordinator).get(URL, {**PERIOD, "format": "csv", "table": "by_product"})
     )
@@ -116,6 +117,7 @@ def test_board_small_counts_in_key_figures(personas, client_for, book):
     assert rows["Loans disbursed in the period"] == "6"
     assert rows["Outstanding principal ($)"] == "6300.00"
     assert rows["Guarantee calls open"] == "<5"
+    assert rows["Written off in total ($)"] == "—"  # one loan written off: one person's loss
 
 
 def test_csv_content(personas, client_for, book):
