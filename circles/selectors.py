@@ -106,7 +106,10 @@ def current_membership(profile: EntrepreneurProfile) -> Membership | None:
 def upcoming_meetings(*, advisor: User | None = None, days: int = 60) -> QuerySet[Meeting]:
     today = timezone.localdate()
     meetings = Meeting.objects.filter(
-        status=MeetingStatus.PLANNED, date__gte=today, date__lte=today + datetime.timedelta(days=days)
+        status=MeetingStatus.PLANNED,
+        date__gte=today,
+        date__lte=today + datetime.timedelta(days=days),
+        circle__status__in=(CircleStatus.FORMING, CircleStatus.ACTIVE),
     ).select_related("circle")
     if advisor is not None:
         meetings = meetings.filter(circle__advisor=advisor)

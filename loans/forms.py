@@ -159,7 +159,9 @@ class ReasonForm(forms.Form):
 
 
 class CallResolveForm(forms.Form):
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=CallOutcome.choices)
+    outcome = forms.ChoiceField(
+        label=_("Outcome"), choices=[c for c in CallOutcome.choices if c[0] != CallOutcome.WRITTEN_OFF]
+    )
     note = forms.CharField(label=_("What was agreed"), widget=forms.Textarea(attrs={"rows": 3}))
 
 

@@ -20,6 +20,7 @@ from circles.models import (
     CircleEventKind,
     CircleStatus,
     LeaveReason,
+    MeetingStatus,
     MemberRole,
     Membership,
 )
@@ -43,6 +44,24 @@ def _lock(*circles: Circle) -> list[Circle]:
 
 def active_member_count(circle: Circle) -> int:
     return circle.memberships.filter(left_on__isnull=True).count()
+
+
+def _check_no_pending_loans(circle: Circle) -> None:
+    """A circle with a request in review or an open guarantee call must settle it before it closes."""
+    if circle.loans.filter(status="submitted").exists():
+        raise ValidationError(
+            _("The circle %(name)s is reviewing a loan request: record its decision first.")
+            % {"name": circle.name}
+        )
+    if circle.guarantee_calls.filter(resolved_at__isnull=True).exists():
+        raise ValidationError(
+            _("The circle %(name)s has an unresolved guarantee call: resolve it first.")
+            % {"name": circle.name}
+        )
+
+
+def _cancel_planned_meetings(circle: Circle) -> None:
+    circle.meetings.filter(status=MeetingStatus.PLANNED).update(status=MeetingStatus.CANCELLED)
 
 
 def _record(circle: Circle, kind: str, actor: User | None, **fields) -> CircleEvent:
@@ -292,6 +311,7 @@ def circle_merge(*, absorbed: Circle, into: Circle, merged_by: User | None, note
         raise ValidationError(_("A circle cannot be merged into itself."))
     _check_open(absorbed)
     _check_open(into)
+    _check_no_pending_loans(absorbed)
     settings = OrganizationSettings.load()
     moving = list(absorbed.memberships.filter(left_on__isnull=True).select_related("profile__user"))
     combined = active_member_count(into) + len(moving)
@@ -310,6 +330,7 @@ def circle_merge(*, absorbed: Circle, into: Circle, merged_by: User | None, note
         )
     absorbed.status, absorbed.merged_into, absorbed.closed_on = CircleStatus.MERGED, into, today
     absorbed.save(update_fields=["status", "merged_into", "closed_on"])
+    _cancel_planned_meetings(absorbed)
     _record(absorbed, CircleEventKind.ABSORBED, merged_by, other_circle=into, note=note)
     _record(into, CircleEventKind.MERGED_IN, merged_by, other_circle=absorbed, note=note)
     if into.status == CircleStatus.FORMING and combined >= settings.circle_min_members:
@@ -323,6 +344,7 @@ def circle_merge(*, absorbed: Circle, into: Circle, merged_by: User | None, note
 def circle_dissolve(*, circle: Circle, dissolved_by: User | None, note: str = "") -> Circle:
     (circle,) = _lock(circle)
     _check_open(circle)
+    _check_no_pending_loans(circle)
     today = timezone.localdate()
     for membership in circle.memberships.filter(left_on__isnull=True):
         membership.left_on, membership.leave_reason, membership.leave_note = (
@@ -333,5 +355,6 @@ def circle_dissolve(*, circle: Circle, dissolved_by: User | None, note: str = ""
         membership.save(update_fields=["left_on", "leave_reason", "leave_note"])
     circle.status, circle.closed_on = CircleStatus.DISSOLVED, today
     circle.save(update_fields=["status", "closed_on"])
+    _cancel_planned_meetings(circle)
     _record(circle, CircleEventKind.DISSOLVED, dissolved_by, note=note)
     return circle

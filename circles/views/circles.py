@@ -20,6 +20,7 @@ from circles.forms import (
 )
 from circles.models import Circle, Membership
 from microcredit.accounts.models import Role
+from microcredit.accounts.selectors import own_profile_or_404
 from microcredit.core.models import OrganizationSettings
 from microcredit.core.permissions import Action, get_object_or_404_for
 from microcredit.core.views_mixins import (
@@ -136,7 +137,7 @@ class MyCircleView(RoleRequiredMixin, View):
     allowed_roles = (Role.ENTREPRENEUR,)
 
     def get(self, request):
-        membership = selectors.current_membership(request.user.entrepreneur_profile)
+        membership = selectors.current_membership(own_profile_or_404(request.user))
         if membership is None:
             return render(request, "circles/no_circle.html")
         return redirect("circles:circle_detail", pk=membership.circle_id)

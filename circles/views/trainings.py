@@ -107,7 +107,9 @@ class SessionAttendanceView(TrainingActionView):
         session = TrainingSession.objects.filter(training=training, pk=session_pk).first()
         if session is None:
             return redirect("circles:training_detail", pk=pk)
-        present = [int(value) for value in request.POST.getlist("present") if value.isdigit()]
+        present = [
+            int(value) for value in request.POST.getlist("present") if value.isascii() and value.isdigit()
+        ]
         return self.report(
             lambda: services.training_attendance_record(session=session, present=present),
             _("The attendance is recorded."),

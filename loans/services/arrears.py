@@ -88,6 +88,10 @@ def guarantee_call_resolve(
         raise ValidationError(_("This guarantee call is already resolved."))
     if outcome not in CallOutcome.values:
         raise ValidationError({"outcome": _("Choose how the call was resolved.")})
+    if outcome == CallOutcome.WRITTEN_OFF and call.loan.status != LoanStatus.WRITTEN_OFF:
+        raise ValidationError(
+            {"outcome": _("Only a coordinator's write-off of the loan closes a call this way.")}
+        )
     if not note.strip():
         raise ValidationError({"note": _("Describe how the call was resolved.")})
     call.outcome, call.note, call.resolved_by, call.resolved_at = outcome, note, resolved_by, timezone.now()

@@ -108,8 +108,8 @@ def circle_decision_record(*, loan: Loan, outcome: str, decided_by: User, remark
         loan, LoanStatus.CIRCLE_ACCEPTED, actor=decided_by, reason=remarks, fields=(*fields, "guarantee_type")
     )
     if loan.guarantee_type == GuaranteeType.CIRCLE:
-        backers = loan.votes.filter(review_round=loan.review_round, vote=Vote.FOR).values_list(
-            "member", flat=True
-        )
+        backers = loan.votes.filter(
+            review_round=loan.review_round, vote=Vote.FOR, member__in=[p.pk for p in eligible_voters(loan)]
+        ).values_list("member", flat=True)
         Guarantor.objects.bulk_create([Guarantor(loan=loan, member_id=member) for member in backers])
     return loan

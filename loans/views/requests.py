@@ -14,7 +14,7 @@ from loans.models import LoanStatus
 from loans.services.arrears import arrears_state
 from loans.views.common import loan_for, run_action
 from microcredit.accounts.models import Role
-from microcredit.accounts.selectors import entrepreneurs_for
+from microcredit.accounts.selectors import entrepreneurs_for, own_profile_or_404
 from microcredit.core.permissions import Action
 from microcredit.core.views_mixins import RoleRequiredMixin, StaffRequiredMixin, add_service_errors
 
@@ -67,7 +67,7 @@ class LoanRequestCreateView(RoleRequiredMixin, FormView):
         return kwargs
 
     def form_valid(self, form):
-        borrower = form.cleaned_data.get("borrower") or self.request.user.entrepreneur_profile
+        borrower = form.cleaned_data.get("borrower") or own_profile_or_404(self.request.user)
         try:
             loan = services.loan_request_create(
                 borrower=borrower,
@@ -216,7 +216,7 @@ class MemberVoteView(RoleRequiredMixin, View):
             loan,
             lambda: services.circle_vote_record(
                 loan=loan,
-                member=request.user.entrepreneur_profile,
+                member=own_profile_or_404(request.user),
                 vote=form.cleaned_data["vote"],
                 comment=form.cleaned_data["comment"],
                 recorded_by=request.user,

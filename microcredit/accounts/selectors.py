@@ -70,3 +70,10 @@ def person_data_export(profile: EntrepreneurProfile) -> dict:
         **{name: getattr(demographics, name) for name in Demographics.ANSWER_FIELDS},
     }
     return data
+
+
+def own_profile_or_404(user: User) -> EntrepreneurProfile:
+    """The signed-in entrepreneur's own profile (an account made without one gets "not found")."""
+    from microcredit.core.permissions import get_object_or_404_for
+
+    return get_object_or_404_for(user, EntrepreneurProfile, user=user)

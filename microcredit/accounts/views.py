@@ -183,7 +183,9 @@ class DemographicsView(ScopedObjectMixin, SingleObjectMixin, FormView):
         return kwargs
 
     def form_valid(self, form):
-        services.demographics_record(profile=self.object, consent=True, answers=form.answers())
+        services.demographics_record(
+            profile=self.object, consent=form.cleaned_data["consent"], answers=form.answers()
+        )
         messages.success(self.request, _("The answers are recorded with consent."))
         return HttpResponseRedirect(reverse("accounts:entrepreneur_detail", args=[self.object.pk]))
 
@@ -220,6 +222,10 @@ class EntrepreneurSetPasswordView(StaffRequiredMixin, ScopedObjectMixin, SingleO
     template_name = "accounts/set_password_form.html"
     form_class = SetPasswordForm
     context_object_name = "profile"
+
+    def get_queryset(self):
+        # Only for people without an email address: the others reset their password themselves.
+        return super().get_queryset().filter(user__email="")
 
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()

@@ -213,3 +213,11 @@ def test_an_advisor_sets_a_password_for_someone_without_email(personas, client_f
     )
     assert response.status_code == 302
     assert response.url == reverse("home")
+
+
+def test_an_advisor_cannot_set_the_password_of_someone_with_an_email(personas, client_for):
+    url = reverse("accounts:entrepreneur_set_password", args=[personas.entrepreneur.pk])
+    response = client_for(personas.advisor).post(
+        url, {"new_password1": "x-mot-de-passe-9", "new_password2": "x-mot-de-passe-9"}
+    )
+    assert response.status_code == 404

@@ -318,3 +318,21 @@ def test_one_person_added_to_two_circles_at_once_joins_one():
         thread.join()
     assert sorted(outcomes) == ["added", "refused"]
     assert Membership.objects.filter(profile=profile, left_on__isnull=True).count() == 1
+
+
+def test_a_circle_reviewing_a_request_cannot_be_merged_or_dissolved(personas):
+    from tests.loans.factories import submitted_loan
+
+    loan = submitted_loan()
+    with pytest.raises(ValidationError, match="reviewing a loan request"):
+        services.circle_dissolve(circle=loan.circle, dissolved_by=None)
+    with pytest.raises(ValidationError, match="reviewing a loan request"):
+        services.circle_merge(absorbed=loan.circle, into=circle_with_members(1), merged_by=None)
+
+
+def test_dissolving_cancels_the_planned_meetings(personas):
+    circle = circle_with_members(4)
+    meeting = MeetingFactory(circle=circle)
+    services.circle_dissolve(circle=circle, dissolved_by=None)
+    meeting.refresh_from_db()
+    assert meeting.status == MeetingStatus.CANCELLED

@@ -359,3 +359,15 @@ def test_the_list_counts_the_requests_in_review(personas, client_for):
     response = client_for(personas.advisor).get(reverse("circles:my_circles"))
     counts = {c.pk: c.loans_in_review for c in response.context["object_list"]}
     assert counts[loan.circle_id] == 1
+
+
+def test_a_new_member_does_not_read_the_meetings_before_they_joined(personas, client_for):
+    circle = circle_with_members(4, advisor=personas.advisor)
+    old = MeetingFactory(
+        circle=circle, date=timezone.localdate() - datetime.timedelta(days=60), status="held"
+    )
+    MembershipFactory(circle=circle, profile=personas.entrepreneur, joined_on=timezone.localdate())
+    new = MeetingFactory(circle=circle, date=timezone.localdate() + datetime.timedelta(days=5))
+    client = client_for(personas.entrepreneur)
+    assert client.get(reverse("circles:meeting_detail", args=[old.pk])).status_code == 404
+    assert client.get(reverse("circles:meeting_detail", args=[new.pk])).status_code == 200

@@ -14,7 +14,6 @@ PROFILE_PAGES = {
     "accounts:entrepreneur_export": {"coordinator", "advisor", "other_advisor", "owner"},
     "accounts:demographics": {"coordinator", "advisor", "other_advisor", "owner"},
     "accounts:entrepreneur_update": {"coordinator", "advisor", "other_advisor"},
-    "accounts:entrepreneur_set_password": {"coordinator", "advisor", "other_advisor"},
 }
 PERSONAS = ("coordinator", "advisor", "other_advisor", "owner", "other_entrepreneur", "board")
 
@@ -33,6 +32,13 @@ def test_entrepreneur_pages_are_found_only_by_those_allowed(personas, client_for
     response = client_for(_persona(personas, persona)).get(url)
     expected = 200 if persona in PROFILE_PAGES[url_name] else 404
     assert response.status_code == expected
+
+
+@pytest.mark.parametrize("persona", PERSONAS)
+def test_setting_a_password_for_someone_without_email(personas, client_for, persona):
+    url = reverse("accounts:entrepreneur_set_password", args=[personas.other_entrepreneur.pk])
+    response = client_for(_persona(personas, persona)).get(url)
+    assert response.status_code == (200 if persona in {"coordinator", "advisor", "other_advisor"} else 404)
 
 
 @pytest.mark.parametrize("persona", PERSONAS)
