@@ -356,9 +356,9 @@ def measure_pdf(board) -> dict:
     from django.utils import timezone
 
     from loans.models import Loan
-    from loans.portfolio import portfolio_figures
     from microcredit.documents.models import Document
     from microcredit.documents.services import document_build
+    from microcredit.reports.selectors import portfolio_report
 
     built = []
 
@@ -370,7 +370,7 @@ def measure_pdf(board) -> dict:
         built.append(Document.objects.get(pk=document.pk))
 
     seconds = _median_seconds(build)
-    figures = _median_seconds(lambda: portfolio_figures(timezone.localdate()))
+    figures = _median_seconds(lambda: portfolio_report(as_of=timezone.localdate()))
     return {
         "loans": Loan.objects.count(),
         "seconds": seconds,

@@ -11,10 +11,12 @@ from loans.models import (
     Guarantor,
     Instalment,
     Loan,
+    LoanPosition,
     LoanProduct,
     LoanTransition,
     Payment,
     PaymentReversal,
+    PortfolioDay,
     Reminder,
 )
 from microcredit.core.admin import ReadOnlyAdminMixin
@@ -98,17 +100,50 @@ class PaymentReversalAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(Allocation)
 class AllocationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("payment", "instalment", "interest", "principal")
-    search_fields = ("payment__loan__pk",)
+    list_display = ("payment", "instalment", "paid_on", "interest", "principal")
+    search_fields = ("loan__pk",)
     list_select_related = ("payment__loan", "instalment")
 
 
 @admin.register(Instalment)
 class InstalmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("loan", "number", "due_date", "principal_due", "interest_due")
+    list_display = ("loan", "number", "due_date", "principal_due", "interest_due", "settled_on")
     list_filter = ("due_date",)
     search_fields = ("loan__pk",)
     list_select_related = ("loan__borrower__user",)
+
+
+@admin.register(LoanPosition)
+class LoanPositionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Derived figures for the board's report (``manage.py rebuild_ledger`` recomputes them)."""
+
+    list_display = (
+        "loan",
+        "disbursed_on",
+        "lent_cents",
+        "principal_paid_cents",
+        "interest_paid_cents",
+        "first_unsettled_due",
+        "written_off_at",
+    )
+    list_filter = ("guaranteed", ("written_off_at", admin.EmptyFieldListFilter))
+    search_fields = ("loan__pk",)
+    list_select_related = ("loan__borrower__user",)
+
+
+@admin.register(PortfolioDay)
+class PortfolioDayAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Derived figures for the board's report (``manage.py rebuild_ledger`` recomputes them)."""
+
+    list_display = (
+        "day",
+        "product_key",
+        "due_cents",
+        "collected_cents",
+        "disbursed_count",
+        "disbursed_cents",
+    )
+    date_hierarchy = "day"
 
 
 @admin.register(CircleVote)

@@ -43,13 +43,10 @@ def with_balances(loans: QuerySet[Loan], as_of: datetime.date | None = None) -> 
     """Annotate each loan with what is due in total, what was paid, and the oldest unpaid due date."""
     as_of = as_of or timezone.localdate()
     instalments = Instalment.objects.filter(loan=OuterRef("pk"))
-    allocations = Allocation.objects.filter(instalment__loan=OuterRef("pk")).annotate(
-        loan=F("instalment__loan")
-    )
+    allocations = Allocation.objects.filter(loan=OuterRef("pk"))
+    # Not fully paid: kept by the allocation (``Instalment.settled_on``).
     unpaid = (
-        Instalment.objects.filter(loan=OuterRef("pk"), due_date__lte=as_of)
-        .annotate(paid=Coalesce(Sum(F("allocations__principal") + F("allocations__interest")), Value(ZERO)))
-        .filter(paid__lt=F("principal_due") + F("interest_due"))
+        Instalment.objects.filter(loan=OuterRef("pk"), due_date__lte=as_of, settled_on__isnull=True)
         .order_by("due_date")
         .values("due_date")[:1]
     )
@@ -133,9 +130,9 @@ def loan_detail(loan: Loan) -> dict:
         )
     )
     standing = [p for p in payments if not is_reversed(p)]
-    principal_paid = Allocation.objects.filter(instalment__loan=loan).aggregate(
-        total=Sum("principal", default=ZERO)
-    )
+    principal_paid = Allocation.objects.filter(loan=loan).aggregate(total=Sum("principal", default=ZERO))[
+        "total"
+    ]
     total_due = sum((line.instalment.total_due for line in lines), ZERO)
     total_paid = sum((line.paid for line in lines), ZERO)
     next_line = next((line for line in lines if line.state != "paid"), None)
@@ -145,7 +142,7 @@ def loan_detail(loan: Loan) -> dict:
         "total_due": total_due,
         "total_paid": total_paid,
         "owed": total_due - total_paid,
-        "principal_outstanding": loan.final_amount - principal_paid["total"] if lines else ZERO,
+        "principal_outstanding": loan.final_amount - principal_paid if lines else ZERO,
         "next_line": next_line,
         "overdue": [line for line in lines if line.state == "overdue"],
         "transitions": list(loan.transitions.select_related("actor").order_by("at", "pk")),
@@ -212,7 +209,7 @@ def loan_overdue_amount(loan: Loan, as_of: datetime.date) -> Decimal:
     due = Instalment.objects.filter(loan=loan, due_date__lt=as_of).aggregate(
         total=Sum(F("principal_due") + F("interest_due"), default=ZERO)
     )["total"]
-    paid = Allocation.objects.filter(instalment__loan=loan, instalment__due_date__lt=as_of).aggregate(
+    paid = Allocation.objects.filter(loan=loan, instalment__due_date__lt=as_of).aggregate(
         total=Sum(F("principal") + F("interest"), default=ZERO)
     )["total"]
     return due - paid
@@ -225,9 +222,7 @@ def overdue_loans_for_advisor(advisor: User, as_of: datetime.date) -> list[Loan]
         Q(circle__advisor=advisor) | Q(borrower__advisor=advisor)
     )
     late_instalments = Instalment.objects.filter(loan=OuterRef("pk"), due_date__lt=as_of)
-    late_allocations = Allocation.objects.filter(
-        instalment__loan=OuterRef("pk"), instalment__due_date__lt=as_of
-    ).annotate(loan=F("instalment__loan"))
+    late_allocations = Allocation.objects.filter(loan=OuterRef("pk"), instalment__due_date__lt=as_of)
     loans = (
         with_balances(loans.select_related("borrower__user", "circle"), as_of)
         .filter(oldest_unpaid__lt=as_of)

@@ -100,8 +100,13 @@ def impact_figures(*, start: datetime.date, end: datetime.date) -> dict:
         .order_by("-achieved_on", "-pk")
         .values("revenue_band")[:1]
     )
+    with_band = Milestone.objects.filter(kind=MilestoneKind.REVENUE_BAND, achieved_on__lte=end).values(
+        "profile"
+    )
     bands = dict(
-        EntrepreneurProfile.objects.annotate(band=Subquery(latest_band))
+        # Only the people who ever reported a band: not one lookup per registered entrepreneur.
+        EntrepreneurProfile.objects.filter(pk__in=with_band)
+        .annotate(band=Subquery(latest_band))
         .filter(band__isnull=False)
         .order_by()
         .values_list("band")

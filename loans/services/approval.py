@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from loans.models import Instalment, Loan, LoanStatus
 from loans.schedule import build_schedule, first_due_date
+from loans.services import ledger
 from loans.services.base import lock, transition
 from microcredit.accounts.models import Role, User
 from microcredit.core.money import to_cents
@@ -117,17 +118,20 @@ def loan_disburse(
         first_due=first_due,
         grace=loan.grace_periods or 0,
     )
-    Instalment.objects.bulk_create(
+    instalments = Instalment.objects.bulk_create(
         Instalment(
             loan=loan,
             number=r.number,
             due_date=r.due_date,
             principal_due=r.principal,
             interest_due=r.interest,
+            # Nothing to pay (a grace period at zero interest): settled from the start.
+            settled_on=None if r.principal or r.interest else disbursed_on,
         )
         for r in rows
     )
     loan.disbursed_on, loan.disbursement_method, loan.disbursement_reference = disbursed_on, method, reference
+    ledger.record_disbursement(loan, instalments)
     return transition(
         loan,
         LoanStatus.ACTIVE,

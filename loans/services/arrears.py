@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from loans.models import CallOutcome, GuaranteeCall, GuaranteeType, Instalment, Loan, LoanStatus
+from loans.services import ledger
 from loans.services.base import lock, transition
 from microcredit.accounts.models import User
 from microcredit.core.models import OrganizationSettings
@@ -108,6 +109,7 @@ def loan_write_off(*, loan: Loan, written_off_by: User, reason: str) -> Loan:
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason for the write-off.")})
     transition(loan, LoanStatus.WRITTEN_OFF, actor=written_off_by, reason=reason)
+    ledger.record_write_off(loan, loan.transitions.filter(to_status=LoanStatus.WRITTEN_OFF).latest("at").at)
     for call in GuaranteeCall.objects.filter(loan=loan, resolved_at__isnull=True):
         guarantee_call_resolve(
             call=call, outcome=CallOutcome.WRITTEN_OFF, resolved_by=written_off_by, note=reason

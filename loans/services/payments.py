@@ -26,6 +26,7 @@ from loans.models import (
     PaymentMethod,
     PaymentReversal,
 )
+from loans.services import ledger
 from loans.services.base import lock, transition
 from microcredit.accounts.models import EntrepreneurProfile, User
 from microcredit.core.money import ZERO, to_cents
@@ -36,17 +37,22 @@ def amount_owed(loan: Loan) -> Decimal:
     due = Instalment.objects.filter(loan=loan).aggregate(
         principal=Sum("principal_due", default=ZERO), interest=Sum("interest_due", default=ZERO)
     )
-    paid = Allocation.objects.filter(instalment__loan=loan).aggregate(
+    paid = Allocation.objects.filter(loan=loan).aggregate(
         principal=Sum("principal", default=ZERO), interest=Sum("interest", default=ZERO)
     )
     return to_cents(due["principal"] + due["interest"] - paid["principal"] - paid["interest"])
 
 
 def reallocate(loan: Loan) -> None:
-    """Rebuild the allocations of a (locked) loan from its standing payments, oldest first."""
-    Allocation.objects.filter(instalment__loan=loan).delete()
+    """Rebuild the allocations of a (locked) loan from its standing payments, oldest first, and the figures
+    derived from them (paid amounts, settlement dates, monthly collections: ``loans.services.ledger``)."""
+    before = ledger.daily_collections(
+        Allocation.objects.filter(loan=loan).values_list("paid_on", "principal", "interest")
+    )
+    Allocation.objects.filter(loan=loan).delete()
     instalments = list(Instalment.objects.filter(loan=loan).order_by("number"))
     left = {i.pk: [i.interest_due, i.principal_due] for i in instalments}
+    settled = {i.pk: loan.disbursed_on for i in instalments if not i.total_due}
     rows = []
     for payment in Payment.objects.filter(loan=loan, reversal__isnull=True).order_by("paid_on", "pk"):
         remaining = payment.amount
@@ -58,13 +64,32 @@ def reallocate(loan: Loan) -> None:
             principal = min(remaining - interest, principal_left)
             if interest or principal:
                 rows.append(
-                    Allocation(payment=payment, instalment=instalment, interest=interest, principal=principal)
+                    Allocation(
+                        payment=payment,
+                        instalment=instalment,
+                        interest=interest,
+                        principal=principal,
+                        loan=loan,
+                        paid_on=payment.paid_on,
+                    )
                 )
                 left[instalment.pk] = [interest_left - interest, principal_left - principal]
                 remaining -= interest + principal
+                if interest_left == interest and principal_left == principal:
+                    settled[instalment.pk] = payment.paid_on
         if remaining > 0:
             raise ValidationError(_("These payments add up to more than the loan."), code="overpaid")
     Allocation.objects.bulk_create(rows)
+    changed = [i for i in instalments if i.settled_on != settled.get(i.pk)]
+    for instalment in changed:
+        instalment.settled_on = settled.get(instalment.pk)
+    Instalment.objects.bulk_update(changed, ["settled_on"])
+    ledger.record_reallocation(
+        loan,
+        before,
+        ledger.daily_collections((row.paid_on, row.principal, row.interest) for row in rows),
+        first_unsettled_due=min((i.due_date for i in instalments if settled.get(i.pk) is None), default=None),
+    )
 
 
 def _settle_status(loan: Loan, actor: User | None) -> None:

@@ -13,7 +13,6 @@ from circles.models import Circle, MeetingStatus
 from circles.selectors import attendance_rate
 from loans import selectors as loan_selectors
 from loans.models import Loan, LoanStatus
-from loans.portfolio import portfolio_figures
 from loans.schedule import build_schedule, first_due_date
 from loans.services import days_past_due
 from loans.services.reminders import contact_advisor
@@ -115,15 +114,21 @@ def _count_by_status(loans: list[Loan]) -> list[tuple[str, int]]:
 
 
 def portfolio_report(params: dict, today: datetime.date) -> dict:
-    """The board's PDF: the lending overview, then the same tables as the reporting dashboard (the twelve
-    months up to today), board version: aggregates only, no advisor breakdown, small groups as "<5"."""
+    """The board's PDF: the same tables as the reporting dashboard, for the as-of date and period asked for
+    (documents asked for before dates were kept: the twelve months up to the day of the build), board
+    version: aggregates only, no advisor breakdown, small groups as "<5"."""
     from microcredit.reports.selectors import portfolio_report as board_report
     from microcredit.reports.tables import report_tables
 
-    report = board_report(as_of=today)
+    dates = {
+        name: datetime.date.fromisoformat(params[name])
+        for name in ("as_of", "start", "end")
+        if params.get(name)
+    }
+    report = board_report(as_of=dates.get("as_of", today), start=dates.get("start"), end=dates.get("end"))
     return {
-        "portfolio": portfolio_figures(today),
         "report": report,
+        "totals": report["totals"],
         "report_tables": report_tables(report, for_board=True),
         "built_at": timezone.now(),
     }

@@ -32,6 +32,9 @@ class Kind:
     context: Callable[[dict, datetime.date], dict]
     subject: Callable[[dict], str]  # for the file name
     back_url: Callable[[dict], str]
+    # Extra parameters other than ids (e.g. dates): given the form data, returns them cleaned (JSON values)
+    # or raises ValueError.
+    clean_extra: Callable[[Mapping], dict] | None = None
 
     @property
     def label(self) -> str:
@@ -45,6 +48,8 @@ class Kind:
             if value is None or not str(value).isdigit():
                 raise ValueError(f"{name} must be a whole number")
             params[name] = int(value)
+        if self.clean_extra is not None:
+            params.update(self.clean_extra(data))
         return params
 
     def filename(self, params: dict, today: datetime.date) -> str:
@@ -66,6 +71,18 @@ def may_read_circle_report(user: User, params: dict) -> bool:
 
 def may_read_portfolio(user: User, params: dict) -> bool:
     return has_role(user, Role.COORDINATOR, Role.BOARD)
+
+
+def clean_report_dates(data: Mapping) -> dict:
+    """The as-of date and period of the board's report (the dashboard's form and its rules; today and the
+    twelve months up to it when none is given), as ISO dates, so the PDF shows the figures asked for even if
+    it is built later."""
+    from microcredit.reports.forms import ReportPeriodForm
+
+    form = ReportPeriodForm({name: data.get(name) or "" for name in ("as_of", "start", "end")})
+    if not form.is_valid():
+        raise ValueError(form.errors.as_text())
+    return {name: form.cleaned_data[name].isoformat() for name in ("as_of", "start", "end")}
 
 
 def _loan_url(params: dict) -> str:
@@ -110,8 +127,9 @@ KINDS: dict[str, Kind] = {
             param_names=(),
             allowed=may_read_portfolio,
             context=contexts.portfolio_report,
-            subject=lambda params: "",
-            back_url=lambda params: reverse("home"),
+            subject=lambda params: params.get("as_of", ""),
+            back_url=lambda params: reverse("reports:dashboard"),
+            clean_extra=clean_report_dates,
         ),
     )
 }

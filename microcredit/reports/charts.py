@@ -15,15 +15,15 @@ def _scale(value: Decimal, top: Decimal, span: int) -> float:
 
 
 def bar_chart(
-    *, chart_id: str, title: str, desc: str, labels: list[str], values: list[Decimal]
+    *, chart_id: str, title: str, desc: str, labels: list[str], values: list[Decimal | None]
 ) -> SafeString:
-    """Vertical bars, one per label (monthly trends)."""
-    top = max(values, default=Decimal(0)) or Decimal(1)
+    """Vertical bars, one per label (monthly trends); a value None (hidden) draws no bar and reads "—"."""
+    top = max((value for value in values if value is not None), default=Decimal(0)) or Decimal(1)
     plot_h = HEIGHT - MARGIN_BOTTOM - MARGIN_TOP
     step = (WIDTH - MARGIN_LEFT) / max(len(values), 1)
     bars = []
     for index, (label, value) in enumerate(zip(labels, values, strict=True)):
-        h = _scale(value, top, plot_h)
+        h = _scale(value or Decimal(0), top, plot_h)
         x = MARGIN_LEFT + index * step
         bars.append(
             (
@@ -32,7 +32,7 @@ def bar_chart(
                 f"{step * 0.7:.1f}",
                 f"{h:.1f}",
                 label,
-                value,
+                "—" if value is None else value,
                 f"{x + step / 2:.1f}",
                 HEIGHT - 10,
                 label,

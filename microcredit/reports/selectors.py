@@ -13,12 +13,13 @@ Definitions (as of a date D, over a period [start, end] that ends on or before D
   since then.
 - *Outstanding principal*: amount lent less the principal paid as of D, over the active loans.
 - *Days late*: D minus the due date of the oldest instalment not fully paid as of D. Payments fill the
-  instalments in order, so the oldest unpaid instalment is more than N days late exactly when what fell
-  due before D - N exceeds what was paid as of D: one pass over the instalments, no window function.
+  instalments in order, so an instalment is fully paid as of D exactly when the payment that completed it
+  (``Instalment.settled_on``, kept by the allocation) is dated on or before D.
 - *PARn*: outstanding principal of the active loans more than n days late / outstanding principal of all
   active loans (percent, rounded to 0.01). Exactly 30 days late is not in PAR30; 31 is.
 - *Collection rate*: what was paid (interest and principal) by payments dated in the period / what fell
-  due in the period.
+  due in the period, for the whole portfolio. Both are summed from the daily rows (``PortfolioDay``) kept
+  with the ledger.
 - *Written off*: the principal still outstanding when the loan was written off. *Loss rate*: principal
   written off as of D / principal disbursed as of D.
 - *Capital available to lend*: amounts committed by the active fund sources - outstanding principal -
@@ -27,19 +28,21 @@ Definitions (as of a date D, over a period [start, end] that ends on or before D
 """
 
 import datetime
+import re
 from decimal import ROUND_HALF_UP, Decimal
 
-from django.db import connection
-from django.db.models import Count, F, OuterRef, Q, Subquery, Sum
-from django.db.models.functions import Coalesce, TruncMonth
+from django.db import connection, transaction
+from django.db.models import Count, Q, Sum
+from django.db.models.expressions import RawSQL
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from circles.models import Circle, CircleNetwork, TrainingSession
 from coaching.selectors.impact import impact_figures
-from loans.models import Allocation, GuaranteeCall, Loan, LoanProduct, LoanStatus, LoanTransition
+from loans.models import GuaranteeCall, LoanPosition, LoanProduct, PortfolioDay
 from microcredit.accounts.models import Demographics, EntrepreneurProfile, Gender, IncomeSource, User
-from microcredit.core.money import ZERO
+from microcredit.core.money import ZERO, from_cents
 from microcredit.core.selectors import SMALL_COUNT
 from microcredit.reports.models import FundSource
 
@@ -48,113 +51,142 @@ BREAKDOWNS = ("circle", "advisor", "product", "network")
 PAR_DAYS = (1, 30, 90)
 TREND_MONTHS = 12
 
-# One row per loan disbursed as of D ("book"); the report groups it, the drill-down lists it.
+# One row per loan disbursed as of D ("book"), in cents; the report groups it, the drill-down lists it.
+# It reads the loans' narrow positions (``LoanPosition``, kept by ``loans.services.ledger``) and takes back
+# what was paid after D: as of today it reads no payment and no instalment. The oldest instalment unpaid as of
+# D is the oldest unpaid today or one settled after D (an index range, empty as of today).
 BOOK_SQL = """
 WITH
-written_off AS (
-    SELECT t.loan_id, MAX(t.at) AS at
-    FROM loans_loantransition t
-    JOIN loans_loan l ON l.id = t.loan_id AND l.status = 'written_off'
-    WHERE t.to_status = 'written_off' AND t.at < %(as_of_end)s
-    GROUP BY t.loan_id
-),
--- What was paid as of D (and in the period), by loan.
-paid AS (
-    SELECT p.loan_id,
-           SUM(a.principal) AS principal,
-           SUM(a.principal + a.interest) AS total,
-           SUM(a.principal + a.interest) FILTER (WHERE p.paid_on >= %(start)s AND p.paid_on <= %(end)s)
-               AS collected,
-           SUM(a.principal) FILTER (WHERE p.paid_on >= %(start)s AND p.paid_on <= %(end)s)
-               AS principal_collected
+later AS (
+    SELECT a.loan_id, CAST(ROUND(SUM(a.principal) * 100) AS BIGINT) AS principal
     FROM loans_allocation a
-    JOIN loans_payment p ON p.id = a.payment_id
-    WHERE p.paid_on <= %(as_of)s
-    GROUP BY p.loan_id
+    WHERE a.paid_on > %(as_of)s
+    GROUP BY a.loan_id
 ),
--- What fell due before each PAR threshold (and in the period), by loan.
-scheduled AS (
-    SELECT i.loan_id,
-           SUM(i.due) FILTER (WHERE i.due_date < %(par1)s) AS due_par1,
-           SUM(i.due) FILTER (WHERE i.due_date < %(par30)s) AS due_par30,
-           SUM(i.due) FILTER (WHERE i.due_date < %(par90)s) AS due_par90,
-           SUM(i.due) FILTER (WHERE i.due_date >= %(start)s AND i.due_date <= %(end)s) AS due_in_period
-    FROM (SELECT loan_id, due_date, principal_due + interest_due AS due FROM loans_instalment
-          WHERE due_date <= %(as_of)s) AS i
+settled_since AS (
+    SELECT i.loan_id, MIN(i.due_date) AS due_date
+    FROM loans_instalment i
+    WHERE i.settled_on > %(as_of)s
     GROUP BY i.loan_id
 ),
 book AS (
-    SELECT l.id, l.borrower_id, l.circle_id, l.product_id, c.advisor_id, c.network_id,
-           l.guarantee_type, l.disbursed_on,
-           COALESCE(l.approved_amount, l.amount) AS lent,
-           COALESCE(l.approved_amount, l.amount) - COALESCE(paid.principal, 0) AS balance,
-           COALESCE(paid.total, 0) AS paid_total,
-           COALESCE(paid.collected, 0) AS collected,
-           COALESCE(paid.principal_collected, 0) AS principal_collected,
-           COALESCE(s.due_par1, 0) AS due_par1,
-           COALESCE(s.due_par30, 0) AS due_par30,
-           COALESCE(s.due_par90, 0) AS due_par90,
-           COALESCE(s.due_in_period, 0) AS due_in_period,
-           wo.at AS written_off_at,
-           (wo.loan_id IS NULL AND COALESCE(paid.principal, 0) < COALESCE(l.approved_amount, l.amount))
-               AS open,
-           (wo.loan_id IS NULL AND COALESCE(paid.principal, 0) >= COALESCE(l.approved_amount, l.amount))
-               AS repaid
-    FROM loans_loan l
-    LEFT JOIN circles_circle c ON c.id = l.circle_id
-    LEFT JOIN paid ON paid.loan_id = l.id
-    LEFT JOIN scheduled s ON s.loan_id = l.id
-    LEFT JOIN written_off wo ON wo.loan_id = l.id
-    WHERE l.disbursed_on IS NOT NULL AND l.disbursed_on <= %(as_of)s
-)
-"""
+    SELECT p.loan_id AS id, p.borrower_id, p.circle_id, p.product_id, p.guaranteed, p.disbursed_on,
+           p.lent_cents AS lent,
+           p.lent_cents - p.principal_paid_cents + COALESCE(later.principal, 0) AS balance,
+           CASE WHEN s.due_date < p.first_unsettled_due OR p.first_unsettled_due IS NULL THEN s.due_date
+                ELSE p.first_unsettled_due END AS oldest_unpaid,
+           CASE WHEN p.written_off_at < %(as_of_end)s THEN p.written_off_at END AS written_off_at
+    FROM loans_loanposition p
+    LEFT JOIN later ON later.loan_id = p.loan_id
+    LEFT JOIN settled_since s ON s.loan_id = p.loan_id
+    WHERE p.disbursed_on <= %(as_of)s
+)"""
 
-# The aggregates of one group of the book (the totals or one breakdown group).
-AGGREGATES = """
-       COUNT(*) FILTER (WHERE open) AS active_loans,
-       (SELECT COUNT(DISTINCT borrower_id) FROM book WHERE open) AS active_borrowers,
-       COALESCE(SUM(balance) FILTER (WHERE open), 0) AS outstanding,
-       COALESCE(SUM(balance) FILTER (WHERE open AND guarantee_type = 'circle'), 0) AS outstanding_circle,
-       COALESCE(SUM(balance) FILTER (WHERE open AND guarantee_type <> 'circle'), 0) AS outstanding_individual,
-       COUNT(*) FILTER (WHERE open AND guarantee_type = 'circle') AS loans_circle,
-       COUNT(*) FILTER (WHERE open AND guarantee_type <> 'circle') AS loans_individual,
-       COALESCE(SUM(balance) FILTER (WHERE open AND due_par1 > paid_total), 0) AS par1,
-       COALESCE(SUM(balance) FILTER (WHERE open AND due_par30 > paid_total), 0) AS par30,
-       COALESCE(SUM(balance) FILTER (WHERE open AND due_par90 > paid_total), 0) AS par90,
-       COUNT(*) FILTER (WHERE open AND due_par30 > paid_total) AS par30_loans,
-       COUNT(*) FILTER (WHERE disbursed_on >= %(start)s AND disbursed_on <= %(end)s) AS disbursed_count,
-       COALESCE(SUM(lent) FILTER (WHERE disbursed_on >= %(start)s AND disbursed_on <= %(end)s), 0)
-           AS disbursed_amount,
-       COUNT(*) AS disbursed_count_all,
-       COALESCE(SUM(lent), 0) AS disbursed_amount_all,
-       COALESCE(SUM(collected), 0) AS collected,
-       COALESCE(SUM(principal_collected), 0) AS principal_collected,
-       COALESCE(SUM(due_in_period), 0) AS due_in_period,
-       COUNT(*) FILTER (WHERE repaid) AS repaid_loans,
-       COUNT(*) FILTER (WHERE written_off_at IS NOT NULL) AS written_off_loans,
-       COALESCE(SUM(balance) FILTER (WHERE written_off_at IS NOT NULL), 0) AS written_off,
-       COUNT(*) FILTER (WHERE written_off_at >= %(start_at)s AND written_off_at < %(end_at)s)
-           AS written_off_loans_period,
-       COALESCE(SUM(balance) FILTER (WHERE written_off_at >= %(start_at)s AND written_off_at < %(end_at)s), 0)
-           AS written_off_period
-"""
+# Active (open, in arrears or in default) and repaid, as of D.
+OPEN = "(written_off_at IS NULL AND balance > 0)"
+REPAID = "(written_off_at IS NULL AND balance <= 0)"
+WRITTEN_OFF_IN_PERIOD = "written_off_at >= %(start_at)s AND written_off_at < %(end_at)s"
+
+# Each loan of the book is classed once (state, lateness, in the period or not); the classes are counted and
+# summed by circle and product in one pass over the book, and the figures read from those few thousand rows.
+CLASSES = {
+    "state": "CASE WHEN written_off_at IS NOT NULL THEN 2 WHEN balance > 0 THEN 0 ELSE 1 END",  # 0 active
+    "late": "CASE WHEN oldest_unpaid < %(par90)s THEN 90 WHEN oldest_unpaid < %(par30)s THEN 30 "
+    "WHEN oldest_unpaid < %(par1)s THEN 1 ELSE 0 END",  # more than n days late
+    "disbursed_in_period": "CASE WHEN disbursed_on BETWEEN %(start)s AND %(end)s THEN 1 ELSE 0 END",
+    "written_off_in_period": f"CASE WHEN {WRITTEN_OFF_IN_PERIOD} THEN 1 ELSE 0 END",
+}
+ACTIVE = "state = 0"
+AGGREGATES = {
+    "active_loans": f"SUM(loans) FILTER (WHERE {ACTIVE})",
+    "outstanding": f"SUM(balance) FILTER (WHERE {ACTIVE})",
+    "outstanding_circle": f"SUM(balance) FILTER (WHERE {ACTIVE} AND guaranteed)",
+    "outstanding_individual": f"SUM(balance) FILTER (WHERE {ACTIVE} AND NOT guaranteed)",
+    "loans_circle": f"SUM(loans) FILTER (WHERE {ACTIVE} AND guaranteed)",
+    "loans_individual": f"SUM(loans) FILTER (WHERE {ACTIVE} AND NOT guaranteed)",
+    **{f"par{days}": f"SUM(balance) FILTER (WHERE {ACTIVE} AND late >= {days})" for days in PAR_DAYS},
+    **{f"par{days}_loans": f"SUM(loans) FILTER (WHERE {ACTIVE} AND late >= {days})" for days in PAR_DAYS},
+    "disbursed_count": "SUM(loans) FILTER (WHERE disbursed_in_period = 1)",
+    "disbursed_amount": "SUM(lent) FILTER (WHERE disbursed_in_period = 1)",
+    "disbursed_count_all": "SUM(loans)",
+    "disbursed_amount_all": "SUM(lent)",
+    "repaid_loans": "SUM(loans) FILTER (WHERE state = 1)",
+    "written_off_loans": "SUM(loans) FILTER (WHERE state = 2)",
+    "written_off": "SUM(balance) FILTER (WHERE state = 2)",
+    "written_off_loans_period": "SUM(loans) FILTER (WHERE written_off_in_period = 1)",
+    "written_off_period": "SUM(balance) FILTER (WHERE written_off_in_period = 1)",
+}
+CENTS_FIGURES = (
+    "outstanding",
+    "outstanding_circle",
+    "outstanding_individual",
+    "par1",
+    "par30",
+    "par90",
+    "disbursed_amount",
+    "disbursed_amount_all",
+    "written_off",
+    "written_off_period",
+)
 
 
 def _grouped_sql() -> str:
-    """One SELECT per grouping (the totals, then each breakdown), joined with UNION ALL: the same rows as
-    GROUP BY GROUPING SETS, written so that SQLite (the demo) runs it too."""
+    """Classes of loans by circle and product, their figures by circle and product, then one SELECT per
+    grouping (the totals, then each breakdown) joined with UNION ALL: the rows of GROUP BY GROUPING SETS,
+    written so that SQLite (the demo) runs it too. The number of active borrowers (distinct people) is
+    counted once, for the totals."""
+    classes = ",\n".join(f"{expression} AS {name}" for name, expression in CLASSES.items())
+    class_names = ", ".join(CLASSES)
+    # Sums of integers kept integers (PostgreSQL would widen them to numeric, slower to add up).
+    by_group = ",\n".join(
+        f"CAST({expression} AS BIGINT) AS {name}" for name, expression in AGGREGATES.items()
+    )
+    sums = ", ".join(f"CAST(SUM({name}) AS BIGINT) AS {name}" for name in AGGREGATES)
     selects = []
     for grouped in (None, *BREAKDOWNS):
         flags = ", ".join(f"{0 if name == grouped else 1} AS g_{name}" for name in BREAKDOWNS)
         keys = ", ".join(
             f"{name}_id" if name == grouped else f"CAST(NULL AS BIGINT) AS {name}_id" for name in BREAKDOWNS
         )
+        borrowers = "(SELECT n FROM borrowers)" if grouped is None else "NULL"
         group_by = f" GROUP BY {grouped}_id" if grouped else ""
-        selects.append(f"SELECT {flags}, {keys},{AGGREGATES}FROM book{group_by}")
-    return "\nUNION ALL\n".join(selects)
+        select = f"SELECT {flags}, {keys}, {sums}, {borrowers} AS active_borrowers FROM g{group_by}"
+        selects.append(select)
+    # Fixed fragments only: every value is a bound parameter.
+    return (
+        BOOK_SQL
+        + f""",
+borrowers AS (
+    SELECT COUNT(DISTINCT p.borrower_id) AS n
+    FROM loans_loanposition p
+    LEFT JOIN later ON later.loan_id = p.loan_id
+    WHERE p.disbursed_on <= %(as_of)s AND (p.written_off_at IS NULL OR p.written_off_at >= %(as_of_end)s)
+      AND p.lent_cents - p.principal_paid_cents + COALESCE(later.principal, 0) > 0
+),
+classes AS (
+    SELECT circle_id, product_id, guaranteed, {class_names},
+           COUNT(*) AS loans, CAST(SUM(balance) AS BIGINT) AS balance, CAST(SUM(lent) AS BIGINT) AS lent
+    FROM (SELECT circle_id, product_id, guaranteed, balance, lent,
+{classes}
+          FROM book) AS classed
+    GROUP BY circle_id, product_id, guaranteed, {class_names}
+),
+by_group AS (
+    SELECT circle_id, product_id,
+{by_group}
+    FROM classes
+    GROUP BY circle_id, product_id
+),
+g AS (
+    SELECT by_group.*, c.advisor_id, c.network_id
+    FROM by_group LEFT JOIN circles_circle c ON c.id = by_group.circle_id
+)
+"""
+        + "\nUNION ALL\n".join(selects)
+    )
 
 
-PORTFOLIO_SQL = BOOK_SQL + _grouped_sql()
+PORTFOLIO_SQL = _grouped_sql()
 
 
 def percent(part: Decimal, whole: Decimal) -> Decimal | None:
@@ -173,45 +205,16 @@ def _start_of(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time()))
 
 
-def _money(value) -> Decimal:
-    return Decimal(value or 0).quantize(PERCENT)
-
-
 def _figures(row: dict) -> dict:
-    """The KPIs of one row of the portfolio query (the totals or one breakdown group)."""
-    outstanding = _money(row["outstanding"])
-    figures = {
-        key: row[key]
-        for key in (
-            "active_loans",
-            "active_borrowers",
-            "loans_circle",
-            "loans_individual",
-            "par30_loans",
-            "disbursed_count",
-            "disbursed_count_all",
-            "repaid_loans",
-            "written_off_loans",
-            "written_off_loans_period",
-        )
-    }
-    for key in (
-        "outstanding_circle",
-        "outstanding_individual",
-        "disbursed_amount",
-        "disbursed_amount_all",
-        "collected",
-        "principal_collected",
-        "due_in_period",
-        "written_off",
-        "written_off_period",
-    ):
-        figures[key] = _money(row[key])
-    figures["outstanding"] = outstanding
+    """The KPIs of one row of the portfolio query (the totals or one breakdown group); amounts from cents."""
+    figures = {key: row[key] or 0 for key in AGGREGATES if key not in CENTS_FIGURES}
+    figures["active_borrowers"] = row["active_borrowers"]
+    for key in CENTS_FIGURES:
+        figures[key] = from_cents(row[key])
+    outstanding = figures["outstanding"]
     for days in PAR_DAYS:
-        figures[f"par{days}_amount"] = _money(row[f"par{days}"])
+        figures[f"par{days}_amount"] = figures.pop(f"par{days}")
         figures[f"par{days}"] = percent(figures[f"par{days}_amount"], outstanding)
-    figures["collection_rate"] = percent(figures["collected"], figures["due_in_period"])
     figures["loss_rate"] = percent(figures["written_off"], figures["disbursed_amount_all"])
     figures["average_loan"] = (
         (figures["disbursed_amount"] / figures["disbursed_count"]).quantize(PERCENT, rounding=ROUND_HALF_UP)
@@ -222,16 +225,25 @@ def _figures(row: dict) -> dict:
 
 
 def _fetch(sql: str, params: dict) -> list[dict]:
-    with connection.cursor() as cursor:
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # A query of tens of milliseconds: compiling it (PostgreSQL's JIT, past a cost estimate reached
+            # at about 100,000 loans) would take longer than running it.
+            cursor.execute("SET LOCAL jit = off")
         cursor.execute(sql, params)
         columns = [column[0] for column in cursor.description]
         return [dict(zip(columns, values, strict=True)) for values in cursor.fetchall()]
 
 
-def _labels() -> dict[str, dict]:
-    """Names of circles, networks, products and advisors: four small queries, whatever the portfolio."""
+def _circles() -> dict[int, tuple]:
+    """{circle id: (name, advisor id, network id)}: one small query, whatever the portfolio."""
+    return {pk: rest for pk, *rest in Circle.objects.values_list("pk", "name", "advisor_id", "network_id")}
+
+
+def _labels(circles: dict[int, tuple]) -> dict[str, dict]:
+    """Names of circles, networks, products and advisors."""
     return {
-        "circle": dict(Circle.objects.values_list("pk", "name")),
+        "circle": {pk: name for pk, (name, _advisor, _network) in circles.items()},
         "network": dict(CircleNetwork.objects.values_list("pk", "name")),
         "product": dict(LoanProduct.objects.values_list("pk", "name")),
         "advisor": {
@@ -240,6 +252,19 @@ def _labels() -> dict[str, dict]:
             .distinct()
             .values_list("pk", "first_name", "last_name", "username")
         },
+    }
+
+
+def period_flows(start: datetime.date, end: datetime.date) -> dict[str, Decimal]:
+    """What was collected (and of it, principal) and what fell due over [start, end]: one query on the daily
+    rows."""
+    totals = PortfolioDay.objects.filter(day__gte=start, day__lte=end).aggregate(
+        collected=Sum("collected_cents"), principal=Sum("principal_collected_cents"), due=Sum("due_cents")
+    )
+    return {
+        "collected": from_cents(totals["collected"]),
+        "principal_collected": from_cents(totals["principal"]),
+        "due_in_period": from_cents(totals["due"]),
     }
 
 
@@ -270,17 +295,19 @@ def portfolio_figures(
     end = _check_period(as_of, start, end)
     rows = _fetch(PORTFOLIO_SQL, _params(as_of, start, end))
     totals = next(_figures(row) for row in rows if all(row[f"g_{name}"] for name in BREAKDOWNS))
+    # Collections over the period: for the whole portfolio (the breakdowns show stocks and disbursements).
+    totals.update(period_flows(start, end))
+    totals["collection_rate"] = percent(totals["collected"], totals["due_in_period"])
     result = {"as_of": as_of, "start": start, "end": end, "totals": totals, "breakdowns": {}}
     wanted = BREAKDOWNS if breakdown == "all" else (breakdown,) if breakdown in BREAKDOWNS else ()
     if wanted:
-        labels = _labels()
+        labels = _labels(_circles())
         for name in wanted:
             groups = [
                 {
                     "key": row[f"{name}_id"],
                     "label": labels[name].get(row[f"{name}_id"]) or _("None"),
                     **_figures(row),
-                    "active_borrowers": None,  # counted for the whole portfolio only
                 }
                 for row in rows
                 if not row[f"g_{name}"]
@@ -292,19 +319,30 @@ def portfolio_figures(
 
 # The loans behind each figure of the dashboard (for staff: drill-down).
 FIGURES = {
-    "active": "open",
-    "par1": "open AND due_par1 > paid_total",
-    "par30": "open AND due_par30 > paid_total",
-    "par90": "open AND due_par90 > paid_total",
-    "circle": "open AND guarantee_type = 'circle'",
-    "individual": "open AND guarantee_type <> 'circle'",
+    "active": OPEN,
+    "par1": f"{OPEN} AND oldest_unpaid < %(par1)s",
+    "par30": f"{OPEN} AND oldest_unpaid < %(par30)s",
+    "par90": f"{OPEN} AND oldest_unpaid < %(par90)s",
+    "circle": f"{OPEN} AND guaranteed",
+    "individual": f"{OPEN} AND NOT guaranteed",
     "disbursed": "disbursed_on >= %(start)s AND disbursed_on <= %(end)s",
-    "repaid": "repaid",
+    "repaid": REPAID,
     "written_off": "written_off_at IS NOT NULL",
 }
 
 
-def loan_ids_behind(
+def _positional(sql: str, params: dict) -> tuple[str, list]:
+    """``%(name)s`` placeholders as ``%s`` with the values in order, to embed the SQL in an ORM query."""
+    values = []
+
+    def placeholder(match):
+        values.append(params[match.group(1)])
+        return "%s"
+
+    return re.sub(r"%\((\w+)\)s", placeholder, sql), values
+
+
+def loans_behind(
     *,
     figure: str,
     as_of: datetime.date,
@@ -312,23 +350,26 @@ def loan_ids_behind(
     end: datetime.date,
     breakdown: str = "",
     key: str = "",
-) -> list[int]:
+) -> RawSQL:
     """The ids of the loans counted in ``figure`` (a key of FIGURES), within one breakdown group if given
-    (``key`` "none" is the group without a circle / network). One query."""
+    (``key`` "none" is the group without a circle / network), as a subquery for ``pk__in``: the drill-down
+    pages through them in the database, whatever their number."""
     if figure not in FIGURES:
         raise ValueError(f"Unknown figure {figure!r}")
     end = _check_period(as_of, start, end)
     params = _params(as_of, start, end)
-    sql = BOOK_SQL + f"SELECT id FROM book WHERE {FIGURES[figure]}"  # noqa: S608 (fixed fragments only)
+    where = FIGURES[figure]
+    sql = (
+        BOOK_SQL
+        + f" SELECT book.id FROM book LEFT JOIN circles_circle c ON c.id = book.circle_id WHERE {where}"
+    )
     if breakdown in BREAKDOWNS:
         if key == "none":
             sql += f" AND {breakdown}_id IS NULL"
         else:
             sql += f" AND {breakdown}_id = %(key)s"
             params["key"] = int(key)
-    with connection.cursor() as cursor:
-        cursor.execute(sql + " ORDER BY id", params)
-        return [row[0] for row in cursor.fetchall()]
+    return RawSQL(*_positional(sql, params))
 
 
 def _month_start(day: datetime.date) -> datetime.date:
@@ -346,57 +387,44 @@ def default_period(end: datetime.date) -> datetime.date:
 
 
 def portfolio_trends(*, as_of: datetime.date, months: int = TREND_MONTHS) -> list[dict]:
-    """The last ``months`` months up to ``as_of``: disbursed, collected, written off, and the outstanding
-    principal at the end of each month (everything disbursed minus principal repaid minus written off up
-    to then). Four grouped queries whatever the portfolio, on PostgreSQL and on SQLite alike."""
+    """The last ``months`` months up to ``as_of``: disbursed, due, collected (and the collection rate),
+    written off, and the outstanding principal at the end of each month (everything disbursed minus principal
+    repaid minus written off up to then). The month of ``as_of`` stops at ``as_of``. Three queries on the
+    daily rows and the written-off positions, whatever the portfolio size."""
     last = _month_start(as_of)
     first = _add_months(last, -(months - 1))
     keys = [_add_months(first, index) for index in range(months)]
-    flows = {key: dict.fromkeys(("disbursed", "collected", "principal", "written_off"), ZERO) for key in keys}
+    flows = {
+        key: dict.fromkeys(("disbursed", "due", "collected", "principal", "written_off"), ZERO)
+        for key in keys
+    }
     counts = dict.fromkeys(keys, 0)
-    before = dict.fromkeys(("disbursed", "principal", "written_off"), ZERO)  # everything before ``first``
-
-    def add(month, name, amount):
-        month = _month_start(month if isinstance(month, datetime.date) else month.date())
-        bucket = flows.get(month) if month >= first else before
-        if bucket is not None and name in bucket:
-            bucket[name] += _money(amount)
-
-    lent = Coalesce("approved_amount", "amount")
+    rollup = {"disbursed": Sum("disbursed_cents"), "principal": Sum("principal_collected_cents")}
+    before = PortfolioDay.objects.filter(day__lt=first).aggregate(**rollup)
     for row in (
-        Loan.objects.filter(disbursed_on__isnull=False, disbursed_on__lte=as_of)
-        .annotate(month=TruncMonth("disbursed_on"))
+        PortfolioDay.objects.filter(day__gte=first, day__lte=as_of)
+        .annotate(month=TruncMonth("day"))
         .values("month")
-        .annotate(count=Count("pk"), total=Sum(lent))
-    ):
-        add(row["month"], "disbursed", row["total"])
-        if row["month"] in counts:
-            counts[row["month"]] = row["count"]
-    for row in (
-        Allocation.objects.filter(payment__paid_on__lte=as_of)
-        .annotate(month=TruncMonth("payment__paid_on"))
-        .values("month")
-        .annotate(total=Sum(F("principal") + F("interest")), principal=Sum("principal"))
-    ):
-        add(row["month"], "collected", row["total"])
-        add(row["month"], "principal", row["principal"])
-    # Written off: what was still owed on each loan when it was written off (few loans: one row each).
-    principal_paid = (
-        Allocation.objects.filter(payment__loan=OuterRef("loan"))
-        .values("payment__loan")
-        .annotate(total=Sum("principal"))
-        .values("total")
-    )
-    for row in (
-        LoanTransition.objects.filter(
-            to_status=LoanStatus.WRITTEN_OFF, loan__status=LoanStatus.WRITTEN_OFF, at__lt=_end_of(as_of)
+        .order_by()
+        .annotate(
+            **rollup, due=Sum("due_cents"), collected=Sum("collected_cents"), count=Sum("disbursed_count")
         )
-        .annotate(lent=Coalesce("loan__approved_amount", "loan__amount"), paid=Subquery(principal_paid))
-        .values("at", "lent", "paid")
     ):
-        add(timezone.localdate(row["at"]), "written_off", _money(row["lent"]) - _money(row["paid"]))
+        for name in ("disbursed", "due", "collected", "principal"):
+            flows[row["month"]][name] = from_cents(row[name])
+        counts[row["month"]] = row["count"]
+    # Written off: what was still owed when the loan was written off (no payment is taken after that).
+    written_before = ZERO
+    for at, lent, paid in LoanPosition.objects.filter(written_off_at__lt=_end_of(as_of)).values_list(
+        "written_off_at", "lent_cents", "principal_paid_cents"
+    ):
+        month = _month_start(timezone.localdate(at))
+        if month in flows:
+            flows[month]["written_off"] += from_cents(lent - paid)
+        elif month < first:
+            written_before += from_cents(lent - paid)
 
-    outstanding = before["disbursed"] - before["principal"] - before["written_off"]
+    outstanding = from_cents(before["disbursed"]) - from_cents(before["principal"]) - written_before
     trends = []
     for key in keys:
         month = flows[key]
@@ -406,7 +434,9 @@ def portfolio_trends(*, as_of: datetime.date, months: int = TREND_MONTHS) -> lis
                 "month": key,
                 "disbursed_count": counts[key],
                 "disbursed": month["disbursed"],
+                "due": month["due"],
                 "collected": month["collected"],
+                "collection_rate": percent(month["collected"], month["due"]),
                 "written_off": month["written_off"],
                 "outstanding": outstanding,
             }

@@ -63,6 +63,8 @@ def _kpis(totals: dict, calls: dict, for_board: bool) -> Table:
     rows = [
         (_("Active loans"), c(t["active_loans"]), "active"),
         (_("Active borrowers"), c(t["active_borrowers"]), "active"),
+        # The whole portfolio's total (also in the trends and the capital): shown; its parts below are not
+        # when they sum fewer than 5 loans.
         (_("Outstanding principal ($)"), _amount(t["outstanding"]), "active"),
         (_("Loans disbursed in the period"), c(t["disbursed_count"]), "disbursed"),
         (
@@ -91,10 +93,14 @@ def _kpis(totals: dict, calls: dict, for_board: bool) -> Table:
             "written_off",
         ),
         (_("Loss rate (written off / disbursed, in total)"), _pct(t["loss_rate"]), None),
-        (_("Outstanding under a circle guarantee ($)"), _amount(t["outstanding_circle"]), "circle"),
+        (
+            _("Outstanding under a circle guarantee ($)"),
+            _amount_of(for_board, t["loans_circle"], t["outstanding_circle"]),
+            "circle",
+        ),
         (
             _("Outstanding under individual responsibility ($)"),
-            _amount(t["outstanding_individual"]),
+            _amount_of(for_board, t["loans_individual"], t["outstanding_individual"]),
             "individual",
         ),
         (_("Guarantee calls open"), c(calls["open"]), None),
@@ -110,15 +116,28 @@ def _kpis(totals: dict, calls: dict, for_board: bool) -> Table:
     )
 
 
-def _par(totals: dict) -> Table:
+def _par(totals: dict, for_board: bool) -> Table:
     rows, links = [], []
     for days in (1, 30, 90):
-        rows.append([f"PAR{days}", _amount(totals[f"par{days}_amount"]), _pct(totals[f"par{days}"])])
+        count = totals[f"par{days}_loans"]
+        rows.append(
+            [
+                f"PAR{days}",
+                _counter(for_board)(count),
+                _amount_of(for_board, count, totals[f"par{days}_amount"]),
+                _pct(totals[f"par{days}"]),
+            ]
+        )
         links.append((f"par{days}", "", ""))
     return Table(
         "par",
         _("Portfolio at risk"),
-        [_("Measure"), _("Outstanding principal at risk ($)"), _("Share of outstanding principal")],
+        [
+            _("Measure"),
+            _("Loans"),
+            _("Outstanding principal at risk ($)"),
+            _("Share of outstanding principal"),
+        ],
         rows,
         note=_(
             "PARn: outstanding principal of the active loans whose oldest unpaid instalment is more than n "
@@ -296,7 +315,10 @@ def _impact(report: dict) -> Table:
 
 def report_tables(report: dict, *, for_board: bool) -> list[Table]:
     """Every table of the report, in the order of the dashboard."""
-    tables = [_kpis(report["totals"], report["guarantee_calls"], for_board), _par(report["totals"])]
+    tables = [
+        _kpis(report["totals"], report["guarantee_calls"], for_board),
+        _par(report["totals"], for_board),
+    ]
     for name in BREAKDOWNS:
         if name == "advisor" and for_board:
             continue

@@ -11,10 +11,11 @@ from loans.models import Loan
 from loans.selectors import with_balances
 from microcredit.accounts.models import Role
 from microcredit.core.permissions import scope
+from microcredit.core.selectors import SMALL_COUNT
 from microcredit.core.views_mixins import RoleRequiredMixin, StaffRequiredMixin
 from microcredit.reports import charts
 from microcredit.reports.forms import ReportPeriodForm
-from microcredit.reports.selectors import BREAKDOWNS, FIGURES, loan_ids_behind, portfolio_report
+from microcredit.reports.selectors import BREAKDOWNS, FIGURES, loans_behind, portfolio_report
 from microcredit.reports.tables import report_tables
 
 
@@ -73,7 +74,11 @@ class DashboardView(RoleRequiredMixin, TemplateView):
                 title=_("Amount disbursed per month"),
                 desc=_("Twelve months up to the as-of date; the figures are in the monthly trends table."),
                 labels=labels,
-                values=[row["disbursed"] for row in trends],
+                # For the board, a month of fewer than 5 loans is not drawn (its amount is someone's loan).
+                values=[
+                    None if self.for_board and 0 < row["disbursed_count"] < SMALL_COUNT else row["disbursed"]
+                    for row in trends
+                ],
             ),
             "chart_outstanding": charts.bar_chart(
                 chart_id="chart-outstanding",
@@ -108,9 +113,9 @@ class DrillDownView(StaffRequiredMixin, TemplateView):
             raise Http404
         if breakdown and key != "none" and not (key.isascii() and key.isdigit()):
             raise Http404
-        ids = loan_ids_behind(figure=figure, as_of=as_of, start=start, end=end, breakdown=breakdown, key=key)
+        behind = loans_behind(figure=figure, as_of=as_of, start=start, end=end, breakdown=breakdown, key=key)
         loans = with_balances(
-            scope(self.request.user, Loan.objects.filter(pk__in=ids)).select_related(
+            scope(self.request.user, Loan.objects.filter(pk__in=behind)).select_related(
                 "borrower__user", "product", "circle"
             ),
             as_of=as_of,
@@ -125,6 +130,6 @@ class DrillDownView(StaffRequiredMixin, TemplateView):
             page_obj=page,
             paginator=page.paginator,
             is_paginated=page.has_other_pages(),
-            count=len(ids),
+            count=page.paginator.count,
             **kwargs,
         )

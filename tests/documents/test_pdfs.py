@@ -116,15 +116,22 @@ def test_the_portfolio_report_has_the_figures_and_no_name(personas, loan):
     text, pages, _filename = _pdf(DocumentKind.PORTFOLIO_REPORT, {}, personas.board)
     outstanding_loan = D("1500.00") - loan.instalments.get(number=1).principal_due
     total = outstanding_loan + D("1000.00")
-    assert _money(total) in text  # principal outstanding
-    # At risk: one loan 40 days late. Under 5 loans, the board sees "<5" and no amount (it would be
-    # that person's loan); the ratio stays.
-    assert _money(D("1000.00")) not in text
-    assert f"{(100 * D('1000.00') / total).quantize(D('0.1'))} %" in text  # PAR30
+    assert f"Outstanding principal ($) {total}" in text  # the whole portfolio's
+    # The one loan at risk: under 5, the board sees "<5" and no amount (it would be that person's balance);
+    # the ratio stays.
+    assert f"PAR30 <5 — {(100 * D('1000.00') / total).quantize(D('0.01'))} %" in text
     assert "Portfolio report" in text and "<5" in text
     for person in (loan.borrower, late.borrower):
         assert person.user.last_name not in text and person.user.first_name not in text
     assert loan.circle.name not in text
     assert pages >= 1
-    # The same tables as the board's dashboard follow the overview.
-    assert "Board report, from" in text and "Active borrowers" in text and "Collection rate" in text
+    # The same tables as the board's dashboard, over the twelve months up to the day of the build.
+    assert "Portfolio as of Nov. 22, 2026, period from Dec. 1, 2025 to Nov. 22, 2026" in text
+    assert "Active borrowers" in text and "Collection rate" in text
+
+
+def test_the_portfolio_report_shows_the_dates_asked_for(personas, loan):
+    params = {"as_of": "2026-10-31", "start": "2026-01-01", "end": "2026-06-30"}
+    text, _pages, filename = _pdf(DocumentKind.PORTFOLIO_REPORT, params, personas.board)
+    assert "Portfolio as of Oct. 31, 2026, period from Jan. 1, 2026 to June 30, 2026" in text
+    assert "2026-10-31" in filename

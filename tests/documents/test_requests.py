@@ -249,3 +249,39 @@ def test_the_buttons_carry_their_csrf_token(personas, loan, django_capture_on_co
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(url, {"loan": loan.pk, "csrfmiddlewaretoken": token})
     assert response.status_code == 302 and _document(response).status == DocumentStatus.DONE
+
+
+def test_the_dashboard_asks_for_the_pdf_of_its_dates(
+    personas, english, client_for, loan, django_capture_on_commit_callbacks
+):
+    client = client_for(personas.board)
+    dates = {"as_of": "2026-10-31", "start": "2026-01-01", "end": "2026-06-30"}
+    page = client.get(reverse("reports:dashboard"), dates).content.decode()
+    for name, value in dates.items():
+        assert f'name="{name}" value="{value}"' in page  # the button carries the dashboard's dates
+    document = _document(_ask(client, "portfolio_report", django_capture_on_commit_callbacks, **dates))
+    assert document.params == dates
+    download = client.get(reverse("documents:document_download", args=[document.pk]))
+    assert "2026-10-31" in download["Content-Disposition"]
+    assert "Portfolio as of Oct. 31, 2026" in pdf_text(document.file.read())
+    # From the home page, no dates: today and the twelve months up to it, written down at the request.
+    document = _document(_ask(client, "portfolio_report", django_capture_on_commit_callbacks))
+    today = timezone.localdate()
+    assert document.params["as_of"] == today.isoformat() and document.params["end"] == today.isoformat()
+
+
+@pytest.mark.parametrize(
+    "dates",
+    [
+        {"as_of": "2999-01-01"},  # in the future
+        {"as_of": "2026-06-30", "end": "2026-07-31"},  # period ending after the as-of date
+        {"start": "2026-06-01", "end": "2026-01-01"},
+        {"as_of": "not a date"},
+    ],
+)
+def test_impossible_report_dates_are_refused(personas, client_for, django_capture_on_commit_callbacks, dates):
+    response = _ask(
+        client_for(personas.board), "portfolio_report", django_capture_on_commit_callbacks, **dates
+    )
+    assert response.status_code == 404
+    assert not Document.objects.exists()

@@ -68,12 +68,28 @@ def test_portfolio_as_of_a_past_date(book):
     assert totals["repaid_loans"] == 0
 
 
+def test_a_period_cut_inside_months_adds_the_days_to_the_whole_months(book):
+    # Whole months February and March, plus January 20-31 (nothing) and April 1-15.
+    totals = portfolio_figures(as_of=D(2025, 6, 30), start=D(2025, 1, 20), end=D(2025, 4, 15))["totals"]
+    # Collected: February 800 (A, D, E), March 300 (A; D's was reversed), April 1-15: A's 300.
+    assert totals["collected"] == Decimal("1400.00")
+    # Due: February 800, March 800 (A, D, E), April 1-15: A on the 1st, E on the 10th, D on the 15th.
+    assert totals["due_in_period"] == Decimal("2400.00")
+    assert totals["collection_rate"] == Decimal("58.33")
+    # Within one month only: February 5 to 12 (E's 200 due and paid on the 10th).
+    totals = portfolio_figures(as_of=D(2025, 6, 30), start=D(2025, 2, 5), end=D(2025, 2, 12))["totals"]
+    assert (totals["collected"], totals["due_in_period"]) == (Decimal("200.00"), Decimal("200.00"))
+
+
 def test_breakdowns_add_up(book):
     report = portfolio_figures(as_of=D(2025, 6, 30), start=D(2025, 1, 1), end=D(2025, 6, 30), breakdown="all")
     for name in ("circle", "advisor", "product", "network"):
         groups = report["breakdowns"][name]
         assert sum(group["outstanding"] for group in groups) == Decimal("6300.00"), name
         assert sum(group["disbursed_count"] for group in groups) == 6, name
+        assert sum(group["par30_amount"] for group in groups) == Decimal("2100.00"), name
+        assert sum(group["written_off"] for group in groups) == Decimal("600.00"), name
+        assert sum(group["active_loans"] for group in groups) == 4, name
     (product,) = report["breakdowns"]["product"]
     assert product["label"] == "Zero"
     assert product["par30"] == Decimal("33.33")
@@ -89,6 +105,16 @@ def test_trends_month_by_month(book):
     assert months[D(2025, 4, 1)]["disbursed"] == Decimal("2400.00")
     assert months[D(2025, 3, 1)]["collected"] == Decimal("300.00")  # A's; D's March payment was reversed
     assert months[D(2024, 7, 1)]["outstanding"] == Decimal("0.00")
+    assert months[D(2025, 3, 1)]["due"] == Decimal("800.00")  # A, D, E
+    assert months[D(2025, 3, 1)]["collection_rate"] == Decimal("37.50")
+    assert months[D(2025, 6, 1)]["due"] == Decimal("600.00")  # B's and C's second instalments, June 30
+    # As of March 12, March is cut at the 12th: A's 300 (1st) and E's 200 (10th) fell due, A's was paid.
+    march = portfolio_trends(as_of=D(2025, 3, 12))[-1]
+    assert (march["month"], march["due"], march["collected"]) == (
+        D(2025, 3, 1),
+        Decimal("500.00"),
+        Decimal("300.00"),
+    )
 
 
 def test_guarantee_calls_and_capital(book):

@@ -115,7 +115,8 @@ def test_board_small_counts_in_key_figures(personas, client_for, book):
     )
     assert rows["Loans fully repaid"] == "<5"
     assert rows["Loans disbursed in the period"] == "6"
-    assert rows["Outstanding principal ($)"] == "6300.00"
+    assert rows["Outstanding principal ($)"] == "6300.00"  # the whole portfolio
+    assert rows["Outstanding under individual responsibility ($)"] == "—"  # F alone: one person's balance
     assert rows["Guarantee calls open"] == "<5"
     assert rows["Written off in total ($)"] == "—"  # one loan written off: one person's loss
 
@@ -124,9 +125,15 @@ def test_csv_content(personas, client_for, book):
     rows = _csv(client_for(personas.coordinator).get(URL, {**PERIOD, "format": "csv", "table": "par"}))
     assert rows[0] == ["As of", "2025-06-30", "Period", "2025-01-01", "2025-06-30"]
     assert rows[2:] == [
-        ["PAR1", "3300.00", "52.38 %"],
-        ["PAR30", "2100.00", "33.33 %"],
-        ["PAR90", "900.00", "14.29 %"],
+        ["PAR1", "3", "3300.00", "52.38 %"],
+        ["PAR30", "2", "2100.00", "33.33 %"],
+        ["PAR90", "1", "900.00", "14.29 %"],
+    ]
+    board = _csv(client_for(personas.board).get(URL, {**PERIOD, "format": "csv", "table": "par"}))
+    assert board[2:] == [
+        ["PAR1", "<5", "—", "52.38 %"],
+        ["PAR30", "<5", "—", "33.33 %"],
+        ["PAR90", "<5", "—", "14.29 %"],
     ]
     rows = _csv(client_for(personas.coordinator).get(URL, {**PERIOD, "format": "csv", "table": "capital"}))
     assert rows[-1] == ["Available to lend", "13100.00"]

@@ -1,0 +1,239 @@
+"""Derived ledger figures kept for the board's report, in the same transaction as the change they follow.
+
+- ``Instalment.settled_on`` and ``Allocation.loan`` / ``paid_on`` are set by
+  ``loans.services.payments.reallocate``;
+- ``LoanPosition`` (one narrow row per disbursed loan, in cents) is created at disbursement, its paid amounts
+  follow each rebuilt allocation, its write-off date the write-off;
+- ``PortfolioDay`` (by day and product, in cents: due, collected, disbursed) is added to at disbursement
+  and corrected by the difference each time a loan's allocation is rebuilt. Two payments of the same day
+  and product wait for each other on that row until the first commits: a few milliseconds.
+
+``rebuild_ledger`` recomputes all of it from the payments, schedules and history (the migration that
+introduced it, ``manage.py rebuild_ledger`` after a manual database repair, and the tests that check the two
+agree).
+"""
+
+import datetime
+from collections import defaultdict
+from collections.abc import Iterable
+
+from django.db import connection, transaction
+from django.db.models import Count, F, Sum
+from django.db.models.functions import Coalesce
+
+from microcredit.core.money import as_cents
+
+FIELDS = ("due_cents", "collected_cents", "principal_collected_cents", "disbursed_count", "disbursed_cents")
+
+UPSERT_SQL = """
+INSERT INTO loans_portfolioday (day, product_key, {columns})
+VALUES (%s, %s, {placeholders})
+ON CONFLICT (day, product_key) DO UPDATE SET {updates}
+""".format(
+    columns=", ".join(FIELDS),
+    placeholders=", ".join(["%s"] * len(FIELDS)),
+    updates=", ".join(f"{name} = loans_portfolioday.{name} + excluded.{name}" for name in FIELDS),
+)
+
+# Portable SQL (PostgreSQL and SQLite) recomputing the per-row derived fields from the ledger. Amounts in
+# cents are rounded before the cast: SQLite may hold a sum of decimals as 1234.5599999.
+CENTS = "CAST(ROUND(COALESCE({}, 0) * 100) AS BIGINT)"
+REBUILD_SQL = (
+    """UPDATE loans_allocation
+       SET loan_id = (SELECT p.loan_id FROM loans_payment p WHERE p.id = loans_allocation.payment_id),
+           paid_on = (SELECT p.paid_on FROM loans_payment p WHERE p.id = loans_allocation.payment_id)""",
+    # Payments fill an instalment in date order: the last allocation to it is the payment that settled it.
+    """UPDATE loans_instalment
+       SET settled_on = CASE
+           WHEN principal_due + interest_due = 0
+               THEN (SELECT l.disbursed_on FROM loans_loan l WHERE l.id = loans_instalment.loan_id)
+           WHEN (SELECT COALESCE(SUM(a.principal + a.interest), 0) FROM loans_allocation a
+                 WHERE a.instalment_id = loans_instalment.id) >= principal_due + interest_due
+               THEN (SELECT MAX(a.paid_on) FROM loans_allocation a
+                     WHERE a.instalment_id = loans_instalment.id)
+           END""",
+    "DELETE FROM loans_loanposition",
+    f"""INSERT INTO loans_loanposition (loan_id, borrower_id, circle_id, product_id, guaranteed, disbursed_on,
+            lent_cents, principal_paid_cents, interest_paid_cents, written_off_at, first_unsettled_due)
+       SELECT l.id, l.borrower_id, l.circle_id, l.product_id, l.guarantee_type = 'circle', l.disbursed_on,
+              {CENTS.format("COALESCE(l.approved_amount, l.amount)")},
+              {CENTS.format("(SELECT SUM(a.principal) FROM loans_allocation a WHERE a.loan_id = l.id)")},
+              {CENTS.format("(SELECT SUM(a.interest) FROM loans_allocation a WHERE a.loan_id = l.id)")},
+              CASE WHEN l.status = 'written_off' THEN
+                  (SELECT MAX(t.at) FROM loans_loantransition t
+                   WHERE t.loan_id = l.id AND t.to_status = 'written_off') END,
+              (SELECT MIN(i.due_date) FROM loans_instalment i WHERE i.loan_id = l.id AND i.settled_on IS NULL)
+       FROM loans_loan l
+       WHERE l.disbursed_on IS NOT NULL""",
+)
+
+
+def _keys(loan) -> tuple[int]:
+    return (loan.product_id,)
+
+
+def _apply(changes: dict[tuple, dict]) -> None:
+    """Add ``changes`` ({(day, product_key): {field: delta in cents}}) to the daily rows, in key order
+    (two transactions touching the same rows lock them in the same order: no deadlock)."""
+    rows = [
+        (*key, *(changes[key].get(name, 0) for name in FIELDS))
+        for key in sorted(changes)
+        if any(changes[key].values())
+    ]
+    if rows:
+        with connection.cursor() as cursor:
+            cursor.executemany(UPSERT_SQL, rows)
+
+
+def record_disbursement(loan, instalments: Iterable) -> None:
+    """A loan was disbursed with this schedule: its position opens, its instalments fall due, its amount
+    goes out."""
+    from loans.models import GuaranteeType, LoanPosition
+
+    lent = as_cents(loan.final_amount)
+    instalments = list(instalments)
+    LoanPosition.objects.create(
+        loan=loan,
+        first_unsettled_due=min((i.due_date for i in instalments if i.settled_on is None), default=None),
+        borrower_id=loan.borrower_id,
+        circle_id=loan.circle_id,
+        product_id=loan.product_id,
+        guaranteed=loan.guarantee_type == GuaranteeType.CIRCLE,
+        disbursed_on=loan.disbursed_on,
+        lent_cents=lent,
+    )
+    changes: dict[tuple, dict] = defaultdict(lambda: defaultdict(int))
+    for instalment in instalments:
+        changes[(instalment.due_date, *_keys(loan))]["due_cents"] += as_cents(instalment.total_due)
+    disbursed = changes[(loan.disbursed_on, *_keys(loan))]
+    disbursed["disbursed_count"] += 1
+    disbursed["disbursed_cents"] += lent
+    _apply(changes)
+
+
+def daily_collections(allocations: Iterable) -> dict[datetime.date, tuple[int, int]]:
+    """{day: (principal, interest) in cents} of allocations given as (paid_on, principal, interest)."""
+    days: dict[datetime.date, list[int]] = defaultdict(lambda: [0, 0])
+    for paid_on, principal, interest in allocations:
+        day = days[paid_on]
+        day[0] += as_cents(principal)
+        day[1] += as_cents(interest)
+    return {key: tuple(values) for key, values in days.items()}
+
+
+def record_reallocation(loan, before: dict, after: dict, first_unsettled_due: datetime.date | None) -> None:
+    """The allocation of a loan was rebuilt, from ``before`` to ``after`` (both from
+    ``daily_collections``): its position's paid amounts and oldest unpaid due date, and the daily collections
+    follow."""
+    from loans.models import LoanPosition
+
+    LoanPosition.objects.filter(loan=loan).update(
+        first_unsettled_due=first_unsettled_due,
+        principal_paid_cents=sum(principal for principal, _interest in after.values()),
+        interest_paid_cents=sum(interest for _principal, interest in after.values()),
+    )
+    changes = {}
+    for day in before.keys() | after.keys():
+        old, new = before.get(day, (0, 0)), after.get(day, (0, 0))
+        changes[(day, *_keys(loan))] = {
+            "collected_cents": sum(new) - sum(old),
+            "principal_collected_cents": new[0] - old[0],
+        }
+    _apply(changes)
+
+
+def record_write_off(loan, at: datetime.datetime) -> None:
+    from loans.models import LoanPosition
+
+    LoanPosition.objects.filter(loan=loan).update(written_off_at=at)
+
+
+def rebuild_portfolio_days(Loan, Instalment, Allocation, PortfolioDay) -> int:
+    """Recompute every daily row from the schedules, allocations and loans. Takes the model classes so that
+    the migration can pass its historical ones. Returns the number of rows."""
+    rows: dict[tuple, dict] = defaultdict(lambda: defaultdict(int))
+    for row in (
+        Instalment.objects.values("due_date", "loan__product_id")
+        .order_by()
+        .annotate(total=Sum(F("principal_due") + F("interest_due")))
+    ):
+        rows[(row["due_date"], row["loan__product_id"])]["due_cents"] += as_cents(row["total"])
+    for row in (
+        Allocation.objects.values("paid_on", "loan__product_id")
+        .order_by()
+        .annotate(total=Sum(F("principal") + F("interest")), principal=Sum("principal"))
+    ):
+        collected = rows[(row["paid_on"], row["loan__product_id"])]
+        collected["collected_cents"] += as_cents(row["total"])
+        collected["principal_collected_cents"] += as_cents(row["principal"])
+    for row in (
+        Loan.objects.filter(disbursed_on__isnull=False)
+        .values("disbursed_on", "product_id")
+        .order_by()
+        .annotate(count=Count("pk"), total=Sum(Coalesce("approved_amount", "amount")))
+    ):
+        disbursed = rows[(row["disbursed_on"], row["product_id"])]
+        disbursed["disbursed_count"] += row["count"]
+        disbursed["disbursed_cents"] += as_cents(row["total"])
+    PortfolioDay.objects.all().delete()
+    PortfolioDay.objects.bulk_create(
+        (
+            PortfolioDay(day=day, product_key=product, **values)
+            for (day, product), values in sorted(rows.items())
+        ),
+        batch_size=1000,
+    )
+    return len(rows)
+
+
+def rebuild_rows(using_connection=None) -> None:
+    """Recompute the per-row derived data (allocations' loan and date, instalments' settlement dates, loan
+    positions)."""
+    with (using_connection or connection).cursor() as cursor:
+        for statement in REBUILD_SQL:
+            cursor.execute(statement)
+
+
+@transaction.atomic
+def rebuild_ledger() -> int:
+    """Recompute all the derived ledger figures from the ledger itself. Returns the number of daily rows."""
+    from loans.models import Allocation, Instalment, Loan, PortfolioDay
+
+    rebuild_rows()
+    return rebuild_portfolio_days(Loan, Instalment, Allocation, PortfolioDay)
+
+
+def _snapshot() -> dict:
+    from loans.models import Allocation, Instalment, LoanPosition, PortfolioDay
+
+    position_fields = [f.attname for f in LoanPosition._meta.concrete_fields]
+    return {
+        "position": {row[0]: row[1:] for row in LoanPosition.objects.values_list(*position_fields)},
+        "instalment": dict(Instalment.objects.values_list("pk", "settled_on")),
+        "allocation": {
+            pk: (loan, day) for pk, loan, day in Allocation.objects.values_list("pk", "loan_id", "paid_on")
+        },
+        "day": {
+            (day, product): tuple(values)
+            for day, product, *values in PortfolioDay.objects.values_list("day", "product_key", *FIELDS)
+            if any(values)
+        },
+    }
+
+
+def ledger_differences() -> list[str]:
+    """What differs between the stored derived figures and the ones recomputed from the ledger (nothing is
+    changed: the recomputation is rolled back). Holds the figures in memory: a check, not a routine job."""
+    with transaction.atomic():
+        stored = _snapshot()
+        rebuild_ledger()
+        expected = _snapshot()
+        transaction.set_rollback(True)
+    differences = []
+    for kind in stored:
+        for key in sorted(stored[kind].keys() | expected[kind].keys(), key=str):
+            if stored[kind].get(key) != expected[kind].get(key):
+                differences.append(
+                    f"{kind} {key}: stored {stored[kind].get(key)}, expected {expected[kind].get(key)}"
+                )
+    return differences
