@@ -170,9 +170,10 @@ def arrears(user: User, as_of: datetime.date | None = None) -> list[Loan]:
 # --- Reminders ------------------------------------------------------------------------------------
 
 
-def _paid_on_instalment() -> Subquery:
+def paid_on_instalment(ref: str = "pk") -> Subquery:
+    """What the allocations put on the instalment ``ref`` names (in a queryset of instalments: its pk)."""
     return Subquery(
-        Allocation.objects.filter(instalment=OuterRef("pk"))
+        Allocation.objects.filter(instalment=OuterRef(ref))
         .values("instalment")
         .annotate(total=Sum(F("principal") + F("interest")))
         .values("total")[:1],
@@ -189,7 +190,7 @@ def reminder_candidates(due_date: datetime.date, *, after_pk: int, limit: int) -
     """
     return list(
         Instalment.objects.filter(due_date=due_date, pk__gt=after_pk, loan__status__in=OPEN_STATUSES)
-        .annotate(paid=Coalesce(_paid_on_instalment(), Value(ZERO), output_field=MONEY))
+        .annotate(paid=Coalesce(paid_on_instalment(), Value(ZERO), output_field=MONEY))
         .filter(paid__lt=F("principal_due") + F("interest_due"))
         .order_by("pk")
         .values_list("pk", "loan_id", "loan__borrower__user__email")[:limit]

@@ -128,7 +128,7 @@ class CircleDetailView(ScopedObjectMixin, DetailView):
         context["settings"] = OrganizationSettings.load()
         if self.request.user.is_staff_member:
             context["attendance_rate"] = selectors.attendance_rate(self.object)
-            context["add_form"] = MemberAddForm()
+            context.setdefault("add_form", MemberAddForm())
             context["merge_form"] = CircleMergeForm(circle=self.object)
         return context
 
@@ -157,24 +157,24 @@ class CircleMemberAddView(CircleActionView):
     def post(self, request, pk):
         circle = self.get_circle()
         form = MemberAddForm(request.POST)
-        if not form.is_valid():
-            for errors in form.errors.values():
-                for error in errors:
-                    messages.error(request, error)
-            return self.back(circle)
-        try:
-            membership = services.circle_member_add(
-                circle=circle,
-                profile=form.cleaned_data["profile"],
-                role=form.cleaned_data["role"],
-                added_by=request.user,
-            )
-        except ValidationError as error:
-            for message in messages_from(error):
-                messages.error(request, message)
-        else:
-            messages.success(request, _("%(person)s joined the circle.") % {"person": membership.profile})
-        return self.back(circle)
+        if form.is_valid():
+            try:
+                membership = services.circle_member_add(
+                    circle=circle,
+                    profile=form.cleaned_data["profile"],
+                    role=form.cleaned_data["role"],
+                    added_by=request.user,
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("%(person)s joined the circle.") % {"person": membership.profile})
+                return self.back(circle)
+        # The circle's page again, the form bound to what was typed and showing why it was refused.
+        view = CircleDetailView()
+        view.setup(request, pk=circle.pk)
+        view.object = circle
+        return view.render_to_response(view.get_context_data(object=circle, add_form=form))
 
 
 class CircleActivateView(CircleActionView):

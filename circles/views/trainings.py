@@ -52,10 +52,18 @@ class TrainingDetailView(StaffRequiredMixin, ScopedObjectMixin, DetailView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context.update(selectors.training_detail(self.object))
-        context["enroll_form"] = EnrollForm(training=self.object)
-        context["session_form"] = TrainingSessionForm()
+        context.setdefault("enroll_form", EnrollForm(training=self.object))
+        context.setdefault("session_form", TrainingSessionForm())
         context["statuses"] = ParticipantStatus.choices
         return context
+
+
+def training_page_with(request, training: Training, **forms):
+    """The training's page again, with a refused form bound to what was typed and showing why."""
+    view = TrainingDetailView()
+    view.setup(request, pk=training.pk)
+    view.object = training
+    return view.render_to_response(view.get_context_data(object=training, **forms))
 
 
 class TrainingActionView(StaffRequiredMixin, View):
@@ -77,28 +85,32 @@ class TrainingEnrollView(TrainingActionView):
     def post(self, request, pk):
         training = self.training()
         form = EnrollForm(request.POST, training=training)
-        if not form.is_valid():
-            messages.error(request, _("Choose an entrepreneur who is not registered yet."))
-            return redirect("circles:training_detail", pk=pk)
-        return self.report(
-            lambda: services.training_enroll(training=training, profile=form.cleaned_data["profile"]),
-            _("%(person)s is registered.") % {"person": form.cleaned_data["profile"]},
-        )
+        if form.is_valid():
+            try:
+                services.training_enroll(training=training, profile=form.cleaned_data["profile"])
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(
+                    request, _("%(person)s is registered.") % {"person": form.cleaned_data["profile"]}
+                )
+                return redirect("circles:training_detail", pk=pk)
+        return training_page_with(request, training, enroll_form=form)
 
 
 class TrainingSessionAddView(TrainingActionView):
     def post(self, request, pk):
         training = self.training()
         form = TrainingSessionForm(request.POST)
-        if not form.is_valid():
-            for errors in form.errors.values():
-                for error in errors:
-                    messages.error(request, error)
-            return redirect("circles:training_detail", pk=pk)
-        return self.report(
-            lambda: services.training_session_add(training=training, **form.cleaned_data),
-            _("The session is added."),
-        )
+        if form.is_valid():
+            try:
+                services.training_session_add(training=training, **form.cleaned_data)
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("The session is added."))
+                return redirect("circles:training_detail", pk=pk)
+        return training_page_with(request, training, session_form=form)
 
 
 class SessionAttendanceView(TrainingActionView):

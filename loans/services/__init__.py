@@ -18,7 +18,13 @@ from loans.services.requests import (
     loan_submit,
     loan_withdraw,
 )
-from loans.services.review import circle_decision_record, circle_vote_record, eligible_voters, vote_tally
+from loans.services.review import (
+    circle_decision_record,
+    circle_review_record,
+    circle_vote_record,
+    eligible_voters,
+    vote_tally,
+)
 
 __all__ = [
     "ALLOWED_TRANSITIONS",
@@ -27,6 +33,7 @@ __all__ = [
     "check_terms",
     "circle_decision_record",
     "circle_review_blocker",
+    "circle_review_record",
     "circle_vote_record",
     "days_past_due",
     "eligible_voters",

@@ -51,6 +51,16 @@ def arrears_state(loan: Loan, dpd: int) -> str:
 
 
 @transaction.atomic
+def guarantor_circle(loan: Loan):
+    """The circle that answers for a circle-guaranteed loan today: the one that guaranteed it, or, if that
+    circle was merged, the circle its members joined (following merges of merges)."""
+    circle, seen = loan.circle, set()
+    while circle.merged_into_id and circle.pk not in seen:
+        seen.add(circle.pk)
+        circle = circle.merged_into
+    return circle
+
+
 def loan_mark_default(*, loan: Loan, as_of: datetime.date | None = None, actor: User | None = None) -> bool:
     """Put a loan in default once it is ``loan_default_days`` late; a circle-guaranteed loan then opens a
     guarantee call on its circle. Returns whether the loan went into default now."""
@@ -62,7 +72,7 @@ def loan_mark_default(*, loan: Loan, as_of: datetime.date | None = None, actor: 
         return False
     transition(loan, LoanStatus.DEFAULTED, actor=actor, reason=_("%(days)s days past due.") % {"days": dpd})
     if loan.guarantee_type == GuaranteeType.CIRCLE and loan.circle_id:
-        call = GuaranteeCall.objects.create(circle=loan.circle, loan=loan)
+        call = GuaranteeCall.objects.create(circle=guarantor_circle(loan), loan=loan)
         from loans.tasks import notify_guarantee_call
 
         transaction.on_commit(lambda: notify_guarantee_call.delay(call.pk))

@@ -113,3 +113,22 @@ def circle_decision_record(*, loan: Loan, outcome: str, decided_by: User, remark
         ).values_list("member", flat=True)
         Guarantor.objects.bulk_create([Guarantor(loan=loan, member_id=member) for member in backers])
     return loan
+
+
+@transaction.atomic
+def circle_review_record(
+    *,
+    loan: Loan,
+    votes: list[tuple[EntrepreneurProfile, str, str]],
+    outcome: str = "",
+    remarks: str = "",
+    recorded_by: User,
+) -> Loan:
+    """One sitting of the circle, as the advisor records it: the members' votes ((member, vote, comment)) and,
+    if the circle has decided, its decision. All or nothing: a refused decision records no vote either, and
+    the form shows what was typed with the reason."""
+    for member, vote, comment in votes:
+        circle_vote_record(loan=loan, member=member, vote=vote, comment=comment, recorded_by=recorded_by)
+    if outcome:
+        return circle_decision_record(loan=loan, outcome=outcome, decided_by=recorded_by, remarks=remarks)
+    return loan

@@ -251,23 +251,17 @@ class CircleReviewView(StaffRequiredMixin, FormView):
     def form_valid(self, form):
         data = form.cleaned_data
         try:
-            for member in form.voters:
-                vote = data.get(f"vote_{member.pk}")
-                if vote:
-                    services.circle_vote_record(
-                        loan=self.loan,
-                        member=member,
-                        vote=vote,
-                        comment=data.get(f"comment_{member.pk}", ""),
-                        recorded_by=self.request.user,
-                    )
-            if data["outcome"]:
-                services.circle_decision_record(
-                    loan=self.loan,
-                    outcome=data["outcome"],
-                    decided_by=self.request.user,
-                    remarks=data["remarks"],
-                )
+            services.circle_review_record(
+                loan=self.loan,
+                votes=[
+                    (member, data[f"vote_{member.pk}"], data.get(f"comment_{member.pk}", ""))
+                    for member in form.voters
+                    if data.get(f"vote_{member.pk}")
+                ],
+                outcome=data["outcome"],
+                remarks=data["remarks"],
+                recorded_by=self.request.user,
+            )
         except ValidationError as error:
             add_service_errors(form, error)
             return self.form_invalid(form)

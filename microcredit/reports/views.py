@@ -3,7 +3,7 @@
 import csv
 
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
@@ -32,6 +32,10 @@ class DashboardView(RoleRequiredMixin, TemplateView):
         self.for_board = request.user.role == Role.BOARD
         self.tables = report_tables(self.report, for_board=self.for_board)
         if request.GET.get("format") == "csv":
+            if self.form.is_bound and not self.form.is_valid():
+                # A file of other dates than those asked for would mislead: say what is wrong instead.
+                errors = "\n".join(str(error) for errors in self.form.errors.values() for error in errors)
+                return HttpResponseBadRequest(errors, content_type="text/plain; charset=utf-8")
             return self.csv(request.GET.get("table", ""))
         return super().get(request, *args, **kwargs)
 

@@ -123,9 +123,13 @@ def test_an_advisor_admits_a_member_and_an_eighth_is_refused_with_a_message(pers
     assert response.status_code == 200
     assert circle.memberships.filter(profile=personas.entrepreneur, left_on__isnull=True).exists()
     eighth = EntrepreneurFactory()
-    response = client.post(url, {"profile": eighth.pk, "role": "member"}, follow=True)
-    messages = [str(m) for m in response.context["messages"]]
-    assert any("7" in m for m in messages)
+    response = client.post(url, {"profile": eighth.pk, "role": "treasurer"})
+    # The circle's page again, the refusal on the form, which still holds the person and role chosen.
+    assert response.status_code == 200
+    form = response.context["add_form"]
+    assert any("7" in error for error in form.non_field_errors())
+    assert form["profile"].value() == str(eighth.pk) and form["role"].value() == "treasurer"
+    assert "7" in response.content.decode()
     assert not Membership.objects.filter(profile=eighth).exists()
 
 
@@ -268,6 +272,19 @@ def test_training_attendance_and_completion(personas, client_for):
     )
     participant.refresh_from_db()
     assert participant.status == "completed"
+
+
+def test_a_refused_training_session_keeps_what_was_typed(personas, client_for):
+    training = TrainingFactory(advisor=personas.advisor)
+    response = client_for(personas.advisor).post(
+        reverse("circles:training_session_add", args=[training.pk]),
+        {"date": "le 3 mars", "topic": "Tenir ses comptes"},
+    )
+    assert response.status_code == 200
+    form = response.context["session_form"]
+    assert form.errors["date"] and form["topic"].value() == "Tenir ses comptes"
+    assert "Tenir ses comptes" in response.content.decode()
+    assert not training.sessions.exists()
 
 
 def test_the_calendar_feed(personas, client_for):

@@ -86,7 +86,8 @@ def test_the_board_page_shows_aggregates_only(personas, english_client_for):
         amount_obtained=Decimal("4321.00"),
     )
     response = english_client_for(personas.board).get(reverse("coaching:impact"), _year())
-    page = response.content.decode()
+    # Without the account menu's name of the board member (random, maybe a Tremblay too).
+    page = response.content.decode().replace(personas.board.get_full_name(), "")
     assert response.context["figures"]["sessions"].count == 5
     assert "4,321" not in page and "4321" not in page
     assert personas.entrepreneur.user.last_name not in page

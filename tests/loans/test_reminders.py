@@ -446,3 +446,46 @@ def test_a_real_worker_retries_a_failing_mail_server_without_holding_up_the_othe
     assert statuses == {"down@example.org": "failed", "flaky@example.org": "sent", "fine@example.org": "sent"}
     assert FlakyBackend.attempts == {"down@example.org": 6, "flaky@example.org": 2, "fine@example.org": 1}
     assert sorted(m.to[0] for m in mail.outbox) == ["fine@example.org", "flaky@example.org"]
+
+
+def test_a_digest_costs_the_same_queries_for_two_people_to_call_or_six(
+    frozen, personas, django_capture_on_commit_callbacks
+):
+    from django.test.utils import CaptureQueriesContext
+
+    from loans.services.digests import digest_deliver
+    from tests.factories import AdvisorFactory
+
+    advisors = {2: AdvisorFactory(), 6: AdvisorFactory()}
+    for count, advisor in advisors.items():
+        for _ in range(count):
+            person = EntrepreneurFactory(advisor=advisor, user__email="")
+            _loan(person, first_due=TODAY + 3 * DAY)
+    _scan(django_capture_on_commit_callbacks)
+    ids = digests_plan()  # queued on commit: not sent yet in this test's transaction
+    queries = {}
+    for count, advisor in advisors.items():
+        digest = AdvisorDigest.objects.get(pk__in=ids, advisor=advisor)
+        with CaptureQueriesContext(connection) as captured:
+            assert digest_deliver(digest_id=digest.pk) == "sent"
+        queries[count] = len(captured)
+        assert Reminder.objects.filter(digest=digest, status=ReminderStatus.SENT).count() == count
+        for reminder in Reminder.objects.filter(digest=digest).select_related("instalment"):
+            assert reminder.amount == reminder.instalment.total_due  # nothing paid yet: the whole instalment
+    assert queries[2] == queries[6]
+
+
+def test_a_digest_that_never_went_is_replaced_by_the_next_days_with_its_calls(
+    frozen, personas, django_capture_on_commit_callbacks
+):
+    fatou = personas.other_entrepreneur  # no email address; followed by the other advisor
+    _loan(fatou, first_due=TODAY + 3 * DAY)
+    _scan(django_capture_on_commit_callbacks)
+    yesterday = digests_plan(day=TODAY - DAY)  # queued on commit, which never comes here: it stays pending
+    assert AdvisorDigest.objects.get(pk__in=yesterday, advisor=personas.other_advisor).status == "pending"
+    with django_capture_on_commit_callbacks(execute=True):
+        digests_plan()
+    old = AdvisorDigest.objects.get(advisor=personas.other_advisor, day=TODAY - DAY)
+    today = AdvisorDigest.objects.get(advisor=personas.other_advisor, day=TODAY)
+    assert (old.status, today.status, today.people_to_call) == ("failed", "sent", 1)
+    assert "next digest" in old.error

@@ -472,6 +472,20 @@ def test_default_opens_a_guarantee_call_and_tells_the_advisor(django_capture_on_
     assert len(mail.outbox) == 1
 
 
+def test_a_loan_guaranteed_by_a_merged_circle_calls_on_the_circle_its_members_joined():
+    from circles.services import circle_merge
+    from tests.circles.factories import circle_with_members
+
+    loan = _overdue_loan(95, amount="1500.00")
+    successor = circle_with_members(2, advisor=loan.circle.advisor)
+    circle_merge(absorbed=loan.circle, into=successor, merged_by=None)
+    services.loans_mark_defaults()
+    call = GuaranteeCall.objects.get(loan=loan)
+    assert call.circle == successor and call.is_open
+    # The members who stood behind the loan are now in the successor: it cannot guarantee another request.
+    assert "unresolved guarantee call" in services.circle_review_blocker(successor)
+
+
 def test_eighty_nine_days_is_not_yet_default():
     loan = _overdue_loan(89)
     services.loans_mark_defaults()

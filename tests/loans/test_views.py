@@ -180,6 +180,18 @@ def test_a_decision_without_the_votes_is_refused_with_the_count(personas, client
     assert loan.status == LoanStatus.SUBMITTED
 
 
+def test_a_refused_decision_records_no_vote_and_keeps_what_was_typed(personas, client_for):
+    loan = submitted_loan(advisor=personas.advisor)
+    first = loan.circle.memberships.exclude(profile=loan.borrower).first().profile_id
+    # One vote for: short of the majority, so "accepted" is refused, and the vote with it.
+    data = {f"vote_{first}": "for", f"comment_{first}": "Bon plan", "outcome": "circle_accepted"}
+    response = client_for(personas.advisor).post(reverse("loans:circle_review", args=[loan.pk]), data)
+    assert response.status_code == 200 and response.context["form"].non_field_errors()
+    assert not loan.votes.exists()
+    page = response.content.decode()
+    assert "Bon plan" in page  # the form shows what was typed
+
+
 def test_approval_queue_approve_and_disburse(personas, client_for):
     loan = accepted_loan(advisor=personas.advisor, amount="1500.00")
     client = client_for(personas.coordinator)
