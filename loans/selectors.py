@@ -122,8 +122,9 @@ def is_reversed(payment: Payment) -> bool:
     return hasattr(payment, "reversal")
 
 
-def loan_detail(loan: Loan) -> dict:
-    lines = schedule_lines(loan) if loan.is_disbursed else []
+def loan_detail(loan: Loan, as_of: datetime.date | None = None) -> dict:
+    """Everything the loan's page (and its statement, as of the day it is built) shows."""
+    lines = schedule_lines(loan, as_of) if loan.is_disbursed else []
     payments = list(
         Payment.objects.filter(loan=loan).select_related(
             "payer__user", "recorded_by", "reversal__reversed_by"

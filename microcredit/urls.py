@@ -1,7 +1,9 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
+from microcredit.accounts.forms import PersonalPasswordResetForm
 from microcredit.core import views as core_views
 
 admin.site.site_header = _("Microcredit administration")
@@ -11,6 +13,11 @@ admin.site.index_title = _("Administration")
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("language/", core_views.set_language, name="set_language"),
+    path(
+        "accounts/password_reset/",
+        auth_views.PasswordResetView.as_view(form_class=PersonalPasswordResetForm),
+        name="password_reset",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("people/", include("microcredit.accounts.urls")),
     path("organization/", include("microcredit.core.urls")),

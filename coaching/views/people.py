@@ -1,11 +1,13 @@
 """The entrepreneur's own coaching space, and the board's aggregate figures."""
 
+from django.utils import timezone
 from django.views.generic import TemplateView
 
 from coaching import selectors
 from coaching.forms import ImpactPeriodForm
 from microcredit.accounts.models import EntrepreneurProfile, Role
 from microcredit.core.permissions import get_object_or_404_for
+from microcredit.core.selectors import whole_months
 from microcredit.core.views_mixins import RoleRequiredMixin
 
 
@@ -31,6 +33,10 @@ class ImpactView(RoleRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         period = ImpactPeriodForm(self.request.GET or None)
         start, end = period.period()
+        if self.request.user.role == Role.BOARD:
+            # Whole months for the board: two periods a day apart could single out one person's session.
+            today = timezone.localdate()
+            _as_of, start, end = whole_months(today, start, end, today=today)
         if not period.is_bound:
             period = ImpactPeriodForm(initial={"start": start, "end": end})
         return super().get_context_data(

@@ -1,4 +1,6 @@
 from django import forms
+from django.contrib.auth.forms import PasswordResetForm
+from django.utils import translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -134,3 +136,11 @@ class DemographicsForm(forms.ModelForm):
 
     def answers(self) -> dict:
         return {name: self.cleaned_data.get(name) for name in Demographics.ANSWER_FIELDS}
+
+
+class PersonalPasswordResetForm(PasswordResetForm):
+    """The password-reset email in the person's own language (their profile's), not the browser's."""
+
+    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
+        with translation.override(context["user"].language):
+            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)

@@ -20,6 +20,22 @@ from microcredit.accounts.models import (
 SMALL_COUNT = 5  # below this, a count is shown as "<5" so nobody can be singled out
 
 
+def whole_months(
+    as_of: datetime.date, start: datetime.date, end: datetime.date, *, today: datetime.date
+) -> tuple[datetime.date, datetime.date, datetime.date]:
+    """The dates a board member sees: whole months (a period from the first of a month to the end of a
+    month, and as of today or the end of a month), so that comparing two reports a day apart cannot single
+    out one person's loan, session or grant."""
+
+    def month_end(day: datetime.date) -> datetime.date:
+        following = day.replace(day=28) + datetime.timedelta(days=4)
+        return following - datetime.timedelta(days=following.day)
+
+    if as_of != today:
+        as_of = min(month_end(as_of), today)
+    return as_of, start.replace(day=1), min(month_end(end), as_of)
+
+
 @dataclass(frozen=True)
 class ShareRow:
     label: str

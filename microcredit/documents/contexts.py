@@ -56,7 +56,7 @@ def loan_agreement(params: dict, today: datetime.date) -> dict:
 
 def loan_statement(params: dict, today: datetime.date) -> dict:
     loan = _loan(params)
-    detail = loan_selectors.loan_detail(loan)
+    detail = loan_selectors.loan_detail(loan, as_of=today)  # one date for the whole statement
     return {
         **detail,
         "loan": loan,

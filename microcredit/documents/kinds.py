@@ -11,12 +11,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import slugify
 
 from circles.models import Circle
 from loans.models import Loan, LoanStatus
 from microcredit.accounts.models import Role, User
 from microcredit.core.permissions import has_role, scope
+from microcredit.core.selectors import whole_months
 from microcredit.documents import contexts
 from microcredit.documents.models import DocumentKind
 
@@ -82,7 +84,11 @@ def clean_report_dates(data: Mapping) -> dict:
     form = ReportPeriodForm({name: data.get(name) or "" for name in ("as_of", "start", "end")})
     if not form.is_valid():
         raise ValueError(form.errors.as_text())
-    return {name: form.cleaned_data[name].isoformat() for name in ("as_of", "start", "end")}
+    # The PDF is the board's version: whole months, as the board sees the dashboard.
+    dates = whole_months(
+        *(form.cleaned_data[name] for name in ("as_of", "start", "end")), today=timezone.localdate()
+    )
+    return dict(zip(("as_of", "start", "end"), (day.isoformat() for day in dates), strict=True))
 
 
 def _loan_url(params: dict) -> str:

@@ -4,6 +4,7 @@ import csv
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
@@ -11,7 +12,7 @@ from loans.models import Loan
 from loans.selectors import with_balances
 from microcredit.accounts.models import Role
 from microcredit.core.permissions import scope
-from microcredit.core.selectors import SMALL_COUNT
+from microcredit.core.selectors import SMALL_COUNT, whole_months
 from microcredit.core.views_mixins import RoleRequiredMixin, StaffRequiredMixin
 from microcredit.reports import charts
 from microcredit.reports.forms import ReportPeriodForm
@@ -28,8 +29,12 @@ class DashboardView(RoleRequiredMixin, TemplateView):
     def get(self, request, *args, **kwargs):
         self.form = ReportPeriodForm(request.GET or None)
         self.as_of, self.start, self.end = self.form.dates()
-        self.report = portfolio_report(as_of=self.as_of, start=self.start, end=self.end)
         self.for_board = request.user.role == Role.BOARD
+        if self.for_board:
+            self.as_of, self.start, self.end = whole_months(
+                self.as_of, self.start, self.end, today=timezone.localdate()
+            )
+        self.report = portfolio_report(as_of=self.as_of, start=self.start, end=self.end)
         self.tables = report_tables(self.report, for_board=self.for_board)
         if request.GET.get("format") == "csv":
             if self.form.is_bound and not self.form.is_valid():
@@ -66,6 +71,7 @@ class DashboardView(RoleRequiredMixin, TemplateView):
             "report": self.report,
             "tables": self.tables,
             "can_drill_down": not self.for_board,
+            "whole_months": self.for_board,
             # The PDF comes from the background document mechanism (microcredit.documents).
             "show_pdf": self.request.user.role in (Role.BOARD, Role.COORDINATOR),
             "query": {

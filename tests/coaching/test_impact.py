@@ -1,5 +1,6 @@
 """Aggregate figures for the board: coaching given and business milestones, small counts hidden."""
 
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -111,3 +112,14 @@ def test_the_impact_page_is_bounded(personas, client_for, queries_for):
             profile=profile, kind="revenue_band", revenue_band="under_10k", achieved_on=days_ago(1)
         )
     assert queries_for(client, reverse("coaching:impact")) == small
+
+
+def test_the_board_sees_whole_months(personas, english_client_for):
+    today = timezone.localdate()
+    day = today.replace(day=1) - datetime.timedelta(days=40)  # a day of a past month
+    asked = {"start": day.isoformat(), "end": day.isoformat()}
+    figures = english_client_for(personas.board).get(reverse("coaching:impact"), asked).context["figures"]
+    assert figures["start"] == day.replace(day=1)
+    assert figures["end"].month == day.month and (figures["end"] + datetime.timedelta(days=1)).day == 1
+    staff = english_client_for(personas.coordinator).get(reverse("coaching:impact"), asked).context["figures"]
+    assert (staff["start"], staff["end"]) == (day, day)

@@ -77,6 +77,18 @@ def test_password_reset_by_email(personas, client):
     assert "/accounts/reset/" in mail.outbox[0].body
 
 
+def test_the_password_reset_email_is_in_the_persons_language_not_the_browsers(personas, client):
+    personas.advisor.language = "en"
+    personas.advisor.save()
+    client.post(reverse("password_reset"), {"email": personas.advisor.email}, HTTP_ACCEPT_LANGUAGE="fr")
+    personas.coordinator.language = "fr-ca"
+    personas.coordinator.save()
+    client.post(reverse("password_reset"), {"email": personas.coordinator.email}, HTTP_ACCEPT_LANGUAGE="en")
+    english, french = mail.outbox
+    assert "Password reset" in english.subject and "password" in english.body.lower()
+    assert "mot de passe" in french.subject.lower() and "mot de passe" in french.body.lower()
+
+
 def test_password_reset_reveals_nothing_about_unknown_addresses(personas, client):
     response = client.post(reverse("password_reset"), {"email": "nobody@example.org"})
     assert response.status_code == 302

@@ -227,3 +227,19 @@ def test_absurd_dates_and_keys_are_refused_without_an_error_page(personas, clien
     assert "as_of" in response.context["form"].errors
     drill = client.get(reverse("reports:loans"), {"figure": "active", "breakdown": "circle", "key": "²"})
     assert drill.status_code == 404
+
+
+def test_the_board_sees_whole_months_staff_the_exact_dates(personas, client_for, book):
+    asked = {"as_of": "2025-06-17", "start": "2025-02-10", "end": "2025-03-03"}
+    board = client_for(personas.board).get(URL, asked).context["report"]
+    assert (board["as_of"], board["start"], board["end"]) == (
+        datetime.date(2025, 6, 30),
+        datetime.date(2025, 2, 1),
+        datetime.date(2025, 3, 31),
+    )
+    staff = client_for(personas.coordinator).get(URL, asked).context["report"]
+    assert (staff["as_of"], staff["start"], staff["end"]) == (
+        datetime.date(2025, 6, 17),
+        datetime.date(2025, 2, 10),
+        datetime.date(2025, 3, 3),
+    )
