@@ -235,11 +235,17 @@ class Portfolio:
                 instalment=instalment,
                 interest=instalment.interest_due,
                 principal=instalment.principal_due,
+                loan_id=instalment.loan_id,
+                paid_on=by_loan[instalment.loan_id].paid_on,
             )
             for instalment, (loan_rows, paid_count) in _with_schedule(instalments, schedules, loans)
             if instalment.number <= paid_count
         ]
         Allocation.objects.bulk_create(allocations, batch_size=CHUNK)
+        # What the payment services keep as they go (settlement dates, loan positions, daily rows).
+        from loans.services.ledger import rebuild_ledger
+
+        rebuild_ledger()
 
     def add_worst_case(self, per_loan: int) -> int:
         """More instalments on each open loan, all due in three days and unpaid: every one is a reminder."""

@@ -10,9 +10,10 @@ from itertools import zip_longest
 
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from microcredit.core.selectors import SMALL_COUNT
-from microcredit.reports.selectors import BREAKDOWNS
+from microcredit.reports.selectors import BREAKDOWNS, percent
 
 HIDDEN = f"<{SMALL_COUNT}"
 
@@ -155,8 +156,45 @@ BREAKDOWN_TITLES = {
 }
 
 
-def _breakdown(name: str, groups: list[dict], for_board: bool) -> Table:
+OTHERS = {
+    "circle": gettext_noop("The other %(count)s circles"),
+    "advisor": gettext_noop("The other %(count)s advisors"),
+    "product": gettext_noop("The other %(count)s products"),
+    "network": gettext_noop("The other %(count)s networks"),
+}
+
+
+def _others(name: str, groups: list[dict]) -> dict:
+    """The groups past the table's limit, summed into one row (no drill-down)."""
+    summed = {
+        key: sum(
+            (group[key] for group in groups), start=Decimal(0) if isinstance(groups[0][key], Decimal) else 0
+        )
+        for key in (
+            "active_loans",
+            "outstanding",
+            "par30_amount",
+            "disbursed_count",
+            "disbursed_amount",
+            "written_off_loans",
+            "written_off",
+            "disbursed_count_all",
+        )
+    }
+    summed["par30"] = percent(summed["par30_amount"], summed["outstanding"])
+    return {
+        "key": None,
+        "label": _(OTHERS[name]) % {"count": len(groups)},
+        **summed,
+    }
+
+
+def _breakdown(name: str, groups: list[dict], for_board: bool, limit: int | None = None) -> Table:
     title, column = BREAKDOWN_TITLES[name]
+    others = None
+    if limit is not None and len(groups) > limit + 1:
+        # The largest groups (by outstanding principal), then the rest on one row: the CSV has them all.
+        groups, others = groups[:limit], _others(name, groups[limit:])
     table = Table(
         f"by_{name}",
         _(title),
@@ -192,11 +230,35 @@ def _breakdown(name: str, groups: list[dict], for_board: bool) -> Table:
                 ]
             )
         table.links.append(("active", name, group["key"] if group["key"] is not None else "none"))
+    if others is not None:
+        table.rows.append(
+            [
+                others["label"],
+                _counter(for_board)(others["active_loans"]),
+                _amount_of(for_board, others["active_loans"], others["outstanding"]),
+                _pct(others["par30"]),
+                _counter(for_board)(others["disbursed_count"]),
+                _amount_of(for_board, others["disbursed_count"], others["disbursed_amount"]),
+                _amount_of(for_board, others["written_off_loans"], others["written_off"]),
+            ]
+        )
+        table.links.append(None)
+        table.note = " ".join(
+            filter(
+                None,
+                [
+                    table.note,
+                    _("The %(limit)s largest groups by outstanding principal; the CSV has them all.")
+                    % {"limit": limit},
+                ],
+            )
+        )
     if for_board:
-        table.note = _(
+        board_note = _(
             "Groups of fewer than 5 loans show <5 and no amounts (and so does one more group when only one "
             "would be hidden)."
         )
+        table.note = " ".join(filter(None, [board_note, table.note]))
     return table
 
 
@@ -313,8 +375,12 @@ def _impact(report: dict) -> Table:
     return Table("impact", _("Coaching and impact in the period"), [_("Figure"), _("Value")], rows)
 
 
-def report_tables(report: dict, *, for_board: bool) -> list[Table]:
-    """Every table of the report, in the order of the dashboard."""
+BREAKDOWN_ROWS = 20  # on the screen and in the PDF; the CSV has every group
+
+
+def report_tables(report: dict, *, for_board: bool, limit: int | None = BREAKDOWN_ROWS) -> list[Table]:
+    """Every table of the report, in the order of the dashboard. A breakdown longer than ``limit`` shows its
+    largest groups and one row for the others (``limit=None``: every group, for the CSV files)."""
     tables = [
         _kpis(report["totals"], report["guarantee_calls"], for_board),
         _par(report["totals"], for_board),
@@ -323,7 +389,7 @@ def report_tables(report: dict, *, for_board: bool) -> list[Table]:
         if name == "advisor" and for_board:
             continue
         if name in report["breakdowns"]:
-            tables.append(_breakdown(name, report["breakdowns"][name], for_board))
+            tables.append(_breakdown(name, report["breakdowns"][name], for_board, limit))
     tables.append(_trends(report["trends"], for_board))
     tables += _capital(report["capital"])
     tables.append(_reach(report["reach"]))

@@ -17,7 +17,7 @@ from microcredit.core.views_mixins import RoleRequiredMixin, StaffRequiredMixin
 from microcredit.reports import charts
 from microcredit.reports.forms import ReportPeriodForm
 from microcredit.reports.selectors import BREAKDOWNS, FIGURES, loans_behind, portfolio_report
-from microcredit.reports.tables import report_tables
+from microcredit.reports.tables import BREAKDOWN_ROWS, report_tables
 
 
 class DashboardView(RoleRequiredMixin, TemplateView):
@@ -35,8 +35,11 @@ class DashboardView(RoleRequiredMixin, TemplateView):
                 self.as_of, self.start, self.end, today=timezone.localdate()
             )
         self.report = portfolio_report(as_of=self.as_of, start=self.start, end=self.end)
-        self.tables = report_tables(self.report, for_board=self.for_board)
-        if request.GET.get("format") == "csv":
+        csv_wanted = request.GET.get("format") == "csv"
+        self.tables = report_tables(
+            self.report, for_board=self.for_board, limit=None if csv_wanted else BREAKDOWN_ROWS
+        )
+        if csv_wanted:
             if self.form.is_bound and not self.form.is_valid():
                 # A file of other dates than those asked for would mislead: say what is wrong instead.
                 errors = "\n".join(str(error) for errors in self.form.errors.values() for error in errors)
