@@ -50,7 +50,6 @@ def arrears_state(loan: Loan, dpd: int) -> str:
     return "late" if dpd > 0 else "current"
 
 
-@transaction.atomic
 def guarantor_circle(loan: Loan):
     """The circle that answers for a circle-guaranteed loan today: the one that guaranteed it, or, if that
     circle was merged, the circle its members joined (following merges of merges)."""
@@ -61,6 +60,7 @@ def guarantor_circle(loan: Loan):
     return circle
 
 
+@transaction.atomic
 def loan_mark_default(*, loan: Loan, as_of: datetime.date | None = None, actor: User | None = None) -> bool:
     """Put a loan in default once it is ``loan_default_days`` late; a circle-guaranteed loan then opens a
     guarantee call on its circle. Returns whether the loan went into default now."""

@@ -35,8 +35,8 @@ ON CONFLICT (day, product_key) DO UPDATE SET {updates}
     updates=", ".join(f"{name} = loans_portfolioday.{name} + excluded.{name}" for name in FIELDS),
 )
 
-# Portable SQL (PostgreSQL and SQLite) recomputing the per-row derived fields from the ledger. Amounts in
-# cents are rounded before the cast: SQLite may hold a sum of decimals as 1234.5599999.
+# Portable SQL (PostgreSQL and SQLite) recomputing the per-row derived fields from the ledger. Amounts are
+# compared and cast in whole cents: SQLite adds decimals as floats (290.76 + 100.00 + 112.71 = 503.4699…).
 CENTS = "CAST(ROUND(COALESCE({}, 0) * 100) AS BIGINT)"
 REBUILD_SQL = (
     """UPDATE loans_allocation
@@ -47,8 +47,8 @@ REBUILD_SQL = (
        SET settled_on = CASE
            WHEN principal_due + interest_due = 0
                THEN (SELECT l.disbursed_on FROM loans_loan l WHERE l.id = loans_instalment.loan_id)
-           WHEN (SELECT COALESCE(SUM(a.principal + a.interest), 0) FROM loans_allocation a
-                 WHERE a.instalment_id = loans_instalment.id) >= principal_due + interest_due
+           WHEN (SELECT ROUND(COALESCE(SUM(a.principal + a.interest), 0) * 100) FROM loans_allocation a
+                 WHERE a.instalment_id = loans_instalment.id) >= ROUND((principal_due + interest_due) * 100)
                THEN (SELECT MAX(a.paid_on) FROM loans_allocation a
                      WHERE a.instalment_id = loans_instalment.id)
            END""",
@@ -199,6 +199,14 @@ def rebuild_ledger() -> int:
     """Recompute all the derived ledger figures from the ledger itself. Returns the number of daily rows."""
     from loans.models import Allocation, Instalment, Loan, PortfolioDay
 
+    if connection.vendor == "postgresql":
+        # No payment, reversal or disbursement may commit halfway through (its changes would be lost): they
+        # wait until the rebuild is done. Run it at a quiet time (about a minute at 100,000 loans).
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "LOCK TABLE loans_payment, loans_paymentreversal, loans_allocation, loans_instalment, "
+                "loans_loanposition, loans_portfolioday IN SHARE ROW EXCLUSIVE MODE"
+            )
     rebuild_rows()
     return rebuild_portfolio_days(Loan, Instalment, Allocation, PortfolioDay)
 

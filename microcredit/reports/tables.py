@@ -1,7 +1,9 @@
 """The report as tables: one list of tables that the dashboard, the CSV exports and the PDF all render.
 
 Nothing here names an entrepreneur. For the board (``for_board=True``): no advisor breakdown (advisors are
-people), and a breakdown group of fewer than five loans shows "<5" and hides its amounts.
+people); counts from 1 to 4 show "<5"; the whole portfolio's amounts (its totals, risk, losses, months) are
+shown, they are what the board answers for, while a breakdown group's amount summing fewer than five loans is
+hidden, with one more when a single hidden amount could be read off the totals.
 """
 
 from dataclasses import dataclass, field
@@ -42,13 +44,6 @@ def _amount(value: Decimal | None) -> str:
     return "—" if value is None else str(value)
 
 
-def _amount_of(for_board: bool, count: int | None, value: Decimal | None) -> str:
-    """For the board, an amount that sums fewer than 5 loans would reveal a person's loan: "—"."""
-    if for_board and count and count < SMALL_COUNT:
-        return "—"
-    return _amount(value)
-
-
 def _counter(for_board: bool):
     """For the board, a count from 1 to 4 shows as "<5" (README: Who may see what)."""
 
@@ -64,18 +59,16 @@ def _kpis(totals: dict, calls: dict, for_board: bool) -> Table:
     rows = [
         (_("Active loans"), c(t["active_loans"]), "active"),
         (_("Active borrowers"), c(t["active_borrowers"]), "active"),
-        # The whole portfolio's total (also in the trends and the capital): shown; its parts below are not
-        # when they sum fewer than 5 loans.
         (_("Outstanding principal ($)"), _amount(t["outstanding"]), "active"),
         (_("Loans disbursed in the period"), c(t["disbursed_count"]), "disbursed"),
         (
             _("Amount disbursed in the period ($)"),
-            _amount_of(for_board, t["disbursed_count"], t["disbursed_amount"]),
+            _amount(t["disbursed_amount"]),
             "disbursed",
         ),
         (
             _("Average loan disbursed in the period ($)"),
-            _amount_of(for_board, t["disbursed_count"], t["average_loan"]),
+            _amount(t["average_loan"]),
             "disbursed",
         ),
         (_("Principal repaid in the period ($)"), _amount(t["principal_collected"]), None),
@@ -85,23 +78,23 @@ def _kpis(totals: dict, calls: dict, for_board: bool) -> Table:
         (_("Loans fully repaid"), c(t["repaid_loans"]), "repaid"),
         (
             _("Written off in the period ($)"),
-            _amount_of(for_board, t["written_off_loans_period"], t["written_off_period"]),
+            _amount(t["written_off_period"]),
             "written_off",
         ),
         (
             _("Written off in total ($)"),
-            _amount_of(for_board, t["written_off_loans"], t["written_off"]),
+            _amount(t["written_off"]),
             "written_off",
         ),
         (_("Loss rate (written off / disbursed, in total)"), _pct(t["loss_rate"]), None),
         (
             _("Outstanding under a circle guarantee ($)"),
-            _amount_of(for_board, t["loans_circle"], t["outstanding_circle"]),
+            _amount(t["outstanding_circle"]),
             "circle",
         ),
         (
             _("Outstanding under individual responsibility ($)"),
-            _amount_of(for_board, t["loans_individual"], t["outstanding_individual"]),
+            _amount(t["outstanding_individual"]),
             "individual",
         ),
         (_("Guarantee calls open"), c(calls["open"]), None),
@@ -125,7 +118,7 @@ def _par(totals: dict, for_board: bool) -> Table:
             [
                 f"PAR{days}",
                 _counter(for_board)(count),
-                _amount_of(for_board, count, totals[f"par{days}_amount"]),
+                _amount(totals[f"par{days}_amount"]),
                 _pct(totals[f"par{days}"]),
             ]
         )
@@ -189,6 +182,36 @@ def _others(name: str, groups: list[dict]) -> dict:
     }
 
 
+# For the board, the amounts of a breakdown group that sum fewer than 5 loans, by column: (count, cell).
+HIDING = (
+    ("active_loans", "outstanding"),
+    ("disbursed_count", "disbursed"),
+    ("written_off_loans", "written_off"),
+)
+
+
+def _hidden_cells(entries: list[dict]) -> dict[int, set[str]]:
+    """{row index: the cells to hide}. A group of fewer than 5 loans in all hides everything; otherwise an
+    amount summing 1 to 4 loans is hidden (with the outstanding principal goes the PAR30 of those loans).
+    The portfolio's totals are shown, so a column with a single hidden amount would give it away: the
+    smallest other amount of that column is hidden with it."""
+    hidden: dict[int, set[str]] = {}
+    for index, entry in enumerate(entries):
+        if entry["disbursed_count_all"] < SMALL_COUNT:
+            hidden[index] = {"rows", *(cell for _count, cell in HIDING)}
+    for count, cell in HIDING:
+        for index, entry in enumerate(entries):
+            if 0 < entry[count] < SMALL_COUNT:
+                hidden.setdefault(index, set()).add(cell)
+        in_column = [index for index in hidden if cell in hidden[index]]
+        if len(in_column) == 1 and len(entries) > 1:
+            others = sorted(
+                (i for i in range(len(entries)) if i not in in_column), key=lambda i: entries[i][count]
+            )
+            hidden.setdefault(others[0], set()).add(cell)
+    return hidden
+
+
 def _breakdown(name: str, groups: list[dict], for_board: bool, limit: int | None = None) -> Table:
     title, column = BREAKDOWN_TITLES[name]
     others = None
@@ -208,40 +231,24 @@ def _breakdown(name: str, groups: list[dict], for_board: bool, limit: int | None
             _("Written off ($)"),
         ],
     )
-    hidden = {id(g) for g in groups if for_board and g["disbursed_count_all"] < SMALL_COUNT}
-    if len(hidden) == 1 and len(groups) > 1:
-        # One hidden group could be read as the total minus the others: hide the next smallest too.
-        visible = sorted((g for g in groups if id(g) not in hidden), key=lambda g: g["disbursed_count_all"])
-        hidden.add(id(visible[0]))
-    for group in groups:
-        small = id(group) in hidden
-        if small:
-            table.rows.append([group["label"], HIDDEN, "—", "—", HIDDEN, "—", "—"])
-        else:
-            table.rows.append(
-                [
-                    group["label"],
-                    _counter(for_board)(group["active_loans"]),
-                    _amount(group["outstanding"]),
-                    _pct(group["par30"]),
-                    _counter(for_board)(group["disbursed_count"]),
-                    _amount_of(for_board, group["disbursed_count"], group["disbursed_amount"]),
-                    _amount_of(for_board, group["written_off_loans"], group["written_off"]),
-                ]
-            )
-        table.links.append(("active", name, group["key"] if group["key"] is not None else "none"))
-    if others is not None:
+    entries = [*groups, *([others] if others is not None else [])]
+    hidden = _hidden_cells(entries) if for_board else {}
+    for index, group in enumerate(entries):
+        cells = hidden.get(index, set())
         table.rows.append(
             [
-                others["label"],
-                _counter(for_board)(others["active_loans"]),
-                _amount_of(for_board, others["active_loans"], others["outstanding"]),
-                _pct(others["par30"]),
-                _counter(for_board)(others["disbursed_count"]),
-                _amount_of(for_board, others["disbursed_count"], others["disbursed_amount"]),
-                _amount_of(for_board, others["written_off_loans"], others["written_off"]),
+                group["label"],
+                HIDDEN if "rows" in cells else _counter(for_board)(group["active_loans"]),
+                "—" if "outstanding" in cells else _amount(group["outstanding"]),
+                "—" if "outstanding" in cells else _pct(group["par30"]),
+                HIDDEN if "rows" in cells else _counter(for_board)(group["disbursed_count"]),
+                "—" if "disbursed" in cells else _amount(group["disbursed_amount"]),
+                "—" if "written_off" in cells else _amount(group["written_off"]),
             ]
         )
+        if group is not others:
+            table.links.append(("active", name, group["key"] if group["key"] is not None else "none"))
+    if others is not None:
         table.links.append(None)
         table.note = " ".join(
             filter(
@@ -255,8 +262,8 @@ def _breakdown(name: str, groups: list[dict], for_board: bool, limit: int | None
         )
     if for_board:
         board_note = _(
-            "Groups of fewer than 5 loans show <5 and no amounts (and so does one more group when only one "
-            "would be hidden)."
+            "A group's amount that sums fewer than 5 loans shows as — (and so does one more group's when "
+            "only one would be hidden, since the totals are shown); a group of fewer than 5 loans shows <5."
         )
         table.note = " ".join(filter(None, [board_note, table.note]))
     return table
@@ -278,7 +285,7 @@ def _trends(trends: list[dict], for_board: bool) -> Table:
             [
                 date_format(row["month"], "Y-m"),
                 _counter(for_board)(row["disbursed_count"]),
-                _amount_of(for_board, row["disbursed_count"], row["disbursed"]),
+                row["disbursed"],
                 row["collected"],
                 row["written_off"],
                 row["outstanding"],

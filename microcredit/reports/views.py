@@ -12,7 +12,7 @@ from loans.models import Loan
 from loans.selectors import with_balances
 from microcredit.accounts.models import Role
 from microcredit.core.permissions import scope
-from microcredit.core.selectors import SMALL_COUNT, whole_months
+from microcredit.core.selectors import whole_months
 from microcredit.core.views_mixins import RoleRequiredMixin, StaffRequiredMixin
 from microcredit.reports import charts
 from microcredit.reports.forms import ReportPeriodForm
@@ -87,11 +87,7 @@ class DashboardView(RoleRequiredMixin, TemplateView):
                 title=_("Amount disbursed per month"),
                 desc=_("Twelve months up to the as-of date; the figures are in the monthly trends table."),
                 labels=labels,
-                # For the board, a month of fewer than 5 loans is not drawn (its amount is someone's loan).
-                values=[
-                    None if self.for_board and 0 < row["disbursed_count"] < SMALL_COUNT else row["disbursed"]
-                    for row in trends
-                ],
+                values=[row["disbursed"] for row in trends],
             ),
             "chart_outstanding": charts.bar_chart(
                 chart_id="chart-outstanding",

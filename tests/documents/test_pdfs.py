@@ -117,9 +117,8 @@ def test_the_portfolio_report_has_the_figures_and_no_name(personas, loan):
     outstanding_loan = D("1500.00") - loan.instalments.get(number=1).principal_due
     total = outstanding_loan + D("1000.00")
     assert f"Outstanding principal ($) {total}" in text  # the whole portfolio's
-    # The one loan at risk: under 5, the board sees "<5" and no amount (it would be that person's balance);
-    # the ratio stays.
-    assert f"PAR30 <5 — {(100 * D('1000.00') / total).quantize(D('0.01'))} %" in text
+    # The one loan at risk: its count shows as "<5"; the portfolio's amount at risk and its share are shown.
+    assert f"PAR30 <5 1000.00 {(100 * D('1000.00') / total).quantize(D('0.01'))} %" in text
     assert "Portfolio report" in text and "<5" in text
     for person in (loan.borrower, late.borrower):
         assert person.user.last_name not in text and person.user.first_name not in text

@@ -134,6 +134,19 @@ def test_stored_figures_always_equal_a_recomputation(steps):
     assert ledger_differences() == []
 
 
+def test_an_instalment_paid_in_three_parts_is_settled_on_every_database():
+    # 290.76 + 100.00 + 112.71 = 503.47 exactly; added as floats (SQLite), 503.46999999999997.
+    product = LoanProductFactory(annual_rate=M("0.00"), min_term=6, max_term=6)
+    loan = disbursed_loan(amount="3020.82", term=6, product=product)
+    first = loan.instalments.get(number=1)
+    assert first.total_due == M("503.47")
+    for amount in ("290.76", "100.00", "112.71"):
+        _pay(loan, loan.disbursed_on + datetime.timedelta(days=1), amount)
+    first.refresh_from_db()
+    assert first.settled_on == loan.disbursed_on + datetime.timedelta(days=1)
+    assert ledger_differences() == []
+
+
 def test_the_command_checks_and_repairs_the_stored_figures(capsys):
     build_portfolio()
     call_command("rebuild_ledger", "--check")

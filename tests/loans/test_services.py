@@ -486,6 +486,16 @@ def test_a_loan_guaranteed_by_a_merged_circle_calls_on_the_circle_its_members_jo
     assert "unresolved guarantee call" in services.circle_review_blocker(successor)
 
 
+@pytest.mark.django_db(transaction=True)
+def test_the_nightly_default_pass_works_outside_any_transaction():
+    # As the beat task runs it: each loan is locked inside its own transaction (a test transaction would
+    # hide a missing one).
+    loan = _overdue_loan(120, amount="1500.00")
+    assert services.loans_mark_defaults() == 1
+    loan.refresh_from_db()
+    assert loan.status == LoanStatus.DEFAULTED and GuaranteeCall.objects.filter(loan=loan).exists()
+
+
 def test_eighty_nine_days_is_not_yet_default():
     loan = _overdue_loan(89)
     services.loans_mark_defaults()

@@ -36,3 +36,39 @@ def test_the_largest_groups_then_one_row_for_the_others():
     assert "the CSV has them all" in table.note
     assert len(_breakdown("circle", groups, for_board=False, limit=None).rows) == 25
     assert len(_breakdown("circle", groups[:21], for_board=False, limit=20).rows) == 21  # no "other 1" row
+
+
+def _sized(label: str, active: int, disbursed: int, written_off: int = 0) -> dict:
+    return {
+        **_group(0),
+        "label": label,
+        "active_loans": active,
+        "outstanding": Decimal(100 * active),
+        "disbursed_count": disbursed,
+        "disbursed_count_all": max(active, disbursed, 5),
+        "written_off_loans": written_off,
+        "written_off": Decimal(50 * written_off),
+    }
+
+
+def test_the_board_cannot_read_a_hidden_amount_off_the_totals():
+    groups = [_sized("A", 12, 9), _sized("B", 8, 7, written_off=6), _sized("C", 3, 6)]
+    board = _breakdown("circle", groups, for_board=True)
+    # C's 3 active loans: outstanding and PAR30 hidden; alone in its column it would be the total minus A
+    # and B, so B's (the next smallest) goes too. Disbursements (all 5 or more) and write-offs stay.
+    assert [row[2:4] for row in board.rows] == [["1200", "10.00 %"], ["—", "—"], ["—", "—"]]
+    assert [row[5] for row in board.rows] == ["600", "600", "600"]
+    assert [row[6] for row in board.rows] == ["0", "300", "0"]
+    assert [row[1] for row in board.rows] == [12, 8, "<5"]
+    staff = _breakdown("circle", groups, for_board=False)
+    assert [row[2] for row in staff.rows] == ["1200", "800", "300"]
+
+
+def test_the_others_row_takes_part_in_the_hiding():
+    groups = [_sized(f"G{index}", 10 - index, 6) for index in range(4)] + [_sized("small", 2, 6)]
+    board = _breakdown("circle", groups, for_board=True, limit=3)
+    # Rows G0, G1, G2 and "the other 2" (G3: 7 active, small: 2 active = 9): nothing under 5, all shown.
+    assert [row[2] for row in board.rows] == ["1000", "900", "800", "900"]
+    board = _breakdown("circle", [*groups[:3], groups[4], groups[3]], for_board=True, limit=4)
+    # No cut (5 rows is the limit + 1): "small" is hidden, and G3 with it (the smallest other).
+    assert [row[2] for row in board.rows] == ["1000", "900", "800", "—", "—"]

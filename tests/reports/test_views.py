@@ -101,9 +101,9 @@ def test_board_breakdown_hides_small_groups(personas, client_for, book):
     # Each circle holds one loan: every group shows <5 and no amount.
     assert all(row[1] == "<5" and row[2] == "—" for row in rows[2:])
     rows = _csv(client_for(personas.board).get(URL, {**PERIOD, "format": "csv", "table": "by_product"}))
-    # 4 active loans: a count under 5, shown as <5 to the board; 6 disbursed are shown; the one loan
-    # written off is one person's loss: its amount is not shown to the board.
-    assert rows[2] == ["Zero", "<5", "6300.00", "33.33 %", "6", "8600.00", "—"]
+    # 4 active loans: a count under 5, shown as <5, and their outstanding principal and PAR30 hidden in the
+    # group; 6 disbursed are shown; the one loan written off is hidden in the group.
+    assert rows[2] == ["Zero", "<5", "—", "—", "6", "8600.00", "—"]
     staff = _csv(
         client_for(personas.coordinator).get(URL, {**PERIOD, "format": "csv", "table": "by_product"})
     )
@@ -118,9 +118,10 @@ def test_board_small_counts_in_key_figures(personas, client_for, book):
     assert rows["Loans fully repaid"] == "<5"
     assert rows["Loans disbursed in the period"] == "6"
     assert rows["Outstanding principal ($)"] == "6300.00"  # the whole portfolio
-    assert rows["Outstanding under individual responsibility ($)"] == "—"  # F alone: one person's balance
+    # The portfolio's own amounts are what the board answers for: shown, even summing fewer than 5 loans.
+    assert rows["Outstanding under individual responsibility ($)"] == "3000.00"
     assert rows["Guarantee calls open"] == "<5"
-    assert rows["Written off in total ($)"] == "—"  # one loan written off: one person's loss
+    assert rows["Written off in total ($)"] == "600.00"
 
 
 def test_csv_content(personas, client_for, book):
@@ -133,9 +134,9 @@ def test_csv_content(personas, client_for, book):
     ]
     board = _csv(client_for(personas.board).get(URL, {**PERIOD, "format": "csv", "table": "par"}))
     assert board[2:] == [
-        ["PAR1", "<5", "—", "52.38 %"],
-        ["PAR30", "<5", "—", "33.33 %"],
-        ["PAR90", "<5", "—", "14.29 %"],
+        ["PAR1", "<5", "3300.00", "52.38 %"],
+        ["PAR30", "<5", "2100.00", "33.33 %"],
+        ["PAR90", "<5", "900.00", "14.29 %"],
     ]
     rows = _csv(client_for(personas.coordinator).get(URL, {**PERIOD, "format": "csv", "table": "capital"}))
     assert rows[-1] == ["Available to lend", "13100.00"]
