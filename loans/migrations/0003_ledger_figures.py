@@ -1,15 +1,96 @@
 """Derived ledger figures for the board's report: the allocation's loan and date, the instalments' settlement
 dates, the loans' narrow positions and the daily portfolio rows, filled from the existing ledger."""
 
+from collections import defaultdict
+from decimal import ROUND_HALF_UP, Decimal
+
 import django.db.models.deletion
 from django.db import migrations, models
+from django.db.models import Count, F, Sum
+from django.db.models.functions import Coalesce
+
+
+def as_cents(amount):
+    return int(Decimal(amount).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP).scaleb(2))
+
+
+
+# A frozen copy of ``loans.services.ledger``'s rebuild as it was when this migration was written, so that a
+# later change to the live code cannot change (or break) what this migration does.
+CENTS = "CAST(ROUND(COALESCE({}, 0) * 100) AS BIGINT)"
+REBUILD_SQL = (
+    """UPDATE loans_allocation
+       SET loan_id = (SELECT p.loan_id FROM loans_payment p WHERE p.id = loans_allocation.payment_id),
+           paid_on = (SELECT p.paid_on FROM loans_payment p WHERE p.id = loans_allocation.payment_id)""",
+    # Payments fill an instalment in date order: the last allocation to it is the payment that settled it.
+    """UPDATE loans_instalment
+       SET settled_on = CASE
+           WHEN principal_due + interest_due = 0
+               THEN (SELECT l.disbursed_on FROM loans_loan l WHERE l.id = loans_instalment.loan_id)
+           WHEN (SELECT ROUND(COALESCE(SUM(a.principal + a.interest), 0) * 100) FROM loans_allocation a
+                 WHERE a.instalment_id = loans_instalment.id) >= ROUND((principal_due + interest_due) * 100)
+               THEN (SELECT MAX(a.paid_on) FROM loans_allocation a
+                     WHERE a.instalment_id = loans_instalment.id)
+           END""",
+    "DELETE FROM loans_loanposition",
+    f"""INSERT INTO loans_loanposition (loan_id, borrower_id, circle_id, product_id, guaranteed, disbursed_on,
+            lent_cents, principal_paid_cents, interest_paid_cents, written_off_at, first_unsettled_due)
+       SELECT l.id, l.borrower_id, l.circle_id, l.product_id, l.guarantee_type = 'circle', l.disbursed_on,
+              {CENTS.format("COALESCE(l.approved_amount, l.amount)")},
+              {CENTS.format("(SELECT SUM(a.principal) FROM loans_allocation a WHERE a.loan_id = l.id)")},
+              {CENTS.format("(SELECT SUM(a.interest) FROM loans_allocation a WHERE a.loan_id = l.id)")},
+              CASE WHEN l.status = 'written_off' THEN
+                  (SELECT MAX(t.at) FROM loans_loantransition t
+                   WHERE t.loan_id = l.id AND t.to_status = 'written_off') END,
+              (SELECT MIN(i.due_date) FROM loans_instalment i WHERE i.loan_id = l.id AND i.settled_on IS NULL)
+       FROM loans_loan l
+       WHERE l.disbursed_on IS NOT NULL""",
+)
+
+
+def _rebuild_days(Loan, Instalment, Allocation, PortfolioDay) -> int:
+    """Recompute every daily row from the schedules, allocations and loans. Takes the model classes so that
+    the migration can pass its historical ones. Returns the number of rows."""
+    rows: dict[tuple, dict] = defaultdict(lambda: defaultdict(int))
+    for row in (
+        Instalment.objects.values("due_date", "loan__product_id")
+        .order_by()
+        .annotate(total=Sum(F("principal_due") + F("interest_due")))
+    ):
+        rows[(row["due_date"], row["loan__product_id"])]["due_cents"] += as_cents(row["total"])
+    for row in (
+        Allocation.objects.values("paid_on", "loan__product_id")
+        .order_by()
+        .annotate(total=Sum(F("principal") + F("interest")), principal=Sum("principal"))
+    ):
+        collected = rows[(row["paid_on"], row["loan__product_id"])]
+        collected["collected_cents"] += as_cents(row["total"])
+        collected["principal_collected_cents"] += as_cents(row["principal"])
+    for row in (
+        Loan.objects.filter(disbursed_on__isnull=False)
+        .values("disbursed_on", "product_id")
+        .order_by()
+        .annotate(count=Count("pk"), total=Sum(Coalesce("approved_amount", "amount")))
+    ):
+        disbursed = rows[(row["disbursed_on"], row["product_id"])]
+        disbursed["disbursed_count"] += row["count"]
+        disbursed["disbursed_cents"] += as_cents(row["total"])
+    PortfolioDay.objects.all().delete()
+    PortfolioDay.objects.bulk_create(
+        (
+            PortfolioDay(day=day, product_key=product, **values)
+            for (day, product), values in sorted(rows.items())
+        ),
+        batch_size=1000,
+    )
+    return len(rows)
 
 
 def fill(apps, schema_editor):
-    from loans.services.ledger import rebuild_portfolio_days, rebuild_rows
-
-    rebuild_rows(schema_editor.connection)
-    rebuild_portfolio_days(
+    with schema_editor.connection.cursor() as cursor:
+        for statement in REBUILD_SQL:
+            cursor.execute(statement)
+    _rebuild_days(
         apps.get_model("loans", "Loan"),
         apps.get_model("loans", "Instalment"),
         apps.get_model("loans", "Allocation"),
