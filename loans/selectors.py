@@ -40,13 +40,16 @@ def _sum(queryset, expression) -> Subquery:
 
 
 def with_balances(loans: QuerySet[Loan], as_of: datetime.date | None = None) -> QuerySet[Loan]:
-    """Annotate each loan with what is due in total, what was paid, and the oldest unpaid due date."""
+    """Annotate each loan with what is due in total, what was paid and the oldest unpaid due date, as of
+    ``as_of`` (default today)."""
     as_of = as_of or timezone.localdate()
     instalments = Instalment.objects.filter(loan=OuterRef("pk"))
-    allocations = Allocation.objects.filter(loan=OuterRef("pk"))
-    # Not fully paid: kept by the allocation (``Instalment.settled_on``).
+    # As of ``as_of``: the payments dated then or before, and the instalments not fully paid by then (those
+    # still unsettled, or settled by a later payment: ``Instalment.settled_on``, kept by the allocation).
+    allocations = Allocation.objects.filter(loan=OuterRef("pk"), paid_on__lte=as_of)
     unpaid = (
-        Instalment.objects.filter(loan=OuterRef("pk"), due_date__lte=as_of, settled_on__isnull=True)
+        Instalment.objects.filter(loan=OuterRef("pk"), due_date__lte=as_of)
+        .filter(Q(settled_on__isnull=True) | Q(settled_on__gt=as_of))
         .order_by("due_date")
         .values("due_date")[:1]
     )

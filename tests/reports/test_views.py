@@ -1,6 +1,7 @@
 import csv
 import datetime
 import io
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -187,6 +188,16 @@ def test_drill_down_by_group(personas, client_for, book):
     assert [loan.pk for loan in response.context["page_obj"]] == [book["f"].pk]
     bad = client_for(personas.coordinator).get(DRILL, {"figure": "active", "breakdown": "circle", "key": "x"})
     assert bad.status_code == 404
+
+
+def test_drill_down_as_of_a_past_date_shows_the_balances_of_that_date(personas, client_for, book):
+    past = {"as_of": "2025-03-31", "start": "2025-01-01", "end": "2025-03-31"}
+    response = client_for(personas.coordinator).get(DRILL, {**past, "figure": "active"})
+    loans = {loan.pk: loan for loan in response.context["page_obj"]}
+    # A, repaid in May, was active on March 31 with 600 owed and nothing late.
+    assert (loans[book["a"].pk].owed, loans[book["a"].pk].oldest_unpaid) == (Decimal("600.00"), None)
+    # D owed its March 15 instalment then (the March payment was reversed).
+    assert loans[book["d"].pk].oldest_unpaid == datetime.date(2025, 3, 15)
 
 
 def test_dashboard_links_for_staff(personas, client_for, book):
