@@ -214,7 +214,7 @@ def generate(loans: int) -> None:
             cursor.execute(statement, {"loans": loans, "people": loans // 2})
             first_line = " ".join(statement.split())[:70]
             print(f"  {time.perf_counter() - started:6.1f} s  {first_line}", flush=True)
-        # The figures the payment services keep as they go (paid amounts, settlement dates, monthly rows),
+        # The figures the payment services keep as they go (positions, settlement dates, daily rows),
         # computed here by the same rebuild the migration and ``manage.py rebuild_ledger`` use.
         started = time.perf_counter()
         rows = rebuild_ledger()

@@ -45,7 +45,7 @@ def amount_owed(loan: Loan) -> Decimal:
 
 def reallocate(loan: Loan) -> None:
     """Rebuild the allocations of a (locked) loan from its standing payments, oldest first, and the figures
-    derived from them (paid amounts, settlement dates, monthly collections: ``loans.services.ledger``)."""
+    derived from them (loan position, settlement dates, daily collections: ``loans.services.ledger``)."""
     before = ledger.daily_collections(
         Allocation.objects.filter(loan=loan).values_list("paid_on", "principal", "interest")
     )
