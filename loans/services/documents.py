@@ -2,11 +2,12 @@
 
 import zipfile
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.utils.translation import gettext as _
 
-MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
+MAX_DOCUMENT_BYTES = settings.UPLOAD_MAX_BYTES  # 10 MB; past it the upload handler stores nothing more
 ALLOWED_EXTENSIONS = {"pdf", "docx", "xlsx", "pptx", "odt", "ods", "doc", "xls"}
 OLE_SIGNATURE = bytes.fromhex("d0cf11e0a1b11ae1")
 OPEN_DOCUMENT_TYPES = {

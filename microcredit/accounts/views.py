@@ -1,5 +1,6 @@
 import json
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
@@ -155,7 +156,11 @@ class MyContactUpdateView(RoleRequiredMixin, ScopedObjectMixin, UpdateView):
         messages.success(self.request, _("Your details are saved."))
         response = redirect("accounts:my_profile")
         response.set_cookie(
-            "microcredit_language", user_fields["language"], samesite="Lax", secure=self.request.is_secure()
+            settings.LANGUAGE_COOKIE_NAME,
+            user_fields["language"],
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
         )
         return response
 

@@ -40,7 +40,7 @@ def bar_chart(
         )
     body = format_html_join(
         "",
-        '<rect x="{}" y="{}" width="{}" height="{}" class="bar"><title>{}: {}</title></rect>'
+        '<rect x="{}" y="{}" width="{}" height="{}" class="bar" fill="#0d6efd"><title>{}: {}</title></rect>'
         '<text x="{}" y="{}" text-anchor="middle" font-size="10">{}</text>',
         bars,
     )
@@ -61,7 +61,7 @@ def bar_chart(
     return format_html(
         '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {} {}" role="img" class="report-chart" '
         'aria-labelledby="{}-title {}-desc"><title id="{}-title">{}</title><desc id="{}-desc">{}</desc>'
-        "<style>.bar{{fill:#0d6efd}}</style>{}{}</svg>",
+        "{}{}</svg>",
         WIDTH,
         HEIGHT,
         chart_id,
@@ -101,14 +101,14 @@ def par_chart(*, chart_id: str, title: str, desc: str, rows: list[tuple[str, Dec
     body = format_html_join(
         "",
         '<text x="{}" y="{}" text-anchor="end" font-size="12">{}</text>'
-        '<rect x="{}" y="{}" width="{}" height="20" class="par"><title>{}: {}</title></rect>'
+        '<rect x="{}" y="{}" width="{}" height="20" class="par" fill="#dc3545"><title>{}: {}</title></rect>'
         '<text x="{}" y="{}" font-size="12">{}</text>',
         bars,
     )
     return format_html(
         '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {} {}" role="img" class="report-chart" '
         'aria-labelledby="{}-title {}-desc"><title id="{}-title">{}</title><desc id="{}-desc">{}</desc>'
-        "<style>.par{{fill:#dc3545}}</style>{}</svg>",
+        "{}</svg>",
         WIDTH,
         height,
         chart_id,

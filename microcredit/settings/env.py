@@ -4,7 +4,10 @@ A typo such as ``DEBUG=ture`` must stop the process at start-up rather than be r
 Secrets may also come from a file: ``NAME_FILE=/run/secrets/name`` (Docker secrets).
 """
 
+import ipaddress
+import math
 import os
+from collections import Counter
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -61,9 +64,34 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in value.split(",") if item.strip()]
 
 
+SECRET_MIN_LENGTH = 50
+SECRET_MIN_DISTINCT = 10
+SECRET_MIN_BITS = 192
+
+
+def estimated_bits(value: str) -> float:
+    """Shannon entropy of the characters, times the length: 50 characters made of 5 repeated ones are
+    about 116 bits; ``secrets.token_urlsafe(60)`` about 460, ``secrets.token_hex(32)`` about 250."""
+    counts = Counter(value)
+    return -sum(count * math.log2(count / len(value)) for count in counts.values())
+
+
 def env_secret(name: str) -> str:
     """A secret with no default: production must be given one, and a weak one is refused."""
     value = env_str(name)
-    if len(value) < 50 or len(set(value)) < 5:
-        raise ImproperlyConfigured(f"{name} must be at least 50 characters long and not repetitive.")
+    if (
+        len(value) < SECRET_MIN_LENGTH
+        or len(set(value)) < SECRET_MIN_DISTINCT
+        or estimated_bits(value) < SECRET_MIN_BITS
+        or value.startswith("django-insecure")
+    ):
+        raise ImproperlyConfigured(
+            f"{name} must be at least {SECRET_MIN_LENGTH} random characters (e.g. python3 -c "
+            f"'import secrets; print(secrets.token_urlsafe(60))'); this one is too short or too repetitive."
+        )
     return value
+
+
+def ip_networks(values: list[str]) -> tuple:
+    """``["127.0.0.1", "172.30.0.0/24"]`` as ``ipaddress`` networks; a malformed entry raises ValueError."""
+    return tuple(ipaddress.ip_network(value.strip(), strict=False) for value in values if value.strip())

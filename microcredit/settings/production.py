@@ -1,7 +1,7 @@
 """Production: everything comes from the environment; the secret key and database have no default."""
 
 from .base import *  # noqa: F403
-from .base import STORAGES, database_from_url
+from .base import REDIS_URL, STORAGES, database_from_url
 from .env import env_bool, env_int, env_secret, env_str
 
 DEBUG = False
@@ -13,8 +13,7 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
-# HTTPS behind a reverse proxy that sets X-Forwarded-Proto.
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# HTTPS behind a reverse proxy that sets X-Forwarded-Proto (believed only from DJANGO_TRUSTED_PROXIES).
 SECURE_SSL_REDIRECT = env_bool("DJANGO_SECURE_SSL_REDIRECT", True)
 SECURE_HSTS_SECONDS = env_int("DJANGO_SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", True)
@@ -26,3 +25,7 @@ CSRF_COOKIE_SECURE = True
 LANGUAGE_COOKIE_SECURE = True
 X_FRAME_OPTIONS = "DENY"
 EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+
+# One cache for every gunicorn worker and Celery process (Redis when configured).
+if REDIS_URL:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}

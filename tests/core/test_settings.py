@@ -1,6 +1,7 @@
 """Settings fail loudly: a malformed value stops the start-up instead of being read as something else."""
 
 import os
+import secrets
 import subprocess
 import sys
 from pathlib import Path
@@ -59,10 +60,27 @@ def test_a_required_value_without_default_is_refused(monkeypatch):
         env_str("NOT_SET")
 
 
-def test_a_weak_secret_is_refused(monkeypatch):
-    monkeypatch.setenv("APP_SECRET", "changeme")
-    with pytest.raises(ImproperlyConfigured, match="50 characters"):
+@pytest.mark.parametrize(
+    "weak",
+    [
+        "changeme",
+        "abcde" * 10,  # 50 characters, 5 distinct: long enough, not random
+        "ab" * 40,
+        "0123456789" * 5 + "0",  # 10 distinct, 51 characters: about 166 bits
+        "django-insecure-" + "k" * 10 + "0123456789abcdefghijklmnopqrstuvwxyz",
+    ],
+)
+def test_a_weak_secret_is_refused(monkeypatch, weak):
+    monkeypatch.setenv("APP_SECRET", weak)
+    with pytest.raises(ImproperlyConfigured, match="at least 50 random characters"):
         env_secret("APP_SECRET")
+
+
+@pytest.mark.parametrize("maker", [lambda: secrets.token_urlsafe(60), lambda: secrets.token_hex(32)])
+def test_generated_secrets_are_accepted(monkeypatch, maker):
+    value = maker()
+    monkeypatch.setenv("APP_SECRET", value)
+    assert env_secret("APP_SECRET") == value
 
 
 def _start(settings_module: str, **env) -> subprocess.CompletedProcess:

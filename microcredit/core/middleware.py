@@ -1,0 +1,141 @@
+"""Request plumbing every page relies on: the proxy's word taken only from the proxy, a health check
+for the orchestrator, and personal pages kept out of every cache."""
+
+import ipaddress
+import json
+import logging
+
+from django.conf import settings
+from django.db import connection
+from django.http import HttpResponse
+from django.utils.cache import patch_cache_control
+
+from microcredit.settings.env import ip_networks
+
+logger = logging.getLogger(__name__)
+
+FORWARDED_HEADERS = ("HTTP_X_FORWARDED_FOR", "HTTP_X_FORWARDED_PROTO", "HTTP_X_FORWARDED_HOST")
+
+
+def _address(value: str):
+    try:
+        return ipaddress.ip_address(value.strip())
+    except ValueError:
+        return None
+
+
+def _is_trusted(address, networks) -> bool:
+    return address is not None and any(address in network for network in networks)
+
+
+def client_address(remote_addr: str, forwarded_for: str, networks) -> str:
+    """The client's address: ``remote_addr``, unless it is a trusted proxy; then the nearest address in
+    ``X-Forwarded-For`` that is not a trusted proxy (read from the right: the entries on the left were
+    written by the client and prove nothing)."""
+    if not _is_trusted(_address(remote_addr), networks):
+        return remote_addr
+    hops = [hop.strip() for hop in forwarded_for.split(",") if hop.strip()]
+    for hop in reversed(hops):
+        address = _address(hop)
+        if address is None:
+            break  # garbage in the chain: stop at the last proxy we trust
+        if not _is_trusted(address, networks):
+            return str(address)
+    return remote_addr
+
+
+class TrustedProxyMiddleware:
+    """Takes the client's address and scheme from ``X-Forwarded-For`` / ``X-Forwarded-Proto`` only when
+    the request comes from a proxy listed in ``TRUSTED_PROXIES`` (``DJANGO_TRUSTED_PROXIES``).
+
+    From anyone else those headers are removed, so a client cannot claim HTTPS or another address. Runs
+    first: django-axes, the lock-out and every log then see the real client in ``REMOTE_ADDR``.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+        self.networks = ip_networks(settings.TRUSTED_PROXIES)
+
+    def __call__(self, request):
+        meta = request.META
+        remote_addr = meta.get("REMOTE_ADDR", "")
+        if _is_trusted(_address(remote_addr), self.networks):
+            meta["REMOTE_ADDR"] = client_address(
+                remote_addr, meta.get("HTTP_X_FORWARDED_FOR", ""), self.networks
+            )
+        else:
+            for header in FORWARDED_HEADERS:
+                meta.pop(header, None)
+        return self.get_response(request)
+
+
+def health() -> tuple[bool, dict]:
+    """Whether the database and Redis answer; names only, never data."""
+    checks = {}
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        checks["database"] = "ok"
+    except Exception:  # any failure means "not healthy"; the reason goes to the log
+        logger.exception("Health check: the database does not answer")
+        checks["database"] = "error"
+    if settings.REDIS_URL:
+        try:
+            import redis
+
+            client = redis.Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
+            try:
+                client.ping()
+            finally:
+                client.close()
+            checks["redis"] = "ok"
+        except Exception:
+            logger.exception("Health check: Redis does not answer")
+            checks["redis"] = "error"
+    else:
+        checks["redis"] = "not used"
+    return all(value != "error" for value in checks.values()), checks
+
+
+class HealthCheckMiddleware:
+    """``/healthz``: 200 when the database and Redis answer, 503 otherwise. No sign-in, no data.
+
+    Answered before host validation and the HTTPS redirect, so that an orchestrator probing
+    ``http://127.0.0.1:8000/healthz`` inside the container gets the real answer.
+    """
+
+    path = "/healthz"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info.rstrip("/") != self.path:
+            return self.get_response(request)
+        healthy, checks = health()
+        response = HttpResponse(
+            json.dumps({"status": "ok" if healthy else "error", **checks}),
+            content_type="application/json",
+            status=200 if healthy else 503,
+        )
+        response["Cache-Control"] = "no-store"
+        return response
+
+
+class PrivateCacheMiddleware:
+    """Every page answered to a signed-in person is ``Cache-Control: private, no-store``: no shared or
+    browser cache keeps a loan, an export or a document after sign-out."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            response.headers.pop("Expires", None)
+            if "Cache-Control" in response.headers:
+                del response.headers["Cache-Control"]
+            patch_cache_control(response, private=True, no_store=True)
+        return response
