@@ -1,25 +1,24 @@
-# Production image: the web process (gunicorn), the Celery worker and beat all run from it.
+# Production image: every process of docker-compose.yml runs a role of scripts/serve.sh from it.
 FROM python:3.11-slim-bookworm
 
-ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 DJANGO_SETTINGS_MODULE=microcredit.settings.production
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 PYTHONPATH=/app \
+    DJANGO_SETTINGS_MODULE=microcredit.settings.production
+# WeasyPrint's libraries, gettext for the catalogue, the PostgreSQL client for scripts/backup.sh.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends gettext libpango-1.0-0 libpangoft2-1.0-0 \
-       libharfbuzz-subset0 fonts-dejavu-core \
+       libharfbuzz-subset0 fonts-dejavu-core postgresql-client \
     && rm -rf /var/lib/apt/lists/*
 RUN useradd --create-home --uid 1000 app
 WORKDIR /app
-COPY pyproject.toml README.md ./
-COPY microcredit microcredit
-COPY circles circles
-COPY loans loans
-COPY coaching coaching
-RUN pip install --no-cache-dir .
+# Exactly the versions CI tested, checked against their hashes (make lock refreshes the file).
+COPY requirements/prod.txt requirements/prod.txt
+RUN pip install --no-cache-dir --require-hashes -r requirements/prod.txt
 COPY . .
 # Static files and the compiled French catalogue are built into the image; a throw-away key suffices here.
-RUN DJANGO_SECRET_KEY=build-only-$(python -c "import secrets; print(secrets.token_urlsafe(60))") \
+RUN DJANGO_SECRET_KEY=$(python -c "import secrets; print(secrets.token_urlsafe(60))") \
     DATABASE_URL=sqlite:////tmp/build.sqlite3 \
     sh -c "python manage.py collectstatic --no-input -v 0 && python manage.py compilemessages -v 0" \
     && mkdir -p /app/media && chown -R app /app/media
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "microcredit.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+CMD ["scripts/serve.sh", "web"]

@@ -4,7 +4,7 @@ PY := $(VENV)/bin/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: setup demo test check lint format migrations messages worker worker-documents beat bench
+.PHONY: setup demo test check stack stack-up stack-down lock lint format migrations messages worker worker-documents beat bench
 
 setup:
 	bash scripts/bootstrap.sh
@@ -26,6 +26,24 @@ check: setup
 	$(VENV)/bin/ruff check .
 	DJANGO_SETTINGS_MODULE=microcredit.settings.local $(PY) manage.py makemigrations --check --dry-run
 	bash scripts/deploy_check.sh
+
+## The production stack behind nginx, walked over HTTPS as every role, then stopped (CI runs it; see README).
+stack:
+	bash scripts/stack.sh check
+
+## The same stack left running on https://127.0.0.1:18443 (self-signed), for a look by hand; stack-down stops it.
+stack-up:
+	bash scripts/stack.sh up
+
+stack-down:
+	bash scripts/stack.sh down
+
+## Regenerate the lock files (every dependency with its hashes) after changing pyproject.toml.
+lock: setup
+	$(VENV)/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+		--no-emit-find-links --extra dev -o requirements/dev.txt pyproject.toml
+	$(VENV)/bin/pip-compile -q --generate-hashes --allow-unsafe --strip-extras --no-emit-index-url \
+		--no-emit-find-links -c requirements/dev.txt -o requirements/prod.txt pyproject.toml
 
 lint: setup
 	$(VENV)/bin/ruff check .

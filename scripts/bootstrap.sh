@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything a fresh machine lacks, then the virtualenv and the compiled French catalogue.
 # Safe to run again: each step checks what is already there.
-#   scripts/bootstrap.sh          system libraries for WeasyPrint, gettext, Python venv, pip packages
+#   scripts/bootstrap.sh          system libraries for WeasyPrint, gettext, Python venv, locked pip packages
 #   scripts/bootstrap.sh browser  the same plus Debian's chromium and chromedriver (browser tests)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,15 +35,18 @@ if [ ${#missing[@]} -gt 0 ]; then
     fi
 fi
 
+# Exactly the versions of requirements/dev.txt (every dependency, direct and indirect, with its hashes;
+# `make lock` regenerates it from pyproject.toml). The project itself is put on the path, not built.
 stamp="$VENV/.installed"
 if [ ! -x "$VENV/bin/python" ]; then
     echo "==> creating $VENV with $PYTHON"
     "$PYTHON" -m venv "$VENV"
 fi
-if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
-    echo "==> pip install -e .[dev]"
-    "$VENV/bin/python" -m pip install -q --upgrade pip
-    "$VENV/bin/python" -m pip install -q -e ".[dev]"
+if [ ! -f "$stamp" ] || [ requirements/dev.txt -nt "$stamp" ]; then
+    echo "==> pip install --require-hashes -r requirements/dev.txt"
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check --require-hashes -r requirements/dev.txt
+    site=$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+    echo "$PWD" >"$site/microcredit-project.pth"
     touch "$stamp"
 fi
 

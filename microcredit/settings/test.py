@@ -48,7 +48,7 @@ else:
     DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": BASE_DIR / "test.sqlite3"}}
 
 REDIS_URL = _redis_url if REDIS_AVAILABLE else ""
-CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_BROKER_URL = REDIS_URL or "memory://localhost/"
 CELERY_RESULT_BACKEND = REDIS_URL or None
 # Unit tests run tasks inline; the worker tests (tests/core/test_celery_worker.py) switch this off and
 # run a real worker thread against Redis.

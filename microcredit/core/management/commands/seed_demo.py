@@ -6,13 +6,16 @@ Later issues extend it (circles, loans, coaching) from their own modules, called
 import datetime
 import importlib
 import importlib.util
+import logging
 import random
 from decimal import Decimal
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
+from django.core import mail
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from microcredit.accounts.models import (
@@ -124,16 +127,32 @@ class Command(BaseCommand):
             )
         # One hash for every demo account, with a fixed salt so that a second run writes the same value.
         self.password_hash = make_password(DEMO_PASSWORD, salt="demomicrocredit")
-        with transaction.atomic():
-            self.seed_organization()
-            staff = self.seed_staff()
-            self.seed_entrepreneurs(advisors=[staff["amelie"], staff["karim"], staff["julie"]])
-            # Each app adds its own demo data (circles, then loans, then coaching): ``<app>.demo.seed()``,
-            # which must be idempotent too.
-            for app in DEMO_APPS:
-                if importlib.util.find_spec(f"{app}.demo"):
-                    importlib.import_module(f"{app}.demo").seed()
-        self.print_logins()
+        # The data load is quiet: the notices it triggers (guarantee calls, invitations) are not sent, and
+        # the tasks it runs inline do not log each run.
+        trace = logging.getLogger("celery.app.trace")
+        level = trace.level
+        trace.setLevel(logging.WARNING)
+        previous_outbox = getattr(mail, "outbox", None)
+        try:
+            with override_settings(EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"):
+                mail.outbox = []
+                with transaction.atomic():
+                    self.seed_organization()
+                    staff = self.seed_staff()
+                    self.seed_entrepreneurs(advisors=[staff["amelie"], staff["karim"], staff["julie"]])
+                    # Each app adds its own demo data (circles, then loans, then coaching):
+                    # ``<app>.demo.seed()``, which must be idempotent too.
+                    for app in DEMO_APPS:
+                        if importlib.util.find_spec(f"{app}.demo"):
+                            importlib.import_module(f"{app}.demo").seed()
+                held_back = len(mail.outbox)
+        finally:
+            trace.setLevel(level)
+            if previous_outbox is None:
+                del mail.outbox
+            else:
+                mail.outbox = previous_outbox
+        self.print_logins(held_back)
 
     def seed_organization(self) -> None:
         OrganizationSettings.objects.update_or_create(
@@ -228,18 +247,24 @@ class Command(BaseCommand):
         )
         return user
 
-    def print_logins(self) -> None:
+    def print_logins(self, held_back: int = 0) -> None:
         write = self.stdout.write
         write(self.style.SUCCESS("Demo organization ready: Microcrédit Centre-Est"))
+        if held_back:
+            write(f"({held_back} notification email(s) of the demo data held back, not sent.)")
         write(f"Every demo login uses the password: {DEMO_PASSWORD}")
         rows = [
-            ("sophie", "coordinator / coordonnatrice"),
+            ("sophie", "coordinator / coordonnatrice (also /admin/)"),
             ("amelie", "advisor / conseillère"),
             ("karim", "advisor / conseiller"),
-            ("julie", "advisor (English) / conseillère"),
+            ("julie", "advisor (English) / conseillère (anglais)"),
             ("pierre", "board member / administrateur"),
-            ("entrepreneur01", "entrepreneur / entrepreneure"),
-            ("entrepreneur02", "entrepreneur / entrepreneure"),
+            ("entrepreneur01", "repaying a loan in the circle Les Bâtisseuses / remboursant un prêt"),
+            ("entrepreneur07", "request under review by that circle / demande à l'étude au cercle"),
+            (
+                f"entrepreneur01 … entrepreneur{ENTREPRENEUR_COUNT:02d}",
+                "entrepreneurs, some without email / entrepreneur·es, certain·es sans courriel",
+            ),
         ]
         for username, role in rows:
-            write(f"  {username:<16} {role}")
+            write(f"  {username:<32} {role}")
