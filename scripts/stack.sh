@@ -116,7 +116,8 @@ up() {
     install_system
     make -s setup
     down quiet
-    rm -rf "$STACK_DIR/static" "$STACK_DIR/media" "$STACK_DIR/mail" "$STACK_DIR/logs" "$STACK_DIR/pids"
+    rm -rf "$STACK_DIR/static" "$STACK_DIR/media" "$STACK_DIR/mail" "$STACK_DIR/logs" "$STACK_DIR/pids" \
+        "$CELERY_BEAT_SCHEDULE_FILE"*
     mkdir -p "$STACK_DIR"/{logs,pids,media,mail}
     secret
     certificate
@@ -138,7 +139,8 @@ up() {
     wait_for "nginx" 30 curl -fsS --cacert "$STACK_DIR/certs/fullchain.pem" "https://127.0.0.1:$HTTPS_PORT/healthz"
     wait_for "the Celery workers" 90 celery -A microcredit inspect ping --timeout 3 \
         --destination "default@$(hostname),documents@$(hostname)"
-    wait_for "beat" 30 test -s "$CELERY_BEAT_SCHEDULE_FILE"
+    # Its schedule file appears once beat runs (shelve may add .db or .dat/.dir to the name).
+    wait_for "beat" 30 compgen -G "$CELERY_BEAT_SCHEDULE_FILE*"
     log "serving https://127.0.0.1:$HTTPS_PORT/ (self-signed: $STACK_DIR/certs/fullchain.pem)"
 }
 
