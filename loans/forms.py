@@ -16,6 +16,7 @@ from loans.models import (
 from loans.services.documents import validate_plan_document
 from microcredit.accounts.forms import DateInput
 from microcredit.accounts.models import EntrepreneurProfile
+from microcredit.core.money_fields import MoneyField
 
 
 class LoanRequestForm(forms.ModelForm):
@@ -117,7 +118,7 @@ class ApprovalForm(forms.Form):
         choices=[("approve", _("Approve")), ("refuse", _("Refuse"))],
         widget=forms.RadioSelect,
     )
-    amount = forms.DecimalField(label=_("Approved amount"), max_digits=12, decimal_places=2, required=False)
+    amount = MoneyField(label=_("Approved amount"), required=False)
     term = forms.IntegerField(label=_("Number of instalments"), min_value=1, required=False)
     reason = forms.CharField(
         label=_("Note or reason for a refusal"), widget=forms.Textarea(attrs={"rows": 2}), required=False
@@ -139,9 +140,7 @@ class DisbursementForm(forms.Form):
 class PaymentForm(forms.Form):
     submission_key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
     paid_on = forms.DateField(label=_("Date"), widget=DateInput())
-    amount = forms.DecimalField(
-        label=_("Amount ($)"), max_digits=12, decimal_places=2, min_value=Decimal("0.01")
-    )
+    amount = MoneyField(label=_("Amount ($)"), min_value=Decimal("0.01"))
     method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices)
     reference = forms.CharField(label=_("Reference"), max_length=100, required=False)
     payer = forms.ModelChoiceField(label=_("Paid by"), queryset=EntrepreneurProfile.objects.none())

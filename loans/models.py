@@ -19,13 +19,11 @@ from loans.reminder_models import (  # noqa: F401  (registered with the loans ap
     ReminderStatus,
 )
 from microcredit.accounts.models import EntrepreneurProfile, User
-from microcredit.core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
+from microcredit.core.money_fields import MoneyModelField
 
 
 def money(verbose_name, **kwargs):
-    return models.DecimalField(
-        verbose_name, max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, **kwargs
-    )
+    return MoneyModelField(verbose_name, **kwargs)
 
 
 class Frequency(models.TextChoices):

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from microcredit.core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
+from microcredit.core.money_fields import MoneyModelField
 
 
 class ReminderChannel(models.TextChoices):
@@ -100,10 +100,8 @@ class Reminder(models.Model):
         _("status"), max_length=10, choices=ReminderStatus.choices, default=ReminderStatus.PENDING
     )
     recipient = models.CharField(_("sent to"), max_length=254, blank=True)
-    amount = models.DecimalField(
+    amount = MoneyModelField(
         _("amount asked"),
-        max_digits=MONEY_MAX_DIGITS,
-        decimal_places=MONEY_DECIMAL_PLACES,
         null=True,
         blank=True,
     )

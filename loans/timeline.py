@@ -5,6 +5,7 @@ from django.utils.translation import gettext as _
 
 from loans.models import LoanTransition
 from microcredit.accounts.models import EntrepreneurProfile, User
+from microcredit.core.money import format_money
 from microcredit.core.timeline import TimelineEvent, timeline_provider
 
 
@@ -17,10 +18,10 @@ def loan_events(profile: EntrepreneurProfile, viewer: User):
         yield TimelineEvent(
             when=row.at,
             kind="loan",
-            title=_("Loan #%(number)s of %(amount)s $: %(status)s")
+            title=_("Loan #%(number)s of %(amount)s: %(status)s")
             % {
                 "number": row.loan_id,
-                "amount": row.loan.final_amount,
+                "amount": format_money(row.loan.final_amount),
                 "status": row.get_to_status_display().lower(),
             },
             detail=row.reason if viewer.is_staff_member else "",

@@ -106,7 +106,13 @@ CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 
 
 @pytest.fixture
-def browser():
+def browser_language() -> str:
+    """The browser's language (``--lang`` and the Accept-Language it sends); parametrize to change it."""
+    return "fr-CA"
+
+
+@pytest.fixture
+def browser(browser_language):
     if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
         if os.environ.get("CI") == "true":
             pytest.fail("chromium and chromedriver must be installed in CI (scripts/bootstrap.sh browser)")
@@ -129,9 +135,11 @@ def browser():
         "--no-first-run",
         "--window-size=1280,900",
         f"--user-data-dir={profile}",
-        "--lang=fr-CA",
+        f"--lang={browser_language}",
     ):
         options.add_argument(flag)
+    primary = browser_language.split("-")[0]
+    options.add_experimental_option("prefs", {"intl.accept_languages": f"{browser_language},{primary}"})
     from selenium.common.exceptions import WebDriverException
 
     try:

@@ -20,7 +20,7 @@ from coaching.models import (
 )
 from coaching.models.choices import REFERRAL_CLOSED, REFERRAL_INITIAL
 from microcredit.accounts.models import Role, User
-from microcredit.core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
+from microcredit.core.money_fields import MoneyField
 
 
 class PartnerChoiceField(forms.ModelChoiceField):
@@ -190,12 +190,10 @@ class FinancingStatusForm(forms.Form):
         help_text=_("The day it was submitted or decided."),
         validators=[not_in_future],
     )
-    amount_obtained = forms.DecimalField(
+    amount_obtained = MoneyField(
         label=_("Amount obtained (CAD)"),
         required=False,
         min_value=0,
-        max_digits=MONEY_MAX_DIGITS,
-        decimal_places=MONEY_DECIMAL_PLACES,
         help_text=_("Only when it is approved."),
     )
     note = forms.CharField(

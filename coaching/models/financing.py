@@ -19,7 +19,7 @@ from coaching.models.choices import (
 )
 from coaching.models.partners import Partner
 from microcredit.accounts.models import EntrepreneurProfile
-from microcredit.core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
+from microcredit.core.money_fields import MoneyModelField
 
 _SUBMITTED = (FinancingStatus.SUBMITTED, *FINANCING_DECIDED)
 
@@ -42,10 +42,8 @@ class FinancingApplication(models.Model):
         help_text=_("The financial institution or the organization running the program."),
     )
     program = models.CharField(_("program or product"), max_length=150)
-    amount_requested = models.DecimalField(
+    amount_requested = MoneyModelField(
         _("amount requested (CAD)"),
-        max_digits=MONEY_MAX_DIGITS,
-        decimal_places=MONEY_DECIMAL_PLACES,
         null=True,
         blank=True,
         validators=[MinValueValidator(Decimal("0.01"))],
@@ -53,10 +51,8 @@ class FinancingApplication(models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=FinancingStatus.choices, default=FinancingStatus.PREPARING
     )
-    amount_obtained = models.DecimalField(
+    amount_obtained = MoneyModelField(
         _("amount obtained (CAD)"),
-        max_digits=MONEY_MAX_DIGITS,
-        decimal_places=MONEY_DECIMAL_PLACES,
         null=True,
         blank=True,
         validators=[MinValueValidator(Decimal("0.00"))],

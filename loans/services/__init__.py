@@ -1,6 +1,6 @@
 """Writes about loans; views, forms, tasks and the admin call these, nothing else changes a loan."""
 
-from loans.services.approval import loan_approve, loan_disburse, loan_refuse
+from loans.services.approval import disbursement_check, loan_approve, loan_disburse, loan_refuse
 from loans.services.arrears import (
     days_past_due,
     guarantee_call_resolve,
@@ -9,7 +9,13 @@ from loans.services.arrears import (
     loans_mark_defaults,
 )
 from loans.services.base import ALLOWED_TRANSITIONS, can_transition
-from loans.services.payments import amount_owed, payment_record, payment_reverse, reallocate
+from loans.services.payments import (
+    amount_owed,
+    payment_check,
+    payment_record,
+    payment_reverse,
+    reallocate,
+)
 from loans.services.requests import (
     check_terms,
     circle_review_blocker,
@@ -36,6 +42,7 @@ __all__ = [
     "circle_review_record",
     "circle_vote_record",
     "days_past_due",
+    "disbursement_check",
     "eligible_voters",
     "guarantee_call_resolve",
     "loan_approve",
@@ -48,6 +55,7 @@ __all__ = [
     "loan_withdraw",
     "loan_write_off",
     "loans_mark_defaults",
+    "payment_check",
     "payment_record",
     "payment_reverse",
     "reallocate",

@@ -13,7 +13,7 @@ from loans.schedule import build_schedule, first_due_date
 from loans.services import ledger
 from loans.services.base import lock, transition
 from microcredit.accounts.models import Role, User
-from microcredit.core.money import to_cents
+from microcredit.core.money import format_money, to_cents
 
 
 def _check_four_eyes(loan: Loan, approver: User) -> None:
@@ -44,10 +44,11 @@ def loan_approve(
     errors = {}
     if not Decimal("0") < amount <= loan.amount:
         errors["amount"] = _(
-            "The approved amount must be positive and at most the %(requested)s $ requested."
-        ) % {"requested": loan.amount}
+            "The approved amount must be positive and at most the %(requested)s requested."
+        ) % {"requested": format_money(loan.amount)}
     elif amount < product.min_amount:
-        errors["amount"] = _("The product lends at least %(min)s $.") % {"min": product.min_amount}
+        lowest = format_money(product.min_amount)
+        errors["amount"] = _("The product lends at least %(min)s.") % {"min": lowest}
     if not product.min_term <= term <= product.max_term:
         errors["term"] = _(
             "For this product the number of instalments must be between %(min)s and %(max)s."
@@ -91,6 +92,21 @@ def loan_refuse(*, loan: Loan, refused_by: User, reason: str) -> Loan:
     return transition(loan, LoanStatus.REFUSED, actor=refused_by, reason=reason)
 
 
+def disbursement_check(
+    *, loan: Loan, disbursed_on: datetime.date, first_due: datetime.date | None = None
+) -> datetime.date:
+    """The rules a disbursement must meet, without making it: the confirmation step asks them before showing
+    the disbursement back, ``loan_disburse`` again under the loan's lock. Returns the first due date."""
+    if loan.status != LoanStatus.APPROVED:
+        raise ValidationError(_("Only an approved loan can be disbursed."))
+    if disbursed_on > timezone.localdate():
+        raise ValidationError({"disbursed_on": _("The disbursement date cannot be in the future.")})
+    first_due = first_due or first_due_date(disbursed_on, loan.frequency)
+    if first_due <= disbursed_on:
+        raise ValidationError({"first_due": _("The first instalment must fall after the disbursement.")})
+    return first_due
+
+
 @transaction.atomic
 def loan_disburse(
     *,
@@ -103,13 +119,7 @@ def loan_disburse(
 ) -> Loan:
     """Release the money and fix the schedule."""
     loan = lock(loan)
-    if loan.status != LoanStatus.APPROVED:
-        raise ValidationError(_("Only an approved loan can be disbursed."))
-    if disbursed_on > timezone.localdate():
-        raise ValidationError({"disbursed_on": _("The disbursement date cannot be in the future.")})
-    first_due = first_due or first_due_date(disbursed_on, loan.frequency)
-    if first_due <= disbursed_on:
-        raise ValidationError({"first_due": _("The first instalment must fall after the disbursement.")})
+    first_due = disbursement_check(loan=loan, disbursed_on=disbursed_on, first_due=first_due)
     rows = build_schedule(
         amount=loan.approved_amount,
         annual_rate_percent=loan.annual_rate,

@@ -29,7 +29,7 @@ from loans.models import (
 from loans.services import ledger
 from loans.services.base import lock, transition
 from microcredit.accounts.models import EntrepreneurProfile, User
-from microcredit.core.money import ZERO, to_cents
+from microcredit.core.money import ZERO, format_money, to_cents
 
 
 def amount_owed(loan: Loan) -> Decimal:
@@ -111,6 +111,44 @@ def allowed_payers(loan: Loan) -> list[EntrepreneurProfile]:
     return [loan.borrower, *guarantors]
 
 
+def payment_check(
+    *,
+    loan: Loan,
+    amount: Decimal,
+    paid_on: datetime.date,
+    method: str,
+    payer: EntrepreneurProfile | None = None,
+) -> Decimal:
+    """The rules a payment must meet, without recording it: the confirmation step asks them before showing
+    the payment back, ``payment_record`` again under the loan's lock. Returns the amount to the cent."""
+    if loan.status not in (LoanStatus.ACTIVE, LoanStatus.DEFAULTED):
+        raise ValidationError(_("Payments are recorded on disbursed loans that are not closed."))
+    amount = to_cents(amount)
+    if amount <= 0:
+        raise ValidationError({"amount": _("The amount must be positive.")})
+    if paid_on > timezone.localdate():
+        raise ValidationError({"paid_on": _("The payment date cannot be in the future.")})
+    if paid_on < loan.disbursed_on:
+        raise ValidationError({"paid_on": _("The payment date cannot be before the disbursement.")})
+    if method not in PaymentMethod.values:
+        raise ValidationError({"method": _("Choose how the payment was made.")})
+    payer = payer or loan.borrower
+    if payer.pk not in {p.pk for p in allowed_payers(loan)}:
+        raise ValidationError(
+            {"payer": _("The payer must be the borrower or a member who guaranteed the loan.")}
+        )
+    owed = amount_owed(loan)
+    if amount > owed:
+        raise ValidationError(
+            {
+                "amount": _("This payment of %(amount)s is more than the %(owed)s still owed on this loan.")
+                % {"amount": format_money(amount), "owed": format_money(owed)}
+            },
+            code="overpayment",
+        )
+    return amount
+
+
 @transaction.atomic
 def payment_record(
     *,
@@ -134,33 +172,8 @@ def payment_record(
         existing = Payment.objects.filter(submission_key=submission_key).first()
         if existing is not None:
             return existing
-    if loan.status not in (LoanStatus.ACTIVE, LoanStatus.DEFAULTED):
-        raise ValidationError(_("Payments are recorded on disbursed loans that are not closed."))
-    amount = to_cents(amount)
-    if amount <= 0:
-        raise ValidationError({"amount": _("The amount must be positive.")})
-    if paid_on > timezone.localdate():
-        raise ValidationError({"paid_on": _("The payment date cannot be in the future.")})
-    if paid_on < loan.disbursed_on:
-        raise ValidationError({"paid_on": _("The payment date cannot be before the disbursement.")})
-    if method not in PaymentMethod.values:
-        raise ValidationError({"method": _("Choose how the payment was made.")})
+    amount = payment_check(loan=loan, amount=amount, paid_on=paid_on, method=method, payer=payer)
     payer = payer or loan.borrower
-    if payer.pk not in {p.pk for p in allowed_payers(loan)}:
-        raise ValidationError(
-            {"payer": _("The payer must be the borrower or a member who guaranteed the loan.")}
-        )
-    owed = amount_owed(loan)
-    if amount > owed:
-        raise ValidationError(
-            {
-                "amount": _(
-                    "This payment of %(amount)s $ is more than the %(owed)s $ still owed on this loan."
-                )
-                % {"amount": amount, "owed": owed}
-            },
-            code="overpayment",
-        )
     payment = Payment.objects.create(
         loan=loan,
         amount=amount,

@@ -13,6 +13,7 @@ from loans.services.base import lock, transition
 from loans.services.documents import validate_plan_document
 from microcredit.accounts.models import EntrepreneurProfile, User
 from microcredit.core.models import OrganizationSettings
+from microcredit.core.money import format_money
 
 REQUEST_FIELDS = (
     "product",
@@ -31,9 +32,9 @@ def check_terms(*, product: LoanProduct, amount: Decimal, term: int) -> None:
     if not product.is_active:
         errors["product"] = _("This product is no longer offered.")
     if not product.min_amount <= amount <= product.max_amount:
-        errors["amount"] = _("For this product the amount must be between %(min)s $ and %(max)s $.") % {
-            "min": product.min_amount,
-            "max": product.max_amount,
+        errors["amount"] = _("For this product the amount must be between %(min)s and %(max)s.") % {
+            "min": format_money(product.min_amount),
+            "max": format_money(product.max_amount),
         }
     if not product.min_term <= term <= product.max_term:
         errors["term"] = _(

@@ -2,9 +2,12 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db.models import Model
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse_lazy
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from django.views.generic import CreateView, FormView, ListView, TemplateView, UpdateView
 
@@ -17,8 +20,9 @@ from loans.forms import (
     PaymentForm,
     ReasonForm,
 )
-from loans.models import GuaranteeCall, LoanProduct, LoanStatus, Payment
+from loans.models import DisbursementMethod, GuaranteeCall, LoanProduct, LoanStatus, Payment, PaymentMethod
 from loans.views.common import loan_for
+from microcredit.core.money import format_money
 from microcredit.core.permissions import Action, get_object_or_404_for, scope
 from microcredit.core.views_mixins import CoordinatorRequiredMixin, StaffRequiredMixin, add_service_errors
 
@@ -42,6 +46,66 @@ class LoanFormView(FormView):
             return self.form_invalid(form)
         messages.success(self.request, message)
         return redirect("loans:loan_detail", pk=self.loan.pk)
+
+
+def _plain(value) -> str:
+    """A cleaned value as text, for the fingerprint of what a confirmation page shows."""
+    if value is None:
+        return ""
+    if isinstance(value, Model):
+        return str(value.pk)
+    return str(value)
+
+
+class ConfirmedLoanFormView(LoanFormView):
+    """A form about one loan, then a page that shows back what is about to be recorded (Confirm, Change),
+    then the service call. Nothing is written before Confirm.
+
+    The form's fields travel through the confirmation page as hidden inputs, exactly as typed, so that Change
+    shows the form again as it was. The page also carries a fingerprint of what it showed (``reviewed``):
+    Confirm writes only when the data sent with it still reads the same (a tampered, missing or stale
+    fingerprint, a language switched between the steps, shows the confirmation again, never a 500).
+    """
+
+    confirm_template_name: str
+
+    def check(self, data) -> dict:
+        """The service's rules, asked without writing; returns what the confirmation page shows."""
+        raise NotImplementedError
+
+    def fingerprint(self, data) -> str:
+        text = "|".join(f"{name}={_plain(data[name])}" for name in sorted(data))
+        salt = f"loans.confirm.{type(self).__name__}.{self.loan.pk}.{self.request.user.pk}"
+        return salted_hmac(salt, text).hexdigest()
+
+    def post(self, request, *args, **kwargs):
+        form = self.get_form()
+        step = request.POST.get("step")
+        if step == "change":
+            return self.render_to_response(self.get_context_data(form=form))
+        if not form.is_valid():
+            return self.form_invalid(form)
+        reviewed = self.fingerprint(form.cleaned_data)
+        if step == "confirm" and constant_time_compare(request.POST.get("reviewed", ""), reviewed):
+            # The service checks everything again, under the loan's lock (and a second Confirm of the same
+            # payment form finds the payment already recorded).
+            return self.form_valid(form)
+        try:
+            shown = self.check(form.cleaned_data)
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        return TemplateResponse(
+            request,
+            self.confirm_template_name,
+            self.get_context_data(
+                form=form,
+                data=form.cleaned_data,
+                reviewed=reviewed,
+                changed=step == "confirm",
+                **shown,
+            ),
+        )
 
 
 class ApprovalQueueView(CoordinatorRequiredMixin, TemplateView):
@@ -77,12 +141,23 @@ class ApproveView(CoordinatorRequiredMixin, LoanFormView):
         return _("The loan is approved.")
 
 
-class DisburseView(CoordinatorRequiredMixin, LoanFormView):
+class DisburseView(CoordinatorRequiredMixin, ConfirmedLoanFormView):
     template_name = "loans/loan_disburse.html"
+    confirm_template_name = "loans/loan_disburse_confirm.html"
     form_class = DisbursementForm
 
     def get_initial(self):
         return {"disbursed_on": timezone.localdate()}
+
+    def check(self, data):
+        first_due = services.disbursement_check(
+            loan=self.loan, disbursed_on=data["disbursed_on"], first_due=data["first_due"]
+        )
+        return {
+            "amount": self.loan.final_amount,
+            "first_due": first_due,
+            "method_label": DisbursementMethod(data["method"]).label,
+        }
 
     def perform(self, data):
         services.loan_disburse(
@@ -96,8 +171,9 @@ class DisburseView(CoordinatorRequiredMixin, LoanFormView):
         return _("The loan is disbursed and its schedule is set.")
 
 
-class PaymentCreateView(StaffRequiredMixin, LoanFormView):
+class PaymentCreateView(StaffRequiredMixin, ConfirmedLoanFormView):
     template_name = "loans/payment_form.html"
+    confirm_template_name = "loans/payment_confirm.html"
     form_class = PaymentForm
 
     def get_form_kwargs(self):
@@ -108,6 +184,20 @@ class PaymentCreateView(StaffRequiredMixin, LoanFormView):
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(owed=services.amount_owed(self.loan), **kwargs)
+
+    def check(self, data):
+        amount = services.payment_check(
+            loan=self.loan,
+            amount=data["amount"],
+            paid_on=data["paid_on"],
+            method=data["method"],
+            payer=data["payer"],
+        )
+        return {
+            "amount": amount,
+            "owed_after": services.amount_owed(self.loan) - amount,
+            "method_label": PaymentMethod(data["method"]).label,
+        }
 
     def perform(self, data):
         payment = services.payment_record(
@@ -120,7 +210,7 @@ class PaymentCreateView(StaffRequiredMixin, LoanFormView):
             recorded_by=self.request.user,
             submission_key=data["submission_key"],
         )
-        return _("A payment of %(amount)s $ is recorded.") % {"amount": payment.amount}
+        return _("A payment of %(amount)s is recorded.") % {"amount": format_money(payment.amount)}
 
 
 class PaymentReverseView(StaffRequiredMixin, FormView):

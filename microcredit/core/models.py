@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
-from microcredit.core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
+from microcredit.core.money_fields import MoneyModelField
 
 
 def parse_day_offsets(value: str) -> list[int]:
@@ -38,10 +38,8 @@ class OrganizationSettings(models.Model):
     email = models.EmailField(_("contact email"), blank=True)
     phone = models.CharField(_("contact phone"), max_length=30, blank=True)
     address = models.CharField(_("address"), max_length=250, blank=True)
-    circle_guarantee_threshold = models.DecimalField(
+    circle_guarantee_threshold = MoneyModelField(
         _("circle guarantee threshold (CAD)"),
-        max_digits=MONEY_MAX_DIGITS,
-        decimal_places=MONEY_DECIMAL_PLACES,
         default=Decimal("2000.00"),
         validators=[MinValueValidator(Decimal("0.00"))],
         help_text=_(

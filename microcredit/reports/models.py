@@ -4,7 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from microcredit.core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS
+from microcredit.core.money_fields import MoneyModelField
 
 
 class FundSourceKind(models.TextChoices):
@@ -20,9 +20,7 @@ class FundSource(models.Model):
 
     name = models.CharField(_("name"), max_length=150)
     kind = models.CharField(_("kind"), max_length=20, choices=FundSourceKind.choices)
-    amount_committed = models.DecimalField(
-        _("amount committed"), max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES
-    )
+    amount_committed = MoneyModelField(_("amount committed"))
     committed_on = models.DateField(_("committed on"))
     terms = models.TextField(_("terms"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)

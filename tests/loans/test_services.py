@@ -319,8 +319,11 @@ def test_a_prepayment_goes_to_the_following_instalments():
 def test_paying_more_than_owed_is_refused_with_the_amount_owed():
     loan = disbursed_loan(amount="1200.00", term=12)
     owed = services.amount_owed(loan)
-    with pytest.raises(ValidationError, match=str(owed)):
-        _pay(loan, str(owed + D("0.01")))
+    french = f"{owed:,.2f}".replace(",", "\xa0").replace(".", ",") + "\xa0$"
+    for language, written in (("en", f"${owed:,.2f}"), ("fr-ca", french)):
+        with translation.override(language), pytest.raises(ValidationError) as refused:
+            _pay(loan, str(owed + D("0.01")))
+        assert written in refused.value.message_dict["amount"][0]
     assert not Payment.objects.filter(loan=loan).exists()
 
 

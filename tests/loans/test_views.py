@@ -19,6 +19,7 @@ from tests.loans.factories import (
     request_in_circle,
     submitted_loan,
 )
+from tests.loans.helpers import post_and_confirm
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -203,7 +204,8 @@ def test_approval_queue_approve_and_disburse(personas, client_for):
     )
     loan.refresh_from_db()
     assert loan.status == LoanStatus.APPROVED and loan.approved_amount == D("1400.00")
-    client.post(
+    post_and_confirm(
+        client,
         reverse("loans:loan_disburse", args=[loan.pk]),
         {"disbursed_on": timezone.localdate().isoformat(), "method": "transfer", "reference": "VIR-9"},
     )
@@ -241,8 +243,10 @@ def test_recording_a_payment_twice_with_the_same_form_records_one(personas, clie
         "reference": "",
         "payer": personas.entrepreneur.pk,
     }
-    client.post(reverse("loans:payment_create", args=[loan.pk]), data)
-    client.post(reverse("loans:payment_create", args=[loan.pk]), data)
+    url = reverse("loans:payment_create", args=[loan.pk])
+    post_and_confirm(client, url, data)
+    second = post_and_confirm(client, url, data)  # the form sent again, confirmed again
+    assert second.status_code == 302
     assert Payment.objects.filter(loan=loan).count() == 1
 
 
