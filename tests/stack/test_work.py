@@ -32,15 +32,17 @@ def test_a_payment_is_recorded_through_the_form(stack):
     form_path = f"/loans/{loan}/payments/new/"
     page = client.get(form_path)
     form = next(f for f in parse(page.text).forms if "amount" in f.fields)
-    answer = client.submit(form_path, form, {"amount": "21.50", "reference": "stack-walk"})
-    if answer.status_code == 200:  # a confirmation step shows the amount back before recording it
-        assert "21,50" in answer.text
-        confirm = next(f for f in parse(answer.text).forms if "amount" in f.fields)
-        answer = client.submit(form_path, confirm, button=next(b for b in confirm.buttons if b[0]))
+    # Typed the Quebec way; the advisor reads the amount back before anything is recorded.
+    answer = client.submit(form_path, form, {"amount": "21,50", "reference": "stack-walk"})
+    assert answer.status_code == 200
+    assert "Vous enregistrez un paiement de <strong data-testid=\"confirm-amount\">21,50\xa0$</strong>" in answer.text
+    confirm = next(f for f in parse(answer.text).forms if "confirm" in f.testids)
+    assert "stack-walk" not in client.get(f"/loans/{loan}/").text  # nothing recorded yet
+    answer = client.submit(form_path, confirm, button=("step", "confirm", ""))
     assert answer.status_code == 302, answer.text[:2000]
     loan_page = client.get(f"/loans/{loan}/")
     assert "stack-walk" in loan_page.text
-    assert "21,50" in loan_page.text
+    assert "21,50\xa0$" in loan_page.text
 
 
 def test_a_pdf_is_built_by_the_documents_worker_and_downloaded(stack):
