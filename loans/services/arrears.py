@@ -5,8 +5,6 @@ import logging
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Sum, Value
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,7 +13,6 @@ from loans.services import ledger
 from loans.services.base import lock, transition
 from microcredit.accounts.models import User
 from microcredit.core.models import OrganizationSettings
-from microcredit.core.money import ZERO
 
 logger = logging.getLogger(__name__)
 
@@ -25,11 +22,12 @@ def default_threshold() -> int:
 
 
 def oldest_unpaid_due_date(loan: Loan, as_of: datetime.date | None = None) -> datetime.date | None:
+    """The due date of the oldest instalment unpaid as of ``as_of`` (default today): a payment dated after
+    ``as_of`` does not count (``InstalmentQuerySet.unpaid_as_of``, the report's definition)."""
     as_of = as_of or timezone.localdate()
     return (
-        Instalment.objects.filter(loan=loan, due_date__lte=as_of)
-        .annotate(paid=Coalesce(Sum(F("allocations__principal") + F("allocations__interest")), Value(ZERO)))
-        .filter(paid__lt=F("principal_due") + F("interest_due"))
+        Instalment.objects.filter(loan=loan)
+        .unpaid_as_of(as_of)
         .order_by("due_date")
         .values_list("due_date", flat=True)
         .first()
@@ -37,7 +35,7 @@ def oldest_unpaid_due_date(loan: Loan, as_of: datetime.date | None = None) -> da
 
 
 def days_past_due(loan: Loan, as_of: datetime.date | None = None) -> int:
-    """Days since the oldest due date not fully paid (0 when up to date)."""
+    """Days since the oldest due date not fully paid as of ``as_of`` (0 when up to date)."""
     as_of = as_of or timezone.localdate()
     oldest = oldest_unpaid_due_date(loan, as_of)
     return (as_of - oldest).days if oldest else 0
