@@ -488,6 +488,10 @@ class GuaranteeCall(models.Model):
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("resolved by")
     )
     advisor_notified_at = models.DateTimeField(_("advisor notified"), null=True, blank=True, editable=False)
+    # A loan that catches up and falls into default again while its call is open stays on that call (the
+    # circle is already called on for it): the times it went into default, and when it last did again.
+    defaults = models.PositiveSmallIntegerField(_("times in default"), default=1, editable=False)
+    last_defaulted_at = models.DateTimeField(_("in default again"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("guarantee call")

@@ -41,9 +41,14 @@ def days_past_due(loan: Loan, as_of: datetime.date | None = None) -> int:
     return (as_of - oldest).days if oldest else 0
 
 
+def is_default_late(dpd: int) -> bool:
+    """Whether ``dpd`` days past due put a loan in default (the organization's ``loan_default_days``)."""
+    return dpd >= default_threshold()
+
+
 def arrears_state(loan: Loan, dpd: int) -> str:
     """ "current", "late" or "in_default" (the loan's status, or days past the organization's threshold)."""
-    if loan.status == LoanStatus.DEFAULTED or dpd >= default_threshold():
+    if loan.status == LoanStatus.DEFAULTED or is_default_late(dpd):
         return "in_default"
     return "late" if dpd > 0 else "current"
 
@@ -58,22 +63,43 @@ def guarantor_circle(loan: Loan):
     return circle
 
 
-@transaction.atomic
-def loan_mark_default(*, loan: Loan, as_of: datetime.date | None = None, actor: User | None = None) -> bool:
-    """Put a loan in default once it is ``loan_default_days`` late; a circle-guaranteed loan then opens a
-    guarantee call on its circle. Returns whether the loan went into default now."""
-    loan = lock(loan)
-    if loan.status != LoanStatus.ACTIVE:
-        return False
-    dpd = days_past_due(loan, as_of)
-    if dpd < default_threshold():
-        return False
-    transition(loan, LoanStatus.DEFAULTED, actor=actor, reason=_("%(days)s days past due.") % {"days": dpd})
+def enter_default(loan: Loan, dpd: int, *, actor: User | None) -> None:
+    """Put a locked, active loan in default. A circle-guaranteed loan calls on its circle: a new guarantee
+    call, or, if the call opened by an earlier default is still open, that call, which records the new
+    default (one open call per loan; its advisor already has it in hand, so no second email)."""
+    call = None
     if loan.guarantee_type == GuaranteeType.CIRCLE and loan.circle_id:
+        call = GuaranteeCall.objects.select_for_update().filter(loan=loan, resolved_at__isnull=True).first()
+    if call is None:
+        reason = _("%(days)s days past due.") % {"days": dpd}
+    else:
+        reason = _("%(days)s days past due; the guarantee call opened on %(date)s stays open.") % {
+            "days": dpd,
+            "date": timezone.localdate(call.opened_at).isoformat(),
+        }
+    transition(loan, LoanStatus.DEFAULTED, actor=actor, reason=reason)
+    if call is not None:
+        call.defaults += 1
+        call.last_defaulted_at = timezone.now()
+        call.save(update_fields=["defaults", "last_defaulted_at"])
+    elif loan.guarantee_type == GuaranteeType.CIRCLE and loan.circle_id:
         call = GuaranteeCall.objects.create(circle=guarantor_circle(loan), loan=loan)
         from loans.tasks import notify_guarantee_call
 
         transaction.on_commit(lambda: notify_guarantee_call.delay(call.pk))
+
+
+@transaction.atomic
+def loan_mark_default(*, loan: Loan, as_of: datetime.date | None = None, actor: User | None = None) -> bool:
+    """Put a loan in default once it is ``loan_default_days`` late (``enter_default``). Returns whether the
+    loan went into default now."""
+    loan = lock(loan)
+    if loan.status != LoanStatus.ACTIVE:
+        return False
+    dpd = days_past_due(loan, as_of)
+    if not is_default_late(dpd):
+        return False
+    enter_default(loan, dpd, actor=actor)
     return True
 
 
