@@ -42,8 +42,10 @@ def days_past_due(loan: Loan, as_of: datetime.date | None = None) -> int:
 
 
 def is_default_late(dpd: int) -> bool:
-    """Whether ``dpd`` days past due put a loan in default (the organization's ``loan_default_days``)."""
-    return dpd >= default_threshold()
+    """Whether ``dpd`` days past due put a loan in default: *more than* the organization's
+    ``loan_default_days`` (default 90), as PAR90 counts the loans more than 90 days late, so that the board's
+    page reads consistently (a loan exactly 90 days late is in neither; 91 days late, in both)."""
+    return dpd > default_threshold()
 
 
 def arrears_state(loan: Loan, dpd: int) -> str:
@@ -91,8 +93,8 @@ def enter_default(loan: Loan, dpd: int, *, actor: User | None) -> None:
 
 @transaction.atomic
 def loan_mark_default(*, loan: Loan, as_of: datetime.date | None = None, actor: User | None = None) -> bool:
-    """Put a loan in default once it is ``loan_default_days`` late (``enter_default``). Returns whether the
-    loan went into default now."""
+    """Put a loan in default once it is more than ``loan_default_days`` late (``enter_default``). Returns
+    whether the loan went into default now."""
     loan = lock(loan)
     if loan.status != LoanStatus.ACTIVE:
         return False

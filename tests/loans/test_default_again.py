@@ -66,8 +66,12 @@ def _status(loan):
 def test_a_second_default_with_the_call_still_open_is_recorded_on_that_call(
     loan, caplog, django_capture_on_commit_callbacks
 ):
+    # The issue's dates: 90 days late on 2025-05-02 and again on 2025-06-30. In default is *more* than 90 days
+    # late (as PAR90 counts): the pass of the 90th day leaves the loan active, the 91st's puts it in default.
+    assert _nightly_pass(D(2025, 5, 2)) == 0
+    assert _status(loan) == LoanStatus.ACTIVE
     with django_capture_on_commit_callbacks(execute=True):
-        assert _nightly_pass(D(2025, 5, 2)) == 1  # 90 days after 2025-02-01
+        assert _nightly_pass(D(2025, 5, 3)) == 1  # 91 days after 2025-02-01
     assert _status(loan) == LoanStatus.DEFAULTED
     call = GuaranteeCall.objects.get(loan=loan)
     assert call.is_open and call.defaults == 1 and call.last_defaulted_at is None
@@ -80,13 +84,14 @@ def test_a_second_default_with_the_call_still_open_is_recorded_on_that_call(
     assert call.is_open  # the advisor, not a payment, records how the call ended
 
     with caplog.at_level(logging.ERROR), django_capture_on_commit_callbacks(execute=True):
-        assert _nightly_pass(D(2025, 6, 30)) == 1  # 90 days after 2025-04-01
+        assert _nightly_pass(D(2025, 6, 30)) == 0  # 90 days after 2025-04-01
+        assert _nightly_pass(D(2025, 7, 1)) == 1  # 91
     assert not [r for r in caplog.records if "Could not check loan" in r.getMessage()]
     assert _status(loan) == LoanStatus.DEFAULTED
     (kept,) = GuaranteeCall.objects.filter(loan=loan)
     assert kept.pk == call.pk and kept.is_open
     assert kept.defaults == 2
-    assert kept.last_defaulted_at == datetime.datetime(2025, 6, 30, 6, tzinfo=MONTREAL)
+    assert kept.last_defaulted_at == datetime.datetime(2025, 7, 1, 6, tzinfo=MONTREAL)
     assert [t.to_status for t in loan.transitions.order_by("at", "pk")][-4:] == [
         LoanStatus.ACTIVE,  # disbursed
         LoanStatus.DEFAULTED,
@@ -94,12 +99,12 @@ def test_a_second_default_with_the_call_still_open_is_recorded_on_that_call(
         LoanStatus.DEFAULTED,
     ]
     assert len(mail.outbox) == 1  # the advisor already has this call open: no second "call opened" email
-    assert _nightly_pass(D(2025, 7, 1)) == 0  # and the next pass changes nothing
+    assert _nightly_pass(D(2025, 7, 2)) == 0  # and the next pass changes nothing
     assert GuaranteeCall.objects.get(loan=loan).defaults == 2
 
 
 def test_a_default_after_the_call_was_resolved_opens_a_new_call(loan):
-    _nightly_pass(D(2025, 5, 2))
+    _nightly_pass(D(2025, 5, 3))
     _pay(loan, D(2025, 5, 10))
     _pay(loan, D(2025, 5, 20))
     first = GuaranteeCall.objects.get(loan=loan)
@@ -110,7 +115,7 @@ def test_a_default_after_the_call_was_resolved_opens_a_new_call(loan):
             resolved_by=loan.circle.advisor,
             note="Rattrapé",
         )
-    _nightly_pass(D(2025, 6, 30))
+    _nightly_pass(D(2025, 7, 1))
     assert _status(loan) == LoanStatus.DEFAULTED
     calls = list(GuaranteeCall.objects.filter(loan=loan).order_by("opened_at"))
     assert [c.pk == first.pk for c in calls] == [True, False]
@@ -118,7 +123,7 @@ def test_a_default_after_the_call_was_resolved_opens_a_new_call(loan):
 
 
 def test_a_reversal_that_puts_the_loan_back_past_the_threshold_defaults_it_on_the_open_call(loan):
-    _nightly_pass(D(2025, 5, 2))
+    _nightly_pass(D(2025, 5, 3))
     _pay(loan, D(2025, 5, 10))
     second = _pay(loan, D(2025, 5, 20))
     assert _status(loan) == LoanStatus.ACTIVE
@@ -148,7 +153,7 @@ def test_recording_a_backlog_of_old_payments_opens_no_call(loan):
 
 
 def test_repaid_with_the_call_open_keeps_the_call_for_the_advisor_and_a_reversal_reopens_the_default(loan):
-    _nightly_pass(D(2025, 5, 2))
+    _nightly_pass(D(2025, 5, 3))
     _pay(loan, D(2025, 5, 10), "600.00")
     last = _pay(loan, D(2025, 5, 20), "600.00")
     assert _status(loan) == LoanStatus.REPAID
@@ -158,16 +163,16 @@ def test_repaid_with_the_call_open_keeps_the_call_for_the_advisor_and_a_reversal
         services.payment_reverse(payment=last, reversed_by=loan.circle.advisor, reason="Erreur de prêt")
     # 600.00 still paid: 02-01 and 03-01, so 04-01 is 65 days late: open again, not in default yet.
     assert _status(loan) == LoanStatus.ACTIVE
-    assert _nightly_pass(D(2025, 6, 30)) == 1
+    assert _nightly_pass(D(2025, 7, 1)) == 1
     (call,) = GuaranteeCall.objects.filter(loan=loan)
     assert call.is_open and call.defaults == 2
 
 
 def test_a_write_off_after_a_second_default_resolves_the_one_call(loan):
-    _nightly_pass(D(2025, 5, 2))
+    _nightly_pass(D(2025, 5, 3))
     _pay(loan, D(2025, 5, 10))
     _pay(loan, D(2025, 5, 20))
-    _nightly_pass(D(2025, 6, 30))
+    _nightly_pass(D(2025, 7, 1))
     with _on(D(2025, 7, 15), 10):
         services.loan_write_off(loan=loan, written_off_by=CoordinatorFactory(), reason="Entreprise fermée")
     (call,) = GuaranteeCall.objects.filter(loan=loan)
@@ -178,12 +183,28 @@ def test_the_calls_page_and_the_loan_page_show_the_new_default(loan, client_for)
     from django.urls import reverse
     from django.utils import translation
 
-    _nightly_pass(D(2025, 5, 2))
+    _nightly_pass(D(2025, 5, 3))
     _pay(loan, D(2025, 5, 10))
     _pay(loan, D(2025, 5, 20))
-    _nightly_pass(D(2025, 6, 30))
+    _nightly_pass(D(2025, 7, 1))
     client = client_for(loan.circle.advisor)
     for url in (reverse("loans:guarantee_calls"), reverse("loans:loan_detail", args=[loan.pk])):
         with translation.override("fr"):
             page = client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
         assert "De nouveau en défaut le" in page and "(2 fois en tout)" in page
+
+
+def test_exactly_90_days_late_is_neither_in_default_nor_in_par90_and_91_is_both(loan):
+    """The board's page reads consistently: every loan in default (and every guarantee call it opens) is in
+    PAR90 the same day, and a loan in PAR90 is in default once the day's pass has run."""
+    from microcredit.reports.selectors import portfolio_report
+
+    def board(day):
+        report = portfolio_report(as_of=day, breakdown=None)
+        return report["totals"]["par90_loans"], report["guarantee_calls"]["open"]
+
+    _nightly_pass(D(2025, 5, 2))
+    assert services.days_past_due(loan, as_of=D(2025, 5, 2)) == 90
+    assert _status(loan) == LoanStatus.ACTIVE and board(D(2025, 5, 2)) == (0, 0)
+    _nightly_pass(D(2025, 5, 3))
+    assert _status(loan) == LoanStatus.DEFAULTED and board(D(2025, 5, 3)) == (1, 1)
