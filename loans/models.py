@@ -1,6 +1,7 @@
 """Loans from request to repayment: products, requests with business plans, circle review and guarantee,
 approval, disbursement, schedule, payments (never edited or deleted: reversed), arrears, write-off."""
 
+import datetime
 import uuid
 from decimal import Decimal
 
@@ -315,6 +316,16 @@ class Guarantor(models.Model):
         return str(self.member)
 
 
+class InstalmentQuerySet(models.QuerySet):
+    def unpaid_as_of(self, as_of: datetime.date) -> "InstalmentQuerySet":
+        """The instalments not fully paid as of ``as_of``: fallen due on or before it, and not completed by
+        a payment dated on or before it (``settled_on``). The one definition of "unpaid as of a date" behind
+        days past due (``loans.services.arrears``), the loan lists and drill-down (``loans.selectors``); the
+        board's report reads the same in SQL (``BOOK_SQL`` in ``microcredit.reports.selectors``, tested to
+        agree)."""
+        return self.filter(due_date__lte=as_of).filter(Q(settled_on__isnull=True) | Q(settled_on__gt=as_of))
+
+
 class Instalment(models.Model):
     """One line of the schedule, fixed at disbursement. What was paid comes from the allocations."""
 
@@ -328,6 +339,8 @@ class Instalment(models.Model):
     # Derived: the date of the payment that completed this instalment under the current allocation (None
     # while something is owed on it); kept by ``reallocate``. Fully paid as of D exactly when settled_on <= D.
     settled_on = models.DateField(_("settled on"), null=True, blank=True, editable=False)
+
+    objects = InstalmentQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("instalment")
@@ -473,6 +486,10 @@ class GuaranteeCall(models.Model):
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("resolved by")
     )
     advisor_notified_at = models.DateTimeField(_("advisor notified"), null=True, blank=True, editable=False)
+    # A loan that catches up and falls into default again while its call is open stays on that call (the
+    # circle is already called on for it): the times it went into default, and when it last did again.
+    defaults = models.PositiveSmallIntegerField(_("times in default"), default=1, editable=False)
+    last_defaulted_at = models.DateTimeField(_("in default again"), null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("guarantee call")

@@ -2,22 +2,24 @@
 
 Rules (documented in the README):
 - The periodic rate is the annual rate divided by the number of periods in a year (12 monthly, 26 every
-  two weeks, 52 weekly).
+  two weeks, 52 weekly), kept as an exact fraction (7 %/12 is not a finite decimal).
 - During the grace period (the first ``grace`` instalments) only interest is due.
 - After it, the instalment is the annuity payment ``P * r / (1 - (1 + r) ** -n)`` over the remaining ``n``
-  instalments (``P / n`` at zero interest), computed exactly with Decimal and rounded once to the cent.
-- Each period's interest is the outstanding principal times the periodic rate, rounded to the cent.
+  instalments (``P / n`` at zero interest), computed exactly (fractions) and rounded once to the cent.
+- Each period's interest is the outstanding principal times the periodic rate, i.e. balance x annual rate /
+  (100 x periods), computed exactly and rounded once to the cent: 162.00 at 7 % monthly is 0.945, so 0.95.
 - Rounding is ROUND_HALF_UP everywhere (``microcredit.core.money.to_cents``); the last instalment takes
   whatever principal is left, so the principal parts always add up to the amount lent.
 """
 
 import datetime
 from dataclasses import dataclass
-from decimal import Decimal, localcontext
+from decimal import Decimal
+from fractions import Fraction
 
 from dateutil.relativedelta import relativedelta
 
-from microcredit.core.money import ZERO, to_cents
+from microcredit.core.money import ZERO, fraction_to_cents, to_cents
 
 PERIODS_PER_YEAR = {"monthly": 12, "biweekly": 26, "weekly": 52}
 
@@ -48,19 +50,24 @@ def first_due_date(disbursed_on: datetime.date, frequency: str) -> datetime.date
     return due_date(disbursed_on, frequency, 1)
 
 
-def periodic_rate(annual_rate_percent: Decimal, frequency: str) -> Decimal:
-    return Decimal(annual_rate_percent) / Decimal(100) / PERIODS_PER_YEAR[frequency]
+def periodic_rate(annual_rate_percent: Decimal, frequency: str) -> Fraction:
+    """The exact periodic rate: annual rate / (100 x periods per year), never rounded."""
+    return Fraction(Decimal(annual_rate_percent)) / (100 * PERIODS_PER_YEAR[frequency])
 
 
-def level_payment(principal: Decimal, rate: Decimal, count: int) -> Decimal:
+def period_interest(balance: Decimal, rate: Fraction) -> Decimal:
+    """One period's interest on ``balance``: the exact product, rounded once to the cent (half up)."""
+    return fraction_to_cents(Fraction(Decimal(balance)) * rate)
+
+
+def level_payment(principal: Decimal, rate: Fraction | Decimal, count: int) -> Decimal:
     if count <= 0:
         raise ValueError("count must be positive")
+    principal, rate = Fraction(Decimal(principal)), Fraction(rate)
     if rate == 0:
-        return to_cents(principal / count)
-    with localcontext() as context:
-        context.prec = 40
-        factor = (1 + rate) ** -count
-        return to_cents(principal * rate / (1 - factor))
+        return fraction_to_cents(principal / count)
+    growth = (1 + rate) ** count
+    return fraction_to_cents(principal * rate * growth / (growth - 1))
 
 
 def build_schedule(
@@ -82,7 +89,7 @@ def build_schedule(
     balance = amount
     rows = []
     for index in range(instalments):
-        interest = to_cents(balance * rate)
+        interest = period_interest(balance, rate)
         if index < grace:
             principal = ZERO
         elif index == instalments - 1:

@@ -48,8 +48,8 @@ def with_balances(loans: QuerySet[Loan], as_of: datetime.date | None = None) -> 
     # still unsettled, or settled by a later payment: ``Instalment.settled_on``, kept by the allocation).
     allocations = Allocation.objects.filter(loan=OuterRef("pk"), paid_on__lte=as_of)
     unpaid = (
-        Instalment.objects.filter(loan=OuterRef("pk"), due_date__lte=as_of)
-        .filter(Q(settled_on__isnull=True) | Q(settled_on__gt=as_of))
+        Instalment.objects.filter(loan=OuterRef("pk"))
+        .unpaid_as_of(as_of)
         .order_by("due_date")
         .values("due_date")[:1]
     )

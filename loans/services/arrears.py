@@ -5,8 +5,6 @@ import logging
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import F, Sum, Value
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -15,7 +13,6 @@ from loans.services import ledger
 from loans.services.base import lock, transition
 from microcredit.accounts.models import User
 from microcredit.core.models import OrganizationSettings
-from microcredit.core.money import ZERO
 
 logger = logging.getLogger(__name__)
 
@@ -25,11 +22,12 @@ def default_threshold() -> int:
 
 
 def oldest_unpaid_due_date(loan: Loan, as_of: datetime.date | None = None) -> datetime.date | None:
+    """The due date of the oldest instalment unpaid as of ``as_of`` (default today): a payment dated after
+    ``as_of`` does not count (``InstalmentQuerySet.unpaid_as_of``, the report's definition)."""
     as_of = as_of or timezone.localdate()
     return (
-        Instalment.objects.filter(loan=loan, due_date__lte=as_of)
-        .annotate(paid=Coalesce(Sum(F("allocations__principal") + F("allocations__interest")), Value(ZERO)))
-        .filter(paid__lt=F("principal_due") + F("interest_due"))
+        Instalment.objects.filter(loan=loan)
+        .unpaid_as_of(as_of)
         .order_by("due_date")
         .values_list("due_date", flat=True)
         .first()
@@ -37,15 +35,22 @@ def oldest_unpaid_due_date(loan: Loan, as_of: datetime.date | None = None) -> da
 
 
 def days_past_due(loan: Loan, as_of: datetime.date | None = None) -> int:
-    """Days since the oldest due date not fully paid (0 when up to date)."""
+    """Days since the oldest due date not fully paid as of ``as_of`` (0 when up to date)."""
     as_of = as_of or timezone.localdate()
     oldest = oldest_unpaid_due_date(loan, as_of)
     return (as_of - oldest).days if oldest else 0
 
 
+def is_default_late(dpd: int) -> bool:
+    """Whether ``dpd`` days past due put a loan in default: *more than* the organization's
+    ``loan_default_days`` (default 90), as PAR90 counts the loans more than 90 days late, so that the board's
+    page reads consistently (a loan exactly 90 days late is in neither; 91 days late, in both)."""
+    return dpd > default_threshold()
+
+
 def arrears_state(loan: Loan, dpd: int) -> str:
     """ "current", "late" or "in_default" (the loan's status, or days past the organization's threshold)."""
-    if loan.status == LoanStatus.DEFAULTED or dpd >= default_threshold():
+    if loan.status == LoanStatus.DEFAULTED or is_default_late(dpd):
         return "in_default"
     return "late" if dpd > 0 else "current"
 
@@ -60,22 +65,43 @@ def guarantor_circle(loan: Loan):
     return circle
 
 
-@transaction.atomic
-def loan_mark_default(*, loan: Loan, as_of: datetime.date | None = None, actor: User | None = None) -> bool:
-    """Put a loan in default once it is ``loan_default_days`` late; a circle-guaranteed loan then opens a
-    guarantee call on its circle. Returns whether the loan went into default now."""
-    loan = lock(loan)
-    if loan.status != LoanStatus.ACTIVE:
-        return False
-    dpd = days_past_due(loan, as_of)
-    if dpd < default_threshold():
-        return False
-    transition(loan, LoanStatus.DEFAULTED, actor=actor, reason=_("%(days)s days past due.") % {"days": dpd})
+def enter_default(loan: Loan, dpd: int, *, actor: User | None) -> None:
+    """Put a locked, active loan in default. A circle-guaranteed loan calls on its circle: a new guarantee
+    call, or, if the call opened by an earlier default is still open, that call, which records the new
+    default (one open call per loan; its advisor already has it in hand, so no second email)."""
+    call = None
     if loan.guarantee_type == GuaranteeType.CIRCLE and loan.circle_id:
+        call = GuaranteeCall.objects.select_for_update().filter(loan=loan, resolved_at__isnull=True).first()
+    if call is None:
+        reason = _("%(days)s days past due.") % {"days": dpd}
+    else:
+        reason = _("%(days)s days past due; the guarantee call opened on %(date)s stays open.") % {
+            "days": dpd,
+            "date": timezone.localdate(call.opened_at).isoformat(),
+        }
+    transition(loan, LoanStatus.DEFAULTED, actor=actor, reason=reason)
+    if call is not None:
+        call.defaults += 1
+        call.last_defaulted_at = timezone.now()
+        call.save(update_fields=["defaults", "last_defaulted_at"])
+    elif loan.guarantee_type == GuaranteeType.CIRCLE and loan.circle_id:
         call = GuaranteeCall.objects.create(circle=guarantor_circle(loan), loan=loan)
         from loans.tasks import notify_guarantee_call
 
         transaction.on_commit(lambda: notify_guarantee_call.delay(call.pk))
+
+
+@transaction.atomic
+def loan_mark_default(*, loan: Loan, as_of: datetime.date | None = None, actor: User | None = None) -> bool:
+    """Put a loan in default once it is more than ``loan_default_days`` late (``enter_default``). Returns
+    whether the loan went into default now."""
+    loan = lock(loan)
+    if loan.status != LoanStatus.ACTIVE:
+        return False
+    dpd = days_past_due(loan, as_of)
+    if not is_default_late(dpd):
+        return False
+    enter_default(loan, dpd, actor=actor)
     return True
 
 

@@ -5,8 +5,10 @@
 - ``LoanPosition`` (one narrow row per disbursed loan, in cents) is created at disbursement, its paid amounts
   follow each rebuilt allocation, its write-off date the write-off;
 - ``PortfolioDay`` (by day and product, in cents: due, collected, disbursed) is added to at disbursement
-  and corrected by the difference each time a loan's allocation is rebuilt. Two payments of the same day
-  and product wait for each other on that row until the first commits: a few milliseconds.
+  and corrected by the difference each time a loan's allocation is rebuilt; at a write-off, the instalments
+  that fall due after the write-off day are taken out of "due" (nothing is expected on them any more: the
+  loss is counted once, in the loss rate, not again in each later month's collection rate). Two payments of
+  the same day and product wait for each other on that row until the first commits: a few milliseconds.
 
 ``rebuild_ledger`` recomputes all of it from the payments, schedules and history (the migration that
 introduced it, ``manage.py rebuild_ledger`` after a manual database repair, and the tests that check the two
@@ -18,8 +20,9 @@ from collections import defaultdict
 from collections.abc import Iterable
 
 from django.db import connection, transaction
-from django.db.models import Count, F, Sum
+from django.db.models import Count, F, Max, Q, Sum
 from django.db.models.functions import Coalesce
+from django.utils import timezone
 
 from microcredit.core.money import as_cents
 
@@ -143,9 +146,43 @@ def record_reallocation(loan, before: dict, after: dict, first_unsettled_due: da
 
 
 def record_write_off(loan, at: datetime.datetime) -> None:
-    from loans.models import LoanPosition
+    """A loan was written off at ``at``: its position says so, and its instalments due after that day no
+    longer count as due (``not_due_after_write_off``)."""
+    from loans.models import Instalment, LoanPosition
 
     LoanPosition.objects.filter(loan=loan).update(written_off_at=at)
+    changes: dict[tuple, dict] = defaultdict(lambda: defaultdict(int))
+    for _loan_id, _product_id, due_date, cents in not_due_after_write_off(Instalment, {loan.pk: at}):
+        changes[(due_date, *_keys(loan))]["due_cents"] -= cents
+    _apply(changes)
+
+
+def not_due_after_write_off(Instalment, written_off: dict[int, datetime.datetime]) -> list[tuple]:
+    """(loan id, product id, due date, cents) of the instalments of the written-off loans ({loan id: write-off
+    instant}) that fall due after the write-off day (in the organization's time zone): those are not "due" in
+    the collection rate. The one home of the rule: the write-off and the rebuild use it (migration 0005, which
+    applied it to the existing figures, carries a frozen copy)."""
+    if not written_off:
+        return []
+    days = {loan_id: timezone.localdate(at) for loan_id, at in written_off.items()}
+    rows = Instalment.objects.filter(loan_id__in=list(days)).values_list(
+        "loan_id", "loan__product_id", "due_date", "principal_due", "interest_due"
+    )
+    return [
+        (loan_id, product_id, due_date, as_cents(principal + interest))
+        for loan_id, product_id, due_date, principal, interest in rows
+        if due_date > days[loan_id]
+    ]
+
+
+def written_off_instants(Loan) -> dict[int, datetime.datetime]:
+    """{loan id: when it was written off} (a written-off loan stays so: its last such transition)."""
+    return dict(
+        Loan.objects.filter(status="written_off")
+        .annotate(at=Max("transitions__at", filter=Q(transitions__to_status="written_off")))
+        .filter(at__isnull=False)
+        .values_list("pk", "at")
+    )
 
 
 def rebuild_portfolio_days(Loan, Instalment, Allocation, PortfolioDay) -> int:
@@ -158,6 +195,10 @@ def rebuild_portfolio_days(Loan, Instalment, Allocation, PortfolioDay) -> int:
         .annotate(total=Sum(F("principal_due") + F("interest_due")))
     ):
         rows[(row["due_date"], row["loan__product_id"])]["due_cents"] += as_cents(row["total"])
+    for _loan_id, product_id, due_date, cents in not_due_after_write_off(
+        Instalment, written_off_instants(Loan)
+    ):
+        rows[(due_date, product_id)]["due_cents"] -= cents
     for row in (
         Allocation.objects.values("paid_on", "loan__product_id")
         .order_by()

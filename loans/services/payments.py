@@ -93,15 +93,19 @@ def reallocate(loan: Loan) -> None:
 
 
 def _settle_status(loan: Loan, actor: User | None) -> None:
-    """After payments change: close the loan when nothing is owed, reopen it if something is again."""
-    from loans.services.arrears import days_past_due, default_threshold
+    """After payments change: close the loan when nothing is owed, reopen it if something is again, and put a
+    loan in default back to active once caught up below the organization's threshold. Going into default is
+    the daily pass's work (``loans_mark_defaults``), never a payment's or a reversal's: recording a backlog of
+    old payments must not open guarantee calls on the way. An open guarantee call is left to the advisor to
+    resolve with its outcome."""
+    from loans.services.arrears import days_past_due, is_default_late
 
     owed = amount_owed(loan)
     if owed == 0 and loan.status in (LoanStatus.ACTIVE, LoanStatus.DEFAULTED):
         transition(loan, LoanStatus.REPAID, actor=actor, reason=_("Nothing is owed any more."))
     elif owed > 0 and loan.status == LoanStatus.REPAID:
         transition(loan, LoanStatus.ACTIVE, actor=actor, reason=_("A payment was reversed."))
-    elif loan.status == LoanStatus.DEFAULTED and days_past_due(loan) < default_threshold():
+    elif loan.status == LoanStatus.DEFAULTED and not is_default_late(days_past_due(loan)):
         transition(loan, LoanStatus.ACTIVE, actor=actor, reason=_("The arrears were caught up."))
 
 

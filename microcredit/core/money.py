@@ -4,7 +4,9 @@ One rounding mode for the whole application: ROUND_HALF_UP ("arrondi commercial"
 expect on a statement. Later issues (schedules, allocations) round through ``to_cents`` only.
 """
 
+import math
 from decimal import ROUND_HALF_UP, Decimal
+from fractions import Fraction
 
 from django.utils.formats import number_format
 from django.utils.translation import get_language
@@ -19,6 +21,15 @@ def to_cents(amount: Decimal | int | str) -> Decimal:
     if isinstance(amount, float):
         raise TypeError("Money is never a float: pass a Decimal, an int or a string.")
     return Decimal(amount).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def fraction_to_cents(value: Fraction) -> Decimal:
+    """An exact quantity (a fraction, e.g. balance x annual rate / (100 x periods)) rounded once to the cent,
+    half a cent away from zero like ``to_cents``. No intermediate division is rounded, so an exact half cent
+    is never a hair below and rounded down."""
+    value = Fraction(value)
+    cents = math.floor(abs(value) * 100 + Fraction(1, 2))
+    return (Decimal(cents if value >= 0 else -cents) / 100).quantize(CENT)
 
 
 def as_cents(amount: Decimal) -> int:

@@ -14,12 +14,14 @@ Definitions (as of a date D, over a period [start, end] that ends on or before D
 - *Outstanding principal*: amount lent less the principal paid as of D, over the active loans.
 - *Days late*: D minus the due date of the oldest instalment not fully paid as of D. Payments fill the
   instalments in order, so an instalment is fully paid as of D exactly when the payment that completed it
-  (``Instalment.settled_on``, kept by the allocation) is dated on or before D.
+  (``Instalment.settled_on``, kept by the allocation) is dated on or before D. The same definition as the
+  loans' days past due (``InstalmentQuerySet.unpaid_as_of``), written here in SQL.
 - *PARn*: outstanding principal of the active loans more than n days late / outstanding principal of all
-  active loans (percent, rounded to 0.01). Exactly 30 days late is not in PAR30; 31 is.
+  active loans (percent, rounded to 0.01). Exactly 30 days late is not in PAR30; 31 is. A loan is in
+  default when more than ``loan_default_days`` (90) late: exactly 90 is in neither PAR90 nor default.
 - *Collection rate*: what was paid (interest and principal) by payments dated in the period / what fell
   due in the period, for the whole portfolio. Both are summed from the daily rows (``PortfolioDay``) kept
-  with the ledger.
+  with the ledger. The instalments of a written-off loan due after the day of its write-off are not "due".
 - *Written off*: the principal still outstanding when the loan was written off. *Loss rate*: principal
   written off as of D / principal disbursed as of D.
 - *Capital available to lend*: amounts committed by the active fund sources - outstanding principal -

@@ -3,13 +3,14 @@
 import datetime
 from decimal import Decimal
 
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from loans.schedule import build_schedule, level_payment
 
 D = Decimal
 FIRST = datetime.date(2026, 1, 15)
+PERIODS = {"monthly": 12, "biweekly": 26, "weekly": 52}  # written out here, not read from the code under test
 
 
 def _rows(schedule):
@@ -139,3 +140,76 @@ def test_any_schedule_adds_up_and_ends_at_zero(amount, rate, count, grace_share,
         )
     assert all(r.principal == 0 for r in schedule[:grace])
     assert [r.due_date for r in schedule] == sorted({r.due_date for r in schedule})
+
+
+# --- Exact half cents (issue #16) ---------------------------------------------------------------------
+
+
+def test_an_interest_of_exactly_half_a_cent_is_rounded_up():
+    # 162 x 7 % / 12 = 0.945 exactly; 133.25 x 12 % / 26 = 0.615; 113.75 x 8 % / 52 = 0.175;
+    # 150.48 x 25 % / 12 = 3.135. A periodic rate divided to 28 digits first put them a hair below.
+    cases = [
+        ("162.00", "7.00", "monthly", "0.95"),
+        ("133.25", "12.00", "biweekly", "0.62"),
+        ("113.75", "8.00", "weekly", "0.18"),
+        ("150.48", "25.00", "monthly", "3.14"),
+    ]
+    for amount, rate, frequency, interest in cases:
+        (row,) = build_schedule(
+            amount=D(amount), annual_rate_percent=D(rate), instalments=1, frequency=frequency, first_due=FIRST
+        )
+        assert (row.principal, row.interest) == (D(amount), D(interest)), (amount, rate, frequency)
+
+
+def _exact_half_up_cents(balance: D, rate: D, periods: int) -> D:
+    """The period's interest worked out in integers: balance (cents) x rate (hundredths of a percent) /
+    (10,000 x periods) cents, half a cent and more going up."""
+    numerator = int(balance * 100) * int(rate * 100)
+    denominator = 10_000 * periods
+    cents, remainder = divmod(numerator, denominator)
+    return D(cents + (1 if 2 * remainder >= denominator else 0)) / 100
+
+
+@st.composite
+def half_cent_cases(draw):
+    """A balance and an annual rate whose period's interest is exactly some cents and a half, for a frequency:
+    balance_cents x rate_hundredths = (2k + 1) x 5,000 x periods, so a rate dividing that product is drawn
+    and the balance is the quotient."""
+    frequency = draw(st.sampled_from(["monthly", "biweekly", "weekly"]))
+    periods = PERIODS[frequency]
+    odd = 2 * draw(st.integers(min_value=0, max_value=5_000)) + 1
+    product = odd * 5_000 * periods
+    rates = [r for r in range(1, 3_001) if product % r == 0 and 10_000 <= product // r <= 2_000_000]
+    assume(rates)
+    rate_hundredths = draw(st.sampled_from(rates))
+    return D(product // rate_hundredths) / 100, D(rate_hundredths) / 100, frequency, odd
+
+
+@settings(max_examples=300, deadline=None)
+@given(case=half_cent_cases())
+def test_every_exact_half_cent_of_interest_rounds_up_for_every_frequency(case):
+    amount, rate, frequency, odd = case
+    (row,) = build_schedule(
+        amount=amount, annual_rate_percent=rate, instalments=1, frequency=frequency, first_due=FIRST
+    )
+    # The exact interest is odd / 2 cents: (odd + 1) / 2 cents rounded half up.
+    assert row.interest == D((odd + 1) // 2) / 100
+    assert row.interest == _exact_half_up_cents(amount, rate, PERIODS[frequency])
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    amount=amounts,
+    rate=rates,
+    count=st.integers(min_value=1, max_value=60),
+    frequency=st.sampled_from(["monthly", "biweekly", "weekly"]),
+)
+def test_each_periods_interest_is_the_exact_product_rounded_once(amount, rate, count, frequency):
+    periods = PERIODS[frequency]
+    schedule = build_schedule(
+        amount=amount, annual_rate_percent=rate, instalments=count, frequency=frequency, first_due=FIRST
+    )
+    balance = amount
+    for row in schedule:
+        assert row.interest == _exact_half_up_cents(balance, rate, periods)
+        balance = row.balance_after

@@ -506,6 +506,18 @@ def test_eighty_nine_days_is_not_yet_default():
     assert loan.status == LoanStatus.ACTIVE
 
 
+def test_in_default_is_more_than_90_days_late_like_par90():
+    exactly, more = _overdue_loan(90), _overdue_loan(91)
+    assert services.loans_mark_defaults() == 1
+    exactly.refresh_from_db()
+    more.refresh_from_db()
+    assert (exactly.status, more.status) == (LoanStatus.ACTIVE, LoanStatus.DEFAULTED)
+    from loans.services.arrears import arrears_state
+
+    assert arrears_state(exactly, 90) == "late"
+    assert arrears_state(exactly, 91) == "in_default"
+
+
 def test_an_individual_loan_in_default_opens_no_call():
     loan = _overdue_loan(120, amount="2500.00")
     services.loans_mark_defaults()
