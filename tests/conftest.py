@@ -112,7 +112,13 @@ def browser_language() -> str:
 
 
 @pytest.fixture
-def browser(browser_language):
+def browser_flags() -> list[str]:
+    """More chromium flags; tests/stack adds --ignore-certificate-errors for its self-signed certificate."""
+    return []
+
+
+@pytest.fixture
+def browser(browser_language, browser_flags):
     if not (os.path.exists(CHROMIUM) and os.path.exists(CHROMEDRIVER)):
         if os.environ.get("CI") == "true":
             pytest.fail("chromium and chromedriver must be installed in CI (scripts/bootstrap.sh browser)")
@@ -136,6 +142,7 @@ def browser(browser_language):
         "--window-size=1280,900",
         f"--user-data-dir={profile}",
         f"--lang={browser_language}",
+        *browser_flags,
     ):
         options.add_argument(flag)
     primary = browser_language.split("-")[0]
