@@ -46,8 +46,11 @@ def test_pages_break_no_rule_of_the_content_security_policy(browser, stack, user
     sign_in(browser, base, username)
     client = stack()
     client.sign_in(username)
-    paths = [path for path, (status, headers) in crawl(client, limit=PAGES).items()
-             if status == 200 and "text/html" in headers.get("Content-Type", "")]
+    paths = [
+        path
+        for path, (status, headers) in crawl(client, limit=PAGES).items()
+        if status == 200 and "text/html" in headers.get("Content-Type", "")
+    ]
     if username == "sophie":
         paths += ["/admin/", "/admin/loans/loan/", "/admin/accounts/user/add/"]
     violations = {}
@@ -61,7 +64,9 @@ def test_pages_break_no_rule_of_the_content_security_policy(browser, stack, user
     assert len(paths) >= 4
     # The recorder does see a violation: an inline style the policy refuses.
     browser.execute_script("document.body.setAttribute('style', 'color: red')")
-    WebDriverWait(browser, 5).until(lambda driver: driver.execute_script("return window.__cspViolations.length"))
+    WebDriverWait(browser, 5).until(
+        lambda driver: driver.execute_script("return window.__cspViolations.length")
+    )
 
 
 def test_the_menu_still_opens_on_a_phone(browser, stack):
