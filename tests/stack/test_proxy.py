@@ -74,3 +74,4 @@ def test_the_proxy_refuses_a_body_over_its_cap(stack):
     except requests.ConnectionError:
         return  # nginx may close the connection while the body is still being sent: refused too
     assert answer.status_code == 413
+    assert "10 Mo" in answer.text and "10 MB" in answer.text  # a page people can read, in both languages
