@@ -26,5 +26,9 @@ class Migration(migrations.Migration):
             model_name="loanposition",
             index=models.Index(fields=["first_unsettled_due"], name="loans_position_unsettled_idx"),
         ),
+        migrations.AddIndex(
+            model_name="loan",
+            index=models.Index(fields=["-created_at", "-id"], name="loans_loan_created_idx"),
+        ),
         migrations.RunSQL(FILL_SQL, migrations.RunSQL.noop),
     ]
