@@ -193,8 +193,8 @@ GENERATE = [
     """INSERT INTO loans_loantransition (loan_id, from_status, to_status, at, reason)
        SELECT id, 'defaulted', 'written_off', now() - (id %% 150) * interval '1 day', 'Irrécouvrable'
        FROM loans_loan WHERE status = 'written_off'""",
-    """INSERT INTO loans_guaranteecall (circle_id, loan_id, opened_at, outcome, note)
-       SELECT circle_id, id, now() - interval '30 days', '', '' FROM loans_loan
+    """INSERT INTO loans_guaranteecall (circle_id, loan_id, opened_at, outcome, note, defaults)
+       SELECT circle_id, id, now() - interval '30 days', '', '', 1 FROM loans_loan
        WHERE status = 'defaulted' AND guarantee_type = 'circle'""",
     """INSERT INTO reports_fundsource (name, kind, amount_committed, committed_on, terms, is_active)
        VALUES ('Caisse solidaire', 'investor', 90000000, current_date - 900, '', true),

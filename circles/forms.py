@@ -49,11 +49,15 @@ class MemberAddForm(forms.Form):
         label=_("Role in the circle"), choices=MemberRole.choices, initial=MemberRole.MEMBER
     )
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, circle: Circle | None = None, search: str = "", **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["profile"].queryset = selectors.entrepreneurs_available_for_circles().order_by(
-            "user__last_name", "user__first_name"
-        )
+        field = self.fields["profile"]
+        # Anyone available may be admitted; the list shows a bounded few (``entrepreneurs_to_offer``).
+        field.queryset = selectors.entrepreneurs_available_for_circles()
+        if circle is not None:
+            field.widget.choices = [("", field.empty_label)] + [
+                (profile.pk, str(profile)) for profile in selectors.entrepreneurs_to_offer(circle, search)
+            ]
 
 
 class MemberLeaveForm(forms.Form):

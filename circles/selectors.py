@@ -12,7 +12,9 @@ from django.db.models import (
     Prefetch,
     Q,
     QuerySet,
+    Subquery,
 )
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from circles.models import (
@@ -30,8 +32,17 @@ from microcredit.core.models import OrganizationSettings
 from microcredit.core.permissions import scope
 
 
+def _count(queryset) -> Subquery:
+    return Subquery(queryset.order_by().values("circle").annotate(n=Count("pk")).values("n")[:1])
+
+
 def circles_for(user: User) -> QuerySet[Circle]:
-    """Circles the user may see, with what the lists show: member count, next meeting, alerts."""
+    """Circles the user may see, with what the lists show: member count, next meeting, alerts. (The requests
+    in review are counted by a subquery on the loans' circle index rather than joined: an advisor's hundred
+    circles would otherwise join thousands of loans.)"""
+    from loans.models import Loan
+
+    in_review = Loan.objects.filter(circle=OuterRef("pk"), status="submitted")
     today = timezone.localdate()
     settings = OrganizationSettings.load()
     return (
@@ -44,8 +55,8 @@ def circles_for(user: User) -> QuerySet[Circle]:
                 "meetings__date",
                 filter=Q(meetings__status=MeetingStatus.PLANNED, meetings__date__gte=today),
             ),
-            loans_in_review=Count("loans", filter=Q(loans__status="submitted"), distinct=True),
         )
+        .annotate(loans_in_review=Coalesce(_count(in_review), 0))
         .annotate(
             below_minimum=ExpressionWrapper(
                 Q(status=CircleStatus.ACTIVE, active_members__lt=settings.circle_min_members),
@@ -120,6 +131,35 @@ def entrepreneurs_available_for_circles() -> QuerySet[EntrepreneurProfile]:
     """Entrepreneurs who are not an active member of any circle."""
     active = Membership.objects.filter(profile=OuterRef("pk"), left_on__isnull=True)
     return EntrepreneurProfile.objects.filter(~Exists(active), user__is_active=True).select_related("user")
+
+
+MEMBER_CHOICES = 100  # entrepreneurs offered at most on a circle's page (a search finds the others)
+
+
+def entrepreneurs_to_offer(circle: Circle, search: str = "") -> list[EntrepreneurProfile]:
+    """Whom the circle's page offers to admit, by name: at most ``MEMBER_CHOICES`` of the entrepreneurs not
+    in an active circle, those whose name or business contains ``search``, or without a search the circle's
+    advisor's caseload first, then others. Bounded: the page never lists every entrepreneur of the
+    organization (50,000 options took seconds to render)."""
+    available = entrepreneurs_available_for_circles()
+    search = search.strip()
+    if search:
+        words = Q()
+        for word in search.split()[:5]:
+            words &= (
+                Q(user__first_name__icontains=word)
+                | Q(user__last_name__icontains=word)
+                | Q(business_name__icontains=word)
+            )
+        available = available.filter(words)
+    by_name = ("user__last_name", "user__first_name", "pk")
+    if search:
+        return list(available.order_by(*by_name)[:MEMBER_CHOICES])
+    offered = list(available.filter(advisor_id=circle.advisor_id).order_by(*by_name)[:MEMBER_CHOICES])
+    if len(offered) < MEMBER_CHOICES:
+        others = available.exclude(advisor_id=circle.advisor_id) if circle.advisor_id else available
+        offered += others.order_by("pk")[: MEMBER_CHOICES - len(offered)]
+    return offered
 
 
 def trainings_for(user: User) -> QuerySet[Training]:

@@ -193,6 +193,8 @@ class Loan(models.Model):
         verbose_name = _("loan")
         verbose_name_plural = _("loans")
         ordering = ["-created_at", "-pk"]
+        # The loan lists, newest first: one page is an index range, whatever the number of loans.
+        indexes = [models.Index(fields=["-created_at", "-id"], name="loans_loan_created_idx")]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=LoanStatus.values), name="loans_loan_status_valid"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="loans_loan_amount_positive"),
@@ -530,6 +532,8 @@ class LoanPosition(models.Model):
     guaranteed = models.BooleanField(_("guaranteed by the circle"))
     disbursed_on = models.DateField(_("disbursement date"))
     lent_cents = models.BigIntegerField(_("amount lent (cents)"))
+    # What the whole schedule asks, principal and interest (fixed at disbursement): owed = scheduled - paid.
+    scheduled_cents = models.BigIntegerField(_("scheduled (cents)"), default=0)
     principal_paid_cents = models.BigIntegerField(_("principal paid (cents)"), default=0)
     interest_paid_cents = models.BigIntegerField(_("interest paid (cents)"), default=0)
     written_off_at = models.DateTimeField(_("written off"), null=True, blank=True)
@@ -541,6 +545,8 @@ class LoanPosition(models.Model):
         verbose_name_plural = _("loan positions")
         indexes = [
             models.Index(fields=["disbursed_on"], name="loans_position_disbursed_idx"),
+            # The arrears list and counts: the loans whose oldest unpaid instalment fell due before today.
+            models.Index(fields=["first_unsettled_due"], name="loans_position_unsettled_idx"),
             models.Index(
                 fields=["written_off_at"],
                 condition=Q(written_off_at__isnull=False),

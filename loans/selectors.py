@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.db.models import (
+    Case,
     DecimalField,
     ExpressionWrapper,
     F,
@@ -14,8 +15,9 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
+    When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from loans.models import Allocation, Instalment, Loan, LoanStatus, Payment, Reminder
@@ -62,16 +64,49 @@ def with_balances(loans: QuerySet[Loan], as_of: datetime.date | None = None) -> 
     ).annotate(owed=ExpressionWrapper(F("total_due") - F("total_paid"), output_field=MONEY))
 
 
+def with_standing(loans: QuerySet[Loan], as_of: datetime.date | None = None) -> QuerySet[Loan]:
+    """The one reading of each loan's standing for the pages, lists and digests: ``owed`` (what the
+    schedule still asks), ``oldest_unpaid`` (the due date of the oldest instalment unpaid as of ``as_of``,
+    None when up to date: "overdue since") and, with ``days_late``, how many days late.
+
+    As of today (the default): read from the loan's derived position (``LoanPosition``, kept by the payment
+    services in the same transaction as each payment), one join and no sum over instalments or allocations
+    per loan, whatever the size of the portfolio. A loan not disbursed has no position: nothing owed, not
+    late. As of a past date: ``with_balances``, the as-of definition (``InstalmentQuerySet.unpaid_as_of``).
+    """
+    today = timezone.localdate()
+    if as_of is not None and as_of != today:
+        return with_balances(loans, as_of)
+    unsettled = F("position__first_unsettled_due")
+    cents = (
+        F("position__scheduled_cents")
+        - F("position__principal_paid_cents")
+        - F("position__interest_paid_cents")
+    )
+    return loans.annotate(
+        owed=Coalesce(Cast(Cast(cents, MONEY) / Value(Decimal(100)), MONEY), Value(ZERO), output_field=MONEY),
+        oldest_unpaid=Case(When(position__first_unsettled_due__lte=today, then=unsettled), default=None),
+    )
+
+
 def loans_for(user: User) -> QuerySet[Loan]:
-    return with_balances(
+    return with_standing(
         scope(user, Loan.objects.all()).select_related("borrower__user", "product", "circle__advisor")
     )
 
 
 def days_late(loan: Loan, as_of: datetime.date | None = None) -> int:
-    """From ``with_balances``: days since the oldest unpaid due date."""
+    """From ``with_standing`` (or ``with_balances``): days since the oldest unpaid due date."""
     as_of = as_of or timezone.localdate()
     return (as_of - loan.oldest_unpaid).days if getattr(loan, "oldest_unpaid", None) else 0
+
+
+def with_days_late(loans, as_of: datetime.date | None = None) -> list[Loan]:
+    """The loans (a page of them) with ``dpd``, their days past due as of ``as_of`` (default today)."""
+    loans = list(loans)
+    for loan in loans:
+        loan.dpd = days_late(loan, as_of)
+    return loans
 
 
 @dataclass
@@ -160,15 +195,25 @@ def loan_detail(loan: Loan, as_of: datetime.date | None = None) -> dict:
     }
 
 
-def arrears(user: User, as_of: datetime.date | None = None) -> list[Loan]:
-    as_of = as_of or timezone.localdate()
-    loans = (
-        loans_for(user).filter(status__in=OPEN_STATUSES).filter(Q(instalments__due_date__lt=as_of)).distinct()
+def late(loans: QuerySet[Loan], as_of: datetime.date | None = None) -> QuerySet[Loan]:
+    """The open loans among ``loans`` with an instalment unpaid after its due date as of ``as_of`` (default
+    today), the longest late first, with their standing (``with_standing``). As of today an index range on the
+    positions' oldest unpaid due date: page it (``with_days_late`` on the page) or count it."""
+    today = timezone.localdate()
+    as_of = as_of or today
+    loans = loans.filter(status__in=OPEN_STATUSES)
+    if as_of == today:
+        return with_standing(loans.filter(position__first_unsettled_due__lt=today)).order_by(
+            "position__first_unsettled_due", "pk"
+        )
+    return with_standing(loans, as_of).filter(oldest_unpaid__lt=as_of).order_by("oldest_unpaid", "pk")
+
+
+def arrears(user: User, as_of: datetime.date | None = None) -> QuerySet[Loan]:
+    """The arrears list: the late loans the user may see (``late``), with the borrower and circle."""
+    return late(
+        scope(user, Loan.objects.all()).select_related("borrower__user", "product", "circle__advisor"), as_of
     )
-    late = [loan for loan in loans if loan.oldest_unpaid and loan.oldest_unpaid < as_of]
-    for loan in late:
-        loan.dpd = days_late(loan, as_of)
-    return sorted(late, key=lambda loan: -loan.dpd)
 
 
 # --- Reminders ------------------------------------------------------------------------------------
@@ -222,28 +267,29 @@ def loan_overdue_amount(loan: Loan, as_of: datetime.date) -> Decimal:
 
 def overdue_loans_for_advisor(advisor: User, as_of: datetime.date) -> list[Loan]:
     """Open loans of the advisor's circles and caseload with an instalment unpaid after its due date,
-    the latest first, each with ``overdue`` (the amount late) and ``dpd`` (days past due)."""
-    loans = Loan.objects.filter(status__in=OPEN_STATUSES).filter(
-        Q(circle__advisor=advisor) | Q(borrower__advisor=advisor)
+    the longest late first, each with ``overdue`` (the amount late) and ``dpd`` (days past due). The loans
+    come from ``late``; the amounts late from one grouped query over these loans' instalments and
+    allocations (not one per loan)."""
+    loans = Loan.objects.filter(Q(circle__advisor=advisor) | Q(borrower__advisor=advisor))
+    overdue = with_days_late(late(loans.select_related("borrower__user", "circle"), as_of), as_of)
+    ids = [loan.pk for loan in overdue]
+    due = dict(
+        Instalment.objects.filter(loan_id__in=ids, due_date__lt=as_of)
+        .values("loan_id")
+        .order_by()
+        .annotate(total=Sum(F("principal_due") + F("interest_due")))
+        .values_list("loan_id", "total")
     )
-    late_instalments = Instalment.objects.filter(loan=OuterRef("pk"), due_date__lt=as_of)
-    late_allocations = Allocation.objects.filter(loan=OuterRef("pk"), instalment__due_date__lt=as_of)
-    loans = (
-        with_balances(loans.select_related("borrower__user", "circle"), as_of)
-        .filter(oldest_unpaid__lt=as_of)
-        .annotate(
-            overdue=ExpressionWrapper(
-                _sum(late_instalments, F("principal_due") + F("interest_due"))
-                - _sum(late_allocations, F("principal") + F("interest")),
-                output_field=MONEY,
-            )
-        )
-        .order_by("oldest_unpaid", "pk")
+    paid = dict(
+        Allocation.objects.filter(loan_id__in=ids, instalment__due_date__lt=as_of, paid_on__lte=as_of)
+        .values("loan_id")
+        .order_by()
+        .annotate(total=Sum(F("principal") + F("interest")))
+        .values_list("loan_id", "total")
     )
-    late = list(loans)
-    for loan in late:
-        loan.dpd = days_late(loan, as_of)
-    return late
+    for loan in overdue:
+        loan.overdue = due.get(loan.pk, ZERO) - paid.get(loan.pk, ZERO)
+    return overdue
 
 
 def loan_reminders(loan: Loan, limit: int = 50) -> list[Reminder]:

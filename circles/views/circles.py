@@ -128,7 +128,8 @@ class CircleDetailView(ScopedObjectMixin, DetailView):
         context["settings"] = OrganizationSettings.load()
         if self.request.user.is_staff_member:
             context["attendance_rate"] = selectors.attendance_rate(self.object)
-            context.setdefault("add_form", MemberAddForm())
+            context["member_search"] = self.request.GET.get("member_search", "")[:100]
+            context.setdefault("add_form", MemberAddForm(circle=self.object, search=context["member_search"]))
             context["merge_form"] = CircleMergeForm(circle=self.object)
         return context
 
@@ -156,7 +157,7 @@ class CircleActionView(StaffRequiredMixin, View):
 class CircleMemberAddView(CircleActionView):
     def post(self, request, pk):
         circle = self.get_circle()
-        form = MemberAddForm(request.POST)
+        form = MemberAddForm(request.POST, circle=circle)
         if form.is_valid():
             try:
                 membership = services.circle_member_add(

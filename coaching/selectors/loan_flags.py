@@ -22,13 +22,9 @@ def _loans(context, profiles):
 
 
 def loans_in_arrears(profiles, context):
-    from loans.selectors import OPEN_STATUSES, with_balances
+    from loans.selectors import late as late_loans
 
-    late = (
-        with_balances(_loans(context, profiles).filter(status__in=OPEN_STATUSES), as_of=context.today)
-        .filter(oldest_unpaid__lt=context.today)
-        .values_list("borrower_id", "oldest_unpaid")
-    )
+    late = late_loans(_loans(context, profiles), context.today).values_list("borrower_id", "oldest_unpaid")
     flags = {}
     for profile_id, oldest_unpaid in late:
         days = (context.today - oldest_unpaid).days

@@ -41,6 +41,8 @@ ON CONFLICT (day, product_key) DO UPDATE SET {updates}
 # Portable SQL (PostgreSQL and SQLite) recomputing the per-row derived fields from the ledger. Amounts are
 # compared and cast in whole cents: SQLite adds decimals as floats (290.76 + 100.00 + 112.71 = 503.4699…).
 CENTS = "CAST(ROUND(COALESCE({}, 0) * 100) AS BIGINT)"
+# What a loan's whole schedule asks (LoanPosition.scheduled_cents; migration 0006 fills it the same way).
+SCHEDULED = "(SELECT SUM(i.principal_due + i.interest_due) FROM loans_instalment i WHERE i.loan_id = {loan})"
 REBUILD_SQL = (
     """UPDATE loans_allocation
        SET loan_id = (SELECT p.loan_id FROM loans_payment p WHERE p.id = loans_allocation.payment_id),
@@ -57,9 +59,11 @@ REBUILD_SQL = (
            END""",
     "DELETE FROM loans_loanposition",
     f"""INSERT INTO loans_loanposition (loan_id, borrower_id, circle_id, product_id, guaranteed, disbursed_on,
-            lent_cents, principal_paid_cents, interest_paid_cents, written_off_at, first_unsettled_due)
+            lent_cents, scheduled_cents, principal_paid_cents, interest_paid_cents, written_off_at,
+            first_unsettled_due)
        SELECT l.id, l.borrower_id, l.circle_id, l.product_id, l.guarantee_type = 'circle', l.disbursed_on,
               {CENTS.format("COALESCE(l.approved_amount, l.amount)")},
+              {CENTS.format(SCHEDULED.format(loan="l.id"))},
               {CENTS.format("(SELECT SUM(a.principal) FROM loans_allocation a WHERE a.loan_id = l.id)")},
               {CENTS.format("(SELECT SUM(a.interest) FROM loans_allocation a WHERE a.loan_id = l.id)")},
               CASE WHEN l.status = 'written_off' THEN
@@ -104,6 +108,7 @@ def record_disbursement(loan, instalments: Iterable) -> None:
         guaranteed=loan.guarantee_type == GuaranteeType.CIRCLE,
         disbursed_on=loan.disbursed_on,
         lent_cents=lent,
+        scheduled_cents=sum(as_cents(i.total_due) for i in instalments),
     )
     changes: dict[tuple, dict] = defaultdict(lambda: defaultdict(int))
     for instalment in instalments:

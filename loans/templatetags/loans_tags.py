@@ -23,17 +23,15 @@ def entrepreneur_loans_panel(user):
 @register.inclusion_tag("loans/_panel_staff.html")
 def staff_loans_panel(user):
     loans = selectors.loans_for(user)
+    late = selectors.arrears(user)
     if user.role == "advisor":
         loans = loans.filter(circle__advisor=user)
+        late = late.filter(circle__advisor=user)
     return {
         "in_review": loans.filter(status=LoanStatus.SUBMITTED).count(),
         "to_decide": loans.filter(status=LoanStatus.CIRCLE_ACCEPTED).count(),
         "to_disburse": loans.filter(status=LoanStatus.APPROVED).count(),
-        "late": len(selectors.arrears(user))
-        if user.role != "advisor"
-        else len(
-            [loan for loan in selectors.arrears(user) if loan.circle and loan.circle.advisor_id == user.pk]
-        ),
+        "late": late.count(),
         "user": user,
     }
 
@@ -42,7 +40,7 @@ def staff_loans_panel(user):
 def entrepreneur_file_loans(profile):
     from loans.models import Loan
 
-    loans = selectors.with_balances(Loan.objects.filter(borrower=profile).select_related("circle")).order_by(
+    loans = selectors.with_standing(Loan.objects.filter(borrower=profile).select_related("circle")).order_by(
         "-created_at"
     )
     return {"loans": list(loans), "profile": profile}

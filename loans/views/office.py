@@ -248,17 +248,22 @@ class WriteOffView(CoordinatorRequiredMixin, LoanFormView):
         return _("The loan is written off. Its history is kept.")
 
 
-class ArrearsView(StaffRequiredMixin, TemplateView):
+class ArrearsView(StaffRequiredMixin, ListView):
+    """The late loans, the longest late first, 50 a page."""
+
     template_name = "loans/arrears.html"
+    paginate_by = 50
+
+    def get_queryset(self):
+        return selectors.arrears(self.request.user)
 
     def get_context_data(self, **kwargs):
         from microcredit.core.models import OrganizationSettings
 
-        return super().get_context_data(
-            loans=selectors.arrears(self.request.user),
-            default_days=OrganizationSettings.load().loan_default_days,
-            **kwargs,
-        )
+        context = super().get_context_data(**kwargs)
+        context["loans"] = selectors.with_days_late(context["object_list"])
+        context["default_days"] = OrganizationSettings.load().loan_default_days
+        return context
 
 
 class GuaranteeCallListView(StaffRequiredMixin, ListView):

@@ -87,7 +87,7 @@ def circle_report(params: dict, today: datetime.date) -> dict:
         .order_by("date", "start_time")
     )
     loans = list(
-        loan_selectors.with_balances(Loan.objects.filter(circle=circle), today)
+        loan_selectors.with_standing(Loan.objects.filter(circle=circle), today)
         .select_related("borrower__user")
         .order_by("-created_at", "-pk")
     )

@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
 
 from loans.models import Loan
-from loans.selectors import with_balances
+from loans.selectors import with_standing
 from microcredit.accounts.models import Role
 from microcredit.core.permissions import scope
 from microcredit.core.selectors import whole_months
@@ -123,7 +123,7 @@ class DrillDownView(StaffRequiredMixin, TemplateView):
         if breakdown and key != "none" and not (key.isascii() and key.isdigit()):
             raise Http404
         behind = loans_behind(figure=figure, as_of=as_of, start=start, end=end, breakdown=breakdown, key=key)
-        loans = with_balances(
+        loans = with_standing(
             scope(self.request.user, Loan.objects.filter(pk__in=behind)).select_related(
                 "borrower__user", "product", "circle"
             ),

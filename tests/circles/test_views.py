@@ -388,3 +388,36 @@ def test_a_new_member_does_not_read_the_meetings_before_they_joined(personas, cl
     client = client_for(personas.entrepreneur)
     assert client.get(reverse("circles:meeting_detail", args=[old.pk])).status_code == 404
     assert client.get(reverse("circles:meeting_detail", args=[new.pk])).status_code == 200
+
+
+def test_the_circle_page_offers_a_bounded_list_of_people_to_admit_and_a_search_finds_the_others(
+    personas, client_for, monkeypatch
+):
+    """Issue #21: the page once listed every entrepreneur not in a circle (50,000 options: 6 s of rendering).
+    It offers at most MEMBER_CHOICES, the circle advisor's caseload first; a search finds anyone; anyone
+    available may still be admitted."""
+    from circles import selectors
+
+    monkeypatch.setattr(selectors, "MEMBER_CHOICES", 3)
+    circle = circle_with_members(4, advisor=personas.advisor)
+    others = EntrepreneurFactory.create_batch(4, advisor=personas.other_advisor)
+    searched = EntrepreneurFactory(user__last_name="Zylberstein", advisor=personas.other_advisor)
+    client = client_for(personas.advisor)
+    url = reverse("circles:circle_detail", args=[circle.pk])
+    choices = client.get(url).context["add_form"].fields["profile"].widget.choices
+    offered = [value for value, _label in choices]
+    assert offered[0] == "" and len(offered) == 1 + 3
+    assert offered[1] == personas.entrepreneur.pk  # the circle advisor's own entrepreneur first
+    assert searched.pk not in offered
+    response = client.get(url, {"member_search": "zylber"})
+    choices = response.context["add_form"].fields["profile"].widget.choices
+    assert [value for value, _label in choices] == ["", searched.pk]
+    assert "Zylberstein" in response.content.decode()
+    # Not offered on the page, still admitted when chosen (the form checks against everyone available).
+    unlisted = others[-1]
+    assert unlisted.pk not in offered
+    response = client.post(
+        reverse("circles:member_add", args=[circle.pk]), {"profile": unlisted.pk, "role": "member"}
+    )
+    assert response.status_code == 302
+    assert Membership.objects.filter(circle=circle, profile=unlisted, left_on__isnull=True).exists()

@@ -1,0 +1,386 @@
+"""Benchmark of the pages staff open all day, at two portfolio sizes (a script to rerun, not a test).
+
+    .venv/bin/python benchmarks/bench_pages.py                       # 1,000 and 100,000 loans
+    .venv/bin/python benchmarks/bench_pages.py --reuse               # measure again on the same data
+    .venv/bin/python benchmarks/bench_pages.py --sizes 1000,10000 --port 18731 --clients 20
+
+For each size it DROPS and creates again a database named ``microcredit_bench_fast_<size>`` (on the server
+of ``--database-url``), generates the portfolio with ``bench_report.py``'s generator (50 % as many
+entrepreneurs as loans, 2,000 circles, 20 advisors, 10 monthly instalments a loan, 80 % paid on time, 10 %
+35 days late, 10 % stopped), gives each entrepreneur an advisor (the 20 advisors share them) and three
+accounts a password, then:
+
+1. counts each page's SQL queries with Django's query capture (the test client, in a child process);
+2. serves the app with gunicorn on the production settings (``microcredit.settings.production``, 2 workers,
+   on 127.0.0.1:``--port``; plain HTTP on loopback, so ``DJANGO_SECURE_SSL_REDIRECT=false``);
+3. signs in through the login form and requests each page ``--requests`` times, one at a time (p50, p95);
+4. at the largest size, ``--clients`` concurrent clients (threads on loopback, each signed in, a bounded
+   number of requests each) request each page (p50, p95 under load).
+
+It prints per page the times at each size and the ratios largest / smallest (the goal: at most 1.5) and
+loaded p95 / single-user p50 (the goal: at most 3).
+"""
+
+import argparse
+import http.client
+import os
+import re
+import secrets
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from urllib.parse import urlencode, urlsplit, urlunsplit
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PYTHON = sys.executable
+DEFAULT_SERVER = "postgres://postgres@127.0.0.1:5432/postgres"
+PASSWORD = "bench-pages-password"  # noqa: S105 (throw-away data on loopback)
+
+# The pages: (name, login, path). Paths with {circle} / {loan} are filled from the data.
+PAGES = [
+    ("arrears list", "bench-0", "/loans/arrears/"),
+    ("coordinator home", "bench-0", "/"),
+    ("advisor home", "bench-1", "/"),
+    ("entrepreneur home", "bench-21", "/"),
+    ("circle page", "bench-1", "/circles/{circle}/"),
+    ("loan list", "bench-0", "/loans/"),
+    ("advisor caseload", "bench-1", "/coaching/caseload/"),
+    ("loan page", "bench-0", "/loans/{loan}/"),
+]
+
+# After the generator: each entrepreneur has one of the 20 advisors; three accounts can sign in.
+ASSIGN_SQL = [
+    """UPDATE accounts_entrepreneurprofile p SET advisor_id = a.id
+       FROM accounts_user a WHERE a.username = 'bench-' || (1 + p.id %% 20)""",
+    "UPDATE accounts_user SET password = %(password)s WHERE username IN ('bench-0', 'bench-1', 'bench-21')",
+    "ANALYZE",
+]
+
+
+def parse_args() -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_SERVER))
+    parser.add_argument("--sizes", default="1000,100000")
+    parser.add_argument("--port", type=int, default=18731)
+    parser.add_argument("--requests", type=int, default=15, help="Requests per page, one at a time.")
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--per-client", type=int, default=3, help="Requests per client and page, loaded.")
+    parser.add_argument("--reuse", action="store_true", help="Keep the existing databases and their data.")
+    parser.add_argument("--child", choices=["generate", "count", "profile"], help=argparse.SUPPRESS)
+    parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
+    return parser.parse_args()
+
+
+def database_url(server: str, size: int) -> str:
+    return urlunsplit(urlsplit(server)._replace(path=f"/microcredit_bench_fast_{size}"))
+
+
+# --- In a child process (one Django setup per database) -------------------------------------------------
+
+
+def child_generate(url: str, size: int) -> None:
+    import bench_report
+
+    bench_report.recreate_database(url)
+    bench_report.setup_django(url, migrate=True)
+    from django.contrib.auth.hashers import make_password
+    from django.db import connection
+
+    bench_report.generate(size)
+    with connection.cursor() as cursor:
+        for statement in ASSIGN_SQL:
+            cursor.execute(statement, {"password": make_password(PASSWORD)})
+
+
+def targets() -> dict:
+    """The circle with the most loans and one late loan, for the paths."""
+    from django.db.models import Count
+
+    from circles.models import Circle
+    from loans.models import Loan
+
+    circle = Circle.objects.annotate(n=Count("loans")).order_by("-n", "pk").values_list("pk", flat=True)[0]
+    loan = Loan.objects.filter(status="defaulted").order_by("pk").values_list("pk", flat=True).first()
+    return {"circle": circle, "loan": loan or 1}
+
+
+def child_count(url: str) -> None:
+    """Print ``name<TAB>status<TAB>queries`` per page (the test client, Django's query capture)."""
+    import bench_report
+
+    bench_report.setup_django(url, migrate=False)
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    from microcredit.accounts.models import User
+
+    paths = targets()
+    print(f"#targets\t{paths['circle']}\t{paths['loan']}", flush=True)
+    for name, login, path in PAGES:
+        client = Client(HTTP_HOST="127.0.0.1")
+        client.force_login(User.objects.get(username=login))
+        client.get(path.format(**paths))  # warm
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(path.format(**paths))
+        print(f"{name}\t{response.status_code}\t{len(queries)}", flush=True)
+
+
+def child_profile(url: str) -> None:
+    """cProfile of the circle page (the test client): the heaviest of the project's, forms' and templates'
+    functions by cumulative time."""
+    import cProfile
+    import pstats
+
+    import bench_report
+
+    bench_report.setup_django(url, migrate=False)
+    from django.test import Client
+
+    from microcredit.accounts.models import User
+
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(User.objects.get(username="bench-1"))
+    path = f"/circles/{targets()['circle']}/"
+    client.get(path)
+    profile = cProfile.Profile()
+    profile.runcall(client.get, path)
+    stats = pstats.Stats(profile).sort_stats("cumulative")
+    ours = r"microcredit|circles|loans|coaching|crispy|forms|template/(defaulttags|loader_tags)"
+    stats.print_stats(ours, 30)
+
+
+# --- The server and the HTTP clients ---------------------------------------------------------------------
+
+
+def serve(url: str, port: int, workdir: Path) -> subprocess.Popen:
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "microcredit.settings.production",
+        "DATABASE_URL": url,
+        "REDIS_URL": "",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(60),
+        "DJANGO_ALLOWED_HOSTS": "127.0.0.1",
+        "DJANGO_SECURE_SSL_REDIRECT": "false",
+        "DJANGO_STATIC_ROOT": str(workdir / "static"),
+        "DJANGO_MEDIA_ROOT": str(workdir / "media"),
+        "LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT),
+    }
+    if not (workdir / "static" / "staticfiles.json").exists():
+        subprocess.run(  # noqa: S603
+            [PYTHON, "manage.py", "collectstatic", "--no-input", "-v0"], cwd=ROOT, env=env, check=True
+        )
+    server = subprocess.Popen(  # noqa: S603
+        [
+            str(Path(PYTHON).parent / "gunicorn"),
+            "microcredit.wsgi:application",
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--workers",
+            "2",
+            "--timeout",
+            "300",
+            "--log-level",
+            "warning",
+        ],
+        cwd=ROOT,
+        env=env,
+        start_new_session=True,
+    )
+    for _attempt in range(100):
+        try:
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            connection.request("GET", "/healthz")
+            connection.getresponse().read()
+            return server
+        except OSError:
+            time.sleep(0.2)
+    stop(server)
+    sys.exit("gunicorn did not answer")
+
+
+def stop(server: subprocess.Popen) -> None:
+    os.killpg(server.pid, signal.SIGTERM)
+    server.wait(timeout=30)
+
+
+class Browser:
+    """One signed-in person over plain HTTP on loopback: cookies kept by hand, one connection reused."""
+
+    def __init__(self, port: int, login: str):
+        self.port = port
+        self.cookies: dict[str, str] = {}
+        self.connection = http.client.HTTPConnection("127.0.0.1", port, timeout=300)
+        page = self.get("/accounts/login/")[1]
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        status, _body = self.post(
+            "/accounts/login/", {"csrfmiddlewaretoken": token, "username": login, "password": PASSWORD}
+        )
+        if status != 302:
+            sys.exit(f"sign-in of {login} answered {status}")
+
+    def request(self, method: str, path: str, body: bytes | None = None) -> tuple[int, str]:
+        headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
+        if body is not None:
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        self.connection.request(method, path, body=body, headers=headers)
+        response = self.connection.getresponse()
+        text = response.read().decode()
+        for header, value in response.getheaders():
+            if header.lower() == "set-cookie":
+                name, _, rest = value.partition("=")
+                self.cookies[name] = rest.split(";", 1)[0]
+        return response.status, text
+
+    def get(self, path: str) -> tuple[int, str]:
+        return self.request("GET", path)
+
+    def post(self, path: str, data: dict) -> tuple[int, str]:
+        return self.request("POST", path, urlencode(data).encode())
+
+    def timed(self, path: str) -> float:
+        started = time.perf_counter()
+        status, _text = self.get(path)
+        if status != 200:
+            raise RuntimeError(f"{path} answered {status}")
+        return time.perf_counter() - started
+
+
+def percentile(values: list[float], share: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def single_user(port: int, paths: dict, requests: int) -> dict[str, list[float]]:
+    browsers = {}
+    times = {name: [] for name, _login, _path in PAGES}
+    for _name, login, path in PAGES:
+        browser = browsers.get(login) or browsers.setdefault(login, Browser(port, login))
+        browser.timed(path.format(**paths))  # warm
+    for _round in range(requests):  # interleaved: a noisy moment weighs on every page alike
+        for name, login, path in PAGES:
+            times[name].append(browsers[login].timed(path.format(**paths)))
+    return times
+
+
+def _client_run(browser: Browser, path: str, count: int, barrier, lock, results: list) -> None:
+    barrier.wait()
+    for _request in range(count):
+        elapsed = browser.timed(path)
+        with lock:
+            results.append(elapsed)
+
+
+def loaded(port: int, paths: dict, clients: int, per_client: int) -> dict[str, list[float]]:
+    """``clients`` threads, each signed in, request one page ``per_client`` times at once; page by page."""
+    times = {}
+    for name, login, path in PAGES:
+        browsers = [Browser(port, login) for _client in range(clients)]
+        results: list[float] = []
+        lock, barrier = threading.Lock(), threading.Barrier(clients)
+        threads = [
+            threading.Thread(
+                target=_client_run, args=(browser, path.format(**paths), per_client, barrier, lock, results)
+            )
+            for browser in browsers
+        ]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        times[name] = results
+        print(f"  loaded {name}: p95 {percentile(results, 0.95) * 1000:.0f} ms", flush=True)
+    return times
+
+
+def child(args: argparse.Namespace, kind: str, size: int, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run(  # noqa: S603
+        [PYTHON, __file__, "--child", kind, "--size", str(size), "--database-url", args.database_url],
+        check=True,
+        text=True,
+        **kwargs,
+    )
+
+
+def main() -> None:
+    args = parse_args()
+    if args.child:
+        url = database_url(args.database_url, args.size)
+        {"generate": lambda: child_generate(url, args.size), "count": lambda: child_count(url)}.get(
+            args.child, lambda: child_profile(url)
+        )()
+        return
+    sizes = [int(size) for size in args.sizes.split(",")]
+    workdir = Path(tempfile.mkdtemp(prefix="bench_fast_"))
+    results = {}
+    try:
+        for size in sizes:
+            url = database_url(args.database_url, size)
+            if not args.reuse:
+                print(f"Generating {size:,} loans in {urlsplit(url).path[1:]}…", flush=True)
+                started = time.perf_counter()
+                child(args, "generate", size, stdout=subprocess.DEVNULL)
+                print(f"  generated in {time.perf_counter() - started:.0f} s", flush=True)
+            counts, paths = {}, {}
+            for line in child(args, "count", size, capture_output=True).stdout.splitlines():
+                name, status, queries = line.split("\t")
+                if name == "#targets":
+                    paths = {"circle": int(status), "loan": int(queries)}
+                else:
+                    counts[name] = (int(status), int(queries))
+                    if counts[name][0] != 200:
+                        sys.exit(f"{name} answered {status} at {size:,} loans")
+            server = serve(url, args.port, workdir)
+            try:
+                print(
+                    f"Measuring {size:,} loans (circle {paths['circle']}, loan {paths['loan']})…", flush=True
+                )
+                single = single_user(args.port, paths, args.requests)
+                load = loaded(args.port, paths, args.clients, args.per_client) if size == max(sizes) else {}
+            finally:
+                stop(server)
+            results[size] = (counts, single, load)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    report(results, sizes, args)
+
+
+def report(results: dict, sizes: list[int], args: argparse.Namespace) -> None:
+    small, large = min(sizes), max(sizes)
+    print(
+        f"\nSingle user: p50 / p95 of {args.requests} requests per page; loaded: {args.clients} clients x "
+        f"{args.per_client} requests at {large:,} loans"
+    )
+    header = (
+        f"{'page':<20}"
+        + "".join(f"{f'{size:,} p50':>12}{'p95':>8}{'queries':>9}" for size in sizes)
+        + f"{'ratio p50':>11}{'loaded p95':>12}{'vs p50':>8}"
+    )
+    print(header)
+    for name, _login, _path in PAGES:
+        line = f"{name:<20}"
+        for size in sizes:
+            counts, single, _load = results[size]
+            line += (
+                f"{statistics.median(single[name]) * 1000:>9.0f} ms"
+                f"{percentile(single[name], 0.95) * 1000:>5.0f} ms{counts[name][1]:>9}"
+            )
+        ratio = statistics.median(results[large][1][name]) / statistics.median(results[small][1][name])
+        load = results[large][2].get(name)
+        line += f"{ratio:>10.2f}x"
+        if load:
+            p95 = percentile(load, 0.95)
+            line += f"{p95 * 1000:>9.0f} ms{p95 / statistics.median(results[large][1][name]):>7.2f}x"
+        print(line)
+
+
+if __name__ == "__main__":
+    main()
