@@ -84,7 +84,8 @@ def with_standing(loans: QuerySet[Loan], as_of: datetime.date | None = None) -> 
         - F("position__interest_paid_cents")
     )
     return loans.annotate(
-        owed=Coalesce(Cast(Cast(cents, MONEY) / Value(Decimal(100)), MONEY), Value(ZERO), output_field=MONEY),
+        # Cents times 0.01, not divided by 100: SQLite would divide the integers and drop the cents.
+        owed=Coalesce(Cast(cents * Value(Decimal("0.01")), MONEY), Value(ZERO), output_field=MONEY),
         oldest_unpaid=Case(When(position__first_unsettled_due__lte=today, then=unsettled), default=None),
     )
 

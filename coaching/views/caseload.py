@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -25,7 +26,8 @@ class CaseloadView(StaffRequiredMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         user = self.request.user
-        chooser = CaseloadAdvisorForm(self.request.GET or None)
+        # (``?page=`` alone pages the advisor's own caseload; ``?advisor=`` chooses one.)
+        chooser = CaseloadAdvisorForm(self.request.GET if "advisor" in self.request.GET else None)
         advisor = None
         if chooser.is_bound:
             if not chooser.is_valid():
@@ -39,7 +41,12 @@ class CaseloadView(StaffRequiredMixin, TemplateView):
             context["overview"] = selectors.caseload_overview(user)
         else:
             settings = OrganizationSettings.load()
-            context["rows"] = selectors.caseload_for(user, advisor, settings=settings)
+            # 50 a page, whom to call first on the first: a caseload of thousands renders one page.
+            page = Paginator(selectors.caseload_for(user, advisor, settings=settings), 50).get_page(
+                self.request.GET.get("page")
+            )
+            context.update(rows=page.object_list, page_obj=page, paginator=page.paginator)
+            context["is_paginated"] = page.has_other_pages()
             context["no_contact_days"] = settings.coaching_no_contact_days
         return context
 

@@ -299,3 +299,18 @@ def test_sessions_are_counted_once_per_person(personas):
     CoachingSessionFactory.create_batch(3, profile=personas.entrepreneur, held_on=timezone.localdate())
     assert CoachingSession.objects.count() == 3
     assert len(caseload_for(personas.advisor, personas.advisor)) == 1
+
+
+def test_the_caseload_page_shows_fifty_a_page_whom_to_call_first_on_the_first(personas, client_for):
+    """Issue #21: a caseload of thousands renders one page of 50 (the count covers them all)."""
+    EntrepreneurFactory.create_batch(50, advisor=personas.advisor)  # with personas.entrepreneur: 51
+    client = client_for(personas.advisor)
+    first = client.get(reverse("coaching:caseload"))
+    assert len(first.context["rows"]) == 50 and first.context["paginator"].count == 51
+    second = client.get(reverse("coaching:caseload"), {"page": 2})
+    assert len(second.context["rows"]) == 1
+    every = [row.profile.pk for row in first.context["rows"]] + [
+        row.profile.pk for row in second.context["rows"]
+    ]
+    assert sorted(every) == sorted(p.pk for p in EntrepreneurProfile.objects.filter(advisor=personas.advisor))
+    assert "51" in first.content.decode()
