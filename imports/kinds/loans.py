@@ -48,6 +48,7 @@ from loans.models import (
 )
 from loans.services import ledger
 from loans.services.base import lock, transition
+from microcredit.core.models import OrganizationSettings
 from microcredit.core.money import format_money
 
 LOANS = "loans"
@@ -547,7 +548,10 @@ class LoansKind(Kind):
             purpose=values["purpose"] or _("Imported loan"),
             prepared_by=actor,
             circle=circle,
-            guarantee_type=GuaranteeType.CIRCLE if circle else GuaranteeType.INDIVIDUAL,
+            # The guarantee rule as at a circle's acceptance: above the threshold, individual responsibility.
+            guarantee_type=GuaranteeType.CIRCLE
+            if circle and values["amount"] <= OrganizationSettings.load().circle_guarantee_threshold
+            else GuaranteeType.INDIVIDUAL,
             approved_amount=values["amount"],
             approved_term=len(instalments),
             annual_rate=values["rate"],

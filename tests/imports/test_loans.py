@@ -199,3 +199,15 @@ def test_a_workbook_with_every_kind_of_loan_error_is_refused_whole(organization)
     assert "dépasse" in problems[("Paiements 2", "montant")]
     assert ("Prêts 6", "Date de déboursement") in problems
     assert ledger_state() == before  # nothing written
+
+
+def test_a_loan_above_the_guarantee_threshold_is_individual_even_with_a_circle(organization):
+    loans = [
+        LOANS[0],
+        ["P-020", "E-004", "Microprêt de démarrage", "2 000,01", "6", "2026-01-10", "C-01", "", "", ""],
+    ]
+    schedule = [SCHEDULE[0], ["P-020", 1, "2026-02-10", "2 000,01", "10,00"]]
+    report = import_loans(organization, workbook(loans, schedule, [PAYMENTS[0]]))
+    assert report.is_valid, report.problems
+    loan = Loan.objects.get()
+    assert (loan.circle.name, loan.guarantee_type) == ("Les Bâtisseuses", "individual")
