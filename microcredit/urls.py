@@ -26,5 +26,6 @@ urlpatterns = [
     path("coaching/", include("coaching.urls")),
     path("documents/", include("microcredit.documents.urls")),
     path("reports/", include("microcredit.reports.urls")),
+    path("imports/", include("imports.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "loans",
     "coaching",
     "microcredit.reports",
+    "imports",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,64 @@
+"""Imports from spreadsheets: each uploaded file (checked, then imported on confirmation), and the stable
+external id of every row already imported, so that importing the same file again changes nothing."""
+
+import uuid
+
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from microcredit.accounts.models import User
+
+
+def import_upload_to(instance, filename: str) -> str:
+    extension = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    return f"imports/{uuid.uuid4().hex}.{extension}"
+
+
+class ImportStatus(models.TextChoices):
+    CHECKED_WITH_ERRORS = "errors", _("Checked: errors to correct")
+    READY = "ready", _("Checked: ready to import")
+    IMPORTED = "imported", _("Imported")
+
+
+class ImportBatch(models.Model):
+    """One uploaded file: its kind, who sent it, the outcome of its check and of its import."""
+
+    kind = models.CharField(_("kind"), max_length=30)
+    file = models.FileField(_("file"), upload_to=import_upload_to)
+    file_name = models.CharField(_("file name"), max_length=200)
+    uploaded_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
+    )
+    uploaded_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+    status = models.CharField(_("status"), max_length=10, choices=ImportStatus.choices)
+    rows_total = models.PositiveIntegerField(_("rows"), default=0)
+    errors_total = models.PositiveIntegerField(_("errors"), default=0)
+    imported_at = models.DateTimeField(_("imported"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("import")
+        verbose_name_plural = _("imports")
+        ordering = ["-uploaded_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} · {self.file_name}"
+
+
+class ExternalId(models.Model):
+    """The id a row had in the organization's own files, and the object it became here."""
+
+    kind = models.CharField(_("kind"), max_length=30)
+    external_id = models.CharField(_("external id"), max_length=100)
+    object_id = models.BigIntegerField(_("object"))
+    batch = models.ForeignKey(ImportBatch, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        verbose_name = _("external id")
+        verbose_name_plural = _("external ids")
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "external_id"], name="imports_external_id_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.external_id}"

@@ -1,0 +1,44 @@
+"""The downloadable template of each kind: its columns in the chosen language, an example row, and (XLSX)
+a second sheet documenting every column."""
+
+import csv
+import io
+
+from django.utils import translation
+from django.utils.translation import gettext as _
+
+from imports.kinds.base import Kind
+
+
+def template_csv(kind: Kind, language: str) -> bytes:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, delimiter=";" if not language.startswith("en") else ",")
+    writer.writerow([column.label(language) for column in kind.columns])
+    writer.writerow([column.example for column in kind.columns])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # the byte order mark: Excel reads UTF-8
+
+
+def template_xlsx(kind: Kind, language: str) -> bytes:
+    from openpyxl import Workbook
+
+    with translation.override(language):
+        workbook = Workbook()
+        # A kind of several sheets (loans: loans, schedules, payments) has one sheet each, named in French.
+        sheets = kind.template_sheets() if hasattr(kind, "template_sheets") else [(str(kind.title), kind)]
+        doc_rows = []
+        for index, (title, sheet_kind) in enumerate(sheets):
+            sheet = workbook.active if index == 0 else workbook.create_sheet()
+            sheet.title = title[:31]
+            sheet.append([column.label(language) for column in sheet_kind.columns])
+            for example in getattr(sheet_kind, "examples", None) or [[c.example for c in sheet_kind.columns]]:
+                sheet.append(example)
+            for column in sheet_kind.columns:
+                required = _("yes") if column.required else _("no")
+                doc_rows.append([title, column.label(language), required, str(column.help)])
+        doc = workbook.create_sheet(_("Documentation")[:31])
+        doc.append([_("Sheet"), _("Column"), _("Required"), _("What to write")])
+        for row in doc_rows:
+            doc.append(row)
+        buffer = io.BytesIO()
+        workbook.save(buffer)
+    return buffer.getvalue()

@@ -1,0 +1,97 @@
+"""Coordinators' import screens: the kinds with their templates, upload and dry run, confirmation."""
+
+from django.core.exceptions import ValidationError
+from django.http import Http404, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
+from django.views import View
+
+from imports.forms import UploadForm
+from imports.kinds import all_kinds, get_kind
+from imports.models import ImportBatch, ImportStatus
+from imports.services import batch_create, import_check, import_commit
+from imports.templates import template_csv, template_xlsx
+from microcredit.core.views_mixins import CoordinatorRequiredMixin, messages_from
+
+
+class ImportIndexView(CoordinatorRequiredMixin, View):
+    def get(self, request):
+        return self._page(request, UploadForm())
+
+    def post(self, request):
+        form = UploadForm(request.POST, request.FILES)
+        if not form.is_valid():
+            return self._page(request, form, status=400)
+        batch = batch_create(
+            kind=form.cleaned_data["kind"], uploaded_file=form.cleaned_data["file"], uploaded_by=request.user
+        )
+        return redirect("imports:batch", pk=batch.pk)
+
+    @staticmethod
+    def _page(request, form, status=200):
+        context = {
+            "form": form,
+            "kinds": all_kinds(),
+            "batches": ImportBatch.objects.select_related("uploaded_by")[:20],
+        }
+        return render(request, "imports/index.html", context, status=status)
+
+
+class KindDocumentationView(CoordinatorRequiredMixin, View):
+    def get(self, request, kind):
+        found = get_kind(kind)
+        if found is None:
+            raise Http404
+        language = get_language() or "fr-ca"
+        if hasattr(found, "template_sheets"):
+            sheets = [(title, sheet.columns) for title, sheet in found.template_sheets()]
+        else:
+            sheets = [(str(found.title), found.columns)]
+        return render(request, "imports/kind.html", {"kind": found, "language": language, "sheets": sheets})
+
+
+class TemplateDownloadView(CoordinatorRequiredMixin, View):
+    def get(self, request, kind, extension):
+        found = get_kind(kind)
+        if found is None or extension not in ("csv", "xlsx") or (extension == "csv" and found.workbook_only):
+            raise Http404
+        language = get_language() or "fr-ca"
+        if extension == "csv":
+            content, content_type = template_csv(found, language), "text/csv; charset=utf-8"
+        else:
+            content = template_xlsx(found, language)
+            content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        response = HttpResponse(content, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="modele-{found.key}.{extension}"'
+        return response
+
+
+class BatchView(CoordinatorRequiredMixin, View):
+    """GET: the dry run of an uploaded file (nothing is written). POST: the confirmed import."""
+
+    def get(self, request, pk):
+        batch = get_object_or_404(ImportBatch, pk=pk)
+        if batch.status == ImportStatus.IMPORTED:
+            return render(request, "imports/batch.html", {"batch": batch, "report": None})
+        report = import_check(batch=batch)
+        batch.refresh_from_db()
+        return render(request, "imports/batch.html", {"batch": batch, "report": report})
+
+    def post(self, request, pk):
+        batch = get_object_or_404(ImportBatch, pk=pk)
+        try:
+            report = import_commit(batch_id=batch.pk, actor=request.user)
+        except ValidationError as error:
+            return render(
+                request,
+                "imports/batch.html",
+                {"batch": batch, "report": None, "errors": messages_from(error)},
+                status=400,
+            )
+        batch.refresh_from_db()
+        return render(
+            request,
+            "imports/batch.html",
+            {"batch": batch, "report": report, "committed": report.is_valid},
+            status=200 if report.is_valid else 400,
+        )
