@@ -20,6 +20,7 @@ from loans.reminder_models import (  # noqa: F401  (registered with the loans ap
     ReminderStatus,
 )
 from microcredit.accounts.models import EntrepreneurProfile, User
+from microcredit.core.formatting import format_money
 from microcredit.core.money_fields import MoneyModelField
 
 
@@ -416,7 +417,7 @@ class Payment(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.loan_id} · {self.paid_on} · {self.amount}"
+        return f"{self.loan_id} · {self.paid_on:%Y-%m-%d} · {format_money(self.amount)}"
 
 
 class PaymentReversal(models.Model):

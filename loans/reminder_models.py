@@ -8,7 +8,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+from django.utils.translation import ngettext, pgettext_lazy
 
 from microcredit.core.money_fields import MoneyModelField
 
@@ -21,15 +21,16 @@ class ReminderChannel(models.TextChoices):
 class ReminderStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     SENDING = "sending", _("Sending")
-    SENT = "sent", _("Sent")
-    CANCELLED = "cancelled", _("Cancelled")
+    # A reminder ("un rappel") is masculine in French: "envoyé", "annulé".
+    SENT = "sent", pgettext_lazy("reminder status", "Sent")
+    CANCELLED = "cancelled", pgettext_lazy("reminder status", "Cancelled")
     FAILED = "failed", _("Failed")
 
 
 class DigestStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     SENDING = "sending", _("Sending")
-    SENT = "sent", _("Sent")
+    SENT = "sent", pgettext_lazy("reminder status", "Sent")
     EMPTY = "empty", _("Nothing to report")
     FAILED = "failed", _("Failed")
 

@@ -5,7 +5,7 @@ from django.utils.translation import gettext as _
 
 from loans.models import LoanTransition
 from microcredit.accounts.models import EntrepreneurProfile, User
-from microcredit.core.money import format_money
+from microcredit.core.formatting import format_money
 from microcredit.core.timeline import TimelineEvent, timeline_provider
 
 

@@ -15,6 +15,7 @@ from circles import selectors, services
 from circles.forms import MeetingPlanForm, MeetingRecordForm, MemberRecordFormSet
 from circles.models import Circle, Meeting
 from microcredit.accounts.models import Role, User
+from microcredit.core.formatting import format_date
 from microcredit.core.permissions import Action, get_object_or_404_for
 from microcredit.core.views_mixins import (
     ScopedObjectMixin,
@@ -49,7 +50,9 @@ class MeetingPlanView(StaffRequiredMixin, FormView):
         except ValidationError as error:
             add_service_errors(form, error)
             return self.form_invalid(form)
-        messages.success(self.request, _("The meeting of %(date)s is planned.") % {"date": meeting.date})
+        messages.success(
+            self.request, _("The meeting of %(date)s is planned.") % {"date": format_date(meeting.date)}
+        )
         return redirect("circles:circle_detail", pk=self.circle.pk)
 
 

@@ -2,12 +2,12 @@
 file). Each reads through the selectors, in a bounded number of queries, within the viewer's scope."""
 
 from django import template
-from django.utils import formats, translation
 
 from coaching import selectors
 from coaching.models import Referral
 from coaching.models.choices import REFERRAL_CLOSED
 from microcredit.accounts.models import EntrepreneurProfile, Role
+from microcredit.core.formatting import format_money
 from microcredit.core.permissions import scope
 
 register = template.Library()
@@ -86,8 +86,7 @@ def status_badge(status: str) -> str:
 
 @register.filter
 def cad(amount) -> str:
-    """An amount in Canadian dollars, the way the reader's language writes it: 1 500,00 $ or $1,500.00."""
+    """An amount in Canadian dollars (``formatting.format_money``), "—" when there is none."""
     if amount is None or amount == "":
         return "—"
-    number = formats.number_format(amount, 2, use_l10n=True, force_grouping=True)
-    return f"${number}" if translation.get_language() == "en" else f"{number}\u00a0$"
+    return format_money(amount)

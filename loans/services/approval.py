@@ -13,7 +13,8 @@ from loans.schedule import build_schedule, first_due_date
 from loans.services import ledger
 from loans.services.base import lock, transition
 from microcredit.accounts.models import Role, User
-from microcredit.core.money import format_money, to_cents
+from microcredit.core.formatting import format_money
+from microcredit.core.money import to_cents
 
 
 def _check_four_eyes(loan: Loan, approver: User) -> None:

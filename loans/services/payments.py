@@ -29,7 +29,8 @@ from loans.models import (
 from loans.services import ledger
 from loans.services.base import lock, transition
 from microcredit.accounts.models import EntrepreneurProfile, User
-from microcredit.core.money import ZERO, format_money, to_cents
+from microcredit.core.formatting import format_money
+from microcredit.core.money import ZERO, to_cents
 
 
 def amount_owed(loan: Loan) -> Decimal:

@@ -12,8 +12,8 @@ from loans.models import GuaranteeCall, Loan, LoanProduct, LoanStatus
 from loans.services.base import lock, transition
 from loans.services.documents import validate_plan_document
 from microcredit.accounts.models import EntrepreneurProfile, User
+from microcredit.core.formatting import format_money
 from microcredit.core.models import OrganizationSettings
-from microcredit.core.money import format_money
 
 REQUEST_FIELDS = (
     "product",

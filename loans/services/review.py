@@ -6,6 +6,7 @@ import math
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from circles.models import Membership
 from loans.models import CircleVote, GuaranteeType, Guarantor, Loan, LoanStatus, Vote
@@ -44,7 +45,26 @@ def vote_tally(loan: Loan) -> dict:
     }
     tally["has_quorum"] = tally["cast"] >= tally["quorum"]
     tally["accepted"] = tally["has_quorum"] and tally["for"] >= tally["needed"]
+    tally["summary"] = vote_tally_summary(tally)
     return tally
+
+
+def vote_tally_summary(tally: dict) -> str:
+    """The tally in words, each count agreeing with its noun: "1 vote for out of 4 members (3 needed),
+    1 vote cast." / "1 vote pour sur 4 membres (3 requis), 1 vote exprimé." (the loan page)."""
+    return _("%(for)s out of %(eligible)s (%(needed)s needed), %(cast)s.") % _tally_words(tally)
+
+
+def _tally_words(tally: dict) -> dict:
+    return {
+        "for": ngettext("%(count)s vote for", "%(count)s votes for", tally["for"]) % {"count": tally["for"]},
+        "eligible": ngettext("%(count)s member", "%(count)s members", tally["eligible"])
+        % {"count": tally["eligible"]},
+        "cast": ngettext("%(count)s vote cast", "%(count)s votes cast", tally["cast"])
+        % {"count": tally["cast"]},
+        "needed": tally["needed"],
+        "quorum": tally["quorum"],
+    }
 
 
 @transaction.atomic
@@ -96,10 +116,10 @@ def circle_decision_record(*, loan: Loan, outcome: str, decided_by: User, remark
     if not tally["accepted"]:
         raise ValidationError(
             _(
-                "The votes do not accept this request: %(for)s for out of %(eligible)s members, "
-                "%(needed)s needed (%(cast)s votes cast, quorum %(quorum)s)."
+                "The votes do not accept this request: %(for)s out of %(eligible)s, %(needed)s needed "
+                "(%(cast)s, quorum %(quorum)s)."
             )
-            % tally,
+            % _tally_words(tally),
             code="not_accepted",
         )
     threshold = OrganizationSettings.load().circle_guarantee_threshold

@@ -22,7 +22,7 @@ from loans.forms import (
 )
 from loans.models import DisbursementMethod, GuaranteeCall, LoanProduct, LoanStatus, Payment, PaymentMethod
 from loans.views.common import loan_for
-from microcredit.core.money import format_money
+from microcredit.core.formatting import format_money
 from microcredit.core.permissions import Action, get_object_or_404_for, scope
 from microcredit.core.views_mixins import CoordinatorRequiredMixin, StaffRequiredMixin, add_service_errors
 

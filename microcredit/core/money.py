@@ -2,14 +2,12 @@
 
 One rounding mode for the whole application: ROUND_HALF_UP ("arrondi commercial"), the rule people
 expect on a statement. Later issues (schedules, allocations) round through ``to_cents`` only.
+How amounts are *written* is in ``microcredit.core.formatting``.
 """
 
 import math
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
-
-from django.utils.formats import number_format
-from django.utils.translation import get_language
 
 MONEY_MAX_DIGITS = 12
 MONEY_DECIMAL_PLACES = 2
@@ -40,18 +38,3 @@ def as_cents(amount: Decimal) -> int:
 def from_cents(cents: int | None) -> Decimal:
     """Whole cents back to a Decimal amount, exactly."""
     return Decimal(int(cents or 0)).scaleb(-MONEY_DECIMAL_PLACES)
-
-
-def format_money(amount) -> str:
-    """An amount in dollars, to the cent, the way the reader's language writes it: "1 500,00 $" in French,
-    "$1,500.00" in English (the ``money`` template filter)."""
-    if amount in (None, ""):
-        return ""
-    number = number_format(to_cents(amount), 2, use_l10n=True, force_grouping=True)
-    return f"{number}\xa0$" if (get_language() or "").startswith("fr") else f"${number}"
-
-
-def format_amount_input(amount) -> str:
-    """An amount as a money input shows it back for editing: the reader's decimal mark, no grouping and no
-    dollar sign ("1500,50" in French, "1500.50" in English), which the money field reads back unchanged."""
-    return number_format(to_cents(amount), 2, use_l10n=True, force_grouping=False)

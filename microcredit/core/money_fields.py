@@ -35,7 +35,8 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from microcredit.core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, format_amount_input, to_cents
+from microcredit.core.formatting import format_amount_input
+from microcredit.core.money import MONEY_DECIMAL_PLACES, MONEY_MAX_DIGITS, to_cents
 
 SPACES = "\u00a0\u202f\u2009"  # non-breaking, narrow non-breaking, thin: read as ordinary spaces
 MARKS = ",."

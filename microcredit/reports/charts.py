@@ -1,10 +1,14 @@
 """Server-rendered SVG charts (no JavaScript, no CDN). Each has a <title> and a <desc>, and the page shows
-the same figures in a table next to it. Amounts are Decimal; only pixel positions are computed as floats."""
+the same figures in a table next to it. Amounts are Decimal; only pixel positions are computed as floats.
+Every amount and percentage on them (axes, labels, tooltips) is written by ``microcredit.core.formatting``,
+in the reader's language; the month labels come from the view (``format_month``)."""
 
 from decimal import Decimal
 
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+
+from microcredit.core.formatting import MISSING, format_label_value, format_money, format_percent
 
 WIDTH, HEIGHT = 640, 220
 MARGIN_LEFT, MARGIN_BOTTOM, MARGIN_TOP = 70, 30, 10
@@ -31,8 +35,7 @@ def bar_chart(
                 f"{HEIGHT - MARGIN_BOTTOM - h:.1f}",
                 f"{step * 0.7:.1f}",
                 f"{h:.1f}",
-                label,
-                "—" if value is None else value,
+                format_label_value(label, MISSING if value is None else format_money(value)),
                 f"{x + step / 2:.1f}",
                 HEIGHT - 10,
                 label,
@@ -40,19 +43,20 @@ def bar_chart(
         )
     body = format_html_join(
         "",
-        '<rect x="{}" y="{}" width="{}" height="{}" class="bar" fill="#0d6efd"><title>{}: {}</title></rect>'
+        '<rect x="{}" y="{}" width="{}" height="{}" class="bar" fill="#0d6efd"><title>{}</title></rect>'
         '<text x="{}" y="{}" text-anchor="middle" font-size="10">{}</text>',
         bars,
     )
     axis = format_html(
         '<text x="{}" y="{}" text-anchor="end" font-size="10">{}</text>'
-        '<text x="{}" y="{}" text-anchor="end" font-size="10">0</text>'
+        '<text x="{}" y="{}" text-anchor="end" font-size="10">{}</text>'
         '<line x1="{}" y1="{}" x2="{}" y2="{}" stroke="#666"/>',
         MARGIN_LEFT - 4,
         MARGIN_TOP + 10,
-        top,
+        format_money(top),
         MARGIN_LEFT - 4,
         HEIGHT - MARGIN_BOTTOM,
+        format_money(0),
         MARGIN_LEFT,
         HEIGHT - MARGIN_BOTTOM,
         WIDTH,
@@ -91,17 +95,16 @@ def par_chart(*, chart_id: str, title: str, desc: str, rows: list[tuple[str, Dec
                 MARGIN_LEFT,
                 y + 4,
                 f"{w:.1f}",
-                label,
-                "—" if value is None else f"{value} %",
+                format_label_value(label, format_percent(value)),
                 MARGIN_LEFT + w + 4,
                 y + 18,
-                "—" if value is None else f"{value} %",
+                format_percent(value),
             )
         )
     body = format_html_join(
         "",
         '<text x="{}" y="{}" text-anchor="end" font-size="12">{}</text>'
-        '<rect x="{}" y="{}" width="{}" height="20" class="par" fill="#dc3545"><title>{}: {}</title></rect>'
+        '<rect x="{}" y="{}" width="{}" height="20" class="par" fill="#dc3545"><title>{}</title></rect>'
         '<text x="{}" y="{}" font-size="12">{}</text>',
         bars,
     )

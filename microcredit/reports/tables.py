@@ -10,10 +10,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import zip_longest
 
-from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
+from microcredit.core.formatting import Money, Percent, format_month_year
 from microcredit.core.selectors import SMALL_COUNT
 from microcredit.reports.selectors import BREAKDOWNS, percent
 
@@ -36,12 +36,14 @@ class Table:
         return list(zip_longest(self.rows, self.links[: len(self.rows)]))
 
 
-def _pct(value: Decimal | None) -> str:
-    return "—" if value is None else f"{value} %"
+def _pct(value: Decimal | None) -> Percent | str:
+    """A percentage cell ("—" when there is nothing to divide by)."""
+    return "—" if value is None else Percent(value)
 
 
-def _amount(value: Decimal | None) -> str:
-    return "—" if value is None else str(value)
+def _amount(value: Decimal | None) -> Money | str:
+    """An amount cell ("—" when hidden or missing)."""
+    return "—" if value is None else Money(value)
 
 
 def _counter(for_board: bool):
@@ -141,11 +143,12 @@ def _par(totals: dict, for_board: bool) -> Table:
     )
 
 
+# Marked here, translated when a table is built (in the reader's language).
 BREAKDOWN_TITLES = {
-    "circle": ("By circle", "Circle"),
-    "advisor": ("By advisor", "Advisor"),
-    "product": ("By loan product", "Product"),
-    "network": ("By circle network", "Circle network"),
+    "circle": (gettext_noop("By circle"), gettext_noop("Circle")),
+    "advisor": (gettext_noop("By advisor"), gettext_noop("Advisor")),
+    "product": (gettext_noop("By loan product"), gettext_noop("Product")),
+    "network": (gettext_noop("By circle network"), gettext_noop("Circle network")),
 }
 
 
@@ -283,12 +286,12 @@ def _trends(trends: list[dict], for_board: bool) -> Table:
         ],
         [
             [
-                date_format(row["month"], "Y-m"),
+                format_month_year(row["month"]),
                 _counter(for_board)(row["disbursed_count"]),
-                row["disbursed"],
-                row["collected"],
-                row["written_off"],
-                row["outstanding"],
+                _amount(row["disbursed"]),
+                _amount(row["collected"]),
+                _amount(row["written_off"]),
+                _amount(row["outstanding"]),
             ]
             for row in trends
         ],
@@ -301,7 +304,7 @@ def _capital(capital: dict) -> list[Table]:
         _("Sources of the loan fund"),
         [_("Source"), _("Kind"), _("Amount committed ($)"), _("Committed on"), _("Terms")],
         [
-            [s["name"], s["kind"], s["amount_committed"], s["committed_on"].isoformat(), s["terms"]]
+            [s["name"], s["kind"], _amount(s["amount_committed"]), s["committed_on"], s["terms"]]
             for s in capital["sources"]
         ],
     )
@@ -310,10 +313,10 @@ def _capital(capital: dict) -> list[Table]:
         _("Capital available to lend"),
         [_("Figure"), _("Amount ($)")],
         [
-            [_("Committed by the active sources"), capital["committed"]],
-            [_("Less: outstanding principal"), capital["outstanding"]],
-            [_("Less: principal written off"), capital["written_off"]],
-            [_("Available to lend"), capital["available"]],
+            [_("Committed by the active sources"), _amount(capital["committed"])],
+            [_("Less: outstanding principal"), _amount(capital["outstanding"])],
+            [_("Less: principal written off"), _amount(capital["written_off"])],
+            [_("Available to lend"), _amount(capital["available"])],
         ],
         note=_(
             "Available to lend = amounts committed by the active fund sources - outstanding principal - "

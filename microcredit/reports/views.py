@@ -1,7 +1,5 @@
 """The board's dashboard (board, coordinators, advisors), its CSV exports, and the staff's drill-down."""
 
-import csv
-
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.utils import timezone
@@ -11,6 +9,8 @@ from django.views.generic import TemplateView
 from loans.models import Loan
 from loans.selectors import with_standing
 from microcredit.accounts.models import Role
+from microcredit.core.csv_export import csv_response
+from microcredit.core.formatting import format_month
 from microcredit.core.permissions import scope
 from microcredit.core.selectors import whole_months
 from microcredit.core.views_mixins import RoleRequiredMixin, StaffRequiredMixin
@@ -51,21 +51,12 @@ class DashboardView(RoleRequiredMixin, TemplateView):
         table = next((t for t in self.tables if t.key == key), None)
         if table is None:
             raise Http404
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        filename = f"{table.key}-{self.as_of.isoformat()}.csv"
-        response["Content-Disposition"] = f'attachment; filename="{filename}"'
-        response.write("\ufeff")  # so that spreadsheet programs read the accents right
-        writer = csv.writer(response)
-        writer.writerow(
-            [_("As of"), self.as_of.isoformat(), _("Period"), self.start.isoformat(), self.end.isoformat()]
-        )
-        writer.writerow(table.columns)
-        writer.writerows(table.rows)
-        return response
+        header = [_("As of"), self.as_of, _("Period"), self.start, self.end]
+        return csv_response(f"{table.key}-{self.as_of.isoformat()}.csv", [header, table.columns, *table.rows])
 
     def get_context_data(self, **kwargs):
         trends = self.report["trends"]
-        labels = [row["month"].strftime("%m") for row in trends]
+        labels = [format_month(row["month"]) for row in trends]
         totals = self.report["totals"]
         context = {
             "form": self.form

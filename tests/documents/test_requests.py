@@ -263,7 +263,7 @@ def test_the_dashboard_asks_for_the_pdf_of_its_dates(
     assert document.params == dates
     download = client.get(reverse("documents:document_download", args=[document.pk]))
     assert "2026-10-31" in download["Content-Disposition"]
-    assert "Portfolio as of Oct. 31, 2026" in pdf_text(document.file.read())
+    assert "Portfolio as of October 31, 2026" in pdf_text(document.file.read())
     # From the home page, no dates: today and the twelve months up to it, written down at the request.
     document = _document(_ask(client, "portfolio_report", django_capture_on_commit_callbacks))
     today = timezone.localdate()

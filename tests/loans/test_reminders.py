@@ -27,6 +27,7 @@ from microcredit.core.templatetags.microcredit import money
 from tests.documents.worker import running_worker, wait_for
 from tests.factories import EntrepreneurFactory
 from tests.loans.factories import disbursed_loan
+from tests.reports.test_french_reading import english_numbers, visible_text
 
 pytestmark = pytest.mark.django_db
 D = Decimal
@@ -216,6 +217,8 @@ def test_the_email_in_french_formats_the_amount_and_the_date_the_french_way(
     for text in (message.subject, message.body, html):
         assert amount in text and "13 mars 2026" in text
     assert "March" not in message.body and f"prêt nº {loan.pk}" in message.body
+    for text in (message.subject, message.body, visible_text(html)):  # nothing written the English way
+        assert english_numbers(text) == {}
     assert "Petit rappel" in message.body and "Comment payer" in message.body
 
 

@@ -4,7 +4,14 @@ from decimal import Decimal
 
 from django.utils import translation
 
+from microcredit.core.formatting import Money, Percent, format_cell
 from microcredit.reports.tables import _breakdown
+
+
+def shown(cells) -> list[str]:
+    """Cells as the English screen writes them (the tables hold typed values: Money, Percent, counts)."""
+    with translation.override("en"):
+        return [format_cell(cell) for cell in cells]
 
 
 def _group(index: int) -> dict:
@@ -31,7 +38,8 @@ def test_the_largest_groups_then_one_row_for_the_others():
     assert [row[0] for row in table.rows[:2]] == ["Cercle 0", "Cercle 1"]
     others = table.rows[-1]
     # Circles 20 to 24: 5 x 6 loans, outstanding 980 + 979 + 978 + 977 + 976, PAR30 500 of it.
-    assert others == ["The other 5 circles", 30, "4890", "10.22 %", 30, "3000", "0"]
+    assert shown(others) == ["The other 5 circles", "30", "$4,890.00", "10.2%", "30", "$3,000.00", "$0.00"]
+    assert isinstance(others[2], Money) and isinstance(others[3], Percent) and others[3] == Decimal("10.22")
     assert table.links[-1] is None  # no drill-down for the summed row
     assert "the CSV has them all" in table.note
     assert len(_breakdown("circle", groups, for_board=False, limit=None).rows) == 25
@@ -56,19 +64,19 @@ def test_the_board_cannot_read_a_hidden_amount_off_the_totals():
     board = _breakdown("circle", groups, for_board=True)
     # C's 3 active loans: outstanding and PAR30 hidden; alone in its column it would be the total minus A
     # and B, so B's (the next smallest) goes too. Disbursements (all 5 or more) and write-offs stay.
-    assert [row[2:4] for row in board.rows] == [["1200", "10.00 %"], ["—", "—"], ["—", "—"]]
-    assert [row[5] for row in board.rows] == ["600", "600", "600"]
-    assert [row[6] for row in board.rows] == ["0", "300", "0"]
+    assert [shown(row[2:4]) for row in board.rows] == [["$1,200.00", "10.0%"], ["—", "—"], ["—", "—"]]
+    assert shown(row[5] for row in board.rows) == ["$600.00", "$600.00", "$600.00"]
+    assert shown(row[6] for row in board.rows) == ["$0.00", "$300.00", "$0.00"]
     assert [row[1] for row in board.rows] == [12, 8, "<5"]
     staff = _breakdown("circle", groups, for_board=False)
-    assert [row[2] for row in staff.rows] == ["1200", "800", "300"]
+    assert shown(row[2] for row in staff.rows) == ["$1,200.00", "$800.00", "$300.00"]
 
 
 def test_the_others_row_takes_part_in_the_hiding():
     groups = [_sized(f"G{index}", 10 - index, 6) for index in range(4)] + [_sized("small", 2, 6)]
     board = _breakdown("circle", groups, for_board=True, limit=3)
     # Rows G0, G1, G2 and "the other 2" (G3: 7 active, small: 2 active = 9): nothing under 5, all shown.
-    assert [row[2] for row in board.rows] == ["1000", "900", "800", "900"]
+    assert shown(row[2] for row in board.rows) == ["$1,000.00", "$900.00", "$800.00", "$900.00"]
     board = _breakdown("circle", [*groups[:3], groups[4], groups[3]], for_board=True, limit=4)
     # No cut (5 rows is the limit + 1): "small" is hidden, and G3 with it (the smallest other).
-    assert [row[2] for row in board.rows] == ["1000", "900", "800", "—", "—"]
+    assert shown(row[2] for row in board.rows) == ["$1,000.00", "$900.00", "$800.00", "—", "—"]

@@ -1,0 +1,137 @@
+"""In French, no number on the board's dashboard, its PDF or a loan page is written the English way: no
+decimal point, no comma grouping, no dollar sign before an amount, no percentage glued to its number, no
+ungrouped thousands and no English month (README: How amounts, dates and CSV files read)."""
+
+import csv
+import datetime
+import html
+import io
+import re
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.urls import reverse
+
+from microcredit.documents.models import Document, DocumentKind
+from microcredit.documents.services import params_key, render_document
+from microcredit.reports.models import FundSource
+from tests.documents.conftest import pdf_text
+from tests.reports.portfolio import build_portfolio
+
+pytestmark = pytest.mark.django_db
+PERIOD = {"as_of": "2025-06-30", "start": "2025-01-01", "end": "2025-06-30"}
+
+ENGLISH_WAYS = {
+    "decimal point": re.compile(r"\d\.\d"),
+    "comma grouping": re.compile(r"\d,\d{3}(?!\d)"),
+    "dollar sign first": re.compile(r"(?<!\d)(?<!\d\s)\$\s?\d"),
+    "percent glued to its number": re.compile(r"\d%"),
+    "thousands not grouped": re.compile(r"(?<![\d-])\d{4,},\d{2}(?!\d)"),
+    "English month": re.compile(
+        r"\b(?:January|February|March|April|May|June|July|August|September|October|November|December|"
+        r"(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.)(?=\W)"
+    ),
+}
+# On a web page the space before "$" and "%" must be the non-breaking one (a PDF's text comes out flattened).
+ORDINARY_SPACE_BEFORE_SIGN = re.compile(r"\d [$%]")
+
+
+def english_numbers(text: str) -> dict[str, list[str]]:
+    text = re.sub(r"https?://\S+", " ", text)  # an address (127.0.0.1:8000) is not a number
+    found = {}
+    for name, pattern in ENGLISH_WAYS.items():
+        hits = [text[max(m.start() - 20, 0) : m.end() + 20] for m in pattern.finditer(text)]
+        if hits:
+            found[name] = hits
+    return found
+
+
+def visible_text(page: str) -> str:
+    """What a reader sees (SVG labels and tooltips included): tags, scripts and styles removed."""
+    page = re.sub(r"<(script|style)\b.*?</\1>", " ", page, flags=re.S)
+    return html.unescape(re.sub(r"<[^>]+>", " ", page))
+
+
+@pytest.fixture
+def book(personas):
+    for user in (personas.board, personas.coordinator):
+        user.language = "fr-ca"
+        user.save(update_fields=["language"])
+    book = build_portfolio()
+    FundSource.objects.create(
+        name="Caisse solidaire",
+        kind="investor",
+        amount_committed="20000.00",
+        committed_on=datetime.date(2024, 1, 1),
+    )
+    with time_machine.travel(
+        datetime.datetime(2025, 7, 2, 10, 0, tzinfo=ZoneInfo("America/Montreal")), tick=False
+    ):
+        yield book
+
+
+def _page(client, url, params=None) -> str:
+    response = client.get(url, params or {})
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_the_scan_catches_the_english_way():
+    assert set(english_numbers("5251.54 · 46.25% · $1,500.00 · 375000,00 · Dec. 15")) == set(ENGLISH_WAYS)
+    assert english_numbers("5\xa0251,54\xa0$ · 46,3\xa0% · 2025-06-30 · 1er décembre 2026 · mai") == {}
+
+
+@pytest.mark.parametrize("role", ["board", "coordinator"])
+def test_the_french_dashboard_writes_every_number_the_french_way(personas, client_for, book, role):
+    page = _page(client_for(getattr(personas, role)), reverse("reports:dashboard"), PERIOD)
+    text = visible_text(page)
+    assert english_numbers(text) == {}
+    assert ORDINARY_SPACE_BEFORE_SIGN.findall(text) == []
+    # The figures are there, the French way: the fund committed, a share, French months on the chart axes.
+    assert "20\xa0000,00\xa0$" in text and "\xa0%" in text
+    assert "juin" in text and "janv." in text
+    for english in ("By circle", "By loan product", "By circle network", "Key figures", "Monthly trends"):
+        assert english not in text
+
+
+def test_the_french_portfolio_pdf_writes_every_number_the_french_way(personas, book):
+    params = {"as_of": "2025-06-30", "start": "2025-01-01", "end": "2025-06-30"}
+    document = Document(
+        kind=DocumentKind.PORTFOLIO_REPORT,
+        params=params,
+        params_key=params_key(params),
+        language="fr-ca",
+        requested_by=personas.board,
+    )
+    content, _pages, _filename = render_document(document, datetime.date(2025, 7, 2))
+    text = pdf_text(content)
+    assert english_numbers(text) == {}
+    assert "20 000,00 $" in text and "Par produit de prêt" in text and "By loan product" not in text
+    assert "30 juin 2025" in text
+
+
+def test_the_french_loan_page_writes_every_number_the_french_way(personas, client_for, book):
+    page = _page(client_for(personas.coordinator), reverse("loans:loan_detail", args=[book["f"].pk]))
+    text = visible_text(page)
+    assert english_numbers(text) == {}
+    assert ORDINARY_SPACE_BEFORE_SIGN.findall(text) == []
+    assert "3\xa0000,00\xa0$" in text
+
+
+def test_the_french_csv_is_semicolon_separated_with_decimal_commas_and_french_headers(
+    personas, client_for, book
+):
+    response = client_for(personas.coordinator).get(
+        reverse("reports:dashboard"), {**PERIOD, "format": "csv", "table": "par"}
+    )
+    content = response.content.decode("utf-8")
+    assert content.startswith("\ufeff")  # UTF-8 with a byte-order mark
+    rows = list(csv.reader(io.StringIO(content[1:]), delimiter=";"))
+    assert rows[0] == ["En date du", "2025-06-30", "Période", "2025-01-01", "2025-06-30"]
+    assert rows[1][0] == "Mesure" and len(rows[1]) == 4
+    assert rows[2:] == [
+        ["PAR1", "3", "3300,00", "52,38 %"],
+        ["PAR30", "2", "2100,00", "33,33 %"],
+        ["PAR90", "1", "900,00", "14,29 %"],
+    ]
