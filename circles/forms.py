@@ -15,6 +15,7 @@ from circles.models import (
 )
 from microcredit.accounts.forms import DateInput
 from microcredit.accounts.models import EntrepreneurProfile, Role, User
+from microcredit.core.dates import DateFormField
 
 
 class TimeInput(forms.TimeInput):
@@ -123,7 +124,7 @@ class MeetingRecordForm(forms.Form):
     advisor_notes = forms.CharField(
         label=_("Advisor's notes (staff only)"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
-    next_date = forms.DateField(label=_("Next meeting: date"), widget=DateInput(), required=False)
+    next_date = DateFormField(label=_("Next meeting: date"), widget=DateInput(), required=False)
     next_start_time = forms.TimeField(label=_("Next meeting: time"), widget=TimeInput(), required=False)
     next_place = forms.CharField(label=_("Next meeting: place"), max_length=200, required=False)
 
@@ -142,7 +143,29 @@ class MemberRecordForm(forms.Form):
     )
 
 
-MemberRecordFormSet = forms.formset_factory(MemberRecordForm, extra=0)
+class BaseMemberRecordFormSet(forms.BaseFormSet):
+    """One row per member of the circle, each member once: whatever the management form says, every row is
+    validated (none may be left out as an empty "extra" form) and the rows must be exactly the members."""
+
+    def __init__(self, *args, member_ids=(), **kwargs):
+        self.member_ids = set(member_ids)
+        super().__init__(*args, **kwargs)
+
+    def get_form_kwargs(self, index):
+        return {**super().get_form_kwargs(index), "empty_permitted": False}
+
+    def clean(self):
+        if any(self.errors):
+            return
+        sent = [form.cleaned_data.get("profile_id") for form in self.forms]
+        if len(sent) != len(set(sent)) or set(sent) != self.member_ids:
+            raise forms.ValidationError(
+                _("The list of members has changed since the page was opened: reload it and record again."),
+                code="members_changed",
+            )
+
+
+MemberRecordFormSet = forms.formset_factory(MemberRecordForm, formset=BaseMemberRecordFormSet, extra=0)
 
 
 class TrainingForm(forms.ModelForm):
@@ -161,7 +184,7 @@ class TrainingForm(forms.ModelForm):
 
 
 class TrainingSessionForm(forms.Form):
-    date = forms.DateField(label=_("Date"), widget=DateInput())
+    date = DateFormField(label=_("Date"), widget=DateInput())
     start_time = forms.TimeField(label=_("Time"), widget=TimeInput(), required=False)
     topic = forms.CharField(label=_("Topic"), max_length=200)
 

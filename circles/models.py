@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from microcredit.accounts.models import EntrepreneurProfile, User
+from microcredit.core.dates import BoundedDateField, DateKind
 
 
 class CircleNetwork(models.Model):
@@ -64,8 +65,8 @@ class Training(models.Model):
         verbose_name=_("advisor"),
         limit_choices_to={"role": "advisor"},
     )
-    start_date = models.DateField(_("start date"))
-    end_date = models.DateField(_("end date"))
+    start_date = BoundedDateField(_("start date"), date_kind=DateKind.ANY)
+    end_date = BoundedDateField(_("end date"), date_kind=DateKind.ANY)
     location = models.CharField(_("location"), max_length=200, blank=True)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -89,7 +90,7 @@ class TrainingSession(models.Model):
     training = models.ForeignKey(
         Training, on_delete=models.CASCADE, related_name="sessions", verbose_name=_("training")
     )
-    date = models.DateField(_("date"))
+    date = BoundedDateField(_("date"), date_kind=DateKind.ANY)
     start_time = models.TimeField(_("start time"), null=True, blank=True)
     topic = models.CharField(_("topic"), max_length=200)
 
@@ -211,7 +212,7 @@ class Circle(models.Model):
         related_name="circles",
         verbose_name=_("training it came from"),
     )
-    created_on = models.DateField(_("creation date"), default=datetime.date.today)
+    created_on = BoundedDateField(_("creation date"), default=datetime.date.today, date_kind=DateKind.PAST)
     merged_into = models.ForeignKey(
         "self",
         on_delete=models.PROTECT,
@@ -220,7 +221,7 @@ class Circle(models.Model):
         related_name="absorbed_circles",
         verbose_name=_("merged into"),
     )
-    closed_on = models.DateField(_("closing date"), null=True, blank=True)
+    closed_on = BoundedDateField(_("closing date"), null=True, blank=True, date_kind=DateKind.PAST)
 
     class Meta:
         verbose_name = _("borrowing circle")
@@ -278,8 +279,8 @@ class Membership(models.Model):
         verbose_name=_("member"),
     )
     role = models.CharField(_("role"), max_length=20, choices=MemberRole.choices, default=MemberRole.MEMBER)
-    joined_on = models.DateField(_("joined"), default=datetime.date.today)
-    left_on = models.DateField(_("left"), null=True, blank=True)
+    joined_on = BoundedDateField(_("joined"), default=datetime.date.today, date_kind=DateKind.PAST)
+    left_on = BoundedDateField(_("left"), null=True, blank=True, date_kind=DateKind.PAST)
     leave_reason = models.CharField(
         _("reason for leaving"), max_length=20, choices=LeaveReason.choices, blank=True
     )
@@ -372,7 +373,7 @@ class Meeting(models.Model):
     circle = models.ForeignKey(
         Circle, on_delete=models.PROTECT, related_name="meetings", verbose_name=_("circle")
     )
-    date = models.DateField(_("date"))
+    date = BoundedDateField(_("date"), date_kind=DateKind.ANY)
     start_time = models.TimeField(_("time"), null=True, blank=True)
     place = models.CharField(_("place"), max_length=200, blank=True)
     agenda = models.TextField(_("agenda"), blank=True)
@@ -469,3 +470,21 @@ class BusinessFollowUp(models.Model):
 
     def __str__(self) -> str:
         return f"{self.profile} · {self.meeting}"
+
+
+class CalendarFeed(models.Model):
+    """A staff member's private calendar address: a random token (never the user id), which the person can
+    replace (the old address stops working at once) or switch off, from the upcoming meetings page."""
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, related_name="calendar_feed", verbose_name=_("person")
+    )
+    token = models.CharField(_("token"), max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("calendar address")
+        verbose_name_plural = _("calendar addresses")
+
+    def __str__(self) -> str:
+        return str(self.user)

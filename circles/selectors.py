@@ -18,6 +18,7 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from circles.models import (
+    CalendarFeed,
     Circle,
     CircleEvent,
     CircleStatus,
@@ -27,7 +28,7 @@ from circles.models import (
     Membership,
     Training,
 )
-from microcredit.accounts.models import EntrepreneurProfile, User
+from microcredit.accounts.models import EntrepreneurProfile, Role, User
 from microcredit.core.models import OrganizationSettings
 from microcredit.core.permissions import scope
 
@@ -121,6 +122,38 @@ def upcoming_meetings(*, advisor: User | None = None, days: int = 60) -> QuerySe
         date__gte=today,
         date__lte=today + datetime.timedelta(days=days),
         circle__status__in=(CircleStatus.FORMING, CircleStatus.ACTIVE),
+    ).select_related("circle")
+    if advisor is not None:
+        meetings = meetings.filter(circle__advisor=advisor)
+    return meetings.order_by("date", "start_time")
+
+
+def calendar_token_of(user: User) -> str | None:
+    return CalendarFeed.objects.filter(user=user).values_list("token", flat=True).first()
+
+
+def calendar_feed_owner(token: str) -> User | None:
+    """The active advisor or coordinator whose calendar address carries ``token``, if any."""
+    if not token or len(token) > 64:
+        return None
+    feed = (
+        CalendarFeed.objects.select_related("user")
+        .filter(token=token, user__is_active=True, user__role__in=(Role.ADVISOR, Role.COORDINATOR))
+        .first()
+    )
+    return feed.user if feed else None
+
+
+def calendar_meetings(
+    *, advisor: User | None, days_back: int = 30, days_ahead: int = 365
+) -> QuerySet[Meeting]:
+    """The meetings of a calendar feed: planned and cancelled ones (a calendar app must learn of a
+    cancellation to take it off), from a month back to a year ahead; an advisor's circles only."""
+    today = timezone.localdate()
+    meetings = Meeting.objects.filter(
+        status__in=(MeetingStatus.PLANNED, MeetingStatus.CANCELLED),
+        date__gte=today - datetime.timedelta(days=days_back),
+        date__lte=today + datetime.timedelta(days=days_ahead),
     ).select_related("circle")
     if advisor is not None:
         meetings = meetings.filter(circle__advisor=advisor)

@@ -22,6 +22,7 @@ urlpatterns = [
     path("meetings/<int:pk>/", meetings.MeetingDetailView.as_view(), name="meeting_detail"),
     path("meetings/<int:pk>/record/", meetings.MeetingRecordView.as_view(), name="meeting_record"),
     path("meetings/<int:pk>/cancel/", meetings.MeetingCancelView.as_view(), name="meeting_cancel"),
+    path("calendar/address/", meetings.CalendarAddressView.as_view(), name="calendar_address"),
     path("calendar/<str:token>.ics", meetings.CalendarFeedView.as_view(), name="calendar_feed"),
     path("trainings/", trainings.TrainingListView.as_view(), name="training_list"),
     path("trainings/new/", trainings.TrainingCreateView.as_view(), name="training_create"),

@@ -16,6 +16,7 @@ from loans.models import (
 from loans.services.documents import validate_plan_document
 from microcredit.accounts.forms import DateInput
 from microcredit.accounts.models import EntrepreneurProfile
+from microcredit.core.dates import DateFormField, DateKind
 from microcredit.core.money_fields import MoneyField
 
 
@@ -126,10 +127,10 @@ class ApprovalForm(forms.Form):
 
 
 class DisbursementForm(forms.Form):
-    disbursed_on = forms.DateField(label=_("Disbursement date"), widget=DateInput())
+    disbursed_on = DateFormField(label=_("Disbursement date"), widget=DateInput(), kind=DateKind.DISBURSEMENT)
     method = forms.ChoiceField(label=_("Method"), choices=DisbursementMethod.choices)
     reference = forms.CharField(label=_("Reference"), max_length=100, required=False)
-    first_due = forms.DateField(
+    first_due = DateFormField(
         label=_("First due date"),
         widget=DateInput(),
         required=False,
@@ -139,7 +140,7 @@ class DisbursementForm(forms.Form):
 
 class PaymentForm(forms.Form):
     submission_key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
-    paid_on = forms.DateField(label=_("Date"), widget=DateInput())
+    paid_on = DateFormField(label=_("Date"), widget=DateInput(), kind=DateKind.PAST)
     amount = MoneyField(label=_("Amount ($)"), min_value=Decimal("0.01"))
     method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices)
     reference = forms.CharField(label=_("Reference"), max_length=100, required=False)
@@ -177,6 +178,7 @@ class LoanProductForm(forms.ModelForm):
             "max_term",
             "frequency",
             "grace_periods",
+            "first_due_max_days",
             "is_active",
         )
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}

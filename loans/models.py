@@ -20,6 +20,7 @@ from loans.reminder_models import (  # noqa: F401  (registered with the loans ap
     ReminderStatus,
 )
 from microcredit.accounts.models import EntrepreneurProfile, User
+from microcredit.core.dates import BoundedDateField, DateKind
 from microcredit.core.formatting import format_money
 from microcredit.core.money_fields import MoneyModelField
 
@@ -54,6 +55,12 @@ class LoanProduct(models.Model):
     )
     grace_periods = models.PositiveSmallIntegerField(
         _("grace period (interest-only instalments)"), default=0, validators=[MaxValueValidator(12)]
+    )
+    first_due_max_days = models.PositiveSmallIntegerField(
+        _("first instalment at most (days after the disbursement)"),
+        default=90,
+        validators=[MinValueValidator(1), MaxValueValidator(366)],
+        help_text=_("A first due date typed at the disbursement must fall within this many days."),
     )
     is_active = models.BooleanField(_("offered"), default=True)
 
@@ -184,7 +191,9 @@ class Loan(models.Model):
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("approved by")
     )
 
-    disbursed_on = models.DateField(_("disbursement date"), null=True, blank=True)
+    disbursed_on = BoundedDateField(
+        _("disbursement date"), null=True, blank=True, date_kind=DateKind.DISBURSEMENT
+    )
     disbursement_method = models.CharField(
         _("disbursement method"), max_length=12, choices=DisbursementMethod.choices, blank=True
     )
@@ -336,7 +345,7 @@ class Instalment(models.Model):
         Loan, on_delete=models.PROTECT, related_name="instalments", verbose_name=_("loan")
     )
     number = models.PositiveSmallIntegerField(_("number"))
-    due_date = models.DateField(_("due date"))
+    due_date = BoundedDateField(_("due date"), date_kind=DateKind.ANY)
     principal_due = money(_("principal"))
     interest_due = money(_("interest"))
     # Derived: the date of the payment that completed this instalment under the current allocation (None
@@ -387,7 +396,7 @@ class Payment(models.Model):
     """A repayment as received. Never edited or deleted: a mistake is reversed (PaymentReversal)."""
 
     loan = models.ForeignKey(Loan, on_delete=models.PROTECT, related_name="payments", verbose_name=_("loan"))
-    paid_on = models.DateField(_("date"))
+    paid_on = BoundedDateField(_("date"), date_kind=DateKind.PAST)
     amount = money(_("amount"))
     method = models.CharField(_("method"), max_length=10, choices=PaymentMethod.choices)
     reference = models.CharField(_("reference"), max_length=100, blank=True)
@@ -531,7 +540,7 @@ class LoanPosition(models.Model):
     circle = models.ForeignKey(Circle, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     product = models.ForeignKey(LoanProduct, on_delete=models.CASCADE, related_name="+")
     guaranteed = models.BooleanField(_("guaranteed by the circle"))
-    disbursed_on = models.DateField(_("disbursement date"))
+    disbursed_on = BoundedDateField(_("disbursement date"), date_kind=DateKind.DISBURSEMENT)
     lent_cents = models.BigIntegerField(_("amount lent (cents)"))
     # What the whole schedule asks, principal and interest (fixed at disbursement): owed = scheduled - paid.
     scheduled_cents = models.BigIntegerField(_("scheduled (cents)"), default=0)
@@ -539,7 +548,9 @@ class LoanPosition(models.Model):
     interest_paid_cents = models.BigIntegerField(_("interest paid (cents)"), default=0)
     written_off_at = models.DateTimeField(_("written off"), null=True, blank=True)
     # The due date of the oldest instalment not fully paid (None when all are): how late the loan is today.
-    first_unsettled_due = models.DateField(_("oldest unpaid due date"), null=True, blank=True)
+    first_unsettled_due = BoundedDateField(
+        _("oldest unpaid due date"), null=True, blank=True, date_kind=DateKind.ANY
+    )
 
     class Meta:
         verbose_name = _("loan position")
@@ -572,7 +583,7 @@ class PortfolioDay(models.Model):
     products: 18,000 at most) instead of a million instalments. Kept in the transaction of each change by
     ``loans.services.ledger``; ``manage.py rebuild_ledger`` recomputes them from the ledger."""
 
-    day = models.DateField(_("day"))
+    day = BoundedDateField(_("day"), date_kind=DateKind.ANY)
     # A plain key, not a foreign key: the row is derived data.
     product_key = models.BigIntegerField(_("product"))
     due_cents = models.BigIntegerField(_("due (cents)"), default=0)

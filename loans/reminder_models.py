@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
+from microcredit.core.dates import BoundedDateField, DateKind
 from microcredit.core.money_fields import MoneyModelField
 
 
@@ -56,7 +57,7 @@ class AdvisorDigest(models.Model):
     advisor = models.ForeignKey(
         "accounts.User", on_delete=models.PROTECT, related_name="reminder_digests", verbose_name=_("advisor")
     )
-    day = models.DateField(_("day"))
+    day = BoundedDateField(_("day"), date_kind=DateKind.ANY)
     status = models.CharField(
         _("status"), max_length=10, choices=DigestStatus.choices, default=DigestStatus.PENDING
     )

@@ -1,9 +1,8 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 
-from microcredit.accounts.forms import PersonalPasswordResetForm
+from microcredit.accounts import views as account_views
 from microcredit.core import views as core_views
 
 admin.site.site_header = _("Microcredit administration")
@@ -15,7 +14,7 @@ urlpatterns = [
     path("language/", core_views.set_language, name="set_language"),
     path(
         "accounts/password_reset/",
-        auth_views.PasswordResetView.as_view(form_class=PersonalPasswordResetForm),
+        account_views.PasswordResetRequestView.as_view(),
         name="password_reset",
     ),
     path("accounts/", include("django.contrib.auth.urls")),

@@ -1,5 +1,6 @@
 """Writes about circles. Views, forms and the admin call these; nothing else changes a circle."""
 
+from circles.services.calendar import calendar_feed_regenerate, calendar_feed_revoke
 from circles.services.meetings import meeting_cancel, meeting_plan, meeting_record
 from circles.services.membership import (
     active_member_count,
@@ -23,6 +24,8 @@ from circles.services.trainings import (
 
 __all__ = [
     "active_member_count",
+    "calendar_feed_regenerate",
+    "calendar_feed_revoke",
     "circle_activate",
     "circle_create",
     "circle_dissolve",

@@ -1,7 +1,7 @@
 import datetime
 
+import icalendar
 from django.contrib import messages
-from django.core import signing
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
@@ -13,8 +13,8 @@ from django.views.generic import DetailView, FormView, ListView
 
 from circles import selectors, services
 from circles.forms import MeetingPlanForm, MeetingRecordForm, MemberRecordFormSet
-from circles.models import Circle, Meeting
-from microcredit.accounts.models import Role, User
+from circles.models import Circle, Meeting, MeetingStatus
+from microcredit.accounts.models import Role
 from microcredit.core.formatting import format_date
 from microcredit.core.permissions import Action, get_object_or_404_for
 from microcredit.core.views_mixins import (
@@ -23,8 +23,6 @@ from microcredit.core.views_mixins import (
     add_service_errors,
     messages_from,
 )
-
-CALENDAR_SALT = "circles.calendar"
 
 
 class MeetingPlanView(StaffRequiredMixin, FormView):
@@ -111,7 +109,9 @@ class MeetingRecordView(StaffRequiredMixin, FormView):
                 }
             )
         data = self.request.POST if self.request.method == "POST" else None
-        formset = MemberRecordFormSet(data, initial=initial, prefix="members")
+        formset = MemberRecordFormSet(
+            data, initial=initial, prefix="members", member_ids=[m.profile_id for m in self.members]
+        )
         names = {m.profile_id: m.profile for m in self.members}
         for form in formset:
             form.member = names.get(form.initial.get("profile_id"))
@@ -175,48 +175,76 @@ class UpcomingMeetingsView(StaffRequiredMixin, ListView):
         return selectors.upcoming_meetings(advisor=advisor)
 
     def get_context_data(self, **kwargs):
-        token = signing.Signer(salt=CALENDAR_SALT).sign(str(self.request.user.pk))
-        feed = self.request.build_absolute_uri(reverse("circles:calendar_feed", args=[token]))
-        return super().get_context_data(calendar_url=feed, **kwargs)
+        token = selectors.calendar_token_of(self.request.user)
+        url = (
+            self.request.build_absolute_uri(reverse("circles:calendar_feed", args=[token])) if token else None
+        )
+        return super().get_context_data(calendar_url=url, **kwargs)
 
 
-def _ics_escape(text: str) -> str:
-    return text.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
+class CalendarAddressView(StaffRequiredMixin, View):
+    """The owner creates, replaces (``new``) or switches off (``off``) their private calendar address."""
+
+    def post(self, request):
+        if request.POST.get("action") == "off":
+            services.calendar_feed_revoke(user=request.user)
+            messages.success(request, _("Your calendar address is switched off: it no longer works."))
+        else:
+            try:
+                services.calendar_feed_regenerate(user=request.user)
+            except ValidationError as error:
+                for message in messages_from(error):
+                    messages.error(request, message)
+            else:
+                messages.success(
+                    request, _("Your new calendar address is below; any previous one no longer works.")
+                )
+        return redirect("circles:upcoming_meetings")
+
+
+MEETING_LENGTH = datetime.timedelta(hours=2)
+
+
+def meetings_calendar(meetings) -> bytes:
+    """The meetings as an iCalendar file, built by the icalendar library: it escapes and folds every text
+    (a place holding a line break stays one property), and the times carry the organization's time zone."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//Microcredit//Circles//FR")
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("x-wr-calname", _("Circle meetings"))
+    stamp = timezone.now().astimezone(datetime.UTC)
+    for meeting in meetings:
+        start = timezone.localtime(meeting.starts_at)
+        event = icalendar.Event()
+        event.add("uid", f"meeting-{meeting.pk}@microcredit")
+        event.add("dtstamp", stamp)
+        event.add("dtstart", start)
+        event.add("dtend", start + MEETING_LENGTH)
+        event.add("summary", meeting.circle.name)
+        if meeting.place:
+            event.add("location", meeting.place)
+        cancelled = meeting.status == MeetingStatus.CANCELLED
+        event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+        calendar.add_component(event)
+    calendar.add_missing_timezones()
+    return calendar.to_ical()
 
 
 class CalendarFeedView(View):
-    """An advisor's upcoming circle meetings as iCalendar, for a calendar app.
+    """A staff member's circle meetings as iCalendar, for a calendar app.
 
-    The URL carries a signed token instead of a session (calendar apps cannot sign in); the feed only
-    lists circle names, dates and places."""
+    The URL carries the person's random token instead of a session (calendar apps cannot sign in); it says
+    nothing about who it belongs to, and stops working when its owner replaces or switches it off. The feed
+    only lists circle names, dates, places and whether a meeting is cancelled."""
 
     def get(self, request, token):
-        try:
-            user_id = int(signing.Signer(salt=CALENDAR_SALT).unsign(token))
-        except (signing.BadSignature, ValueError):
-            raise Http404 from None
-        user = User.objects.filter(
-            pk=user_id, is_active=True, role__in=[Role.ADVISOR, Role.COORDINATOR]
-        ).first()
+        user = selectors.calendar_feed_owner(token)
         if user is None:
             raise Http404
-        meetings = selectors.upcoming_meetings(advisor=user if user.role == Role.ADVISOR else None, days=365)
-        stamp = timezone.now().strftime("%Y%m%dT%H%M%SZ")
-        lines = ["BEGIN:VCALENDAR", "VERSION:2.0", "PRODID:-//Microcredit//Circles//FR", "CALSCALE:GREGORIAN"]
-        for meeting in meetings:
-            start = meeting.starts_at.astimezone(datetime.UTC)
-            end = start + datetime.timedelta(hours=2)
-            lines += [
-                "BEGIN:VEVENT",
-                f"UID:meeting-{meeting.pk}@microcredit",
-                f"DTSTAMP:{stamp}",
-                f"DTSTART:{start:%Y%m%dT%H%M%SZ}",
-                f"DTEND:{end:%Y%m%dT%H%M%SZ}",
-                f"SUMMARY:{_ics_escape(meeting.circle.name)}",
-                f"LOCATION:{_ics_escape(meeting.place)}",
-                "END:VEVENT",
-            ]
-        lines.append("END:VCALENDAR")
-        response = HttpResponse("\r\n".join(lines) + "\r\n", content_type="text/calendar; charset=utf-8")
+        meetings = selectors.calendar_meetings(advisor=user if user.role == Role.ADVISOR else None)
+        response = HttpResponse(meetings_calendar(meetings), content_type="text/calendar; charset=utf-8")
         response["Content-Disposition"] = 'inline; filename="circle-meetings.ics"'
+        response["Cache-Control"] = "private, no-store"
+        response["X-Robots-Tag"] = "noindex"
         return response

@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 
 from coaching.forms.widgets import DateInput
 from microcredit.accounts.models import EntrepreneurProfile, Role, User
+from microcredit.core.dates import DateFormField, DateKind
 from microcredit.core.permissions import scope
 
 
@@ -58,8 +59,8 @@ def _year_start() -> datetime.date:
 
 
 class ImpactPeriodForm(forms.Form):
-    start = forms.DateField(label=_("From"), widget=DateInput(), required=False)
-    end = forms.DateField(label=_("To"), widget=DateInput(), required=False)
+    start = DateFormField(label=_("From"), widget=DateInput(), required=False, kind=DateKind.PAST)
+    end = DateFormField(label=_("To"), widget=DateInput(), required=False, kind=DateKind.PAST)
 
     def clean(self):
         cleaned = super().clean()

@@ -4,7 +4,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from coaching.forms.widgets import DateInput, not_in_future, text_area
+from coaching.forms.widgets import DateInput, text_area
 from coaching.models import (
     CoachingSession,
     FinancingApplication,
@@ -20,6 +20,7 @@ from coaching.models import (
 )
 from coaching.models.choices import REFERRAL_CLOSED, REFERRAL_INITIAL
 from microcredit.accounts.models import Role, User
+from microcredit.core.dates import DateFormField, DateKind
 from microcredit.core.money_fields import MoneyField
 
 
@@ -67,9 +68,6 @@ class SessionForm(forms.ModelForm):
         self.fields["advisor"].queryset = staff.distinct().order_by("first_name", "last_name")
         self.fields["duration_minutes"].widget.attrs.update({"min": 1, "max": 600, "step": 5})
 
-    def clean_held_on(self):
-        return not_in_future(self.cleaned_data.get("held_on"))
-
     def clean(self):
         cleaned = super().clean()
         held_on, follow_up = cleaned.get("held_on"), cleaned.get("next_follow_up_on")
@@ -100,9 +98,6 @@ class ReferralForm(forms.ModelForm):
         fields = ("partner", "reason", "referred_on", "status")
         widgets = {"referred_on": DateInput(), "reason": text_area(3)}
         help_texts = {"reason": _("The entrepreneur sees the reason, the status and the outcome.")}
-
-    def clean_referred_on(self):
-        return not_in_future(self.cleaned_data.get("referred_on"))
 
     def service_data(self) -> dict:
         return {
@@ -161,9 +156,6 @@ class FinancingForm(forms.ModelForm):
                     pk=self.instance.partner_id
                 )
 
-    def clean_started_on(self):
-        return not_in_future(self.cleaned_data.get("started_on"))
-
     def clean(self):
         cleaned = super().clean()
         kind, partner = cleaned.get("kind"), cleaned.get("partner")
@@ -183,12 +175,12 @@ class FinancingForm(forms.ModelForm):
 
 class FinancingStatusForm(forms.Form):
     to_status = forms.ChoiceField(label=_("New status"))
-    on = forms.DateField(
+    on = DateFormField(
+        kind=DateKind.PAST,
         label=_("Date"),
         widget=DateInput(),
         initial=timezone.localdate,
         help_text=_("The day it was submitted or decided."),
-        validators=[not_in_future],
     )
     amount_obtained = MoneyField(
         label=_("Amount obtained (CAD)"),
@@ -227,9 +219,6 @@ class MilestoneForm(forms.ModelForm):
             "jobs_count": _("Only for “Jobs created”."),
             "revenue_band": _("Only for “Annual revenue”."),
         }
-
-    def clean_achieved_on(self):
-        return not_in_future(self.cleaned_data.get("achieved_on"))
 
     def clean(self):
         cleaned = super().clean()

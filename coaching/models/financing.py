@@ -19,6 +19,7 @@ from coaching.models.choices import (
 )
 from coaching.models.partners import Partner
 from microcredit.accounts.models import EntrepreneurProfile
+from microcredit.core.dates import BoundedDateField, DateKind
 from microcredit.core.money_fields import MoneyModelField
 
 _SUBMITTED = (FinancingStatus.SUBMITTED, *FINANCING_DECIDED)
@@ -57,9 +58,9 @@ class FinancingApplication(models.Model):
         blank=True,
         validators=[MinValueValidator(Decimal("0.00"))],
     )
-    started_on = models.DateField(_("started"), default=timezone.localdate)
-    submitted_on = models.DateField(_("submitted"), null=True, blank=True)
-    decided_on = models.DateField(_("decided"), null=True, blank=True)
+    started_on = BoundedDateField(_("started"), default=timezone.localdate, date_kind=DateKind.PAST)
+    submitted_on = BoundedDateField(_("submitted"), null=True, blank=True, date_kind=DateKind.PAST)
+    decided_on = BoundedDateField(_("decided"), null=True, blank=True, date_kind=DateKind.PAST)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from coaching.models.choices import ONCE_ONLY_MILESTONES, MilestoneKind, RevenueBand
 from microcredit.accounts.models import EntrepreneurProfile
+from microcredit.core.dates import BoundedDateField, DateKind
 
 
 class Milestone(models.Model):
@@ -19,7 +20,7 @@ class Milestone(models.Model):
         verbose_name=_("entrepreneur"),
     )
     kind = models.CharField(_("milestone"), max_length=30, choices=MilestoneKind.choices)
-    achieved_on = models.DateField(_("date"), default=timezone.localdate)
+    achieved_on = BoundedDateField(_("date"), default=timezone.localdate, date_kind=DateKind.PAST)
     jobs_count = models.PositiveSmallIntegerField(
         _("number of jobs created"),
         null=True,

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from coaching.models.choices import REFERRAL_CLOSED, REFERRAL_TRANSITIONS, PartnerKind, ReferralStatus
 from microcredit.accounts.models import EntrepreneurProfile
+from microcredit.core.dates import BoundedDateField, DateKind
 
 
 class Partner(models.Model):
@@ -78,7 +79,7 @@ class Referral(models.Model):
         Partner, on_delete=models.PROTECT, related_name="referrals", verbose_name=_("partner")
     )
     reason = models.TextField(_("reason"))
-    referred_on = models.DateField(_("date"), default=timezone.localdate)
+    referred_on = BoundedDateField(_("date"), default=timezone.localdate, date_kind=DateKind.PAST)
     status = models.CharField(
         _("status"), max_length=20, choices=ReferralStatus.choices, default=ReferralStatus.PROPOSED
     )

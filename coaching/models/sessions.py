@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from coaching.models.choices import SessionMode, Topic
 from microcredit.accounts.models import EntrepreneurProfile
+from microcredit.core.dates import BoundedDateField, DateKind
 
 MAX_SESSION_MINUTES = 600
 
@@ -37,7 +38,7 @@ class CoachingSession(models.Model):
         related_name="coaching_sessions_held",
         verbose_name=_("held by"),
     )
-    held_on = models.DateField(_("date"))
+    held_on = BoundedDateField(_("date"), date_kind=DateKind.PAST)
     duration_minutes = models.PositiveSmallIntegerField(
         _("duration (minutes)"), validators=[MinValueValidator(1), MaxValueValidator(MAX_SESSION_MINUTES)]
     )
@@ -55,7 +56,7 @@ class CoachingSession(models.Model):
     next_steps = models.TextField(
         _("agreed next steps"), blank=True, help_text=_("The entrepreneur reads them too.")
     )
-    next_follow_up_on = models.DateField(_("next follow-up"), null=True, blank=True)
+    next_follow_up_on = BoundedDateField(_("next follow-up"), null=True, blank=True, date_kind=DateKind.ANY)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -1,15 +1,15 @@
 import datetime
 
 from django.core.exceptions import ValidationError
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from microcredit.accounts.models import Role, User
+from microcredit.core.dates import DateKind, checked_date
 
 
 def check_not_in_future(day: datetime.date | None, field: str) -> None:
-    if day is not None and day > timezone.localdate():
-        raise ValidationError({field: _("This date is in the future: enter the day it happened.")})
+    """The day something happened: not in the future, nor before the earliest year (core.dates)."""
+    checked_date(field, day, DateKind.PAST)
 
 
 def check_staff(person: User | None, field: str) -> None:

@@ -3,6 +3,7 @@
 import datetime
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -13,6 +14,7 @@ from loans.schedule import build_schedule, first_due_date
 from loans.services import ledger
 from loans.services.base import lock, transition
 from microcredit.accounts.models import Role, User
+from microcredit.core.dates import DateKind, checked_date
 from microcredit.core.formatting import format_money
 from microcredit.core.money import to_cents
 
@@ -100,11 +102,24 @@ def disbursement_check(
     the disbursement back, ``loan_disburse`` again under the loan's lock. Returns the first due date."""
     if loan.status != LoanStatus.APPROVED:
         raise ValidationError(_("Only an approved loan can be disbursed."))
-    if disbursed_on > timezone.localdate():
+    if disbursed_on > timezone.localdate() and not settings.LOAN_DISBURSEMENT_DAYS_AHEAD:
         raise ValidationError({"disbursed_on": _("The disbursement date cannot be in the future.")})
-    first_due = first_due or first_due_date(disbursed_on, loan.frequency)
+    checked_date("disbursed_on", disbursed_on, DateKind.DISBURSEMENT)
+    if first_due is None:
+        return first_due_date(disbursed_on, loan.frequency)
     if first_due <= disbursed_on:
         raise ValidationError({"first_due": _("The first instalment must fall after the disbursement.")})
+    window = loan.product.first_due_max_days
+    if first_due > disbursed_on + datetime.timedelta(days=window):
+        raise ValidationError(
+            {
+                "first_due": _(
+                    "The first instalment must fall within %(days)s days of the disbursement "
+                    "(this product's limit)."
+                )
+                % {"days": window}
+            }
+        )
     return first_due
 
 

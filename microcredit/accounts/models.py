@@ -10,6 +10,8 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from microcredit.core.dates import BoundedDateField, DateKind
+
 
 class Role(models.TextChoices):
     COORDINATOR = "coordinator", _("Coordinator")
@@ -151,7 +153,7 @@ class EntrepreneurProfile(models.Model):
         limit_choices_to={"role": Role.ADVISOR, "is_active": True},
         verbose_name=_("assigned advisor"),
     )
-    intake_date = models.DateField(_("intake date"), default=datetime.date.today)
+    intake_date = BoundedDateField(_("intake date"), default=datetime.date.today, date_kind=DateKind.ANY)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -1,7 +1,11 @@
 """Writes about people. Views and forms call these; nothing else changes a profile or a consent."""
 
+import hashlib
+import logging
 from dataclasses import dataclass
 
+from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -9,6 +13,8 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from microcredit.accounts.models import AdvisorAssignment, Demographics, EntrepreneurProfile, Role, User
+
+logger = logging.getLogger(__name__)
 
 PROFILE_FIELDS = (
     "address",
@@ -188,3 +194,43 @@ def notice_recipient(person: User) -> NoticeRecipient | None:
     if advisor is not None and advisor.email and advisor.is_active:
         return NoticeRecipient(advisor.email, advisor.language, via_advisor=True, person=person)
     return None
+
+
+# --- Password reset: the same work whatever the address, and a cap per address and per client ------------
+
+
+def _within_limit(key: str, limit: int, window_seconds: int) -> bool:
+    """Count one more request under ``key`` in a fixed window (the shared cache: Redis in production)."""
+    cache.add(key, 0, timeout=window_seconds)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.add(key, 1, timeout=window_seconds)
+        count = 1
+    return count <= limit
+
+
+def password_reset_request(*, email: str, client_address: str) -> bool:
+    """Ask for a reset email to ``email``. Nothing here depends on whether an account has this address: the
+    request is counted, then a task is queued that looks the address up and sends (or not). So the answer
+    takes the same time and says the same thing either way. Returns False when over a limit (the caller
+    answers the same page: the cap is per address asked and per client, never per account)."""
+    window = settings.PASSWORD_RESET_WINDOW_MINUTES * 60
+    digest = hashlib.sha256(email.strip().casefold().encode()).hexdigest()
+    # Both counters move on every request, so that neither limit can be probed through the other.
+    address_ok = _within_limit(
+        f"password-reset:address:{digest}", settings.PASSWORD_RESET_ADDRESS_LIMIT, window
+    )
+    client_ok = _within_limit(
+        f"password-reset:client:{client_address}", settings.PASSWORD_RESET_CLIENT_LIMIT, window
+    )
+    if not (address_ok and client_ok):
+        logger.warning(
+            "Password reset request over the limit (address %s…, client %s)", digest[:8], client_address
+        )
+        return False
+    from microcredit.accounts.tasks import send_password_reset
+
+    # Nothing was written, so there is no transaction to wait for.
+    send_password_reset.delay(email.strip())
+    return True

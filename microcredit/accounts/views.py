@@ -2,6 +2,7 @@ import json
 
 from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse, HttpResponseRedirect
@@ -15,7 +16,12 @@ from django_filters.views import FilterView
 
 from microcredit.accounts import selectors, services
 from microcredit.accounts.filters import EntrepreneurFilter
-from microcredit.accounts.forms import DemographicsForm, EntrepreneurForm, MyContactForm
+from microcredit.accounts.forms import (
+    DemographicsForm,
+    EntrepreneurForm,
+    MyContactForm,
+    PersonalPasswordResetForm,
+)
 from microcredit.accounts.models import Demographics, EntrepreneurProfile, Role
 from microcredit.core.permissions import Action, get_object_or_404_for
 from microcredit.core.timeline import timeline_for
@@ -253,3 +259,15 @@ class EntrepreneurSetPasswordView(StaffRequiredMixin, ScopedObjectMixin, SingleO
             % {"name": self.object.user, "username": self.object.user.username},
         )
         return redirect("accounts:entrepreneur_detail", pk=self.object.pk)
+
+
+class PasswordResetRequestView(auth_views.PasswordResetView):
+    """The same answer, after the same work, whether or not an account has the address typed."""
+
+    form_class = PersonalPasswordResetForm
+
+    def form_valid(self, form):
+        services.password_reset_request(
+            email=form.cleaned_data["email"], client_address=self.request.META.get("REMOTE_ADDR", "")
+        )
+        return HttpResponseRedirect(self.get_success_url())

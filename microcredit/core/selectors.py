@@ -28,6 +28,8 @@ def whole_months(
     out one person's loan, session or grant."""
 
     def month_end(day: datetime.date) -> datetime.date:
+        if day.year == datetime.MAXYEAR and day.month == 12:  # forms bound dates; never overflow anyway
+            return datetime.date.max
         following = day.replace(day=28) + datetime.timedelta(days=4)
         return following - datetime.timedelta(days=following.day)
 

@@ -4,17 +4,25 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from microcredit.core.dates import DateFormField, DateKind
 from microcredit.reports.selectors import default_period
 
 EARLIEST = datetime.date(2000, 1, 1)  # no microcredit before that; keeps month arithmetic in range
 
 
 class ReportPeriodForm(forms.Form):
-    as_of = forms.DateField(label=_("As of"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
-    start = forms.DateField(
-        label=_("Period from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    as_of = DateFormField(
+        kind=DateKind.PAST, label=_("As of"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    end = forms.DateField(label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    start = DateFormField(
+        kind=DateKind.PAST,
+        label=_("Period from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    end = DateFormField(
+        kind=DateKind.PAST, label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
 
     def clean(self):
         data = super().clean()

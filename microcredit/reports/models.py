@@ -4,6 +4,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from microcredit.core.dates import BoundedDateField, DateKind
 from microcredit.core.money_fields import MoneyModelField
 
 
@@ -21,7 +22,7 @@ class FundSource(models.Model):
     name = models.CharField(_("name"), max_length=150)
     kind = models.CharField(_("kind"), max_length=20, choices=FundSourceKind.choices)
     amount_committed = MoneyModelField(_("amount committed"))
-    committed_on = models.DateField(_("committed on"))
+    committed_on = BoundedDateField(_("committed on"), date_kind=DateKind.ANY)
     terms = models.TextField(_("terms"), blank=True)
     is_active = models.BooleanField(_("active"), default=True)
 

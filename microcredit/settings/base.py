@@ -118,6 +118,11 @@ SESSION_COOKIE_HTTPONLY = True
 # Lock-out after repeated failed logins (django-axes), per username and address, with a cool-off.
 # Two limits (microcredit/accounts/lockout.py): 5 failures for one login from one address lock that login
 # from that address; 20 failures from one address, whatever the logins, stop that address.
+# Password reset (accounts.services.password_reset_request): at most so many requests per address typed and
+# per client address in a window; over it, the same page is answered and nothing is sent.
+PASSWORD_RESET_ADDRESS_LIMIT = env_int("PASSWORD_RESET_ADDRESS_LIMIT", 3, minimum=1)
+PASSWORD_RESET_CLIENT_LIMIT = env_int("PASSWORD_RESET_CLIENT_LIMIT", 10, minimum=1)
+PASSWORD_RESET_WINDOW_MINUTES = env_int("PASSWORD_RESET_WINDOW_MINUTES", 60, minimum=1)
 AXES_HANDLER = "microcredit.accounts.lockout.LoginAndAddressHandler"
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 20, minimum=1)
@@ -162,6 +167,13 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # the form fields of one request, files excluded
+
+# Dates in range (microcredit/core/dates.py): nothing typed before DATE_EARLIEST_YEAR (the organization's
+# start, or 1990) nor more than DATE_YEARS_AHEAD years ahead; a disbursement at most
+# LOAN_DISBURSEMENT_DAYS_AHEAD days ahead of today (0: not in the future).
+DATE_EARLIEST_YEAR = env_int("DATE_EARLIEST_YEAR", 1990, minimum=1900)
+DATE_YEARS_AHEAD = env_int("DATE_YEARS_AHEAD", 5, minimum=1)
+LOAN_DISBURSEMENT_DAYS_AHEAD = env_int("LOAN_DISBURSEMENT_DAYS_AHEAD", 0, minimum=0)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
