@@ -5,6 +5,7 @@ from django.contrib import admin
 
 from circles.models import (
     BusinessFollowUp,
+    CalendarFeed,
     Circle,
     CircleCharacteristic,
     CircleEvent,
@@ -160,3 +161,15 @@ class SessionAttendanceAdmin(admin.ModelAdmin):
     list_filter = ("present",)
     search_fields = ("participant__profile__user__last_name", "session__topic")
     list_select_related = ("session", "participant__profile__user")
+
+
+@admin.register(CalendarFeed)
+class CalendarFeedAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Who has a calendar address (the token itself is not shown); a coordinator can delete one."""
+
+    list_display = ("user", "created_at")
+    fields = ("user", "created_at")
+    readonly_fields = ("user", "created_at")
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_staff

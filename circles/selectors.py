@@ -30,7 +30,7 @@ from circles.models import (
 )
 from microcredit.accounts.models import EntrepreneurProfile, Role, User
 from microcredit.core.models import OrganizationSettings
-from microcredit.core.permissions import scope
+from microcredit.core.permissions import Action, scope
 
 
 def _count(queryset) -> Subquery:
@@ -72,14 +72,19 @@ def circle_members(circle: Circle, *, include_past: bool = False) -> QuerySet[Me
     return memberships if include_past else memberships.filter(left_on__isnull=True)
 
 
-def circle_detail(circle: Circle) -> dict:
+def circle_detail(circle: Circle, *, viewer: User) -> dict:
+    """What the circle page shows ``viewer``: a member sees only the meetings they may open (held since they
+    joined, never cancelled ones), so not even the dates of the meetings before them."""
     today = timezone.localdate()
     memberships = list(circle_members(circle, include_past=True))
+    visible = scope(viewer, Meeting.objects.filter(circle=circle), Action.VIEW).values("pk")
     meetings = list(
-        circle.meetings.annotate(
+        circle.meetings.filter(pk__in=visible)
+        .annotate(
             present=Count("attendance", filter=Q(attendance__status__in=["present", "late"])),
             recorded=Count("attendance"),
-        ).order_by("-date")[:24]
+        )
+        .order_by("-date")[:24]
     )
     return {
         "members": [m for m in memberships if m.is_active],

@@ -13,7 +13,7 @@ from loans.models import (
     PaymentMethod,
     Vote,
 )
-from loans.services.documents import validate_plan_document
+from loans.services.documents import ACCEPT, validate_plan_document
 from microcredit.accounts.forms import DateInput
 from microcredit.accounts.models import EntrepreneurProfile
 from microcredit.core.dates import DateFormField, DateKind
@@ -25,7 +25,7 @@ class LoanRequestForm(forms.ModelForm):
         label=_("Business plan document (optional)"),
         required=False,
         help_text=_("PDF or office document, at most 10 MB."),
-        widget=forms.ClearableFileInput(attrs={"accept": ".pdf,.doc,.docx,.xls,.xlsx,.ppt,.pptx,.odt,.ods"}),
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}),
     )
 
     class Meta:

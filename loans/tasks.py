@@ -130,3 +130,11 @@ def send_reminder_digest(self, digest_id: int) -> str:
     except Exception as error:
         digest_fail(digest_id=digest_id, error=describe(error))
         raise
+
+
+@shared_task(name="loans.purge_orphan_plan_documents")
+def purge_orphan_plan_documents() -> dict:
+    """Nightly: business plan files that no loan points to are deleted (see loans.services.documents)."""
+    from loans.services.documents import plan_documents_purge_orphans
+
+    return plan_documents_purge_orphans()

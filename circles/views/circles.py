@@ -124,7 +124,7 @@ class CircleDetailView(ScopedObjectMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(selectors.circle_detail(self.object))
+        context.update(selectors.circle_detail(self.object, viewer=self.request.user))
         context["settings"] = OrganizationSettings.load()
         if self.request.user.is_staff_member:
             context["attendance_rate"] = selectors.attendance_rate(self.object)

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from circles.models import Circle, CircleStatus, Membership
 from loans.models import GuaranteeCall, Loan, LoanProduct, LoanStatus
 from loans.services.base import lock, transition
-from loans.services.documents import validate_plan_document
+from loans.services.documents import attach_plan_document, files_removed_on_error
 from microcredit.accounts.models import EntrepreneurProfile, User
 from microcredit.core.formatting import format_money
 from microcredit.core.models import OrganizationSettings
@@ -64,14 +64,7 @@ def circle_review_blocker(circle: Circle | None) -> str | None:
     return None
 
 
-def _attach(loan: Loan, document: UploadedFile | None) -> None:
-    if document is None:
-        return
-    validate_plan_document(document)
-    loan.plan_document_name = document.name[:200]
-    loan.plan_document.save(document.name, document, save=False)
-
-
+@files_removed_on_error
 @transaction.atomic
 def loan_request_create(
     *, borrower: EntrepreneurProfile, prepared_by: User, document: UploadedFile | None = None, **fields
@@ -80,12 +73,13 @@ def loan_request_create(
         raise TypeError(f"Unexpected fields: {sorted(set(fields) - set(REQUEST_FIELDS))}")
     check_terms(product=fields["product"], amount=fields["amount"], term=fields["term"])
     loan = Loan(borrower=borrower, prepared_by=prepared_by, **fields)
-    _attach(loan, document)
+    attach_plan_document(loan, document)
     loan.full_clean(exclude=["plan_document"])
     loan.save()
     return loan
 
 
+@files_removed_on_error
 @transaction.atomic
 def loan_request_update(
     *, loan: Loan, changed_by: User, document: UploadedFile | None = None, **fields
@@ -98,7 +92,7 @@ def loan_request_update(
     for name, value in fields.items():
         setattr(loan, name, value)
     check_terms(product=loan.product, amount=loan.amount, term=loan.term)
-    _attach(loan, document)
+    attach_plan_document(loan, document)
     loan.full_clean(exclude=["plan_document"])
     loan.save()
     return loan

@@ -139,3 +139,37 @@ class PrivateCacheMiddleware:
                 del response.headers["Cache-Control"]
             patch_cache_control(response, private=True, no_store=True)
         return response
+
+
+class AccessGateMiddleware:
+    """Sign-in and role are checked before a view runs at all, so that no view can read a parameter (an id
+    in the query string, say) before the gate and answer differently for one value than another.
+
+    A class-based view that needs a signed-in person (``LoginRequiredMixin``) sends an anonymous visitor to
+    sign in, the same way for every URL; one restricted to roles (``RoleRequiredMixin``) answers 404 to the
+    other roles. The views' own mixins still check too (this only moves the check earlier)."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        from django.contrib.auth.mixins import LoginRequiredMixin
+        from django.contrib.auth.views import redirect_to_login
+        from django.http import Http404
+
+        from microcredit.core.permissions import has_role
+        from microcredit.core.views_mixins import RoleRequiredMixin
+
+        view_class = getattr(view_func, "view_class", None)
+        if view_class is None or not issubclass(view_class, LoginRequiredMixin):
+            return None
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path(), view_class.login_url or None)
+        if issubclass(view_class, RoleRequiredMixin) and not has_role(
+            request.user, *view_class.allowed_roles
+        ):
+            raise Http404
+        return None

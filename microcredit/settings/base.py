@@ -54,6 +54,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Sign-in and role before any view reads its parameters (no oracle from a 302 against a 404).
+    "microcredit.core.middleware.AccessGateMiddleware",
     "microcredit.accounts.middleware.UserLanguageMiddleware",
     "microcredit.core.middleware.PrivateCacheMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -124,6 +126,7 @@ PASSWORD_RESET_ADDRESS_LIMIT = env_int("PASSWORD_RESET_ADDRESS_LIMIT", 3, minimu
 PASSWORD_RESET_CLIENT_LIMIT = env_int("PASSWORD_RESET_CLIENT_LIMIT", 10, minimum=1)
 PASSWORD_RESET_WINDOW_MINUTES = env_int("PASSWORD_RESET_WINDOW_MINUTES", 60, minimum=1)
 AXES_HANDLER = "microcredit.accounts.lockout.LoginAndAddressHandler"
+AXES_USERNAME_CALLABLE = "microcredit.accounts.lockout.login_username"
 AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 5, minimum=1)
 LOGIN_ADDRESS_FAILURE_LIMIT = env_int("LOGIN_ADDRESS_FAILURE_LIMIT", 20, minimum=1)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_COOLOFF_MINUTES", 15, minimum=1))
@@ -268,6 +271,11 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 # in the database, so a beat that fires twice, or two beats, do no harm.
 CELERY_BEAT_SCHEDULE: dict = {
     "purge-documents": {"task": "documents.purge", "schedule": crontab(hour=3, minute=15)},
+    # Business plan files that no loan points to (an interrupted upload, a failed change).
+    "purge-orphan-plan-documents": {
+        "task": "loans.purge_orphan_plan_documents",
+        "schedule": crontab(hour=3, minute=30),
+    },
     "mark-defaults": {"task": "loans.mark_defaults", "schedule": crontab(hour=6, minute=0)},
     "scan-reminders": {"task": "loans.scan_reminders", "schedule": crontab(hour=7, minute=0)},
     # After the reminder scan: lists the people without an email address whom the scan found.

@@ -26,6 +26,7 @@ from loans.models import (
 from loans.services.documents import validate_plan_document
 from microcredit.core.models import OrganizationSettings
 from tests.factories import CoordinatorFactory, EntrepreneurFactory
+from tests.loans.documents import pdf_bytes
 from tests.loans.factories import (
     LoanProductFactory,
     accepted_loan,
@@ -558,11 +559,11 @@ def test_write_off_by_a_coordinator_keeps_the_history_and_resolves_the_call():
 
 
 def test_documents_are_checked_by_content():
-    validate_plan_document(SimpleUploadedFile("plan.pdf", b"%PDF-1.7\n...", content_type="application/pdf"))
+    validate_plan_document(SimpleUploadedFile("plan.pdf", pdf_bytes(), content_type="application/pdf"))
     with pytest.raises(ValidationError, match="does not match"):
         validate_plan_document(SimpleUploadedFile("plan.pdf", b"MZ\x90\x00 not a pdf"))
     with pytest.raises(ValidationError, match="PDF or an office document"):
-        validate_plan_document(SimpleUploadedFile("plan.exe", b"%PDF-1.7"))
+        validate_plan_document(SimpleUploadedFile("plan.exe", pdf_bytes()))
 
 
 def test_an_office_document_is_recognised(tmp_path):

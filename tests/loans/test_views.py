@@ -11,6 +11,7 @@ from django.utils import timezone
 from circles.models import Membership
 from loans.models import Loan, LoanStatus, Payment
 from tests.factories import CoordinatorFactory
+from tests.loans.documents import pdf_bytes
 from tests.loans.factories import (
     LoanProductFactory,
     accepted_loan,
@@ -97,7 +98,7 @@ def test_an_entrepreneur_drafts_previews_and_submits(personas, client_for):
             "plan_market": "Quartier",
             "plan_use_of_funds": "Machine",
             "plan_projections": "",
-            "document": SimpleUploadedFile("plan.pdf", b"%PDF-1.7 plan"),
+            "document": SimpleUploadedFile("plan.pdf", pdf_bytes()),
         },
     )
     loan = Loan.objects.get(borrower=personas.entrepreneur)
