@@ -48,8 +48,8 @@ from loans.models import (
 )
 from loans.services import ledger
 from loans.services.base import lock, transition
+from microcredit.core.formatting import format_money
 from microcredit.core.models import OrganizationSettings
-from microcredit.core.money import format_money
 
 LOANS = "loans"
 

@@ -135,7 +135,7 @@ def test_a_file_with_every_kind_of_error_is_refused_whole_with_row_column_and_re
     with translation.override("fr-ca"):
         report = run("entrepreneurs", bad_people, staff["coordinator"])
     problems = {(p.row, p.column): p.message for p in report.problems}
-    assert "Conseiller·ère inconnu·e « inconnu »" in problems[(2, "Conseiller")]
+    assert "Conseiller·ère inconnu·e «\xa0inconnu\xa0»" in problems[(2, "Conseiller")]
     assert "courriel" in problems[(3, "Courriel")]
     assert "hors" in problems[(4, "Date d'accueil")]
     assert "consentement" in problems[(5, "Genre")]

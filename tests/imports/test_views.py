@@ -38,7 +38,7 @@ def test_upload_shows_the_dry_run_then_confirm_imports_once(staff, client_for):
     assert response.status_code == 302 and response["Location"] == reverse("imports:batch", args=[batch.pk])
     page = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="fr-ca")
     assert page.status_code == 200
-    assert "Le fichier est valide : 5 à créer" in page.content.decode()
+    assert "Le fichier est valide\xa0: 5 à créer" in page.content.decode()
     assert not EntrepreneurProfile.objects.exists()  # the dry run wrote nothing
     confirmed = client.post(reverse("imports:batch", args=[batch.pk]))
     assert confirmed.status_code == 200
