@@ -333,7 +333,7 @@ class InstalmentQuerySet(models.QuerySet):
         """The instalments not fully paid as of ``as_of``: fallen due on or before it, and not completed by
         a payment dated on or before it (``settled_on``). The one definition of "unpaid as of a date" behind
         days past due (``loans.services.arrears``), the loan lists and drill-down (``loans.selectors``); the
-        board's report reads the same in SQL (``BOOK_SQL`` in ``microcredit.reports.selectors``, tested to
+        board's report reads the same in SQL (``BOOK_SQL`` in ``reports.selectors``, tested to
         agree)."""
         return self.filter(due_date__lte=as_of).filter(Q(settled_on__isnull=True) | Q(settled_on__gt=as_of))
 

@@ -33,11 +33,11 @@ INSTALLED_APPS = [
     "csp",
     "microcredit.accounts",
     "microcredit.core",
-    "microcredit.documents",
+    "documents",
     "circles",
     "loans",
     "coaching",
-    "microcredit.reports",
+    "reports",
     "imports",
 ]
 
@@ -263,7 +263,7 @@ CELERY_TASK_ROUTES = {
     "documents.*": {"queue": "documents"},
 }
 # Short tasks (reminders) take a few messages ahead; the documents worker is started with
-# --prefetch-multiplier 1, and its tasks are acknowledged late (microcredit/documents/tasks.py).
+# --prefetch-multiplier 1, and its tasks are acknowledged late (documents/tasks.py).
 CELERY_WORKER_PREFETCH_MULTIPLIER = env_int("CELERY_WORKER_PREFETCH_MULTIPLIER", 4, minimum=1)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

@@ -9,10 +9,10 @@ import time_machine
 from django.utils import translation
 
 from circles.models import AttendanceStatus, MeetingAttendance, MeetingStatus
+from documents.models import Document, DocumentKind
+from documents.services import params_key, render_document
 from loans import services as loan_services
 from microcredit.core.templatetags.microcredit import money
-from microcredit.documents.models import Document, DocumentKind
-from microcredit.documents.services import params_key, render_document
 from tests.circles.factories import MeetingFactory
 from tests.documents.conftest import flat, pdf_text
 from tests.loans.factories import approved_loan, disbursed_loan

@@ -10,8 +10,8 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from microcredit.documents import services
-from microcredit.documents.models import Document, DocumentStatus
+from documents import services
+from documents.models import Document, DocumentStatus
 from tests.circles.factories import CircleFactory
 from tests.documents.conftest import pdf_text
 

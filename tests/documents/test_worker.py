@@ -9,8 +9,8 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from microcredit.documents import services
-from microcredit.documents.models import Document, DocumentStatus
+from documents import services
+from documents.models import Document, DocumentStatus
 from tests.documents.conftest import pdf_text
 from tests.documents.worker import running_worker, wait_for
 

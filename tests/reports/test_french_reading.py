@@ -13,9 +13,9 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from microcredit.documents.models import Document, DocumentKind
-from microcredit.documents.services import params_key, render_document
-from microcredit.reports.models import FundSource
+from documents.models import Document, DocumentKind
+from documents.services import params_key, render_document
+from reports.models import FundSource
 from tests.documents.conftest import pdf_text
 from tests.reports.portfolio import build_portfolio
 

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import microcredit.documents.models
+import documents.models
 from django.conf import settings
 from django.db import migrations, models
 
@@ -25,7 +25,7 @@ class Migration(migrations.Migration):
                 ('params_key', models.CharField(editable=False, max_length=200, verbose_name='parameters key')),
                 ('language', models.CharField(choices=[('fr-ca', 'French'), ('en', 'English')], max_length=5, verbose_name='language')),
                 ('status', models.CharField(choices=[('pending', 'Waiting for its turn'), ('running', 'Being prepared'), ('done', 'Ready'), ('failed', 'Failed'), ('expired', 'Deleted after the retention period')], default='pending', max_length=10, verbose_name='status')),
-                ('file', models.FileField(blank=True, upload_to=microcredit.documents.models.document_upload_to, verbose_name='file')),
+                ('file', models.FileField(blank=True, upload_to=documents.models.document_upload_to, verbose_name='file')),
                 ('filename', models.CharField(blank=True, max_length=150, verbose_name='file name')),
                 ('pages', models.PositiveIntegerField(blank=True, null=True, verbose_name='pages')),
                 ('size', models.PositiveIntegerField(blank=True, null=True, verbose_name='size (bytes)')),

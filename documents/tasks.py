@@ -18,7 +18,7 @@ BUILD_TIME_LIMIT = 5 * 60
     ignore_result=True,  # the outcome is on the Document row
 )
 def build_document(document_id: int) -> str:
-    from microcredit.documents.services import document_build
+    from documents.services import document_build
 
     return document_build(document_id=document_id)
 
@@ -26,6 +26,6 @@ def build_document(document_id: int) -> str:
 @shared_task(name="documents.purge", soft_time_limit=10 * 60, time_limit=11 * 60)
 def purge_documents() -> int:
     """Daily (beat): delete the files older than DOCUMENT_RETENTION_DAYS."""
-    from microcredit.documents.services import documents_purge
+    from documents.services import documents_purge
 
     return documents_purge()

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_noop
 
 from microcredit.core.formatting import Money, Percent, format_month_year
 from microcredit.core.selectors import SMALL_COUNT
-from microcredit.reports.selectors import BREAKDOWNS, percent
+from reports.selectors import BREAKDOWNS, percent
 
 HIDDEN = f"<{SMALL_COUNT}"
 

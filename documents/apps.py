@@ -3,9 +3,9 @@ from django.utils.translation import gettext_lazy as _
 
 
 class DocumentsConfig(AppConfig):
-    name = "microcredit.documents"
+    name = "documents"
     label = "documents"
     verbose_name = _("Documents")
 
     def ready(self) -> None:
-        from microcredit.documents import policies  # noqa: F401  (registers the access policy)
+        from documents import policies  # noqa: F401  (registers the access policy)

@@ -2,7 +2,7 @@
 
 from django.contrib import admin
 
-from microcredit.documents.models import Document
+from documents.models import Document
 
 
 @admin.register(Document)

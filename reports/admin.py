@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from microcredit.reports.models import FundSource
+from reports.models import FundSource
 
 
 @admin.register(FundSource)

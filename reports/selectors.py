@@ -46,7 +46,7 @@ from loans.models import GuaranteeCall, LoanPosition, LoanProduct, PortfolioDay
 from microcredit.accounts.models import Demographics, EntrepreneurProfile, Gender, IncomeSource, User
 from microcredit.core.money import ZERO, from_cents
 from microcredit.core.selectors import SMALL_COUNT
-from microcredit.reports.models import FundSource
+from reports.models import FundSource
 
 PERCENT = Decimal("0.01")
 BREAKDOWNS = ("circle", "advisor", "product", "network")

@@ -12,10 +12,10 @@ from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import ListView
 
+from documents import services
+from documents.kinds import KINDS
+from documents.models import Document, DocumentStatus
 from microcredit.core.permissions import get_object_or_404_for, scope
-from microcredit.documents import services
-from microcredit.documents.kinds import KINDS
-from microcredit.documents.models import Document, DocumentStatus
 
 REFRESH_SECONDS = 2
 

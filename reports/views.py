@@ -14,10 +14,10 @@ from microcredit.core.formatting import format_month
 from microcredit.core.permissions import scope
 from microcredit.core.selectors import whole_months
 from microcredit.core.views_mixins import RoleRequiredMixin, StaffRequiredMixin
-from microcredit.reports import charts
-from microcredit.reports.forms import ReportPeriodForm
-from microcredit.reports.selectors import BREAKDOWNS, FIGURES, loans_behind, portfolio_report
-from microcredit.reports.tables import BREAKDOWN_ROWS, report_tables
+from reports import charts
+from reports.forms import ReportPeriodForm
+from reports.selectors import BREAKDOWNS, FIGURES, loans_behind, portfolio_report
+from reports.tables import BREAKDOWN_ROWS, report_tables
 
 
 class DashboardView(RoleRequiredMixin, TemplateView):
@@ -66,7 +66,7 @@ class DashboardView(RoleRequiredMixin, TemplateView):
             "tables": self.tables,
             "can_drill_down": not self.for_board,
             "whole_months": self.for_board,
-            # The PDF comes from the background document mechanism (microcredit.documents).
+            # The PDF comes from the background document mechanism (documents).
             "show_pdf": self.request.user.role in (Role.BOARD, Role.COORDINATOR),
             "query": {
                 "as_of": self.as_of.isoformat(),

@@ -15,12 +15,12 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from circles.models import Circle
+from documents import contexts
+from documents.models import DocumentKind
 from loans.models import Loan, LoanStatus
 from microcredit.accounts.models import Role, User
 from microcredit.core.permissions import has_role, scope
 from microcredit.core.selectors import whole_months
-from microcredit.documents import contexts
-from microcredit.documents.models import DocumentKind
 
 DISBURSED = (LoanStatus.ACTIVE, LoanStatus.DEFAULTED, LoanStatus.REPAID, LoanStatus.WRITTEN_OFF)
 
@@ -79,7 +79,7 @@ def clean_report_dates(data: Mapping) -> dict:
     """The as-of date and period of the board's report (the dashboard's form and its rules; today and the
     twelve months up to it when none is given), as ISO dates, so the PDF shows the figures asked for even if
     it is built later."""
-    from microcredit.reports.forms import ReportPeriodForm
+    from reports.forms import ReportPeriodForm
 
     form = ReportPeriodForm({name: data.get(name) or "" for name in ("as_of", "start", "end")})
     if not form.is_valid():

@@ -4,9 +4,9 @@ asked for, and only while they may still read what the document is about (checke
 
 from django.db import models
 
+from documents.models import Document
 from microcredit.accounts.models import User
 from microcredit.core.permissions import Action, policy
-from microcredit.documents.models import Document
 
 
 @policy(Document)

@@ -3,7 +3,7 @@
 import datetime
 from decimal import Decimal
 
-from microcredit.reports.models import FundSource, FundSourceKind
+from reports.models import FundSource, FundSourceKind
 
 SOURCES = [
     (

@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from microcredit.core.dates import DateFormField, DateKind
-from microcredit.reports.selectors import default_period
+from reports.selectors import default_period
 
 EARLIEST = datetime.date(2000, 1, 1)  # no microcredit before that; keeps month arithmetic in range
 

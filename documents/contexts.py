@@ -117,8 +117,8 @@ def portfolio_report(params: dict, today: datetime.date) -> dict:
     """The board's PDF: the same tables as the reporting dashboard, for the as-of date and period asked for
     (documents asked for before dates were kept: the twelve months up to the day of the build), board
     version: aggregates only, no advisor breakdown, small groups as "<5"."""
-    from microcredit.reports.selectors import portfolio_report as board_report
-    from microcredit.reports.tables import report_tables
+    from reports.selectors import portfolio_report as board_report
+    from reports.tables import report_tables
 
     dates = {
         name: datetime.date.fromisoformat(params[name])

@@ -20,10 +20,8 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
 
-from microcredit.accounts.models import User
-from microcredit.core.models import OrganizationSettings
-from microcredit.documents.kinds import KINDS
-from microcredit.documents.models import (
+from documents.kinds import KINDS
+from documents.models import (
     IN_PROGRESS,
     STALE_AFTER,
     Document,
@@ -31,6 +29,8 @@ from microcredit.documents.models import (
     document_upload_to,
     stale_builds,
 )
+from microcredit.accounts.models import User
+from microcredit.core.models import OrganizationSettings
 
 logger = logging.getLogger(__name__)
 
@@ -43,7 +43,7 @@ def params_key(params: dict) -> str:
 
 
 def enqueue_build(document_id: int) -> None:
-    from microcredit.documents.tasks import build_document
+    from documents.tasks import build_document
 
     try:
         build_document.delay(document_id)
