@@ -8,18 +8,12 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from documents.registry import get_kind
 from microcredit.accounts.models import Language, User
 
 # A build still waiting or running after this long was lost (a worker died, the broker lost the message):
 # it may be claimed again or retried. Longer than the build task's hard time limit.
 STALE_AFTER = datetime.timedelta(minutes=15)
-
-
-class DocumentKind(models.TextChoices):
-    LOAN_AGREEMENT = "loan_agreement", _("Loan agreement")
-    LOAN_STATEMENT = "loan_statement", _("Loan statement")
-    CIRCLE_REPORT = "circle_report", _("Circle activity report")
-    PORTFOLIO_REPORT = "portfolio_report", _("Portfolio report")
 
 
 class DocumentStatus(models.TextChoices):
@@ -46,7 +40,8 @@ def stale_builds(now: datetime.datetime | None = None) -> Q:
 
 
 class Document(models.Model):
-    kind = models.CharField(_("document"), max_length=30, choices=DocumentKind.choices)
+    # A kind registered by the app that owns it (``documents.registry``); unknown kinds are refused there.
+    kind = models.CharField(_("document"), max_length=30)
     params = models.JSONField(_("parameters"), default=dict, blank=True)
     # The parameters as canonical JSON: the same request while one is in progress is found by it.
     params_key = models.CharField(_("parameters key"), max_length=200, editable=False)
@@ -82,13 +77,17 @@ class Document(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=DocumentStatus.values), name="documents_status_valid"
             ),
-            models.CheckConstraint(condition=Q(kind__in=DocumentKind.values), name="documents_kind_valid"),
             models.CheckConstraint(condition=~Q(status="done") | ~Q(file=""), name="documents_done_has_file"),
         ]
         indexes = [models.Index(fields=["status", "finished_at"], name="documents_purge_idx")]
 
     def __str__(self) -> str:
-        return f"{self.get_kind_display()} #{self.pk}"
+        return f"{self.kind_label} #{self.pk}"
+
+    @property
+    def kind_label(self) -> str:
+        kind = get_kind(self.kind)
+        return str(kind.label) if kind is not None else self.kind
 
     @property
     def in_progress(self) -> bool:

@@ -1,6 +1,6 @@
 """Access policy of documents (see microcredit/core/permissions.py): each person reaches the documents they
 asked for, and only while they may still read what the document is about (checked in the views through
-``kinds.KINDS[kind].allowed``)."""
+``registry.get_kind(kind).allowed``)."""
 
 from django.db import models
 

@@ -20,7 +20,6 @@ from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
 
-from documents.kinds import KINDS
 from documents.models import (
     IN_PROGRESS,
     STALE_AFTER,
@@ -29,6 +28,7 @@ from documents.models import (
     document_upload_to,
     stale_builds,
 )
+from documents.registry import get_kind
 from microcredit.accounts.models import User
 from microcredit.core.models import OrganizationSettings
 
@@ -55,7 +55,7 @@ def enqueue_build(document_id: int) -> None:
 def document_request(*, kind: str, params: dict, requested_by: User) -> tuple[Document, bool]:
     """Ask for a document (the caller checked that the person may). The same request while one is in
     progress returns that one instead of starting a second build: ``(document, created)``."""
-    if kind not in KINDS:
+    if get_kind(kind) is None:
         raise ValueError(f"Unknown document kind {kind!r}")
     key = params_key(params)
     same = Document.objects.filter(kind=kind, params_key=key, requested_by=requested_by)
@@ -126,7 +126,9 @@ def render_pdf(html: str) -> tuple[bytes, int]:
 
 def render_document(document: Document, today: datetime.date) -> tuple[bytes, int, str]:
     """The PDF of a document in its reader's language: (bytes, pages, file name)."""
-    kind = KINDS[document.kind]
+    kind = get_kind(document.kind)
+    if kind is None:
+        raise LookupError(f"Document kind {document.kind!r} is not registered")
     with translation.override(document.language):
         context = kind.context(document.params, today)
         html = render_to_string(

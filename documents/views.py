@@ -13,8 +13,8 @@ from django.views import View
 from django.views.generic import ListView
 
 from documents import services
-from documents.kinds import KINDS
 from documents.models import Document, DocumentStatus
+from documents.registry import get_kind
 from microcredit.core.permissions import get_object_or_404_for, scope
 
 REFRESH_SECONDS = 2
@@ -23,14 +23,15 @@ REFRESH_SECONDS = 2
 def document_for(request, pk: int) -> Document:
     """The person's own document, while they may still read what it is about."""
     document = get_object_or_404_for(request.user, Document, pk=pk)
-    if not KINDS[document.kind].allowed(request.user, document.params):
+    kind = get_kind(document.kind)
+    if kind is None or not kind.allowed(request.user, document.params):
         raise Http404
     return document
 
 
 class DocumentRequestView(LoginRequiredMixin, View):
     def post(self, request, kind):
-        spec = KINDS.get(kind)
+        spec = get_kind(kind)
         if spec is None:
             raise Http404
         try:
@@ -48,7 +49,7 @@ class DocumentRequestView(LoginRequiredMixin, View):
 class DocumentDetailView(LoginRequiredMixin, View):
     def get(self, request, pk):
         document = document_for(request, pk)
-        kind = KINDS[document.kind]
+        kind = get_kind(document.kind)
         response = render(
             request,
             "documents/document_detail.html",

@@ -109,6 +109,11 @@ class LoanStatus(models.TextChoices):
     WRITTEN_OFF = "written_off", _("Written off")
 
 
+# The status groups, written once: money still owed (open), and every loan whose money went out (disbursed).
+OPEN_STATUSES = (LoanStatus.ACTIVE, LoanStatus.DEFAULTED)
+DISBURSED_STATUSES = (*OPEN_STATUSES, LoanStatus.REPAID, LoanStatus.WRITTEN_OFF)
+
+
 class GuaranteeType(models.TextChoices):
     CIRCLE = "circle", _("Guaranteed by the circle")
     INDIVIDUAL = "individual", _("Individual responsibility")
@@ -240,12 +245,7 @@ class Loan(models.Model):
 
     @property
     def is_disbursed(self) -> bool:
-        return self.status in (
-            LoanStatus.ACTIVE,
-            LoanStatus.DEFAULTED,
-            LoanStatus.REPAID,
-            LoanStatus.WRITTEN_OFF,
-        )
+        return self.status in DISBURSED_STATUSES
 
     @property
     def is_editable(self) -> bool:

@@ -6,3 +6,8 @@ class ReportsConfig(AppConfig):
     name = "reports"
     label = "reports"
     verbose_name = _("Board reports")
+
+    def ready(self) -> None:
+        from reports import documents
+
+        documents.register_kinds()

@@ -1,69 +1,50 @@
-"""What each PDF shows: the template context of each kind of document, read through the apps' selectors.
-
-Each builder takes the document's parameters and the day it is built, and runs inside
-``translation.override(document.language)``.
-"""
+"""The reports' PDFs (a circle's activity report for staff, the board's portfolio report), registered with
+the documents app from ``ReportsConfig.ready()``."""
 
 import datetime
+from collections.abc import Mapping
 
 from django.db.models import Count, Q
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from circles.models import Circle, MeetingStatus
 from circles.selectors import attendance_rate
+from documents.registry import Kind, register
 from loans import selectors as loan_selectors
 from loans.models import Loan, LoanStatus
-from loans.schedule import build_schedule, first_due_date
-from loans.services import days_past_due
-from loans.services.reminders import contact_advisor
+from microcredit.accounts.models import Role, User
+from microcredit.core.permissions import has_role, scope
+from microcredit.core.selectors import whole_months
 
+CIRCLE_REPORT = "circle_report"
+PORTFOLIO_REPORT = "portfolio_report"
 REPORT_MONTHS = 12
 
 
-def _loan(params: dict) -> Loan:
-    return Loan.objects.select_related(
-        "borrower__user", "borrower__advisor", "product", "circle__advisor", "approved_by"
-    ).get(pk=params["loan"])
+def may_read_circle_report(user: User, params: dict) -> bool:
+    return user.is_staff_member and scope(user, Circle.objects.filter(pk=params["circle"])).exists()
 
 
-def _projected_schedule(loan: Loan, today: datetime.date) -> list:
-    """Before disbursement: the schedule the approved terms give if the money is released today."""
-    return build_schedule(
-        amount=loan.approved_amount,
-        annual_rate_percent=loan.annual_rate,
-        instalments=loan.approved_term,
-        frequency=loan.frequency,
-        first_due=first_due_date(today, loan.frequency),
-        grace=loan.grace_periods or 0,
+def may_read_portfolio(user: User, params: dict) -> bool:
+    return has_role(user, Role.COORDINATOR, Role.BOARD)
+
+
+def clean_report_dates(data: Mapping) -> dict:
+    """The as-of date and period of the board's report (the dashboard's form and its rules; today and the
+    twelve months up to it when none is given), as ISO dates, so the PDF shows the figures asked for even if
+    it is built later."""
+    from reports.forms import ReportPeriodForm
+
+    form = ReportPeriodForm({name: data.get(name) or "" for name in ("as_of", "start", "end")})
+    if not form.is_valid():
+        raise ValueError(form.errors.as_text())
+    # The PDF is the board's version: whole months, as the board sees the dashboard.
+    dates = whole_months(
+        *(form.cleaned_data[name] for name in ("as_of", "start", "end")), today=timezone.localdate()
     )
-
-
-def loan_agreement(params: dict, today: datetime.date) -> dict:
-    loan = _loan(params)
-    context = {
-        "loan": loan,
-        "advisor": contact_advisor(loan),
-        "guarantors": list(
-            loan.guarantors.select_related("member__user").order_by("member__user__last_name")
-        ),
-    }
-    if loan.is_disbursed:
-        context["lines"] = loan_selectors.schedule_lines(loan, today)
-    else:
-        context["projected"] = _projected_schedule(loan, today)
-    return context
-
-
-def loan_statement(params: dict, today: datetime.date) -> dict:
-    loan = _loan(params)
-    detail = loan_selectors.loan_detail(loan, as_of=today)  # one date for the whole statement
-    return {
-        **detail,
-        "loan": loan,
-        "advisor": contact_advisor(loan),
-        "dpd": days_past_due(loan, today),
-        "principal_paid": loan.final_amount - detail["principal_outstanding"],
-    }
+    return dict(zip(("as_of", "start", "end"), (day.isoformat() for day in dates), strict=True))
 
 
 def circle_report(params: dict, today: datetime.date) -> dict:
@@ -132,3 +113,29 @@ def portfolio_report(params: dict, today: datetime.date) -> dict:
         "report_tables": report_tables(report, for_board=True),
         "built_at": timezone.now(),
     }
+
+
+def register_kinds() -> None:
+    register(
+        Kind(
+            code=CIRCLE_REPORT,
+            label=_("Circle activity report"),
+            template="pdf/circle_report.html",
+            param_names=("circle",),
+            allowed=may_read_circle_report,
+            context=circle_report,
+            subject=lambda params: str(params["circle"]),
+            back_url=lambda params: reverse("circles:circle_detail", args=[params["circle"]]),
+        ),
+        Kind(
+            code=PORTFOLIO_REPORT,
+            label=_("Portfolio report"),
+            template="pdf/portfolio_report.html",
+            param_names=(),
+            allowed=may_read_portfolio,
+            context=portfolio_report,
+            subject=lambda params: params.get("as_of", ""),
+            back_url=lambda params: reverse("reports:dashboard"),
+            clean_extra=clean_report_dates,
+        ),
+    )
