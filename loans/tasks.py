@@ -6,9 +6,9 @@ import smtplib
 from dataclasses import asdict
 
 from celery import shared_task
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
+
+from microcredit.core.emails import render_email
 
 logger = logging.getLogger(__name__)
 
@@ -33,11 +33,12 @@ def notify_guarantee_call(call_id: int) -> bool:
     if not advisor.email:
         return False
     try:
-        with translation.override(advisor.language):
-            context = {"call": call, "advisor": advisor}
-            subject = render_to_string("emails/guarantee_call_subject.txt", context).strip()
-            body = render_to_string("emails/guarantee_call.txt", context)
-        EmailMultiAlternatives(subject, body, to=[advisor.email]).send()
+        render_email(
+            "guarantee_call",
+            {"call": call, "advisor": advisor},
+            to=[advisor.email],
+            language=advisor.language,
+        ).send()
     except Exception:
         GuaranteeCall.objects.filter(pk=call_id).update(advisor_notified_at=None)
         raise

@@ -15,15 +15,15 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Case, Q, Value, When
 from django.db.models.functions import Coalesce
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from loans import selectors
 from loans.models import AdvisorDigest, DigestStatus, Reminder, ReminderChannel, ReminderStatus
 from loans.services.reminders import claim, describe, why_not_needed
 from microcredit.accounts.models import Role, User
+from microcredit.core.emails import render_email
 from microcredit.core.models import OrganizationSettings
 from microcredit.core.money import ZERO
 
@@ -196,10 +196,4 @@ def digest_message(
         "site_url": settings.SITE_URL,
         "arrears_link": settings.SITE_URL + reverse("loans:arrears"),
     }
-    with translation.override(advisor.language):
-        subject = render_to_string("emails/advisor_digest_subject.txt", context).strip()
-        text = render_to_string("emails/advisor_digest.txt", context)
-        html = render_to_string("emails/advisor_digest.html", context)
-    message = EmailMultiAlternatives(subject, text, to=[advisor.email])
-    message.attach_alternative(html, "text/html")
-    return message
+    return render_email("advisor_digest", context, to=[advisor.email], language=advisor.language)

@@ -23,14 +23,14 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import models, transaction
 from django.db.models import F
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from loans import selectors
 from loans.models import Loan, Reminder, ReminderChannel, ReminderStatus
 from microcredit.accounts.models import User
+from microcredit.core.emails import render_email
 from microcredit.core.models import OrganizationSettings
 
 logger = logging.getLogger(__name__)
@@ -272,12 +272,10 @@ def reminder_message(reminder: Reminder, *, left: Decimal, today: datetime.date)
         "organization": OrganizationSettings.load(),
         "link": settings.SITE_URL + reverse("loans:loan_detail", args=[loan.pk]),
     }
-    with translation.override(person.language):
-        subject = render_to_string("emails/reminder_subject.txt", context).strip()
-        text = render_to_string("emails/reminder.txt", context)
-        html = render_to_string("emails/reminder.html", context)
-    message = EmailMultiAlternatives(
-        subject, text, to=[person.email], reply_to=[advisor.email] if advisor and advisor.email else None
+    return render_email(
+        "reminder",
+        context,
+        to=[person.email],
+        language=person.language,
+        reply_to=[advisor.email] if advisor and advisor.email else None,
     )
-    message.attach_alternative(html, "text/html")
-    return message

@@ -150,8 +150,7 @@ def test_nobody_else_reaches_someone_elses_document(
         assert [client.get(url).status_code for url in urls] == [404, 404]
         assert client.post(reverse("documents:document_retry", args=[document.pk])).status_code == 404
         assert (
-            f">{document.kind_label}<"
-            not in client.get(reverse("documents:document_list")).content.decode()
+            f">{document.kind_label}<" not in client.get(reverse("documents:document_list")).content.decode()
         )
     anonymous = client_for(personas.entrepreneur)
     anonymous.logout()
