@@ -45,6 +45,7 @@ MIDDLEWARE = [
     # First: the client's real address and scheme (from a trusted proxy only), and /healthz.
     "microcredit.core.middleware.TrustedProxyMiddleware",
     "microcredit.core.middleware.HealthCheckMiddleware",
+    "microcredit.core.middleware.OrganizationSettingsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
