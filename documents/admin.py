@@ -3,20 +3,12 @@
 from django.contrib import admin
 
 from documents.models import Document
+from microcredit.core.admin import ReadOnlyAdminMixin
 
 
 @admin.register(Document)
-class DocumentAdmin(admin.ModelAdmin):
+class DocumentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("pk", "kind", "requested_by", "status", "language", "pages", "created_at", "finished_at")
     list_filter = ("kind", "status", "language")
     search_fields = ("requested_by__username", "requested_by__last_name")
     readonly_fields = [field.name for field in Document._meta.fields]
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -15,6 +15,7 @@ from documents.registry import Kind, register
 from loans import selectors as loan_selectors
 from loans.models import Loan, LoanStatus
 from microcredit.accounts.models import Role, User
+from microcredit.core.months import add_months
 from microcredit.core.permissions import has_role, scope
 from microcredit.core.selectors import whole_months
 
@@ -58,7 +59,7 @@ def circle_report(params: dict, today: datetime.date) -> dict:
             "left_on", "profile__user__last_name", "profile__user__first_name"
         )
     )
-    since = today - datetime.timedelta(days=round(REPORT_MONTHS * 30.44))
+    since = add_months(today, -REPORT_MONTHS)
     meetings = list(
         circle.meetings.filter(date__gte=since, date__lte=today)
         .annotate(
