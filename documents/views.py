@@ -5,7 +5,7 @@ import datetime
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -17,7 +17,7 @@ from documents.models import Document, DocumentStatus
 from documents.registry import get_kind
 from microcredit.core.permissions import get_object_or_404_for, scope
 
-REFRESH_SECONDS = 2
+POLL_SECONDS = 2
 
 
 def document_for(request, pk: int) -> Document:
@@ -47,24 +47,30 @@ class DocumentRequestView(LoginRequiredMixin, View):
 
 
 class DocumentDetailView(LoginRequiredMixin, View):
+    """The document's page. While it is being prepared, its status region asks again every few seconds
+    (htmx, the region is ``aria-live``): nothing is sent back until the status changes (204), then only the
+    region. Without JavaScript the page offers a link to look again."""
+
     def get(self, request, pk):
         document = document_for(request, pk)
+        polling = document.in_progress and not document.is_stale
+        if request.htmx and polling and request.GET.get("shown") == document.status:
+            return HttpResponse(status=204)  # nothing new: the region stays as it is, and asks again
+        context = {
+            "document": document,
+            "polling": polling,
+            "poll_seconds": POLL_SECONDS,
+            "retention_days": settings.DOCUMENT_RETENTION_DAYS,
+            "expires_on": document.finished_at
+            and timezone.localtime(document.finished_at).date()
+            + datetime.timedelta(days=settings.DOCUMENT_RETENTION_DAYS),
+        }
+        if request.htmx:
+            return render(request, "documents/_document_status.html", context)
         kind = get_kind(document.kind)
-        response = render(
-            request,
-            "documents/document_detail.html",
-            {
-                "document": document,
-                "back_url": kind.back_url(document.params),
-                "retention_days": settings.DOCUMENT_RETENTION_DAYS,
-                "expires_on": document.finished_at
-                and timezone.localtime(document.finished_at).date()
-                + datetime.timedelta(days=settings.DOCUMENT_RETENTION_DAYS),
-            },
+        return render(
+            request, "documents/document_detail.html", {**context, "back_url": kind.back_url(document.params)}
         )
-        if document.in_progress and not document.is_stale:
-            response["Refresh"] = str(REFRESH_SECONDS)  # the page reloads itself until the PDF is ready
-        return response
 
 
 class DocumentRetryView(LoginRequiredMixin, View):

@@ -31,6 +31,7 @@ INSTALLED_APPS = [
     "django_filters",
     "axes",
     "csp",
+    "django_htmx",
     "microcredit.accounts",
     "microcredit.core",
     "documents",
@@ -59,6 +60,7 @@ MIDDLEWARE = [
     "microcredit.core.middleware.AccessGateMiddleware",
     "microcredit.accounts.middleware.UserLanguageMiddleware",
     "microcredit.core.middleware.PrivateCacheMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a lock-out into the lock-out page.
