@@ -1,7 +1,6 @@
 """Background work about loans. Tasks take ids and call services."""
 
 import logging
-import random
 import smtplib
 from dataclasses import asdict
 
@@ -9,6 +8,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from microcredit.core.emails import render_email
+from microcredit.core.jobs import MAX_RETRIES, deliver_with_retries
 
 logger = logging.getLogger(__name__)
 
@@ -53,14 +53,7 @@ def mark_defaults() -> int:
 
 
 # --- Repayment reminders (queue "reminders", see CELERY_TASK_ROUTES) -------------------------------
-# Errors a later attempt may not meet: the mail server is down, refuses for now, or times out.
-TRANSIENT_MAIL_ERRORS = (smtplib.SMTPException, OSError)
-MAX_SEND_RETRIES = 5
-
-
-def retry_delay(retries: int) -> int:
-    """Exponential backoff with jitter: about 1, 2, 4, 8 then 16 minutes."""
-    return int(60 * 2**retries * random.uniform(0.8, 1.2))  # noqa: S311  (jitter, not security)
+# Claimed, sent once, retried with backoff: microcredit/core/jobs.py.
 
 
 @shared_task(name="loans.scan_reminders", soft_time_limit=25 * 60, time_limit=30 * 60)
@@ -75,7 +68,7 @@ def scan_reminders() -> dict:
 @shared_task(
     name="loans.send_reminder",
     bind=True,
-    max_retries=MAX_SEND_RETRIES,
+    max_retries=MAX_RETRIES,
     soft_time_limit=60,
     time_limit=90,
     ignore_result=True,
@@ -83,22 +76,14 @@ def scan_reminders() -> dict:
 def send_reminder(self, reminder_id: int) -> str:
     """Send one reminder, once. A failing mail server is retried with backoff; other reminders are
     separate tasks, so one failure never holds them up."""
-    from loans.services.reminders import describe, reminder_deliver, reminder_fail
+    from loans.services.reminders import reminder_deliver, reminder_fail
 
-    try:
-        return reminder_deliver(reminder_id=reminder_id)
-    except TRANSIENT_MAIL_ERRORS as error:
-        if self.request.retries >= self.max_retries:
-            logger.error(
-                "Reminder %s not sent after %s attempts: %s", reminder_id, self.max_retries + 1, error
-            )
-            reminder_fail(reminder_id=reminder_id, error=describe(error))
-            return "failed"
-        logger.warning("Reminder %s not sent (%s); retrying", reminder_id, error)
-        raise self.retry(exc=error, countdown=retry_delay(self.request.retries)) from error
-    except Exception as error:
-        reminder_fail(reminder_id=reminder_id, error=describe(error))
-        raise
+    return deliver_with_retries(
+        self,
+        reminder_id,
+        lambda: reminder_deliver(reminder_id=reminder_id),
+        lambda error: reminder_fail(reminder_id=reminder_id, error=error),
+    )
 
 
 @shared_task(name="loans.scan_digests", soft_time_limit=5 * 60, time_limit=6 * 60)
@@ -112,25 +97,20 @@ def scan_digests() -> int:
 @shared_task(
     name="loans.send_reminder_digest",
     bind=True,
-    max_retries=MAX_SEND_RETRIES,
+    max_retries=MAX_RETRIES,
     soft_time_limit=120,
     time_limit=180,
     ignore_result=True,
 )
 def send_reminder_digest(self, digest_id: int) -> str:
     from loans.services.digests import digest_deliver, digest_fail
-    from loans.services.reminders import describe
 
-    try:
-        return digest_deliver(digest_id=digest_id)
-    except TRANSIENT_MAIL_ERRORS as error:
-        if self.request.retries >= self.max_retries:
-            digest_fail(digest_id=digest_id, error=describe(error))
-            return "failed"
-        raise self.retry(exc=error, countdown=retry_delay(self.request.retries)) from error
-    except Exception as error:
-        digest_fail(digest_id=digest_id, error=describe(error))
-        raise
+    return deliver_with_retries(
+        self,
+        digest_id,
+        lambda: digest_deliver(digest_id=digest_id),
+        lambda error: digest_fail(digest_id=digest_id, error=error),
+    )
 
 
 @shared_task(name="loans.purge_orphan_plan_documents")
