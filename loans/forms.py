@@ -13,7 +13,7 @@ from loans.models import (
     PaymentMethod,
     Vote,
 )
-from loans.services.documents import ACCEPT, validate_plan_document
+from loans.services.plan_files import ACCEPT, validate_plan_document
 from microcredit.accounts.forms import DateInput
 from microcredit.accounts.models import EntrepreneurProfile
 from microcredit.core.dates import DateFormField, DateKind

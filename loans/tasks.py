@@ -115,7 +115,7 @@ def send_reminder_digest(self, digest_id: int) -> str:
 
 @shared_task(name="loans.purge_orphan_plan_documents")
 def purge_orphan_plan_documents() -> dict:
-    """Nightly: business plan files that no loan points to are deleted (see loans.services.documents)."""
-    from loans.services.documents import plan_documents_purge_orphans
+    """Nightly: business plan files that no loan points to are deleted (see loans.services.plan_files)."""
+    from loans.services.plan_files import plan_documents_purge_orphans
 
     return plan_documents_purge_orphans()
