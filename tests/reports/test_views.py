@@ -212,7 +212,9 @@ def test_dashboard_queries_do_not_grow(personas, client_for, queries_for, book):
     client = client_for(personas.coordinator)
     small = queries_for(client, URL, **PERIOD)
     # Capital for the new loans (each disbursement is charged to the fund and needs its capital).
-    Tranche.objects.create(fund=FundSource.objects.get(), received_on=datetime.date(2024, 2, 1), amount="90000.00")
+    Tranche.objects.create(
+        fund=FundSource.objects.get(), received_on=datetime.date(2024, 2, 1), amount="90000.00"
+    )
     for _ in range(3):
         with time_machine.travel(datetime.datetime(2025, 6, 30, 12, tzinfo=MONTREAL), tick=False):
             build_portfolio()
