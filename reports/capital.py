@@ -311,5 +311,3 @@ def capital_tables(capital: dict, *, for_board: bool) -> list[Table]:
         _use_table(ledgers, for_board),
         _reserve_table(capital["reserve"], for_board),
     ]
-
-

@@ -7,4 +7,5 @@ app_name = "reports"
 urlpatterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
     path("loans/", views.DrillDownView.as_view(), name="loans"),
+    path("capital/", views.CapitalView.as_view(), name="capital"),
 ]
