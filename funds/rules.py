@@ -119,10 +119,10 @@ def ineligibility(
 
 def age_band(fund: FundSource) -> str:
     if fund.min_age is not None and fund.max_age is not None:
-        return f"{fund.min_age}-{fund.max_age}"
+        return _("%(min)s to %(max)s") % {"min": fund.min_age, "max": fund.max_age}
     if fund.min_age is not None:
-        return f"{fund.min_age}+"
-    return f"≤ {fund.max_age}"
+        return _("%(min)s or over") % {"min": fund.min_age}
+    return _("%(max)s or under") % {"max": fund.max_age}
 
 
 def capital_available(

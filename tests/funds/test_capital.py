@@ -175,7 +175,7 @@ def test_a_restricted_fund_refuses_an_ineligible_borrower_with_the_reason(year_e
             loan=loan, disbursed_by=loan.approved_by, disbursed_on=D(2025, 12, 1), method="cash", fund=youth
         )
     assert refused.value.message_dict["fund"] == [
-        "Fonds jeunesse is reserved to borrowers aged 18-35; the borrower is 45."
+        "Fonds jeunesse is reserved to borrowers aged 18 to 35; the borrower is 45."
     ]
     loan.refresh_from_db()
     assert (loan.status, loan.fund, loan.instalments.count()) == ("approved", None, 0)
