@@ -183,3 +183,35 @@ class CapitalView(RoleRequiredMixin, TemplateView):
             },
             **kwargs,
         )
+
+
+class ImpactView(RoleRequiredMixin, TemplateView):
+    """Impact for funders and the network (reports.impact). ``?format=csv`` downloads the annual
+    statistics (one row per indicator and year, see the README); ``?format=csv&table=<key>`` one table."""
+
+    allowed_roles = (Role.BOARD, Role.COORDINATOR)
+    template_name = "reports/impact.html"
+
+    def get(self, request, *args, **kwargs):
+        from reports.impact import impact_report, impact_tables, indicators
+
+        self.as_of = timezone.localdate()
+        self.report = impact_report(as_of=self.as_of)
+        self.tables = impact_tables(self.report)
+        if request.GET.get("format") == "csv":
+            key = request.GET.get("table")
+            if key:
+                table = next((t for t in self.tables if t.key == key), None)
+                if table is None:
+                    raise Http404
+                return csv_response(f"{table.key}-{self.as_of.isoformat()}.csv", [table.columns, *table.rows])
+            header = [_("year"), _("indicator"), _("population"), _("value"), _("unit"), _("label")]
+            rows = [
+                [year, code, population, value, unit, label]
+                for year, code, population, label, value, unit in indicators(self.report)
+            ]
+            return csv_response(f"annual-statistics-{self.as_of.isoformat()}.csv", [header, *rows])
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(tables=self.tables, as_of=self.as_of, **kwargs)
