@@ -101,11 +101,13 @@ NO_CASH = dict.fromkeys(
 
 def fund_ledgers(*, as_of: datetime.date, start: datetime.date | None = None) -> dict:
     """Every fund's ledger row (active ones, and any other that lent), the loans charged to no fund, and
-    the totals. Six queries, whatever the number of funds and loans."""
+    the totals. Seven queries, whatever the number of funds and loans."""
     cash = fund_cash(as_of=as_of, start=start)
     loans = loan_figures_by_fund(as_of=as_of, start=start)
-    funds = FundSource.objects.filter(Q(is_active=True) | Q(pk__in=[pk for pk in loans if pk])).order_by(
-        "committed_on", "name", "pk"
+    funds = (
+        FundSource.objects.filter(Q(is_active=True) | Q(pk__in=[pk for pk in loans if pk]))
+        .prefetch_related("products")
+        .order_by("committed_on", "name", "pk")
     )
     rows = [_ledger_row(fund, cash.get(fund.pk, NO_CASH), loans.get(fund.pk, {})) for fund in funds]
     unassigned = _ledger_row(None, NO_CASH, loans[None]) if None in loans else None

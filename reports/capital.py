@@ -106,8 +106,9 @@ def restrictions(fund) -> str:
         parts.append(str(Population(fund.population).label))
     if fund.max_per_loan is not None:
         parts.append(_("at most %(amount)s a loan") % {"amount": Money(fund.max_per_loan)})
-    if fund.pk and fund.products.exists():
-        parts.append(", ".join(product.name for product in fund.products.all()))
+    products = list(fund.products.all())  # prefetched by the fund ledgers
+    if products:
+        parts.append(", ".join(product.name for product in products))
     return "; ".join(str(part) for part in parts) or "—"
 
 

@@ -190,3 +190,24 @@ def test_the_board_pdf_has_the_reserve(personas, funds):
     text = pdf_text(render_document(document, D(2025, 12, 31))[0])
     assert "Provision pour pertes sur prêts" in text
     assert "Le grand livre du fonds de prêt" in text
+
+
+def test_the_capital_page_takes_as_many_queries_with_more_funds_and_loans(
+    personas, client_for, queries_for, funds
+):
+    from tests.loans.factories import LoanProductFactory
+
+    client = client_for(personas.coordinator)
+    small = queries_for(client, CAPITAL)
+    product = LoanProductFactory(name="Croissance", annual_rate=Decimal("7.50"))
+    for number in range(3):
+        other = FundSource.objects.create(
+            name=f"Fonds {number}",
+            kind="fund",
+            amount_committed=Decimal("5000.00"),
+            committed_on=D(2025, 3, 1),
+        )
+        other.products.add(product)
+        Tranche.objects.create(fund=other, received_on=D(2025, 3, 1), amount=Decimal("5000.00"))
+        disbursed_loan(amount="1500.00", disbursed_on=D(2025, 12, 1), fund=funds["caisse"])
+    assert queries_for(client, CAPITAL) == small
