@@ -196,9 +196,13 @@ GENERATE = [
     """INSERT INTO loans_guaranteecall (circle_id, loan_id, opened_at, outcome, note, defaults)
        SELECT circle_id, id, now() - interval '30 days', '', '', 1 FROM loans_loan
        WHERE status = 'defaulted' AND guarantee_type = 'circle'""",
-    """INSERT INTO reports_fundsource (name, kind, amount_committed, committed_on, terms, is_active)
-       VALUES ('Caisse solidaire', 'investor', 90000000, current_date - 900, '', true),
-              ('Fonds communautaire', 'fund', 60000000, current_date - 800, '', true)""",
+    """INSERT INTO reports_fundsource (name, kind, amount_committed, committed_on, terms, is_active, language,
+                                      annual_return_rate, bears_losses, postal_prefixes, population)
+       VALUES
+         ('Caisse solidaire', 'investor', 90000000, current_date - 900, '', true, 'fr-ca', 0, false, '', ''),
+         ('Fonds communautaire', 'fund', 60000000, current_date - 800, '', true, 'fr-ca', 0, false, '', '')""",  # noqa: E501
+    """INSERT INTO funds_tranche (fund_id, received_on, amount, reference)
+       SELECT id, committed_on, amount_committed, '' FROM reports_fundsource""",
     "ANALYZE",
 ]
 

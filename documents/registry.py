@@ -31,6 +31,9 @@ class Kind:
     # Extra parameters other than ids (e.g. dates): given the form data, returns them cleaned (JSON values)
     # or raises ValueError.
     clean_extra: Callable[[Mapping], dict] | None = None
+    # The language the PDF is written in, when it is not its reader's (e.g. an investor's statement is in
+    # the investor's language): given the parameters, a language code or None.
+    language: Callable[[dict], str | None] | None = None
 
     def clean(self, data: Mapping) -> dict:
         """The parameters from a form: whole numbers only, nothing else kept. Raises ValueError."""

@@ -55,8 +55,10 @@ def enqueue_build(document_id: int) -> None:
 def document_request(*, kind: str, params: dict, requested_by: User) -> tuple[Document, bool]:
     """Ask for a document (the caller checked that the person may). The same request while one is in
     progress returns that one instead of starting a second build: ``(document, created)``."""
-    if get_kind(kind) is None:
+    spec = get_kind(kind)
+    if spec is None:
         raise ValueError(f"Unknown document kind {kind!r}")
+    language = (spec.language(params) if spec.language else None) or requested_by.language
     key = params_key(params)
     same = Document.objects.filter(kind=kind, params_key=key, requested_by=requested_by)
     for _attempt in range(3):
@@ -69,7 +71,7 @@ def document_request(*, kind: str, params: dict, requested_by: User) -> tuple[Do
                     kind=kind,
                     params=params,
                     params_key=key,
-                    language=requested_by.language,
+                    language=language,
                     requested_by=requested_by,
                 )
         except IntegrityError:

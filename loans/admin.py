@@ -36,6 +36,7 @@ class LoanProductAdmin(admin.ModelAdmin):
     )
     list_filter = ("frequency", "is_active")
     search_fields = ("name",)
+    filter_horizontal = ("funds",)
 
     def has_delete_permission(self, request, obj=None):
         return obj is None or not obj.loans.exists()

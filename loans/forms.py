@@ -4,6 +4,7 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from funds.models import FundSource
 from loans.models import (
     CallOutcome,
     DisbursementMethod,
@@ -135,6 +136,13 @@ class DisbursementForm(forms.Form):
         widget=DateInput(),
         required=False,
         help_text=_("Leave empty for one period after the disbursement."),
+    )
+    fund = forms.ModelChoiceField(
+        label=_("Charged to the fund"),
+        queryset=FundSource.objects.filter(is_active=True).order_by("committed_on", "name"),
+        required=False,
+        empty_label=_("By the rule: the first fund that may finance it and has the capital"),
+        help_text=_("Outside sources by date of commitment, the organization's own fund last."),
     )
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from circles.models import Circle
+from funds.models import FundSource
 from loans.reminder_models import (  # noqa: F401  (registered with the loans app)
     AdvisorDigest,
     DigestStatus,
@@ -63,6 +64,14 @@ class LoanProduct(models.Model):
         help_text=_("A first due date typed at the disbursement must fall within this many days."),
     )
     is_active = models.BooleanField(_("offered"), default=True)
+    # Restricted funds limited to some products list them here (a fund no product lists finances any).
+    funds = models.ManyToManyField(
+        FundSource,
+        blank=True,
+        related_name="products",
+        verbose_name=_("restricted funds limited to this product"),
+        help_text=_("A fund listed on some products finances only those products."),
+    )
 
     class Meta:
         verbose_name = _("loan product")
@@ -203,6 +212,16 @@ class Loan(models.Model):
         _("disbursement method"), max_length=12, choices=DisbursementMethod.choices, blank=True
     )
     disbursement_reference = models.CharField(_("disbursement reference"), max_length=100, blank=True)
+    # The fund the disbursement was charged to: its repayments and losses flow back to that fund. Empty for
+    # loans disbursed before the fund ledger (or while the organization has no fund source).
+    fund = models.ForeignKey(
+        FundSource,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="loans",
+        verbose_name=_("charged to the fund"),
+    )
 
     class Meta:
         verbose_name = _("loan")

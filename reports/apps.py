@@ -8,6 +8,7 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Board reports")
 
     def ready(self) -> None:
-        from reports import documents
+        from reports import documents, statements
 
         documents.register_kinds()
+        statements.register_kinds()

@@ -107,11 +107,14 @@ def portfolio_report(params: dict, today: datetime.date) -> dict:
         for name in ("as_of", "start", "end")
         if params.get(name)
     }
+    from reports.impact import impact_report, impact_tables
+
     report = board_report(as_of=dates.get("as_of", today), start=dates.get("start"), end=dates.get("end"))
     return {
         "report": report,
         "totals": report["totals"],
-        "report_tables": report_tables(report, for_board=True),
+        "report_tables": report_tables(report, for_board=True)
+        + impact_tables(impact_report(as_of=report["as_of"])),
         "built_at": timezone.now(),
     }
 

@@ -24,9 +24,7 @@ Definitions (as of a date D, over a period [start, end] that ends on or before D
   with the ledger. The instalments of a written-off loan due after the day of its write-off are not "due".
 - *Written off*: the principal still outstanding when the loan was written off. *Loss rate*: principal
   written off as of D / principal disbursed as of D.
-- *Capital available to lend*: amounts committed by the active fund sources - outstanding principal -
-  principal written off (losses come out of the fund; repaid principal goes back into it; interest pays
-  for operations and is not counted).
+- *Capital available to lend*, the fund ledgers and the loan-loss reserve: ``reports.capital``.
 """
 
 import datetime
@@ -46,7 +44,6 @@ from loans.models import GuaranteeCall, LoanPosition, LoanProduct, PortfolioDay
 from microcredit.accounts.models import Demographics, EntrepreneurProfile, Gender, IncomeSource, User
 from microcredit.core.money import ZERO, from_cents
 from microcredit.core.selectors import SMALL_COUNT
-from reports.models import FundSource
 
 PERCENT = Decimal("0.01")
 BREAKDOWNS = ("circle", "advisor", "product", "network")
@@ -458,28 +455,6 @@ def guarantee_call_figures(*, as_of: datetime.date, start: datetime.date, end: d
     )
 
 
-def community_capital(*, outstanding: Decimal, written_off: Decimal) -> dict:
-    """The loan fund's sources and what is left to lend (formula in the module's docstring)."""
-    sources = list(FundSource.objects.filter(is_active=True).order_by("committed_on", "name"))
-    committed = sum((source.amount_committed for source in sources), ZERO)
-    return {
-        "sources": [
-            {
-                "name": source.name,
-                "kind": source.get_kind_display(),
-                "amount_committed": source.amount_committed,
-                "committed_on": source.committed_on,
-                "terms": source.terms,
-            }
-            for source in sources
-        ],
-        "committed": committed,
-        "outstanding": outstanding,
-        "written_off": written_off,
-        "available": committed - outstanding - written_off,
-    }
-
-
 def _share(label, count: int, total: int) -> dict:
     """A count and its share; under SMALL_COUNT both are hidden ("<5")."""
     if count < SMALL_COUNT:
@@ -568,12 +543,11 @@ def portfolio_report(
     end = end or as_of
     start = start or default_period(end)
     report = portfolio_figures(as_of=as_of, start=start, end=end, breakdown=breakdown)
-    totals = report["totals"]
     report["guarantee_calls"] = guarantee_call_figures(as_of=as_of, start=report["start"], end=report["end"])
     report["trends"] = portfolio_trends(as_of=as_of)
-    report["capital"] = community_capital(
-        outstanding=totals["outstanding"], written_off=totals["written_off"]
-    )
+    from reports.capital import capital_figures  # the capital section builds on this module's book
+
+    report["capital"] = capital_figures(as_of=as_of, start=report["start"])
     report["reach"] = social_reach(as_of=as_of)
     report["impact"] = impact_figures(start=report["start"], end=report["end"])
     report["training"] = training_figures(start=report["start"], end=report["end"])

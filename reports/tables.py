@@ -298,35 +298,6 @@ def _trends(trends: list[dict], for_board: bool) -> Table:
     )
 
 
-def _capital(capital: dict) -> list[Table]:
-    sources = Table(
-        "fund_sources",
-        _("Sources of the loan fund"),
-        [_("Source"), _("Kind"), _("Amount committed ($)"), _("Committed on"), _("Terms")],
-        [
-            [s["name"], s["kind"], _amount(s["amount_committed"]), s["committed_on"], s["terms"]]
-            for s in capital["sources"]
-        ],
-    )
-    available = Table(
-        "capital",
-        _("Capital available to lend"),
-        [_("Figure"), _("Amount ($)")],
-        [
-            [_("Committed by the active sources"), _amount(capital["committed"])],
-            [_("Less: outstanding principal"), _amount(capital["outstanding"])],
-            [_("Less: principal written off"), _amount(capital["written_off"])],
-            [_("Available to lend"), _amount(capital["available"])],
-        ],
-        note=_(
-            "Available to lend = amounts committed by the active fund sources - outstanding principal - "
-            "principal written off. Repaid principal returns to the fund; interest pays for operations "
-            "and is not counted."
-        ),
-    )
-    return [sources, available]
-
-
 def _reach(reach: dict) -> Table:
     rows = [
         [
@@ -401,7 +372,9 @@ def report_tables(report: dict, *, for_board: bool, limit: int | None = BREAKDOW
         if name in report["breakdowns"]:
             tables.append(_breakdown(name, report["breakdowns"][name], for_board, limit))
     tables.append(_trends(report["trends"], for_board))
-    tables += _capital(report["capital"])
+    from reports.capital import capital_tables  # it builds on this module's Table
+
+    tables += capital_tables(report["capital"], for_board=for_board)
     tables.append(_reach(report["reach"]))
     tables.append(_impact(report))
     return tables

@@ -7,4 +7,6 @@ app_name = "reports"
 urlpatterns = [
     path("", views.DashboardView.as_view(), name="dashboard"),
     path("loans/", views.DrillDownView.as_view(), name="loans"),
+    path("capital/", views.CapitalView.as_view(), name="capital"),
+    path("impact/", views.ImpactView.as_view(), name="impact"),
 ]

@@ -133,3 +133,85 @@ class DrillDownView(StaffRequiredMixin, TemplateView):
             count=page.paginator.count,
             **kwargs,
         )
+
+
+class CapitalView(RoleRequiredMixin, TemplateView):
+    """Community capital: each fund's ledger, the capital available to lend, each fund's use and the loss
+    reserve (reports.capital), with each fund's statement. ``?format=csv&table=<key>`` downloads one table."""
+
+    allowed_roles = (Role.BOARD, Role.COORDINATOR)
+    template_name = "reports/capital.html"
+
+    def get(self, request, *args, **kwargs):
+        from reports.capital import capital_figures, capital_tables
+
+        self.form = ReportPeriodForm(request.GET or None)
+        self.as_of, self.start, self.end = self.form.dates()
+        self.for_board = request.user.role == Role.BOARD
+        if self.for_board:
+            self.as_of, self.start, self.end = whole_months(
+                self.as_of, self.start, self.end, today=timezone.localdate()
+            )
+        self.capital = capital_figures(as_of=self.as_of, start=self.start)
+        self.tables = capital_tables(self.capital, for_board=self.for_board)
+        if request.GET.get("format") == "csv":
+            if self.form.is_bound and not self.form.is_valid():
+                errors = "\n".join(str(error) for errors in self.form.errors.values() for error in errors)
+                return HttpResponseBadRequest(errors, content_type="text/plain; charset=utf-8")
+            table = next((t for t in self.tables if t.key == request.GET.get("table", "")), None)
+            if table is None:
+                raise Http404
+            header = [_("As of"), self.as_of, _("Period"), self.start, self.end]
+            return csv_response(
+                f"{table.key}-{self.as_of.isoformat()}.csv", [header, table.columns, *table.rows]
+            )
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            form=self.form
+            if self.form.is_bound
+            else ReportPeriodForm(initial={"as_of": self.as_of, "start": self.start, "end": self.end}),
+            tables=self.tables,
+            funds=[row["fund"] for row in self.capital["ledgers"]["rows"]],
+            whole_months=self.for_board,
+            as_of=self.as_of,
+            query={
+                "as_of": self.as_of.isoformat(),
+                "start": self.start.isoformat(),
+                "end": self.end.isoformat(),
+            },
+            **kwargs,
+        )
+
+
+class ImpactView(RoleRequiredMixin, TemplateView):
+    """Impact for funders and the network (reports.impact). ``?format=csv`` downloads the annual
+    statistics (one row per indicator and year, see the README); ``?format=csv&table=<key>`` one table."""
+
+    allowed_roles = (Role.BOARD, Role.COORDINATOR)
+    template_name = "reports/impact.html"
+
+    def get(self, request, *args, **kwargs):
+        from reports.impact import impact_report, impact_tables, indicators
+
+        self.as_of = timezone.localdate()
+        self.report = impact_report(as_of=self.as_of)
+        self.tables = impact_tables(self.report)
+        if request.GET.get("format") == "csv":
+            key = request.GET.get("table")
+            if key:
+                table = next((t for t in self.tables if t.key == key), None)
+                if table is None:
+                    raise Http404
+                return csv_response(f"{table.key}-{self.as_of.isoformat()}.csv", [table.columns, *table.rows])
+            header = [_("year"), _("indicator"), _("population"), _("value"), _("unit"), _("label")]
+            rows = [
+                [year, code, population, value, unit, label]
+                for year, code, population, label, value, unit in indicators(self.report)
+            ]
+            return csv_response(f"annual-statistics-{self.as_of.isoformat()}.csv", [header, *rows])
+        return super().get(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(tables=self.tables, as_of=self.as_of, **kwargs)

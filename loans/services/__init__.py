@@ -9,6 +9,7 @@ from loans.services.arrears import (
     loans_mark_defaults,
 )
 from loans.services.base import LOAN_STATES, can_transition
+from loans.services.funding import disbursement_fund
 from loans.services.payments import (
     amount_owed,
     payment_check,
@@ -43,6 +44,7 @@ __all__ = [
     "circle_vote_record",
     "days_past_due",
     "disbursement_check",
+    "disbursement_fund",
     "eligible_voters",
     "guarantee_call_resolve",
     "loan_approve",

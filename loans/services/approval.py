@@ -9,9 +9,10 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from funds.models import FundSource
 from loans.models import Instalment, Loan, LoanStatus
 from loans.schedule import build_schedule, first_due_date
-from loans.services import ledger
+from loans.services import funding, ledger
 from loans.services.base import lock, transition
 from microcredit.accounts.models import Role, User
 from microcredit.core.dates import DateKind, checked_date
@@ -132,10 +133,14 @@ def loan_disburse(
     method: str,
     reference: str = "",
     first_due: datetime.date | None = None,
+    fund: FundSource | None = None,
 ) -> Loan:
-    """Release the money and fix the schedule."""
+    """Release the money, charged to ``fund`` (None: the default rule, ``funding.disbursement_fund``), and
+    fix the schedule."""
     loan = lock(loan)
     first_due = disbursement_check(loan=loan, disbursed_on=disbursed_on, first_due=first_due)
+    funding.lock_funds()
+    loan.fund = funding.disbursement_fund(loan=loan, fund=fund, on=disbursed_on)
     rows = build_schedule(
         amount=loan.approved_amount,
         annual_rate_percent=loan.annual_rate,
@@ -162,5 +167,5 @@ def loan_disburse(
         loan,
         LoanStatus.ACTIVE,
         actor=disbursed_by,
-        fields=("disbursed_on", "disbursement_method", "disbursement_reference"),
+        fields=("disbursed_on", "disbursement_method", "disbursement_reference", "fund"),
     )

@@ -153,9 +153,11 @@ class DisburseView(CoordinatorRequiredMixin, ConfirmedLoanFormView):
         first_due = services.disbursement_check(
             loan=self.loan, disbursed_on=data["disbursed_on"], first_due=data["first_due"]
         )
+        fund = services.disbursement_fund(loan=self.loan, fund=data["fund"], on=data["disbursed_on"])
         return {
             "amount": self.loan.final_amount,
             "first_due": first_due,
+            "fund": fund,
             "method_label": DisbursementMethod(data["method"]).label,
         }
 
@@ -167,6 +169,7 @@ class DisburseView(CoordinatorRequiredMixin, ConfirmedLoanFormView):
             method=data["method"],
             reference=data["reference"],
             first_due=data["first_due"],
+            fund=data["fund"],
         )
         return _("The loan is disbursed and its schedule is set.")
 

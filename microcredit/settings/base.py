@@ -9,7 +9,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
-from .env import env_bool, env_int, env_list, env_str, ip_networks
+from .env import env_bands, env_bool, env_int, env_list, env_str, ip_networks
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 
@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "microcredit.accounts",
     "microcredit.core",
     "documents",
+    "funds",
     "circles",
     "loans",
     "coaching",
@@ -180,6 +181,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # the form fields of one request,
 DATE_EARLIEST_YEAR = env_int("DATE_EARLIEST_YEAR", 1990, minimum=1900)
 DATE_YEARS_AHEAD = env_int("DATE_YEARS_AHEAD", 5, minimum=1)
 LOAN_DISBURSEMENT_DAYS_AHEAD = env_int("LOAN_DISBURSEMENT_DAYS_AHEAD", 0, minimum=0)
+
+# The loan-loss reserve (reports/capital.py): the share of the outstanding principal provisioned for each
+# band of days past due, "first day of the band:percent". Current 0 %, 1-30 days 10 %, 31-90 25 %,
+# 91-180 50 %, beyond 180 100 %.
+LOAN_LOSS_RESERVE_BANDS = env_bands("LOAN_LOSS_RESERVE_BANDS", "0:0,1:10,31:25,91:50,181:100")
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -8,6 +8,7 @@ import ipaddress
 import math
 import os
 from collections import Counter
+from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -62,6 +63,27 @@ def env_list(name: str, default: list[str]) -> list[str]:
     if value is None:
         return list(default)
     return [item.strip() for item in value.split(",") if item.strip()]
+
+
+def env_bands(name: str, default: str) -> list[tuple[int, Decimal]]:
+    """Bands of days past due and a percentage each, "0:0,1:10,31:25": from 0 days (current), then each
+    band from its first day, in increasing order, percentages from 0 to 100."""
+    value = os.environ.get(name, default)
+    bands = []
+    for item in value.split(","):
+        days, _sep, rate = item.strip().partition(":")
+        try:
+            band = (int(days), Decimal(rate.strip()))
+        except (ValueError, InvalidOperation):
+            raise ImproperlyConfigured(f"{name}: {item!r} is not days:percent.") from None
+        if not Decimal(0) <= band[1] <= Decimal(100):
+            raise ImproperlyConfigured(f"{name}: {item!r}: the percentage must be between 0 and 100.")
+        if bands and band[0] <= bands[-1][0]:
+            raise ImproperlyConfigured(f"{name}: the bands must start on increasing days.")
+        bands.append(band)
+    if not bands or bands[0][0] != 0:
+        raise ImproperlyConfigured(f"{name}: the first band must start at 0 days (current loans).")
+    return bands
 
 
 SECRET_MIN_LENGTH = 50

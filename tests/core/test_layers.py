@@ -12,6 +12,7 @@ ROOT = Path(__file__).resolve().parents[2]
 LAYERS = [
     {"microcredit"},  # the project and what every app shares (accounts, core, settings)
     {"documents"},  # builds and serves PDFs; the apps register their kinds
+    {"funds"},  # the loan fund's sources, tranches and repayments to funders; loans charge each loan to one
     {"circles"},
     {"loans"},
     {"coaching"},

@@ -224,7 +224,7 @@ def test_every_decimal_field_of_every_form_is_the_money_field():
 def test_the_admin_forms_use_the_money_field_too(rf):
     from django.contrib import admin
 
-    from reports.models import FundSource
+    from funds.models import FundSource
     from tests.factories import CoordinatorFactory
 
     request = rf.get("/")

@@ -1,7 +1,7 @@
 import pytest
 
-from reports import demo
-from reports.models import FundSource
+from funds import demo
+from funds.models import FundSource
 
 
 @pytest.mark.django_db

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from documents.models import Document
 from documents.services import params_key, render_document
-from reports.models import FundSource
+from funds.models import FundSource
 from tests.documents.conftest import pdf_text
 from tests.reports.portfolio import build_portfolio
 

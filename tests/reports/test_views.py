@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from reports.models import FundSource
+from funds.models import FundSource, Tranche
 from tests.reports.portfolio import build_portfolio
 
 MONTREAL = ZoneInfo("America/Montreal")
@@ -41,12 +41,13 @@ def english(personas):
 @pytest.fixture
 def book(personas):
     book = build_portfolio()
-    FundSource.objects.create(
+    fund = FundSource.objects.create(
         name="Caisse solidaire",
         kind="investor",
         amount_committed="20000.00",
         committed_on=datetime.date(2024, 1, 1),
     )
+    Tranche.objects.create(fund=fund, received_on=datetime.date(2024, 1, 1), amount="20000.00")
     return book
 
 
@@ -142,7 +143,7 @@ def test_csv_content(personas, client_for, book):
         ["PAR90", "<5", "900.00", "14.29%"],
     ]
     rows = _csv(client_for(personas.coordinator).get(URL, {**PERIOD, "format": "csv", "table": "capital"}))
-    assert rows[-1] == ["Available to lend", "13100.00"]
+    assert ["Available to lend", "13100.00"] in rows
 
 
 def test_a_csv_of_impossible_dates_is_refused_not_replaced_by_other_dates(personas, client_for, book):
@@ -210,6 +211,10 @@ def test_dashboard_links_for_staff(personas, client_for, book):
 def test_dashboard_queries_do_not_grow(personas, client_for, queries_for, book):
     client = client_for(personas.coordinator)
     small = queries_for(client, URL, **PERIOD)
+    # Capital for the new loans (each disbursement is charged to the fund and needs its capital).
+    Tranche.objects.create(
+        fund=FundSource.objects.get(), received_on=datetime.date(2024, 2, 1), amount="90000.00"
+    )
     for _ in range(3):
         with time_machine.travel(datetime.datetime(2025, 6, 30, 12, tzinfo=MONTREAL), tick=False):
             build_portfolio()

@@ -109,7 +109,7 @@ STREETS = [
 ]
 CITIES = [("Montréal", "H2L"), ("Montréal", "H1N"), ("Longueuil", "J4K"), ("Laval", "H7N")]
 ENTREPRENEUR_COUNT = 40
-DEMO_APPS = ("circles", "loans", "coaching", "reports")
+DEMO_APPS = ("funds", "circles", "loans", "coaching")
 
 
 class Command(BaseCommand):

@@ -1,0 +1,8 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class FundsConfig(AppConfig):
+    name = "funds"
+    label = "funds"
+    verbose_name = _("Loan fund")

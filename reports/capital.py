@@ -1,0 +1,314 @@
+"""The community capital section of the board's report and the capital page: each fund's ledger, the capital
+available to lend, each fund's use against its commitment, and the loan-loss reserve.
+
+*Loan-loss reserve* as of D: each active loan's outstanding principal (as of D) times the rate of its band of
+days past due (``settings.LOAN_LOSS_RESERVE_BANDS``, by default current 0 %, 1 to 30 days 10 %, 31 to 90
+25 %, 91 to 180 50 %, more than 180 100 %), rounded to the cent per band. Days past due as the report's
+(D minus the due date of the oldest instalment unpaid as of D): exactly 30 days is in the 1-30 band, 31 in
+the next.
+"""
+
+import datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from funds.models import Population
+from funds.rules import age_band
+from loans.fund_ledger import fund_ledgers
+from microcredit.core.formatting import Money, Percent
+from microcredit.core.money import CENT, ZERO, from_cents
+from microcredit.core.selectors import SMALL_COUNT
+from reports.selectors import BOOK_SQL, OPEN, _fetch, _params, percent
+from reports.tables import HIDDEN, Table
+
+
+def _band_case(bands: list[tuple[int, Decimal]]) -> str:
+    """The band index of a loan of the book: the last band whose first day it has reached."""
+    whens = " ".join(
+        f"WHEN oldest_unpaid <= %(band{index})s THEN {index}" for index in range(len(bands) - 1, 0, -1)
+    )
+    return f"CASE {whens} ELSE 0 END" if whens else "0"
+
+
+def loss_reserve(*, as_of: datetime.date) -> dict:
+    """The provision by band of days past due (and by fund), as of ``as_of``: one query."""
+    bands = settings.LOAN_LOSS_RESERVE_BANDS
+    params = _params(as_of, as_of, as_of)
+    for index, (first_day, _rate) in enumerate(bands):
+        params[f"band{index}"] = as_of - datetime.timedelta(days=first_day)
+    # Fixed fragments only: every value is a bound parameter.
+    sql = (
+        BOOK_SQL
+        + f""",
+banded AS (SELECT id, balance, {_band_case(bands)} AS band FROM book WHERE {OPEN})
+SELECT l.fund_id, banded.band, COUNT(*) AS loans, CAST(SUM(banded.balance) AS BIGINT) AS balance
+FROM banded JOIN loans_loan l ON l.id = banded.id
+GROUP BY l.fund_id, banded.band"""
+    )
+    rows = _fetch(sql, params)
+    result_bands = []
+    for index, (first_day, rate) in enumerate(bands):
+        last_day = bands[index + 1][0] - 1 if index + 1 < len(bands) else None
+        in_band = [row for row in rows if row["band"] == index]
+        outstanding = sum((from_cents(row["balance"]) for row in in_band), ZERO)
+        result_bands.append(
+            {
+                "label": band_label(first_day, last_day),
+                "rate": rate,
+                "loans": sum(row["loans"] for row in in_band),
+                "outstanding": outstanding,
+                "provision": _provision(outstanding, rate),
+            }
+        )
+    by_fund: dict[int | None, Decimal] = {}
+    for row in rows:
+        provision = _provision(from_cents(row["balance"]), bands[row["band"]][1])
+        by_fund[row["fund_id"]] = by_fund.get(row["fund_id"], ZERO) + provision
+    return {
+        "as_of": as_of,
+        "bands": result_bands,
+        "by_fund": by_fund,
+        "outstanding": sum((band["outstanding"] for band in result_bands), ZERO),
+        "total": sum((band["provision"] for band in result_bands), ZERO),
+        "loans": sum(band["loans"] for band in result_bands),
+    }
+
+
+def _provision(outstanding: Decimal, rate: Decimal) -> Decimal:
+    return (outstanding * rate / 100).quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def band_label(first_day: int, last_day: int | None) -> str:
+    if first_day == 0 and last_day == 0:
+        return _("Current")
+    if first_day == 0:
+        return _("Up to %(last)s days late") % {"last": last_day}
+    if last_day is None:
+        return _("More than %(days)s days late") % {"days": first_day - 1}
+    return _("%(first)s to %(last)s days late") % {"first": first_day, "last": last_day}
+
+
+def capital_figures(*, as_of: datetime.date, start: datetime.date | None = None) -> dict:
+    """The fund ledgers and the reserve, as of ``as_of`` (flows of the period from ``start``)."""
+    return {"ledgers": fund_ledgers(as_of=as_of, start=start), "reserve": loss_reserve(as_of=as_of)}
+
+
+def restrictions(fund) -> str:
+    """A fund's eligibility rules in words ("—" for an unrestricted fund)."""
+    parts = []
+    if fund.min_age is not None or fund.max_age is not None:
+        parts.append(_("age %(band)s") % {"band": age_band(fund)})
+    if fund.prefixes:
+        parts.append(_("region %(region)s") % {"region": ", ".join(fund.prefixes)})
+    if fund.population:
+        parts.append(str(Population(fund.population).label))
+    if fund.max_per_loan is not None:
+        parts.append(_("at most %(amount)s a loan") % {"amount": Money(fund.max_per_loan)})
+    products = list(fund.products.all())  # prefetched by the fund ledgers
+    if products:
+        parts.append(", ".join(product.name for product in products))
+    return "; ".join(str(part) for part in parts) or "—"
+
+
+def _hidden_rows(counts: list[int]) -> set[int]:
+    """Rows whose loan amounts the board does not see: those summing 1 to 4 loans, and when a single one
+    would be hidden, the smallest other one with it (the totals would give it away)."""
+    hidden = {index for index, count in enumerate(counts) if 0 < count < SMALL_COUNT}
+    if len(hidden) == 1 and len(counts) > 1:
+        others = sorted((i for i in range(len(counts)) if i not in hidden), key=lambda i: counts[i])
+        hidden.add(others[0])
+    return hidden
+
+
+def _money(value) -> Money:
+    return Money(value)
+
+
+def _count(value: int, for_board: bool):
+    return HIDDEN if for_board and 0 < value < SMALL_COUNT else value
+
+
+def _ledger_table(ledgers: dict, for_board: bool) -> Table:
+    rows = list(ledgers["rows"]) + ([ledgers["unassigned"]] if ledgers["unassigned"] else [])
+    hidden = _hidden_rows([row["loans"] for row in rows]) if for_board else set()
+    table = Table(
+        "fund_ledger",
+        _("The loan fund's ledger"),
+        [
+            _("Fund"),
+            _("Kind"),
+            _("Received ($)"),
+            _("Capital repaid to it ($)"),
+            _("Return paid to it ($)"),
+            _("Lent ($)"),
+            _("Principal collected ($)"),
+            _("Written off ($)"),
+            _("Outstanding ($)"),
+            _("Available to lend ($)"),
+            _("Owed to it ($)"),
+        ],
+    )
+    for index, row in enumerate(rows):
+        fund = row["fund"]
+        loans = (
+            ["—"] * 4
+            if index in hidden
+            else [_money(row[key]) for key in ("lent", "principal_collected", "written_off", "outstanding")]
+        )
+        table.rows.append(
+            [
+                fund.name if fund else _("Loans charged to no fund"),
+                fund.get_kind_display() if fund else "—",
+                _money(row["received"]),
+                _money(row["capital_repaid"]),
+                _money(row["return_paid"]),
+                *loans,
+                "—" if index in hidden else _money(row["available"]),
+                _money(row["owed"]) if fund else "—",
+            ]
+        )
+    t = ledgers["totals"]
+    table.rows.append(
+        [
+            _("Total"),
+            "",
+            *(
+                _money(t.get(key, ZERO))
+                for key in (
+                    "received",
+                    "capital_repaid",
+                    "return_paid",
+                    "lent",
+                    "principal_collected",
+                    "written_off",
+                    "outstanding",
+                    "available",
+                    "owed",
+                )
+            ),
+        ]
+    )
+    table.note = _(
+        "Owed to it: capital received - capital repaid (less the principal written off on the loans it "
+        "financed when its terms make it bear losses) + the return its terms give it (simple interest on "
+        "the capital not yet repaid) - the return paid."
+    )
+    if for_board:
+        table.note += " " + _(
+            "A fund's loan amounts summing fewer than 5 loans show as — (and so do one more fund's when a "
+            "single one would be hidden)."
+        )
+    return table
+
+
+def _available_table(ledgers: dict) -> Table:
+    t = ledgers["totals"]
+    return Table(
+        "capital",
+        _("Capital available to lend"),
+        [_("Figure"), _("Amount ($)")],
+        [
+            [_("Cash received from the fund sources"), _money(t.get("received", ZERO))],
+            [_("Less: capital repaid to them"), _money(t.get("capital_repaid", ZERO))],
+            [_("Less: principal lent"), _money(t.get("lent", ZERO))],
+            [_("Plus: principal collected"), _money(t.get("principal_collected", ZERO))],
+            [_("Available to lend"), _money(t.get("available", ZERO))],
+            [_("Of the principal lent, still outstanding"), _money(t.get("outstanding", ZERO))],
+            [_("Of the principal lent, written off"), _money(t.get("written_off", ZERO))],
+        ],
+        note=_(
+            "Available to lend = cash received - capital repaid to funders - principal lent + principal "
+            "collected, which is the same as cash received - capital repaid - outstanding principal - "
+            "principal written off (what was lent is either collected, still outstanding or written off). "
+            "Interest collected and the return paid to funders belong to operations and are not counted."
+        ),
+    )
+
+
+def _use_table(ledgers: dict, for_board: bool) -> Table:
+    rows = ledgers["rows"]
+    hidden = _hidden_rows([row["loans"] for row in rows]) if for_board else set()
+    table = Table(
+        "fund_use",
+        _("Each fund's use against its commitment"),
+        [
+            _("Fund"),
+            _("Eligibility"),
+            _("Committed ($)"),
+            _("Received ($)"),
+            _("Loans financed"),
+            _("Outstanding ($)"),
+            _("Outstanding / committed"),
+        ],
+    )
+    for index, row in enumerate(rows):
+        fund = row["fund"]
+        table.rows.append(
+            [
+                fund.name,
+                restrictions(fund),
+                _money(fund.amount_committed),
+                _money(row["received"]),
+                _count(row["loans"], for_board),
+                "—" if index in hidden else _money(row["outstanding"]),
+                "—" if index in hidden else _pct(percent(row["outstanding"], fund.amount_committed)),
+            ]
+        )
+    return table
+
+
+def _pct(value):
+    return "—" if value is None else Percent(value)
+
+
+def _reserve_table(reserve: dict, for_board: bool) -> Table:
+    bands = reserve["bands"]
+    hidden = _hidden_rows([band["loans"] for band in bands]) if for_board else set()
+    table = Table(
+        "loss_reserve",
+        _("Loan-loss reserve"),
+        [
+            _("Days past due"),
+            _("Provision rate"),
+            _("Active loans"),
+            _("Outstanding ($)"),
+            _("Provision ($)"),
+        ],
+    )
+    for index, band in enumerate(bands):
+        table.rows.append(
+            [
+                band["label"],
+                Percent(band["rate"]),
+                _count(band["loans"], for_board),
+                "—" if index in hidden else _money(band["outstanding"]),
+                "—" if index in hidden else _money(band["provision"]),
+            ]
+        )
+    table.rows.append(
+        [
+            _("Total"),
+            "",
+            _count(reserve["loans"], for_board),
+            _money(reserve["outstanding"]),
+            _money(reserve["total"]),
+        ]
+    )
+    table.note = _(
+        "As of %(date)s: the outstanding principal of the active loans times the rate of their band of days "
+        "past due, rounded to the cent per band (rates: settings, LOAN_LOSS_RESERVE_BANDS)."
+    ) % {"date": reserve["as_of"].isoformat()}
+    return table
+
+
+def capital_tables(capital: dict, *, for_board: bool) -> list[Table]:
+    """The capital section's tables, for the dashboard, its CSV files, the capital page and the PDF."""
+    ledgers = capital["ledgers"]
+    return [
+        _ledger_table(ledgers, for_board),
+        _available_table(ledgers),
+        _use_table(ledgers, for_board),
+        _reserve_table(capital["reserve"], for_board),
+    ]
