@@ -17,7 +17,7 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Q, Sum
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from funds.models import FundSource
@@ -49,7 +49,7 @@ def loan_figures_by_fund(
             written_lent=Sum("lent_cents", filter=written),
             written_paid=Sum("principal_paid_cents", filter=written),
             lent_period=Sum("lent_cents", filter=Q(disbursed_on__gte=start or datetime.date.min)),
-            loans=Sum(1),
+            loans=Count("pk"),
         )
     )
     # What was paid after D comes back off the principal collected as of D (none for a loan written off by
