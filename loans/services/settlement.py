@@ -54,6 +54,10 @@ class Quote:
     waives: bool
 
     @property
+    def interest_earned(self) -> Decimal:
+        return self.interest_due + self.interest_accrued
+
+    @property
     def waived(self) -> Decimal:
         return self.owed - self.amount
 
