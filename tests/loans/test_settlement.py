@@ -1,0 +1,185 @@
+"""Payoff quote and early settlement, with hand-worked figures, then the settlement reversed.
+
+The loan (as in test_restructuring): 1 200,00 $ at 6 %, 6 monthly instalments from 5 February 2026; paid
+203,51 $ on 5 February and 100,00 $ on 10 March. On 20 April:
+- principal left: 1 200,00 - 197,51 - 94,99 = 907,50;
+- interest due and unpaid: instalments 2 and 3 (5,01 + 4,02) less the 5,01 paid on the second = 4,02;
+- interest accrued since the last due date (5 April, 15 days): 907,50 x 6 % x 15 / 365 = 2,2377, so 2,24;
+- the payoff: 907,50 + 4,02 + 2,24 = 913,76, against 917,57 still owed on the schedule: 3,81 waived.
+"""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from documents.registry import get_kind
+from loans import services
+from loans.models import Instalment, LoanPosition, LoanStatus, PortfolioDay, Settlement
+from loans.services import settlement as st
+from loans.services.ledger import ledger_differences
+from tests.factories import CoordinatorFactory
+from tests.loans.factories import disbursed_loan
+
+pytestmark = pytest.mark.django_db
+D = datetime.date
+M = Decimal
+
+
+def at(day: datetime.date):
+    return time_machine.travel(
+        datetime.datetime(day.year, day.month, day.day, 17, tzinfo=datetime.UTC), tick=False
+    )
+
+
+@pytest.fixture
+def loan():
+    with at(D(2026, 1, 5)):
+        loan = disbursed_loan(amount="1200.00", term=6, disbursed_on=D(2026, 1, 5))
+    coordinator = CoordinatorFactory()
+    with at(D(2026, 4, 20)):
+        for amount, day in (("203.51", D(2026, 2, 5)), ("100.00", D(2026, 3, 10))):
+            services.payment_record(
+                loan=loan, amount=M(amount), paid_on=day, method="cash", recorded_by=coordinator
+            )
+    return loan
+
+
+def snapshot(loan) -> tuple:
+    position = LoanPosition.objects.filter(loan=loan).values().get()
+    return (
+        [
+            (i.number, i.due_date, i.principal_due, i.interest_due, i.settled_on)
+            for i in Instalment.objects.filter(loan=loan).order_by("number")
+        ],
+        position,
+        # The daily rows that hold something (a row back to zero is as good as none: the check reads so too).
+        sorted(
+            row
+            for row in PortfolioDay.objects.values_list(
+                "day", "due_cents", "collected_cents", "principal_collected_cents", "disbursed_cents"
+            )
+            if any(row[1:])
+        ),
+    )
+
+
+def test_the_payoff_quote(loan):
+    quote = st.payoff_quote(loan, D(2026, 4, 20))
+    assert (quote.principal_left, quote.interest_due, quote.days, quote.interest_accrued) == (
+        M("907.50"),
+        M("4.02"),
+        15,
+        M("2.24"),
+    )
+    assert (quote.amount, quote.owed, quote.waived) == (M("913.76"), M("917.57"), M("3.81"))
+    # On the due date itself nothing has accrued since: 907,50 + 4,02 + 3,02 (the fourth instalment's interest).
+    assert st.payoff_quote(loan, D(2026, 5, 5)).amount == M("914.54")
+
+
+def test_settlement_closes_the_loan_then_its_reversal_reopens_it_exactly(loan):
+    before = snapshot(loan)
+    coordinator = CoordinatorFactory()
+    with at(D(2026, 4, 20)):
+        settlement = st.loan_settle(
+            loan=loan, paid_on=D(2026, 4, 20), method="transfer", recorded_by=coordinator
+        )
+    loan.refresh_from_db()
+    assert loan.status == LoanStatus.REPAID
+    assert (settlement.payment.amount, settlement.interest_accrued, settlement.interest_waived) == (
+        M("913.76"),
+        M("2.24"),
+        M("3.81"),
+    )
+    # One instalment on the settlement day replaces instalments 2 to 6: their principal, the interest earned
+    # (5,01 + 4,02 + 2,24 = 11,27).
+    instalments = list(Instalment.objects.filter(loan=loan).order_by("number"))
+    assert [(i.number, i.due_date, i.principal_due, i.interest_due) for i in instalments] == [
+        (1, D(2026, 2, 5), M("197.51"), M("6.00")),
+        (2, D(2026, 4, 20), M("1002.49"), M("11.27")),
+    ]
+    assert all(i.settled_on is not None for i in instalments)
+    position = LoanPosition.objects.get(loan=loan)
+    assert (position.scheduled_cents, position.principal_paid_cents, position.interest_paid_cents) == (
+        20351 + 101376,
+        120000,
+        1727,
+    )
+    assert ledger_differences() == []
+    # While the settlement stands, an earlier payment is not reversed on its own.
+    with at(D(2026, 4, 21)), pytest.raises(ValidationError, match="annulez d'abord"):
+        services.payment_reverse(
+            payment=loan.payments.get(paid_on=D(2026, 3, 10)), reversed_by=coordinator, reason="Erreur"
+        )
+    with at(D(2026, 4, 21)):
+        services.payment_reverse(
+            payment=settlement.payment, reversed_by=coordinator, reason="Virement refusé"
+        )
+    loan.refresh_from_db()
+    assert loan.status == LoanStatus.ACTIVE
+    assert snapshot(loan) == before  # the schedule, the position and the daily rows, exactly
+    assert services.amount_owed(loan) == M("917.57")
+    assert ledger_differences() == []
+
+
+def test_without_the_waiver_the_settlement_is_everything_owed(loan):
+    loan.product.settlement_waives_interest = False
+    loan.product.save()
+    with at(D(2026, 4, 20)):
+        quote = st.payoff_quote(loan)
+        settlement = st.loan_settle(
+            loan=loan, paid_on=D(2026, 4, 20), method="cash", recorded_by=CoordinatorFactory()
+        )
+    assert (quote.amount, quote.waived) == (M("917.57"), M("0.00"))
+    assert settlement.version is None and Instalment.objects.filter(loan=loan).count() == 6
+    loan.refresh_from_db()
+    assert loan.status == LoanStatus.REPAID
+    assert ledger_differences() == []
+
+
+def test_a_settlement_is_not_dated_before_the_latest_payment(loan):
+    with at(D(2026, 4, 20)), pytest.raises(ValidationError) as error:
+        st.loan_settle(loan=loan, paid_on=D(2026, 3, 1), method="cash", recorded_by=CoordinatorFactory())
+    assert "paid_on" in error.value.message_dict
+    assert not Settlement.objects.exists()
+
+
+def test_the_settlement_pages_and_the_quote_document(loan, client_for):
+    coordinator = CoordinatorFactory()
+    client = client_for(coordinator)
+    with at(D(2026, 4, 20)):
+        page = client.get(reverse("loans:loan_detail", args=[loan.pk])).content.decode()
+        assert "913,76\u00a0$" in page and "Relevé de remboursement anticipé (PDF)" in page
+        url = reverse("loans:loan_settle", args=[loan.pk])
+        form = client.get(url).context["form"]
+        data = {
+            "submission_key": form["submission_key"].value(),
+            "paid_on": "2026-04-20",
+            "method": "transfer",
+            "reference": "VIR-9",
+            "payer": loan.borrower.pk,
+        }
+        shown = client.post(url, data)
+        assert shown.status_code == 200 and "913,76\u00a0$" in shown.content.decode()
+        confirmed = client.post(url, {**data, "step": "confirm", "reviewed": shown.context["reviewed"]})
+        assert confirmed.status_code == 302
+        client.post(url, {**data, "step": "confirm", "reviewed": shown.context["reviewed"]})  # a double click
+    assert Settlement.objects.count() == 1
+    loan.refresh_from_db()
+    assert loan.status == LoanStatus.REPAID
+
+
+def test_the_quote_document_kind(loan):
+    kind = get_kind("loan_payoff_quote")
+    with at(D(2026, 4, 20)):
+        params = kind.clean({"loan": str(loan.pk), "on": "2026-04-30"})
+        assert params == {"loan": loan.pk, "on": "2026-04-30"}
+        with pytest.raises(ValueError):
+            kind.clean({"loan": str(loan.pk), "on": "2026-04-19"})
+        context = kind.context(params, D(2026, 4, 20))
+    # 25 days since 5 April: 907,50 x 6 % x 25 / 365 = 3,7295, so 3,73.
+    assert (context["quote"].interest_accrued, context["quote"].amount) == (M("3.73"), M("915.25"))
+    assert kind.allowed(loan.borrower.user, params)
