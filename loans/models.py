@@ -594,7 +594,7 @@ class LoanPosition(models.Model):
     interest_paid_cents = models.BigIntegerField(_("interest paid (cents)"), default=0)
     written_off_at = models.DateTimeField(_("written off"), null=True, blank=True)
     # The day of the loan's latest approved restructuring (None if never): the board sees these apart.
-    restructured_on = models.DateField(_("restructured on"), null=True, blank=True)
+    restructured_on = BoundedDateField(_("restructured on"), null=True, blank=True, date_kind=DateKind.ANY)
     # The due date of the oldest instalment not fully paid (None when all are): how late the loan is today.
     first_unsettled_due = BoundedDateField(
         _("oldest unpaid due date"), null=True, blank=True, date_kind=DateKind.ANY
@@ -664,7 +664,7 @@ class ScheduleVersion(models.Model):
         Loan, on_delete=models.PROTECT, related_name="schedule_versions", verbose_name=_("loan")
     )
     number = models.PositiveSmallIntegerField(_("version"))
-    replaced_on = models.DateField(_("replaced on"))
+    replaced_on = BoundedDateField(_("replaced on"), date_kind=DateKind.ANY)
     reason = models.CharField(_("replaced by"), max_length=20, choices=Reason.choices)
     kept = models.PositiveSmallIntegerField(_("instalments paid in full and kept"))
     created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
@@ -687,7 +687,7 @@ class ScheduleVersionLine(models.Model):
         ScheduleVersion, on_delete=models.CASCADE, related_name="lines", verbose_name=_("version")
     )
     number = models.PositiveSmallIntegerField(_("number"))
-    due_date = models.DateField(_("due date"))
+    due_date = BoundedDateField(_("due date"), date_kind=DateKind.ANY)
     principal_due = money(_("principal"))
     interest_due = money(_("interest"))
     paid = money(_("paid"), default=Decimal("0.00"))
@@ -750,7 +750,7 @@ class Restructuring(models.Model):
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("decided by")
     )
     decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
-    decided_on = models.DateField(_("restructured on"), null=True, blank=True)
+    decided_on = BoundedDateField(_("restructured on"), null=True, blank=True, date_kind=DateKind.ANY)
     decision_note = models.TextField(_("decision note"), blank=True)
     # A circle-guaranteed loan: the meeting where the circle was informed, and its opinion.
     circle_meeting = models.ForeignKey(
@@ -803,7 +803,7 @@ class Settlement(models.Model):
     payment = models.OneToOneField(
         Payment, on_delete=models.PROTECT, related_name="settlement", verbose_name=_("payment")
     )
-    settled_on = models.DateField(_("settled on"))
+    settled_on = BoundedDateField(_("settled on"), date_kind=DateKind.PAST)
     interest_accrued = money(_("interest accrued"))
     interest_waived = money(_("interest waived"))
     version = models.OneToOneField(

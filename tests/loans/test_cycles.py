@@ -8,6 +8,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import translation
 
 from loans import services
 from loans.services.cycles import borrower_cycle
@@ -18,6 +19,13 @@ from tests.loans.factories import LoanProductFactory, disbursed_loan, vote_all
 pytestmark = pytest.mark.django_db
 D = datetime.date
 M = Decimal
+
+
+@pytest.fixture(autouse=True)
+def _french():
+    """The services' messages are read in French (the organization's language)."""
+    with translation.override("fr"):
+        yield
 
 
 def at(day: datetime.date):
@@ -59,7 +67,7 @@ def repaid_loan(product, *, days_late: int, borrower=None):
     return loan
 
 
-def through_the_circle(draft, disbursed_on=D(2025, 1, 5)):
+def through_the_circle(draft):
     loan = services.loan_submit(loan=draft, submitted_by=draft.borrower.user)
     vote_all(loan)
     loan = services.circle_decision_record(
@@ -67,7 +75,7 @@ def through_the_circle(draft, disbursed_on=D(2025, 1, 5)):
     )
     loan = services.loan_approve(loan=loan, approved_by=CoordinatorFactory())
     return services.loan_disburse(
-        loan=loan, disbursed_by=loan.approved_by, disbursed_on=disbursed_on, method="cash", reference=""
+        loan=loan, disbursed_by=loan.approved_by, disbursed_on=D(2025, 1, 5), method="cash", reference=""
     )
 
 

@@ -18,6 +18,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import translation
 
 from circles.models import Meeting
 from loans import services
@@ -39,6 +40,13 @@ from tests.loans.factories import disbursed_loan
 pytestmark = pytest.mark.django_db
 D = datetime.date
 M = Decimal
+
+
+@pytest.fixture(autouse=True)
+def _french():
+    """The services' messages are read in French (the organization's language)."""
+    with translation.override("fr"):
+        yield
 
 
 def at(day: datetime.date):
@@ -275,7 +283,7 @@ def test_a_loan_in_default_is_active_again_after_restructuring():
         assert services.days_past_due(loan) == 0
     # Nothing paid: all 1 200,00 over 6 instalments from 5 November; the four overdue instalments' interest
     # (6,00 + 5,01 + 4,02 + 3,02 = 18,05) carried.
-    assert [i.due_date for i in Instalment.objects.filter(loan=loan).order_by("number")][0] == D(2025, 11, 5)
+    assert Instalment.objects.filter(loan=loan).order_by("number").first().due_date == D(2025, 11, 5)
     assert sum(i.principal_due for i in Instalment.objects.filter(loan=loan)) == M("1200.00")
     assert ledger_differences() == []
 

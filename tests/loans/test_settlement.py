@@ -15,6 +15,7 @@ import pytest
 import time_machine
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import translation
 
 from documents.registry import get_kind
 from loans import services
@@ -27,6 +28,13 @@ from tests.loans.factories import disbursed_loan
 pytestmark = pytest.mark.django_db
 D = datetime.date
 M = Decimal
+
+
+@pytest.fixture(autouse=True)
+def _french():
+    """The services' messages are read in French (the organization's language)."""
+    with translation.override("fr"):
+        yield
 
 
 def at(day: datetime.date):
@@ -76,7 +84,7 @@ def test_the_payoff_quote(loan):
         M("2.24"),
     )
     assert (quote.amount, quote.owed, quote.waived) == (M("913.76"), M("917.57"), M("3.81"))
-    # On the due date itself nothing has accrued since: 907,50 + 4,02 + 3,02 (the fourth instalment's interest).
+    # On a due date nothing has accrued since: 907,50 + 4,02 + 3,02 (the fourth instalment's interest).
     assert st.payoff_quote(loan, D(2026, 5, 5)).amount == M("914.54")
 
 
