@@ -191,3 +191,83 @@ def test_the_quote_document_kind(loan):
     # 25 days since 5 April: 907,50 x 6 % x 25 / 365 = 3,7295, so 3,73.
     assert (context["quote"].interest_accrued, context["quote"].amount) == (M("3.73"), M("915.25"))
     assert kind.allowed(loan.borrower.user, params)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_settlement_and_a_payment_at_the_same_time_wait_for_each_other():
+    """Both take the loan's row lock: either the payment comes first and the settlement counts it, or the
+    settlement closes the loan and the payment is refused. Never both on a stale quote."""
+    import threading
+
+    from django.db import connection
+
+    from loans.models import Loan
+
+    loan = disbursed_loan(amount="1200.00", term=6)
+    today = loan.disbursed_on + datetime.timedelta(days=10)
+    coordinator = CoordinatorFactory()
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def run(call):
+        try:
+            barrier.wait()
+            call()
+            outcomes.append("ok")
+        except ValidationError as error:
+            outcomes.append(error.messages[0])
+        finally:
+            connection.close()
+
+    def settle():
+        st.loan_settle(
+            loan=Loan.objects.get(pk=loan.pk), paid_on=today, method="cash", recorded_by=coordinator
+        )
+
+    def pay():
+        services.payment_record(
+            loan=Loan.objects.get(pk=loan.pk),
+            amount=M("100.00"),
+            paid_on=today,
+            method="cash",
+            recorded_by=coordinator,
+        )
+
+    threads = [threading.Thread(target=run, args=(call,)) for call in (settle, pay)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert outcomes.count("ok") >= 1 and len(outcomes) == 2
+    loan.refresh_from_db()
+    assert loan.status == LoanStatus.REPAID
+    assert services.amount_owed(loan) == M("0.00")
+    # Settled first: 1 200,00 + 1 200,00 x 6 % x 10 / 365 (1,97), the payment refused. Paid first: the 100,00
+    # goes to the first instalment (6,00 of interest, 94,00 of principal), then the settlement is the 1 106,00
+    # left, less the 6,00 of interest paid ahead, plus 1 106,00 x 6 % x 10 / 365 (1,82).
+    paid = sum(p.amount for p in loan.payments.all())
+    if outcomes.count("ok") == 1:
+        assert paid == M("1201.97")
+    else:
+        assert paid == M("100.00") + M("1101.82")
+    assert ledger_differences() == []
+
+
+def test_a_payment_ahead_then_a_settlement_credits_the_interest_paid_ahead():
+    with at(D(2026, 1, 5)):
+        loan = disbursed_loan(amount="1200.00", term=6, disbursed_on=D(2026, 1, 5))
+    with at(D(2026, 1, 15)):
+        coordinator = CoordinatorFactory()
+        services.payment_record(
+            loan=loan, amount=M("100.00"), paid_on=D(2026, 1, 15), method="cash", recorded_by=coordinator
+        )
+        # 1 106,00 left, less the 6,00 of interest paid ahead on the first instalment, plus 10 days: 1,82.
+        quote = st.payoff_quote(loan)
+        assert (quote.principal_left, quote.interest_due, quote.interest_accrued) == (
+            M("1106.00"),
+            M("-6.00"),
+            M("1.82"),
+        )
+        settlement = st.loan_settle(loan=loan, paid_on=D(2026, 1, 15), method="cash", recorded_by=coordinator)
+    assert settlement.payment.amount == M("1101.82")
+    assert ledger_differences() == []
