@@ -1,5 +1,7 @@
 """Loans through hard times: restructuring proposals and decisions, early settlement."""
 
+import datetime
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
@@ -181,5 +183,8 @@ def restructuring_context(loan) -> dict:
         (r for r in context["restructurings"] if r.status == RestructuringStatus.PROPOSED), None
     )
     if loan.status in selectors.OPEN_STATUSES:
+        from loans.documents import QUOTE_DAYS_AHEAD
+
         context["quote"] = settlements.payoff_quote(loan)
+        context["quote_latest"] = context["quote"].on + datetime.timedelta(days=QUOTE_DAYS_AHEAD)
     return context

@@ -193,6 +193,29 @@ def test_the_quote_document_kind(loan):
     assert kind.allowed(loan.borrower.user, params)
 
 
+def test_the_borrower_asks_for_the_quote_pdf(loan, client_for):
+    from django.template.loader import render_to_string
+
+    from documents.models import Document
+    from documents.services import render_document
+
+    with at(D(2026, 4, 20)):
+        response = client_for(loan.borrower.user).post(
+            reverse("documents:document_request", args=["loan_payoff_quote"]),
+            {"loan": loan.pk, "on": "2026-04-30"},
+        )
+        assert response.status_code == 302
+        document = Document.objects.get(kind="loan_payoff_quote")
+        assert document.params == {"loan": loan.pk, "on": "2026-04-30"}
+        kind = get_kind("loan_payoff_quote")
+        html = render_to_string(
+            kind.template, {**kind.context(document.params, D(2026, 4, 20)), "title": "Relevé"}
+        )
+        pdf, pages, filename = render_document(document, D(2026, 4, 20))
+    assert "915,25\u00a0$" in html and "30 avril 2026" in html
+    assert pdf.startswith(b"%PDF") and pages >= 1 and filename.endswith(".pdf")
+
+
 @pytest.mark.django_db(transaction=True)
 def test_a_settlement_and_a_payment_at_the_same_time_wait_for_each_other():
     """Both take the loan's row lock: either the payment comes first and the settlement counts it, or the
