@@ -54,6 +54,16 @@ class Quote:
     waives: bool
 
     @property
+    def interest_unpaid(self) -> Decimal:
+        """The interest due and unpaid (0 when more interest was paid ahead than is due)."""
+        return max(self.interest_due, ZERO)
+
+    @property
+    def interest_paid_ahead(self) -> Decimal:
+        """Interest paid ahead on instalments not yet due, credited to the borrower."""
+        return max(-self.interest_due, ZERO)
+
+    @property
     def interest_earned(self) -> Decimal:
         return self.interest_due + self.interest_accrued
 

@@ -325,3 +325,46 @@ def test_the_proposal_and_decision_pages_in_french(loan, client_for):
         page = client_for(coordinator).get(reverse("loans:loan_detail", args=[loan.pk])).content.decode()
     assert "Échéanciers précédents" in page and "Restructuré" in page
     assert ledger_differences() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_coordinators_approving_at_once_restructure_once():
+    """The approval takes the loan's row lock, then the proposal's: the second finds it decided."""
+    import threading
+
+    from django.db import connection
+
+    from loans.models import Restructuring
+
+    loan = disbursed_loan(amount="1200.00", term=6)
+    settings = OrganizationSettings.load()
+    settings.restructuring_needs_circle = False
+    settings.save()
+    proposal = rs.restructuring_propose(
+        loan=loan, proposed_by=AdvisorFactory(), kind="longer_term", reason="x", new_term=9
+    )
+    coordinators = [CoordinatorFactory(), CoordinatorFactory()]
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def approve_as(coordinator):
+        try:
+            barrier.wait()
+            rs.restructuring_approve(
+                restructuring=Restructuring.objects.get(pk=proposal.pk), approved_by=coordinator
+            )
+            outcomes.append("ok")
+        except ValidationError as error:
+            outcomes.append(error.messages[0])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=approve_as, args=(c,)) for c in coordinators]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes, key=len) == ["ok", "Cette restructuration a déjà été décidée."]
+    assert ScheduleVersion.objects.filter(loan=loan).count() == 1
+    assert Instalment.objects.filter(loan=loan).count() == 9
+    assert ledger_differences() == []
