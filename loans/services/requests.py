@@ -100,12 +100,15 @@ def loan_request_update(
         raise ValidationError(_("Only a draft or a request returned for changes can be edited."))
     if set(fields) - set(REQUEST_FIELDS):
         raise TypeError("Unexpected fields")
+    terms = (loan.product_id, loan.amount, loan.term)
     for name, value in fields.items():
         setattr(loan, name, value)
     check_terms(product=loan.product, amount=loan.amount, term=loan.term)
     if cycle_exception_reason is None:
-        # Not on the form (the borrower's own): an exception already recorded stays as long as it holds.
-        _cycle(loan, loan.cycle_exception_by, loan.cycle_exception_reason)
+        # Not on the form (the borrower's own): an exception already recorded stays for the terms it was
+        # granted for; other terms are checked against the cycle again.
+        unchanged = terms == (loan.product_id, loan.amount, loan.term)
+        _cycle(loan, loan.cycle_exception_by if unchanged else None, loan.cycle_exception_reason)
     else:
         _cycle(loan, changed_by, cycle_exception_reason)
     attach_plan_document(loan, document)

@@ -173,3 +173,17 @@ def test_the_approver_sees_the_exception(product, client_for):
         client_for(CoordinatorFactory()).get(reverse("loans:loan_approve", args=[draft.pk])).content.decode()
     )
     assert "Exception au cycle de prêt\u00a0:" in page and "Commande ferme de 40 000 $" in page
+
+
+def test_an_exception_holds_for_the_terms_it_was_granted_for(product):
+    loan = repaid_loan(product, days_late=31)
+    advisor = AdvisorFactory()
+    draft = request(product, loan.borrower, "2500.00", by=advisor, exception="Contrat signé avec la ville")
+    # The borrower edits her plan: the exception stays; she raises the amount: the cycle applies again.
+    fields = {"plan_summary": "Atelier agrandi"}
+    services.loan_request_update(loan=draft, changed_by=loan.borrower.user, **fields)
+    draft.refresh_from_db()
+    assert draft.cycle_exception_by == advisor
+    with pytest.raises(ValidationError) as error:
+        services.loan_request_update(loan=draft, changed_by=loan.borrower.user, amount=M("3000.00"))
+    assert "1\u00a0500,00\u00a0$" in error.value.message_dict["amount"][0]
