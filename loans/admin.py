@@ -18,6 +18,10 @@ from loans.models import (
     PaymentReversal,
     PortfolioDay,
     Reminder,
+    Restructuring,
+    ScheduleVersion,
+    ScheduleVersionLine,
+    Settlement,
 )
 from microcredit.core.admin import ReadOnlyAdminMixin
 
@@ -185,3 +189,33 @@ class AdvisorDigestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ("status", "day")
     search_fields = ("advisor__last_name", "recipient")
     list_select_related = ("advisor",)
+
+
+@admin.register(Restructuring)
+class RestructuringAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("loan", "kind", "status", "proposed_by", "decided_by", "decided_on")
+    list_filter = ("kind", "status")
+    list_select_related = ("loan__borrower__user", "proposed_by", "decided_by")
+
+
+class ScheduleVersionLineInline(ReadOnlyAdminMixin, admin.TabularInline):
+    model = ScheduleVersionLine
+    extra = 0
+
+
+@admin.register(ScheduleVersion)
+class ScheduleVersionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("loan", "number", "replaced_on", "reason", "kept")
+    list_filter = ("reason",)
+    inlines = [ScheduleVersionLineInline]
+
+
+@admin.register(ScheduleVersionLine)
+class ScheduleVersionLineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("version", "number", "due_date", "principal_due", "interest_due", "paid")
+
+
+@admin.register(Settlement)
+class SettlementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("loan", "settled_on", "interest_accrued", "interest_waived")
+    list_select_related = ("loan__borrower__user",)

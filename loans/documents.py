@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from documents.registry import Kind, register
 from loans import selectors as loan_selectors
-from loans.models import DISBURSED_STATUSES, Loan, LoanStatus
+from loans.models import DISBURSED_STATUSES, OPEN_STATUSES, Loan, LoanStatus
 from loans.schedule import build_schedule, first_due_date
 from loans.services import days_past_due
 from loans.services.reminders import contact_advisor
@@ -18,6 +18,9 @@ from microcredit.core.permissions import scope
 
 LOAN_AGREEMENT = "loan_agreement"
 LOAN_STATEMENT = "loan_statement"
+LOAN_PAYOFF_QUOTE = "loan_payoff_quote"
+# How far ahead a payoff quote may be valid.
+QUOTE_DAYS_AHEAD = 90
 
 
 def may_read_loan_file(user: User, loan_id: int, statuses: tuple[str, ...]) -> bool:
@@ -74,6 +77,30 @@ def loan_statement(params: dict, today: datetime.date) -> dict:
     }
 
 
+def clean_quote_date(data) -> dict:
+    """The day a payoff quote is valid until (ISO date): from today to ``QUOTE_DAYS_AHEAD`` days ahead."""
+    from django.utils import timezone
+
+    on = datetime.date.fromisoformat(str(data.get("on") or timezone.localdate().isoformat()))
+    today = timezone.localdate()
+    if not today <= on <= today + datetime.timedelta(days=QUOTE_DAYS_AHEAD):
+        raise ValueError("the quote date must be between today and 90 days ahead")
+    return {"on": on.isoformat()}
+
+
+def loan_payoff_quote(params: dict, today: datetime.date) -> dict:
+    from loans.services.settlement import payoff_quote
+
+    loan = _loan(params)
+    on = datetime.date.fromisoformat(params.get("on") or today.isoformat())
+    return {
+        "loan": loan,
+        "advisor": contact_advisor(loan),
+        "quote": payoff_quote(loan, on),
+        "built_on": today,
+    }
+
+
 def _loan_url(params: dict) -> str:
     return reverse("loans:loan_detail", args=[params["loan"]])
 
@@ -101,5 +128,16 @@ def register_kinds() -> None:
             context=loan_statement,
             subject=lambda params: str(params["loan"]),
             back_url=_loan_url,
+        ),
+        Kind(
+            code=LOAN_PAYOFF_QUOTE,
+            label=_("Payoff quote"),
+            template="pdf/payoff_quote.html",
+            param_names=("loan",),
+            allowed=lambda user, params: may_read_loan_file(user, params["loan"], OPEN_STATUSES),
+            context=loan_payoff_quote,
+            subject=lambda params: f"{params['loan']}-{params.get('on', '')}",
+            back_url=_loan_url,
+            clean_extra=clean_quote_date,
         ),
     )

@@ -7,11 +7,13 @@ from django.utils.translation import gettext_lazy as _
 from funds.models import FundSource
 from loans.models import (
     CallOutcome,
+    CircleOpinion,
     DisbursementMethod,
     Loan,
     LoanProduct,
     LoanStatus,
     PaymentMethod,
+    RestructuringKind,
     Vote,
 )
 from loans.services.plan_files import ACCEPT, validate_plan_document
@@ -46,12 +48,23 @@ class LoanRequestForm(forms.ModelForm):
             for name in ("plan_summary", "plan_market", "plan_use_of_funds", "plan_projections")
         }
 
-    def __init__(self, *args, borrower_choices=None, **kwargs):
+    def __init__(self, *args, borrower_choices=None, staff: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["product"].queryset = LoanProduct.objects.filter(is_active=True)
         if borrower_choices is not None:
             self.fields["borrower"] = forms.ModelChoiceField(label=_("Borrower"), queryset=borrower_choices)
             self.order_fields(["borrower"])
+        if staff:
+            self.fields["cycle_exception_reason"] = forms.CharField(
+                label=_("Exception to the loan cycle: justification"),
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 2}),
+                initial=self.instance.cycle_exception_reason if self.instance.pk else "",
+                help_text=_(
+                    "Only for an amount or a number of instalments above the borrower's cycle maximum: "
+                    "the approver sees it."
+                ),
+            )
 
     def clean_document(self):
         document = self.cleaned_data.get("document")
@@ -187,6 +200,101 @@ class LoanProductForm(forms.ModelForm):
             "frequency",
             "grace_periods",
             "first_due_max_days",
+            "holiday_interest_accrues",
+            "settlement_waives_interest",
+            "first_loan_max_amount",
+            "first_loan_max_term",
+            "second_loan_max_amount",
+            "second_loan_max_term",
+            "later_loan_max_amount",
+            "later_loan_max_term",
+            "good_standing_max_days_late",
             "is_active",
         )
         widgets = {"description": forms.Textarea(attrs={"rows": 2})}
+
+
+class RestructuringForm(forms.Form):
+    kind = forms.ChoiceField(
+        label=_("Kind of restructuring"), choices=RestructuringKind.choices, widget=forms.RadioSelect
+    )
+    holiday_periods = forms.IntegerField(
+        label=_("Payment holiday: instalments deferred"), min_value=1, max_value=12, required=False
+    )
+    new_term = forms.IntegerField(
+        label=_("Longer term: instalments left after the change"), min_value=1, max_value=240, required=False
+    )
+    new_instalment = MoneyField(label=_("Lower instalment: new amount ($)"), required=False)
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What happened to the borrower, and why this change helps."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        needed = {
+            RestructuringKind.HOLIDAY: ("holiday_periods", _("Say how many instalments are deferred.")),
+            RestructuringKind.LONGER_TERM: (
+                "new_term",
+                _("Say how many instalments are left after the change."),
+            ),
+            RestructuringKind.LOWER_INSTALMENT: ("new_instalment", _("Give the new instalment.")),
+        }.get(data.get("kind"))
+        if needed and data.get(needed[0]) in (None, "") and needed[0] not in self.errors:
+            self.add_error(needed[0], needed[1])
+        return data
+
+    def terms(self) -> dict:
+        data = self.cleaned_data
+        names = {
+            RestructuringKind.HOLIDAY: "holiday_periods",
+            RestructuringKind.LONGER_TERM: "new_term",
+            RestructuringKind.LOWER_INSTALMENT: "new_instalment",
+        }
+        name = names.get(data["kind"])
+        return {name: data[name]} if name else {}
+
+
+class RestructuringDecisionForm(forms.Form):
+    decision = forms.ChoiceField(
+        label=_("Decision"),
+        choices=[("approve", _("Approve")), ("refuse", _("Refuse"))],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("Note or reason for a refusal"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    )
+    circle_meeting = forms.ModelChoiceField(
+        label=_("Meeting where the circle was informed"), queryset=None, required=False
+    )
+    circle_opinion = forms.ChoiceField(
+        label=_("The circle's decision"), choices=[("", "—"), *CircleOpinion.choices], required=False
+    )
+
+    def __init__(self, *args, meetings=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if meetings is None:
+            del self.fields["circle_meeting"], self.fields["circle_opinion"]
+        else:
+            self.fields["circle_meeting"].queryset = meetings
+            self.fields["circle_meeting"].label_from_instance = lambda meeting: meeting.date.isoformat()
+
+
+class SettlementForm(forms.Form):
+    submission_key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+    paid_on = DateFormField(label=_("Date"), widget=DateInput(), kind=DateKind.PAST)
+    method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices)
+    reference = forms.CharField(label=_("Reference"), max_length=100, required=False)
+    payer = forms.ModelChoiceField(label=_("Paid by"), queryset=EntrepreneurProfile.objects.none())
+
+    def __init__(self, *args, payers: list[EntrepreneurProfile], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["payer"].queryset = EntrepreneurProfile.objects.filter(
+            pk__in=[p.pk for p in payers]
+        ).select_related("user")
+        self.fields["payer"].initial = payers[0].pk
+
+
+class PayoffQuoteForm(forms.Form):
+    on = DateFormField(label=_("Settlement on"), widget=DateInput(), kind=DateKind.ANY)

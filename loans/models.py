@@ -72,6 +72,40 @@ class LoanProduct(models.Model):
         verbose_name=_("restricted funds limited to this product"),
         help_text=_("A fund listed on some products finances only those products."),
     )
+    # Hard times: a payment holiday's deferred periods bear interest or not; early settlement waives the
+    # interest not yet earned or not.
+    holiday_interest_accrues = models.BooleanField(
+        _("interest accrues during a payment holiday"),
+        default=True,
+        help_text=_("If so, the interest of the deferred periods is spread over the instalments after it."),
+    )
+    settlement_waives_interest = models.BooleanField(
+        _("early settlement waives the interest not yet earned"),
+        default=True,
+        help_text=_("If so, settling early costs the principal left and the interest accrued to that day."),
+    )
+    # Loan cycles: the most a borrower's first, second, third and later loan may be (empty: the product's
+    # maximum), counted from her loans repaid in good standing.
+    first_loan_max_amount = money(_("first loan: maximum amount"), null=True, blank=True)
+    first_loan_max_term = models.PositiveSmallIntegerField(
+        _("first loan: maximum number of instalments"), null=True, blank=True
+    )
+    second_loan_max_amount = money(_("second loan: maximum amount"), null=True, blank=True)
+    second_loan_max_term = models.PositiveSmallIntegerField(
+        _("second loan: maximum number of instalments"), null=True, blank=True
+    )
+    later_loan_max_amount = money(_("third and later loans: maximum amount"), null=True, blank=True)
+    later_loan_max_term = models.PositiveSmallIntegerField(
+        _("third and later loans: maximum number of instalments"), null=True, blank=True
+    )
+    good_standing_max_days_late = models.PositiveSmallIntegerField(
+        _("good standing: never more than (days late)"),
+        default=30,
+        validators=[MaxValueValidator(365)],
+        help_text=_(
+            "A repaid loan opens the next cycle if no instalment was paid more than this many days late."
+        ),
+    )
 
     class Meta:
         verbose_name = _("loan product")
@@ -221,6 +255,18 @@ class Loan(models.Model):
         blank=True,
         related_name="loans",
         verbose_name=_("charged to the fund"),
+    )
+
+    # Loan cycles: a request above the borrower's cycle maximum needs an advisor's justified exception,
+    # which the approver sees.
+    cycle_exception_reason = models.TextField(_("exception to the loan cycle: justification"), blank=True)
+    cycle_exception_by = models.ForeignKey(
+        User,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("exception recorded by"),
     )
 
     class Meta:
@@ -566,6 +612,8 @@ class LoanPosition(models.Model):
     principal_paid_cents = models.BigIntegerField(_("principal paid (cents)"), default=0)
     interest_paid_cents = models.BigIntegerField(_("interest paid (cents)"), default=0)
     written_off_at = models.DateTimeField(_("written off"), null=True, blank=True)
+    # The day of the loan's latest approved restructuring (None if never): the board sees these apart.
+    restructured_on = BoundedDateField(_("restructured on"), null=True, blank=True, date_kind=DateKind.ANY)
     # The due date of the oldest instalment not fully paid (None when all are): how late the loan is today.
     first_unsettled_due = BoundedDateField(
         _("oldest unpaid due date"), null=True, blank=True, date_kind=DateKind.ANY
@@ -620,3 +668,175 @@ class PortfolioDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} · {self.product_key}"
+
+
+class ScheduleVersion(models.Model):
+    """A schedule as it stood before a restructuring or an early settlement replaced its unpaid part: kept
+    readable on the loan page. Version 1 is the schedule set at disbursement; the live schedule is always the
+    ``Instalment`` rows (the instalments paid in full when it was replaced, ``kept``, never change)."""
+
+    class Reason(models.TextChoices):
+        RESTRUCTURING = "restructuring", _("Restructuring")
+        SETTLEMENT = "settlement", _("Early settlement")
+
+    loan = models.ForeignKey(
+        Loan, on_delete=models.PROTECT, related_name="schedule_versions", verbose_name=_("loan")
+    )
+    number = models.PositiveSmallIntegerField(_("version"))
+    replaced_on = BoundedDateField(_("replaced on"), date_kind=DateKind.ANY)
+    reason = models.CharField(_("replaced by"), max_length=20, choices=Reason.choices)
+    kept = models.PositiveSmallIntegerField(_("instalments paid in full and kept"))
+    created_by = models.ForeignKey(User, on_delete=models.PROTECT, related_name="+", verbose_name=_("by"))
+    created_at = models.DateTimeField(_("recorded"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("schedule version")
+        verbose_name_plural = _("schedule versions")
+        ordering = ["loan", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["loan", "number"], name="loans_schedule_version_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.loan_id} v{self.number}"
+
+
+class ScheduleVersionLine(models.Model):
+    version = models.ForeignKey(
+        ScheduleVersion, on_delete=models.CASCADE, related_name="lines", verbose_name=_("version")
+    )
+    number = models.PositiveSmallIntegerField(_("number"))
+    due_date = BoundedDateField(_("due date"), date_kind=DateKind.ANY)
+    principal_due = money(_("principal"))
+    interest_due = money(_("interest"))
+    paid = money(_("paid"), default=Decimal("0.00"))
+
+    class Meta:
+        verbose_name = _("schedule version line")
+        verbose_name_plural = _("schedule version lines")
+        ordering = ["version", "number"]
+
+    def __str__(self) -> str:
+        return f"{self.version} #{self.number}"
+
+    @property
+    def total_due(self) -> Decimal:
+        return self.principal_due + self.interest_due
+
+
+class RestructuringKind(models.TextChoices):
+    HOLIDAY = "holiday", _("Payment holiday")
+    LONGER_TERM = "longer_term", _("Longer term")
+    LOWER_INSTALMENT = "lower_instalment", _("Lower instalment")
+    SPREAD_ARREARS = "spread_arrears", _("Arrears spread over the remaining instalments")
+
+
+class RestructuringStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    APPROVED = "approved", _("Approved")
+    REFUSED = "refused", _("Refused")
+
+
+class CircleOpinion(models.TextChoices):
+    AGREES = "agrees", _("The circle agrees")
+    OBJECTS = "objects", _("The circle objects")
+
+
+class Restructuring(models.Model):
+    """An advisor's proposal to change the schedule of a loan in difficulty, decided by another person (a
+    coordinator: four eyes). Approved, it replaces the unpaid part of the schedule (``ScheduleVersion``)."""
+
+    loan = models.ForeignKey(
+        Loan, on_delete=models.PROTECT, related_name="restructurings", verbose_name=_("loan")
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=RestructuringKind.choices)
+    status = models.CharField(
+        _("status"), max_length=10, choices=RestructuringStatus.choices, default=RestructuringStatus.PROPOSED
+    )
+    reason = models.TextField(_("reason"))
+    holiday_periods = models.PositiveSmallIntegerField(
+        _("instalments deferred"), null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    new_term = models.PositiveSmallIntegerField(
+        _("instalments left after the change"), null=True, blank=True, validators=[MinValueValidator(1)]
+    )
+    new_instalment = money(_("new instalment"), null=True, blank=True)
+    proposed_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("proposed by")
+    )
+    proposed_at = models.DateTimeField(_("proposed"), default=timezone.now)
+    decided_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("decided by")
+    )
+    decided_at = models.DateTimeField(_("decided"), null=True, blank=True)
+    decided_on = BoundedDateField(_("restructured on"), null=True, blank=True, date_kind=DateKind.ANY)
+    decision_note = models.TextField(_("decision note"), blank=True)
+    # A circle-guaranteed loan: the meeting where the circle was informed, and its opinion.
+    circle_meeting = models.ForeignKey(
+        "circles.Meeting",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("circle meeting"),
+    )
+    circle_opinion = models.CharField(
+        _("the circle's decision"), max_length=10, choices=CircleOpinion.choices, blank=True
+    )
+    version = models.OneToOneField(
+        ScheduleVersion,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="restructuring",
+        verbose_name=_("schedule replaced"),
+    )
+
+    class Meta:
+        verbose_name = _("restructuring")
+        verbose_name_plural = _("restructurings")
+        ordering = ["-proposed_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["loan"], condition=Q(status="proposed"), name="loans_one_open_restructuring"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=RestructuringKind.values), name="loans_restructuring_kind_valid"
+            ),
+            models.CheckConstraint(
+                condition=Q(status__in=RestructuringStatus.values), name="loans_restructuring_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.loan_id} · {self.get_kind_display()} · {self.get_status_display()}"
+
+
+class Settlement(models.Model):
+    """An early settlement: the payment that closed the loan, and the interest not yet earned it waived.
+    Reversing the payment puts back the schedule it replaced (``version``)."""
+
+    loan = models.ForeignKey(
+        Loan, on_delete=models.PROTECT, related_name="settlements", verbose_name=_("loan")
+    )
+    payment = models.OneToOneField(
+        Payment, on_delete=models.PROTECT, related_name="settlement", verbose_name=_("payment")
+    )
+    settled_on = BoundedDateField(_("settled on"), date_kind=DateKind.PAST)
+    interest_accrued = money(_("interest accrued"))
+    interest_waived = money(_("interest waived"))
+    version = models.OneToOneField(
+        ScheduleVersion,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="settlement",
+        verbose_name=_("schedule replaced"),
+    )
+
+    class Meta:
+        verbose_name = _("early settlement")
+        verbose_name_plural = _("early settlements")
+
+    def __str__(self) -> str:
+        return f"{self.loan_id} · {self.settled_on}"

@@ -88,8 +88,15 @@ class Reminder(ClaimedJob):
     loan = models.ForeignKey(
         "loans.Loan", on_delete=models.PROTECT, related_name="reminders", verbose_name=_("loan")
     )
+    # Emptied when a restructuring or a settlement replaces the instalment (its pending reminders are
+    # cancelled first; the sent ones stay on record).
     instalment = models.ForeignKey(
-        "loans.Instalment", on_delete=models.PROTECT, related_name="reminders", verbose_name=_("instalment")
+        "loans.Instalment",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reminders",
+        verbose_name=_("instalment"),
     )
     kind = models.CharField(_("kind"), max_length=20)
     channel = models.CharField(_("channel"), max_length=20, choices=ReminderChannel.choices)

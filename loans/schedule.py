@@ -108,3 +108,38 @@ def build_schedule(
             )
         )
     return rows
+
+
+def build_fixed_payment_schedule(
+    *,
+    amount: Decimal,
+    annual_rate_percent: Decimal,
+    payment: Decimal,
+    frequency: str,
+    first_due: datetime.date,
+    limit: int = 240,
+) -> list[ScheduledInstalment]:
+    """Instalments of ``payment`` (interest first, on the declining balance, rounded as above) until the
+    principal is repaid; the last one takes what is left. Raises ValueError if the payment does not cover
+    the first period's interest or would need more than ``limit`` instalments."""
+    amount, payment = to_cents(amount), to_cents(payment)
+    rate = periodic_rate(annual_rate_percent, frequency)
+    balance, rows = amount, []
+    while balance > 0:
+        if len(rows) == limit:
+            raise ValueError("too many instalments")
+        interest = period_interest(balance, rate)
+        if payment <= interest:
+            raise ValueError("the payment does not cover the interest")
+        principal = min(payment - interest, balance)
+        balance -= principal
+        rows.append(
+            ScheduledInstalment(
+                number=len(rows) + 1,
+                due_date=due_date(first_due, frequency, len(rows)),
+                principal=principal,
+                interest=interest,
+                balance_after=balance,
+            )
+        )
+    return rows

@@ -165,7 +165,7 @@ def loan_detail(loan: Loan, as_of: datetime.date | None = None) -> dict:
     lines = schedule_lines(loan, as_of) if loan.is_disbursed else []
     payments = list(
         Payment.objects.filter(loan=loan).select_related(
-            "payer__user", "recorded_by", "reversal__reversed_by"
+            "payer__user", "recorded_by", "reversal__reversed_by", "settlement"
         )
     )
     standing = [p for p in payments if not is_reversed(p)]

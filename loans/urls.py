@@ -1,6 +1,6 @@
 from django.urls import path
 
-from loans.views import office, requests
+from loans.views import hardship, office, requests
 
 app_name = "loans"
 
@@ -17,6 +17,9 @@ urlpatterns = [
     path("<int:pk>/decide/", office.ApproveView.as_view(), name="loan_approve"),
     path("<int:pk>/disburse/", office.DisburseView.as_view(), name="loan_disburse"),
     path("<int:pk>/payments/new/", office.PaymentCreateView.as_view(), name="payment_create"),
+    path("<int:pk>/restructure/", hardship.RestructuringProposeView.as_view(), name="restructuring_propose"),
+    path("restructurings/<int:pk>/", hardship.RestructuringDetailView.as_view(), name="restructuring_detail"),
+    path("<int:pk>/settle/", hardship.SettlementView.as_view(), name="loan_settle"),
     path("<int:pk>/write-off/", office.WriteOffView.as_view(), name="loan_write_off"),
     path("payments/<int:pk>/reverse/", office.PaymentReverseView.as_view(), name="payment_reverse"),
     path("approvals/", office.ApprovalQueueView.as_view(), name="approval_queue"),

@@ -74,7 +74,8 @@ book AS (
            p.lent_cents - p.principal_paid_cents + COALESCE(later.principal, 0) AS balance,
            CASE WHEN s.due_date < p.first_unsettled_due OR p.first_unsettled_due IS NULL THEN s.due_date
                 ELSE p.first_unsettled_due END AS oldest_unpaid,
-           CASE WHEN p.written_off_at < %(as_of_end)s THEN p.written_off_at END AS written_off_at
+           CASE WHEN p.written_off_at < %(as_of_end)s THEN p.written_off_at END AS written_off_at,
+           CASE WHEN p.restructured_on <= %(as_of)s THEN 1 ELSE 0 END AS restructured
     FROM loans_loanposition p
     LEFT JOIN later ON later.loan_id = p.loan_id
     LEFT JOIN settled_since s ON s.loan_id = p.loan_id
@@ -94,6 +95,7 @@ CLASSES = {
     "WHEN oldest_unpaid < %(par1)s THEN 1 ELSE 0 END",  # more than n days late
     "disbursed_in_period": "CASE WHEN disbursed_on BETWEEN %(start)s AND %(end)s THEN 1 ELSE 0 END",
     "written_off_in_period": f"CASE WHEN {WRITTEN_OFF_IN_PERIOD} THEN 1 ELSE 0 END",
+    "restructured": "restructured",  # restructured on or before D (``LoanPosition.restructured_on``)
 }
 ACTIVE = "state = 0"
 AGGREGATES = {
@@ -105,6 +107,8 @@ AGGREGATES = {
     "loans_individual": f"SUM(loans) FILTER (WHERE {ACTIVE} AND NOT guaranteed)",
     **{f"par{days}": f"SUM(balance) FILTER (WHERE {ACTIVE} AND late >= {days})" for days in PAR_DAYS},
     **{f"par{days}_loans": f"SUM(loans) FILTER (WHERE {ACTIVE} AND late >= {days})" for days in PAR_DAYS},
+    "restructured": f"SUM(balance) FILTER (WHERE {ACTIVE} AND restructured = 1)",
+    "restructured_loans": f"SUM(loans) FILTER (WHERE {ACTIVE} AND restructured = 1)",
     "disbursed_count": "SUM(loans) FILTER (WHERE disbursed_in_period = 1)",
     "disbursed_amount": "SUM(lent) FILTER (WHERE disbursed_in_period = 1)",
     "disbursed_count_all": "SUM(loans)",
@@ -117,6 +121,7 @@ AGGREGATES = {
 }
 CENTS_FIGURES = (
     "outstanding",
+    "restructured",
     "outstanding_circle",
     "outstanding_individual",
     "par1",
@@ -214,6 +219,8 @@ def _figures(row: dict) -> dict:
     for days in PAR_DAYS:
         figures[f"par{days}_amount"] = figures.pop(f"par{days}")
         figures[f"par{days}"] = percent(figures[f"par{days}_amount"], outstanding)
+    figures["restructured_amount"] = figures.pop("restructured")
+    figures["restructured_share"] = percent(figures["restructured_amount"], outstanding)
     figures["loss_rate"] = percent(figures["written_off"], figures["disbursed_amount_all"])
     figures["average_loan"] = (
         (figures["disbursed_amount"] / figures["disbursed_count"]).quantize(PERCENT, rounding=ROUND_HALF_UP)
@@ -322,6 +329,7 @@ FIGURES = {
     "par1": f"{OPEN} AND oldest_unpaid < %(par1)s",
     "par30": f"{OPEN} AND oldest_unpaid < %(par30)s",
     "par90": f"{OPEN} AND oldest_unpaid < %(par90)s",
+    "restructured": f"{OPEN} AND restructured = 1",
     "circle": f"{OPEN} AND guaranteed",
     "individual": f"{OPEN} AND NOT guaranteed",
     "disbursed": "disbursed_on >= %(start)s AND disbursed_on <= %(end)s",

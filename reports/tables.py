@@ -125,6 +125,16 @@ def _par(totals: dict, for_board: bool) -> Table:
             ]
         )
         links.append((f"par{days}", "", ""))
+    # Restructured loans stay in view beside PAR: a restructuring makes a loan current again.
+    rows.append(
+        [
+            _("Restructured loans"),
+            _counter(for_board)(totals["restructured_loans"]),
+            _amount(totals["restructured_amount"]),
+            _pct(totals["restructured_share"]),
+        ]
+    )
+    links.append(("restructured", "", ""))
     return Table(
         "par",
         _("Portfolio at risk"),
@@ -137,7 +147,8 @@ def _par(totals: dict, for_board: bool) -> Table:
         rows,
         note=_(
             "PARn: outstanding principal of the active loans whose oldest unpaid instalment is more than n "
-            "days late, divided by the outstanding principal of all active loans."
+            "days late, divided by the outstanding principal of all active loans. Restructured: the "
+            "outstanding principal of the active loans whose schedule was restructured, whether late or not."
         ),
         links=links,
     )

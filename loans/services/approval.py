@@ -20,17 +20,24 @@ from microcredit.core.formatting import format_money
 from microcredit.core.money import to_cents
 
 
-def _check_four_eyes(loan: Loan, approver: User) -> None:
+def check_four_eyes(approver: User, *, involved, message: str) -> None:
+    """The four-eyes predicate of the organization's decisions (a loan's approval, a restructuring): an
+    active coordinator who is none of the people ``involved`` (user ids) decides."""
     if approver.role != Role.COORDINATOR or not approver.is_active:
         raise ValidationError(_("Only a coordinator decides on a loan for the organization."))
-    if approver.pk in (loan.prepared_by_id, loan.circle_decided_by_id, loan.borrower.user_id):
-        raise ValidationError(
-            _(
-                "Four eyes: the person who prepared the file or recorded the circle's decision "
-                "cannot also decide on it."
-            ),
-            code="four_eyes",
-        )
+    if approver.pk in involved:
+        raise ValidationError(message, code="four_eyes")
+
+
+def _check_four_eyes(loan: Loan, approver: User) -> None:
+    check_four_eyes(
+        approver,
+        involved=(loan.prepared_by_id, loan.circle_decided_by_id, loan.borrower.user_id),
+        message=_(
+            "Four eyes: the person who prepared the file or recorded the circle's decision "
+            "cannot also decide on it."
+        ),
+    )
 
 
 @transaction.atomic

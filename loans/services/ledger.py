@@ -60,7 +60,7 @@ REBUILD_SQL = (
     "DELETE FROM loans_loanposition",
     f"""INSERT INTO loans_loanposition (loan_id, borrower_id, circle_id, product_id, guaranteed, disbursed_on,
             lent_cents, scheduled_cents, principal_paid_cents, interest_paid_cents, written_off_at,
-            first_unsettled_due)
+            restructured_on, first_unsettled_due)
        SELECT l.id, l.borrower_id, l.circle_id, l.product_id, l.guarantee_type = 'circle', l.disbursed_on,
               {CENTS.format("COALESCE(l.approved_amount, l.amount)")},
               {CENTS.format(SCHEDULED.format(loan="l.id"))},
@@ -69,6 +69,8 @@ REBUILD_SQL = (
               CASE WHEN l.status = 'written_off' THEN
                   (SELECT MAX(t.at) FROM loans_loantransition t
                    WHERE t.loan_id = l.id AND t.to_status = 'written_off') END,
+              (SELECT MAX(r.decided_on) FROM loans_restructuring r
+               WHERE r.loan_id = l.id AND r.status = 'approved'),
               (SELECT MIN(i.due_date) FROM loans_instalment i WHERE i.loan_id = l.id AND i.settled_on IS NULL)
        FROM loans_loan l
        WHERE l.disbursed_on IS NOT NULL""",
@@ -148,6 +150,32 @@ def record_reallocation(loan, before: dict, after: dict, first_unsettled_due: da
             "principal_collected_cents": new[0] - old[0],
         }
     _apply(changes)
+
+
+def record_schedule_change(loan, removed: Iterable, added: Iterable) -> None:
+    """The unpaid part of a loan's schedule was replaced (a restructuring, an early settlement or its
+    reversal): the instalments ``removed`` no longer fall due, those ``added`` do, and what the whole schedule
+    asks follows. Called between the allocation's removal and its rebuild (``reallocate``), which then sets
+    the paid amounts and the oldest unpaid due date."""
+    from loans.models import LoanPosition
+
+    changes: dict[tuple, dict] = defaultdict(lambda: defaultdict(int))
+    delta = 0
+    for instalment in removed:
+        changes[(instalment.due_date, *_keys(loan))]["due_cents"] -= as_cents(instalment.total_due)
+        delta -= as_cents(instalment.total_due)
+    for instalment in added:
+        changes[(instalment.due_date, *_keys(loan))]["due_cents"] += as_cents(instalment.total_due)
+        delta += as_cents(instalment.total_due)
+    LoanPosition.objects.filter(loan=loan).update(scheduled_cents=F("scheduled_cents") + delta)
+    _apply(changes)
+
+
+def record_restructuring(loan, on: datetime.date) -> None:
+    """A restructuring of the loan was approved on ``on``: the board's report shows it apart."""
+    from loans.models import LoanPosition
+
+    LoanPosition.objects.filter(loan=loan).update(restructured_on=on)
 
 
 def record_write_off(loan, at: datetime.datetime) -> None:

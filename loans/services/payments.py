@@ -3,7 +3,8 @@ principal; a payment is never edited or deleted, only reversed, and the allocati
 
 Prepayment rule: money beyond what is due today goes to the following instalments, in order, interest then
 principal; the schedule itself does not change (the next instalments are simply already paid, in part or
-in full). Paying more than everything still owed on the schedule is refused.
+in full), and the interest they carry stays due. Paying more than everything still owed on the schedule is
+refused. To pay only the interest earned, the loan is settled early (``loans.services.settlement``).
 """
 
 import datetime
@@ -26,6 +27,7 @@ from loans.models import (
     Payment,
     PaymentMethod,
     PaymentReversal,
+    Settlement,
 )
 from loans.services import ledger
 from loans.services.base import lock, transition
@@ -45,13 +47,17 @@ def amount_owed(loan: Loan) -> Decimal:
     return to_cents(due["principal"] + due["interest"] - paid["principal"] - paid["interest"])
 
 
-def reallocate(loan: Loan) -> None:
+def reallocate(loan: Loan, change_schedule=None) -> None:
     """Rebuild the allocations of a (locked) loan from its standing payments, oldest first, and the figures
-    derived from them (loan position, settlement dates, daily collections: ``loans.services.ledger``)."""
+    derived from them (loan position, settlement dates, daily collections: ``loans.services.ledger``).
+    ``change_schedule``, if given, is called once the old allocations are gone and before the new ones are
+    made: a restructuring or a settlement replaces instalments there (``loans.services.schedules``)."""
     before = ledger.daily_collections(
         Allocation.objects.filter(loan=loan).values_list("paid_on", "principal", "interest")
     )
     Allocation.objects.filter(loan=loan).delete()
+    if change_schedule is not None:
+        change_schedule()
     instalments = list(Instalment.objects.filter(loan=loan).order_by("number"))
     left = {i.pk: [i.interest_due, i.principal_due] for i in instalments}
     settled = {i.pk: loan.disbursed_on for i in instalments if not i.total_due}
@@ -206,7 +212,16 @@ def payment_reverse(*, payment: Payment, reversed_by: User, reason: str) -> Paym
         raise ValidationError(_("This payment is already reversed."))
     if loan.status == LoanStatus.WRITTEN_OFF:
         raise ValidationError(_("The payments of a written-off loan are not changed."))
+    settlement = Settlement.objects.filter(payment=payment).select_related("version").first()
+    if settlement is None and Settlement.objects.filter(loan=loan, payment__reversal__isnull=True).exists():
+        raise ValidationError(_("This loan was settled early: reverse the settlement first."))
     reversal = PaymentReversal.objects.create(payment=payment, reason=reason, reversed_by=reversed_by)
-    reallocate(loan)
+    if settlement is not None and settlement.version is not None:
+        from loans.services.schedules import restore_version
+
+        # The schedule the settlement replaced comes back exactly (and the allocation is rebuilt over it).
+        restore_version(loan, settlement.version)
+    else:
+        reallocate(loan)
     _settle_status(loan, reversed_by)
     return reversal

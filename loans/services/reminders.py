@@ -44,6 +44,7 @@ STUCK_AFTER = datetime.timedelta(hours=1)
 PAID = gettext_noop("The instalment was paid before the reminder left.")
 CLOSED = gettext_noop("The loan is no longer open.")
 OUTDATED = gettext_noop("The day of this reminder has passed.")
+REPLACED = gettext_noop("The instalment was replaced by a new schedule.")
 INTERRUPTED = gettext_noop("Interrupted while sending; not sent again, to avoid a duplicate.")
 
 Window = tuple[str, datetime.date, datetime.date]  # (kind, first due date, last due date)
@@ -202,6 +203,9 @@ def reminder_deliver(*, reminder_id: int, today: datetime.date | None = None) ->
     reminder = Reminder.objects.select_related(
         "loan__borrower__user", "loan__borrower__advisor", "loan__circle__advisor", "instalment"
     ).get(pk=reminder_id)
+    if reminder.instalment is None:
+        finish(Reminder, reminder_id, ReminderStatus.CANCELLED, error=REPLACED)
+        return ReminderStatus.CANCELLED
     left = selectors.instalment_left(reminder.instalment)
     reason = why_not_needed(reminder, left, today, windows=ReminderPlan.load().windows(today))
     if reason:

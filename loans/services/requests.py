@@ -67,12 +67,18 @@ def circle_review_blocker(circle: Circle | None) -> str | None:
 @files_removed_on_error
 @transaction.atomic
 def loan_request_create(
-    *, borrower: EntrepreneurProfile, prepared_by: User, document: UploadedFile | None = None, **fields
+    *,
+    borrower: EntrepreneurProfile,
+    prepared_by: User,
+    document: UploadedFile | None = None,
+    cycle_exception_reason: str = "",
+    **fields,
 ) -> Loan:
     if set(fields) - set(REQUEST_FIELDS):
         raise TypeError(f"Unexpected fields: {sorted(set(fields) - set(REQUEST_FIELDS))}")
     check_terms(product=fields["product"], amount=fields["amount"], term=fields["term"])
     loan = Loan(borrower=borrower, prepared_by=prepared_by, **fields)
+    _cycle(loan, prepared_by, cycle_exception_reason)
     attach_plan_document(loan, document)
     loan.full_clean(exclude=["plan_document"])
     loan.save()
@@ -82,20 +88,53 @@ def loan_request_create(
 @files_removed_on_error
 @transaction.atomic
 def loan_request_update(
-    *, loan: Loan, changed_by: User, document: UploadedFile | None = None, **fields
+    *,
+    loan: Loan,
+    changed_by: User,
+    document: UploadedFile | None = None,
+    cycle_exception_reason: str | None = None,
+    **fields,
 ) -> Loan:
     loan = lock(loan)
     if not loan.is_editable:
         raise ValidationError(_("Only a draft or a request returned for changes can be edited."))
     if set(fields) - set(REQUEST_FIELDS):
         raise TypeError("Unexpected fields")
+    terms = (loan.product_id, loan.amount, loan.term)
     for name, value in fields.items():
         setattr(loan, name, value)
     check_terms(product=loan.product, amount=loan.amount, term=loan.term)
+    if cycle_exception_reason is None:
+        # Not on the form (the borrower's own): an exception already recorded stays for the terms it was
+        # granted for; other terms are checked against the cycle again.
+        unchanged = terms == (loan.product_id, loan.amount, loan.term)
+        _cycle(loan, loan.cycle_exception_by if unchanged else None, loan.cycle_exception_reason)
+    else:
+        _cycle(loan, changed_by, cycle_exception_reason)
     attach_plan_document(loan, document)
     loan.full_clean(exclude=["plan_document"])
     loan.save()
     return loan
+
+
+def _cycle(loan: Loan, by: User | None, exception_reason: str) -> None:
+    """Check the request against the borrower's loan cycle (``loans.services.cycles``); a justified
+    exception by a staff member is recorded on the loan, for the approver to see."""
+    from loans.services.cycles import borrower_cycle, check_cycle
+
+    check_cycle(
+        borrower=loan.borrower,
+        product=loan.product,
+        amount=loan.amount,
+        term=loan.term,
+        exception_reason=exception_reason,
+        exception_by=by,
+    )
+    cycle = borrower_cycle(loan.borrower, loan.product)
+    if loan.amount > cycle.max_amount or loan.term > cycle.max_term:
+        loan.cycle_exception_reason, loan.cycle_exception_by = exception_reason.strip(), by
+    else:
+        loan.cycle_exception_reason, loan.cycle_exception_by = "", None
 
 
 @transaction.atomic
@@ -105,6 +144,7 @@ def loan_submit(*, loan: Loan, submitted_by: User) -> Loan:
     if loan.status not in (LoanStatus.DRAFT, LoanStatus.RETURNED):
         raise ValidationError(_("This request has already been submitted."))
     check_terms(product=loan.product, amount=loan.amount, term=loan.term)
+    _cycle(loan, loan.cycle_exception_by, loan.cycle_exception_reason)
     if not loan.purpose.strip():
         raise ValidationError({"purpose": _("Say what the loan is for.")})
     membership = (
@@ -118,7 +158,12 @@ def loan_submit(*, loan: Loan, submitted_by: User) -> Loan:
         raise ValidationError(blocker, code="circle_cannot_review")
     loan.circle = circle
     loan.review_round += 1
-    return transition(loan, LoanStatus.SUBMITTED, actor=submitted_by, fields=("circle", "review_round"))
+    return transition(
+        loan,
+        LoanStatus.SUBMITTED,
+        actor=submitted_by,
+        fields=("circle", "review_round", "cycle_exception_reason", "cycle_exception_by"),
+    )
 
 
 @transaction.atomic

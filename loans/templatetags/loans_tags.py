@@ -43,4 +43,6 @@ def entrepreneur_file_loans(profile):
     loans = selectors.with_standing(Loan.objects.filter(borrower=profile).select_related("circle")).order_by(
         "-created_at"
     )
-    return {"loans": list(loans), "profile": profile}
+    from loans.services.cycles import loan_steps
+
+    return {"loans": list(loans), "profile": profile, "steps": loan_steps(profile)}

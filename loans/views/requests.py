@@ -53,6 +53,18 @@ class LoanListView(RoleRequiredMixin, ListView):
         return context
 
 
+def _cycles(borrower) -> list:
+    """(product, cycle) for each product offered: the borrower's loan cycle and its maximum, on the form."""
+    if borrower is None:
+        return []
+    from loans.models import LoanProduct
+    from loans.services.cycles import borrower_cycle
+
+    return [
+        (product, borrower_cycle(borrower, product)) for product in LoanProduct.objects.filter(is_active=True)
+    ]
+
+
 class LoanRequestCreateView(RoleRequiredMixin, FormView):
     allowed_roles = WORKING_ROLES
     template_name = "loans/loan_form.html"
@@ -61,10 +73,30 @@ class LoanRequestCreateView(RoleRequiredMixin, FormView):
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
         if self.request.user.is_staff_member:
+            kwargs["staff"] = True
             kwargs["borrower_choices"] = entrepreneurs_for(self.request.user).order_by(
                 "user__last_name", "user__first_name"
             )
         return kwargs
+
+    def get_initial(self):
+        borrower = self.request.GET.get("borrower")
+        return {"borrower": borrower} if borrower and borrower.isdigit() else {}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        borrower = None
+        if self.request.user.is_staff_member:
+            chosen = self.request.POST.get("borrower") or self.request.GET.get("borrower")
+            if chosen and str(chosen).isdigit():
+                borrower = (
+                    entrepreneurs_for(self.request.user).filter(pk=chosen).select_related("user").first()
+                )
+        else:
+            borrower = own_profile_or_404(self.request.user)
+        context["cycles"] = _cycles(borrower)
+        context["cycle_borrower"] = borrower
+        return context
 
     def form_valid(self, form):
         borrower = form.cleaned_data.get("borrower") or own_profile_or_404(self.request.user)
@@ -73,6 +105,7 @@ class LoanRequestCreateView(RoleRequiredMixin, FormView):
                 borrower=borrower,
                 prepared_by=self.request.user,
                 document=form.cleaned_data.get("document"),
+                cycle_exception_reason=form.cleaned_data.get("cycle_exception_reason", ""),
                 **form.request_data(),
             )
         except ValidationError as error:
@@ -95,10 +128,16 @@ class LoanRequestUpdateView(RoleRequiredMixin, FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "instance": self.loan}
+        return {
+            **super().get_form_kwargs(),
+            "instance": self.loan,
+            "staff": self.request.user.is_staff_member,
+        }
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(loan=self.loan, **kwargs)
+        return super().get_context_data(
+            loan=self.loan, cycles=_cycles(self.loan.borrower), cycle_borrower=self.loan.borrower, **kwargs
+        )
 
     def form_valid(self, form):
         try:
@@ -106,6 +145,7 @@ class LoanRequestUpdateView(RoleRequiredMixin, FormView):
                 loan=self.loan,
                 changed_by=self.request.user,
                 document=form.cleaned_data.get("document"),
+                cycle_exception_reason=form.cleaned_data.get("cycle_exception_reason"),
                 **form.request_data(),
             )
         except ValidationError as error:
@@ -146,6 +186,10 @@ class LoanDetailView(RoleRequiredMixin, TemplateView):
             if user.is_staff_member:
                 context["reminders"] = selectors.loan_reminders(loan)
         context["can_withdraw"] = services.can_transition(loan, LoanStatus.WITHDRAWN)
+        if loan.is_disbursed:
+            from loans.views.hardship import restructuring_context
+
+            context.update(restructuring_context(loan))
         return context
 
 

@@ -20,4 +20,5 @@ class OrganizationSettingsForm(forms.ModelForm):
             "circle_vote_quorum_percent",
             "circle_vote_approval_percent",
             "loan_default_days",
+            "restructuring_needs_circle",
         )

@@ -106,6 +106,14 @@ class OrganizationSettings(models.Model):
         default=90,
         validators=[MinValueValidator(1), MaxValueValidator(720)],
     )
+    restructuring_needs_circle = models.BooleanField(
+        _("a circle-guaranteed loan's restructuring needs the circle's decision"),
+        default=True,
+        help_text=_(
+            "If so, approving the restructuring of a circle-guaranteed loan records the meeting where the "
+            "circle was informed and its decision."
+        ),
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:

@@ -134,4 +134,5 @@ def test_the_french_csv_is_semicolon_separated_with_decimal_commas_and_french_he
         ["PAR1", "3", "3300,00", "52,38 %"],
         ["PAR30", "2", "2100,00", "33,33 %"],
         ["PAR90", "1", "900,00", "14,29 %"],
+        ["Prêts restructurés", "0", "0,00", "0,00 %"],
     ]

@@ -135,12 +135,14 @@ def test_csv_content(personas, client_for, book):
         ["PAR1", "3", "3300.00", "52.38%"],
         ["PAR30", "2", "2100.00", "33.33%"],
         ["PAR90", "1", "900.00", "14.29%"],
+        ["Restructured loans", "0", "0.00", "0.00%"],
     ]
     board = _csv(client_for(personas.board).get(URL, {**PERIOD, "format": "csv", "table": "par"}))
     assert board[2:] == [
         ["PAR1", "<5", "3300.00", "52.38%"],
         ["PAR30", "<5", "2100.00", "33.33%"],
         ["PAR90", "<5", "900.00", "14.29%"],
+        ["Restructured loans", "0", "0.00", "0.00%"],
     ]
     rows = _csv(client_for(personas.coordinator).get(URL, {**PERIOD, "format": "csv", "table": "capital"}))
     assert ["Available to lend", "13100.00"] in rows

@@ -1,0 +1,180 @@
+"""Payoff quote and early settlement.
+
+The amount that settles a loan on a day D = the principal left + the interest earned to D: the interest of
+the instalments due on or before D, plus the interest accrued since the last due date (or the disbursement)
+up to D, on the principal left, at the loan's annual rate, for the actual days (``days / 365``), rounded once
+to the cent; less the interest already paid on the instalments not paid in full. Never more than what the
+schedule still asks. If the product's ``settlement_waives_interest`` is off, the amount is simply everything
+the schedule still asks.
+
+Recorded, the settlement replaces the instalments not paid in full by one instalment due on D (their
+principal, the interest earned: the rest is waived, ``loans.services.schedules``) and records the payment
+that pays it, which closes the loan. Reversing that payment puts the replaced instalments back exactly and
+reopens the loan; while a settlement stands, the other payments cannot be reversed (reverse it first).
+"""
+
+import datetime
+import uuid
+from dataclasses import dataclass
+from decimal import Decimal
+from fractions import Fraction
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from loans.models import (
+    OPEN_STATUSES,
+    Allocation,
+    Instalment,
+    Loan,
+    Payment,
+    ScheduleVersion,
+    Settlement,
+)
+from loans.services.base import lock
+from loans.services.payments import _settle_status, amount_owed, payment_check, reallocate
+from loans.services.schedules import Row, replace_schedule, split
+from microcredit.accounts.models import EntrepreneurProfile, User
+from microcredit.core.money import ZERO, fraction_to_cents
+
+
+@dataclass(frozen=True)
+class Quote:
+    on: datetime.date
+    principal_left: Decimal
+    interest_due: Decimal  # of the instalments due on or before ``on``, not yet paid
+    interest_accrued: Decimal  # since the last due date
+    days: int
+    since: datetime.date
+    amount: Decimal  # what settles the loan on ``on``
+    owed: Decimal  # what the schedule still asks
+    waives: bool
+
+    @property
+    def interest_unpaid(self) -> Decimal:
+        """The interest due and unpaid (0 when more interest was paid ahead than is due)."""
+        return max(self.interest_due, ZERO)
+
+    @property
+    def interest_paid_ahead(self) -> Decimal:
+        """Interest paid ahead on instalments not yet due, credited to the borrower."""
+        return max(-self.interest_due, ZERO)
+
+    @property
+    def interest_earned(self) -> Decimal:
+        return self.interest_due + self.interest_accrued
+
+    @property
+    def waived(self) -> Decimal:
+        return self.owed - self.amount
+
+
+def payoff_quote(loan: Loan, on: datetime.date | None = None) -> Quote:
+    """What settles ``loan`` on ``on`` (default today), without writing."""
+    on = on or timezone.localdate()
+    if loan.status not in OPEN_STATUSES:
+        raise ValidationError(_("Only a disbursed loan that is not closed can be settled."))
+    if on < loan.disbursed_on:
+        raise ValidationError({"on": _("The settlement date cannot be before the disbursement.")})
+    owed = amount_owed(loan)
+    paid = Allocation.objects.filter(loan=loan).aggregate(principal=Sum("principal", default=ZERO))
+    principal_left = loan.final_amount - paid["principal"]
+    _kept, replaced = split(loan)
+    since = (
+        Instalment.objects.filter(loan=loan, due_date__lte=on).aggregate(last=Max("due_date"))["last"]
+        or loan.disbursed_on
+    )
+    days = (on - since).days
+    interest_paid = sum(
+        (a for a in Allocation.objects.filter(instalment__in=replaced).values_list("interest", flat=True)),
+        ZERO,
+    )
+    interest_due = sum((i.interest_due for i in replaced if i.due_date <= on), ZERO) - interest_paid
+    accrued = fraction_to_cents(
+        Fraction(principal_left) * Fraction(loan.annual_rate) / 100 * Fraction(days, 365)
+    )
+    waives = loan.product.settlement_waives_interest
+    amount = min(owed, principal_left + interest_due + accrued) if waives else owed
+    return Quote(
+        on=on,
+        principal_left=principal_left,
+        interest_due=interest_due,
+        interest_accrued=accrued,
+        days=days,
+        since=since,
+        amount=amount,
+        owed=owed,
+        waives=waives,
+    )
+
+
+def settlement_check(loan: Loan, on: datetime.date) -> Quote:
+    """The rules an early settlement on ``on`` must meet; returns its quote."""
+    quote = payoff_quote(loan, on)
+    if on > timezone.localdate():
+        raise ValidationError({"paid_on": _("The payment date cannot be in the future.")})
+    latest = Payment.objects.filter(loan=loan, reversal__isnull=True).aggregate(last=Max("paid_on"))["last"]
+    if latest and on < latest:
+        raise ValidationError(
+            {
+                "paid_on": _("A settlement cannot be dated before the loan's latest payment (%(date)s).")
+                % {"date": latest.isoformat()}
+            }
+        )
+    return quote
+
+
+@transaction.atomic
+def loan_settle(
+    *,
+    loan: Loan,
+    paid_on: datetime.date,
+    method: str,
+    recorded_by: User,
+    payer: EntrepreneurProfile | None = None,
+    reference: str = "",
+    submission_key: uuid.UUID | None = None,
+) -> Settlement:
+    """Record the early settlement of a loan on ``paid_on``: the payment of the payoff amount, the
+    interest not earned waived; the loan closes."""
+    if submission_key is not None:
+        existing = Settlement.objects.filter(payment__submission_key=submission_key).first()
+        if existing is not None:
+            return existing
+    loan = lock(loan)
+    quote = settlement_check(loan, paid_on)
+    version = None
+    if quote.waived > 0:
+        _kept, replaced = split(loan)
+        principal = sum((i.principal_due for i in replaced), ZERO)
+        # What the settlement instalment asks, before the payments already made on the replaced instalments.
+        already = sum((i.paid for i in replaced), ZERO)
+        row = Row(paid_on, principal, quote.amount + already - principal)
+        version = replace_schedule(
+            loan, [row], on=paid_on, reason=ScheduleVersion.Reason.SETTLEMENT, actor=recorded_by
+        )
+    amount = payment_check(loan=loan, amount=quote.amount, paid_on=paid_on, method=method, payer=payer)
+    payment = Payment.objects.create(
+        loan=loan,
+        amount=amount,
+        paid_on=paid_on,
+        method=method,
+        reference=reference,
+        payer=payer or loan.borrower,
+        recorded_by=recorded_by,
+        submission_key=submission_key or uuid.uuid4(),
+    )
+    settlement = Settlement.objects.create(
+        loan=loan,
+        payment=payment,
+        settled_on=paid_on,
+        interest_accrued=quote.interest_accrued,
+        interest_waived=quote.waived,
+        version=version,
+    )
+    reallocate(loan)
+    _settle_status(loan, recorded_by)
+    return settlement

@@ -1,0 +1,370 @@
+"""Restructuring a loan in difficulty: the new schedule (hand-worked figures), four eyes, the circle's
+decision, the schedule versions, the ledger kept, days past due restarting, and the board's line.
+
+The loan of every test: 1 200,00 $ at 6 % a year, 6 monthly instalments, disbursed on 5 January 2026: five
+instalments of 203,51 $ and a last of 203,53 $ (principal 197,51 / 198,50 / 199,49 / 200,49 / 201,49 /
+202,52; interest 6,00 / 5,01 / 4,02 / 3,02 / 2,02 / 1,01). Paid: 203,51 $ on 5 February (the first
+instalment in full) and 100,00 $ on 10 March (part of the second). On 20 April the second and third
+instalments are overdue.
+
+Replaced: instalments 2 to 6, principal 1 002,49 $; carried interest (earned, unpaid: instalments 2 and 3,
+due before the new first due date of 5 May) 5,01 + 4,02 = 9,03 $, spread evenly (3,01 $ on each of three).
+"""
+
+import datetime
+from decimal import Decimal
+
+import pytest
+import time_machine
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+from django.utils import translation
+
+from circles.models import Meeting
+from loans import services
+from loans.models import (
+    Instalment,
+    LoanPosition,
+    LoanStatus,
+    RestructuringKind,
+    RestructuringStatus,
+    ScheduleVersion,
+)
+from loans.services import restructuring as rs
+from loans.services.ledger import ledger_differences
+from microcredit.core.models import OrganizationSettings
+from reports.selectors import portfolio_figures
+from tests.factories import AdvisorFactory, CoordinatorFactory
+from tests.loans.factories import disbursed_loan
+
+pytestmark = pytest.mark.django_db
+D = datetime.date
+M = Decimal
+
+
+@pytest.fixture(autouse=True)
+def _french():
+    """The services' messages are read in French (the organization's language)."""
+    with translation.override("fr"):
+        yield
+
+
+def at(day: datetime.date):
+    """Noon in Montreal on ``day`` (17:00 UTC), the clock stopped."""
+    return time_machine.travel(
+        datetime.datetime(day.year, day.month, day.day, 17, tzinfo=datetime.UTC), tick=False
+    )
+
+
+@pytest.fixture
+def loan():
+    with at(D(2026, 1, 5)):
+        loan = disbursed_loan(amount="1200.00", term=6, disbursed_on=D(2026, 1, 5))
+    coordinator = CoordinatorFactory()
+    with at(D(2026, 4, 20)):
+        for amount, day in (("203.51", D(2026, 2, 5)), ("100.00", D(2026, 3, 10))):
+            services.payment_record(
+                loan=loan, amount=M(amount), paid_on=day, method="cash", recorded_by=coordinator
+            )
+    return loan
+
+
+def schedule(loan) -> list[tuple]:
+    return [
+        (i.number, i.due_date, i.principal_due, i.interest_due, i.settled_on)
+        for i in Instalment.objects.filter(loan=loan).order_by("number")
+    ]
+
+
+def meeting(loan) -> Meeting:
+    return Meeting.objects.create(circle=loan.circle, date=D(2026, 4, 14))
+
+
+def approve(loan, kind, **terms):
+    advisor, coordinator = AdvisorFactory(), CoordinatorFactory()
+    with at(D(2026, 4, 20)):
+        proposal = rs.restructuring_propose(
+            loan=loan, proposed_by=advisor, kind=kind, reason="Perte de son principal client", **terms
+        )
+        return rs.restructuring_approve(
+            restructuring=proposal,
+            approved_by=coordinator,
+            circle_meeting=meeting(loan),
+            circle_opinion="agrees",
+        )
+
+
+def test_the_four_kinds_of_new_schedule_on_20_april(loan):
+    on = D(2026, 4, 20)
+    spread = rs.new_rows(loan, kind=RestructuringKind.SPREAD_ARREARS, on=on)
+    # 1 002,49 over the 3 instalments left (May, June, July): 337,51 a month, interest + 3,01 carried.
+    assert [(r.due_date, r.principal, r.interest) for r in spread["rows"]] == [
+        (D(2026, 5, 5), M("332.50"), M("8.02")),
+        (D(2026, 6, 5), M("334.16"), M("6.36")),
+        (D(2026, 7, 5), M("335.83"), M("4.69")),
+    ]
+    figures = rs.comparison(loan, spread)
+    # Today 1 221,08 (21,08 of interest); after: 203,51 + 3 x 340,52 = 1 225,07.
+    assert (figures["current_total"], figures["new_total"], figures["extra_cost"]) == (
+        M("1221.08"),
+        M("1225.07"),
+        M("3.99"),
+    )
+    # Payment holiday of 2, interest accruing (the product's default): same 3 instalments two months later,
+    # with 2 x 5,01 of holiday interest on 1 002,49 added to the 9,03 carried: 19,05, 6,35 on each.
+    holiday = rs.new_rows(loan, kind=RestructuringKind.HOLIDAY, on=on, holiday_periods=2)
+    assert [(r.due_date, r.principal, r.interest) for r in holiday["rows"]] == [
+        (D(2026, 7, 5), M("332.50"), M("11.36")),
+        (D(2026, 8, 5), M("334.16"), M("9.70")),
+        (D(2026, 9, 5), M("335.83"), M("8.03")),
+    ]
+    # Longer term: 8 instalments of 128,15 + 1,12 of the carried interest (the last takes 1,19).
+    longer = rs.new_rows(loan, kind=RestructuringKind.LONGER_TERM, on=on, new_term=8)
+    rows = longer["rows"]
+    assert len(rows) == 8
+    assert (rows[0].due_date, rows[0].principal, rows[0].interest) == (D(2026, 5, 5), M("123.14"), M("6.13"))
+    assert (rows[-1].due_date, rows[-1].principal, rows[-1].interest) == (
+        D(2026, 12, 5),
+        M("127.49"),
+        M("1.83"),
+    )
+    assert rs.comparison(loan, longer)["extra_cost"] == M("16.64")
+    # Lower instalment of 120,00: 8 of them and a last of 67,70 (the carried 9,03: 1,00 on each, 1,03 last).
+    lower = rs.new_rows(loan, kind=RestructuringKind.LOWER_INSTALMENT, on=on, new_instalment=M("120.00"))
+    assert [r.total for r in lower["rows"]] == [M("121.00")] * 8 + [M("67.70")]
+    assert lower["rows"][-1].due_date == D(2027, 1, 5)
+
+
+def test_a_holiday_without_interest_when_the_product_says_so(loan):
+    loan.product.holiday_interest_accrues = False
+    loan.product.save()
+    holiday = rs.new_rows(loan, kind=RestructuringKind.HOLIDAY, on=D(2026, 4, 20), holiday_periods=2)
+    assert [(r.due_date, r.interest) for r in holiday["rows"]] == [
+        (D(2026, 7, 5), M("8.02")),
+        (D(2026, 8, 5), M("6.36")),
+        (D(2026, 9, 5), M("4.69")),
+    ]
+
+
+def test_proposals_that_do_not_hold_are_refused_with_the_reason(loan):
+    advisor = AdvisorFactory()
+    with at(D(2026, 4, 20)):
+        with pytest.raises(ValidationError) as error:
+            rs.restructuring_propose(
+                loan=loan, proposed_by=advisor, kind="longer_term", reason="x", new_term=3
+            )
+        assert "new_term" in error.value.message_dict
+        with pytest.raises(ValidationError) as error:
+            rs.restructuring_propose(
+                loan=loan,
+                proposed_by=advisor,
+                kind="lower_instalment",
+                reason="x",
+                new_instalment=M("210.00"),
+            )
+        assert "203,53" in error.value.message_dict["new_instalment"][0]
+        with pytest.raises(ValidationError) as error:
+            rs.restructuring_propose(loan=loan, proposed_by=advisor, kind="spread_arrears", reason="  ")
+        assert "reason" in error.value.message_dict
+
+
+def test_restructuring_after_partial_payments_replaces_the_unpaid_part_keeps_the_ledger_and_restarts_dpd(
+    loan,
+):
+    with at(D(2026, 4, 20)):
+        assert services.days_past_due(loan) == 46  # since 5 March
+    first = schedule(loan)[0]
+    restructuring = approve(loan, RestructuringKind.SPREAD_ARREARS)
+    assert restructuring.status == RestructuringStatus.APPROVED
+    assert schedule(loan) == [
+        first,  # paid in full: never changes
+        (2, D(2026, 5, 5), M("332.50"), M("8.02"), None),
+        (3, D(2026, 6, 5), M("334.16"), M("6.36"), None),
+        (4, D(2026, 7, 5), M("335.83"), M("4.69"), None),
+    ]
+    # The 100,00 of 10 March now sits on the new second instalment: 8,02 interest, 91,98 principal.
+    second = Instalment.objects.get(loan=loan, number=2)
+    assert [(a.interest, a.principal) for a in second.allocations.all()] == [(M("8.02"), M("91.98"))]
+    with at(D(2026, 4, 20)):
+        assert services.days_past_due(loan) == 0
+        assert services.amount_owed(loan) == M("1225.07") - M("303.51")
+    position = LoanPosition.objects.get(loan=loan)
+    assert (position.scheduled_cents, position.restructured_on) == (122507, D(2026, 4, 20))
+    assert position.first_unsettled_due == D(2026, 5, 5)
+    # The old schedule stays readable: version 1, six lines, what was paid on each then.
+    version = ScheduleVersion.objects.get(loan=loan)
+    assert (version.number, version.kept, version.reason) == (1, 1, "restructuring")
+    assert [(line.number, line.paid) for line in version.lines.order_by("number")] == [
+        (1, M("203.51")),
+        (2, M("100.00")),
+        (3, M("0.00")),
+        (4, M("0.00")),
+        (5, M("0.00")),
+        (6, M("0.00")),
+    ]
+    history = loan.transitions.order_by("-at", "-pk").first()
+    assert history.from_status == history.to_status == LoanStatus.ACTIVE
+    assert history.reason.startswith("Restructuré")
+    assert ledger_differences() == []
+
+
+def test_reversing_a_payment_made_before_the_restructuring(loan):
+    approve(loan, RestructuringKind.SPREAD_ARREARS)
+    payment = loan.payments.get(paid_on=D(2026, 2, 5))
+    with at(D(2026, 4, 21)):
+        services.payment_reverse(
+            payment=payment, reversed_by=CoordinatorFactory(), reason="Chèque sans provision"
+        )
+    # The 100,00 left now pays the first instalment (kept as it was): 6,00 interest, 94,00 principal.
+    first = Instalment.objects.get(loan=loan, number=1)
+    assert [(a.interest, a.principal) for a in first.allocations.all()] == [(M("6.00"), M("94.00"))]
+    assert first.settled_on is None
+    with at(D(2026, 4, 21)):
+        assert services.days_past_due(loan) == 75  # since 5 February again
+        assert services.amount_owed(loan) == M("1125.07")
+    assert ledger_differences() == []
+
+
+def test_four_eyes_and_the_circle_decision(loan):
+    advisor, coordinator, other = AdvisorFactory(), CoordinatorFactory(), CoordinatorFactory()
+    with at(D(2026, 4, 20)):
+        proposal = rs.restructuring_propose(
+            loan=loan, proposed_by=coordinator, kind="spread_arrears", reason="x"
+        )
+        with pytest.raises(ValidationError, match="quatre yeux"):
+            rs.restructuring_approve(restructuring=proposal, approved_by=coordinator)
+        with pytest.raises(ValidationError):
+            rs.restructuring_approve(restructuring=proposal, approved_by=advisor)
+        with pytest.raises(ValidationError) as error:
+            rs.restructuring_approve(restructuring=proposal, approved_by=other)
+        assert set(error.value.message_dict) == {"circle_meeting", "circle_opinion"}
+        with pytest.raises(ValidationError, match="attend déjà"):
+            rs.restructuring_propose(loan=loan, proposed_by=advisor, kind="spread_arrears", reason="y")
+        settings = OrganizationSettings.load()
+        settings.restructuring_needs_circle = False
+        settings.save()
+        rs.restructuring_approve(restructuring=proposal, approved_by=other)
+    proposal.refresh_from_db()
+    assert (proposal.status, proposal.circle_meeting, proposal.decided_by) == ("approved", None, other)
+    assert ledger_differences() == []
+
+
+def test_a_refusal_changes_nothing(loan):
+    before = schedule(loan)
+    with at(D(2026, 4, 20)):
+        proposal = rs.restructuring_propose(
+            loan=loan, proposed_by=AdvisorFactory(), kind="holiday", reason="x", holiday_periods=1
+        )
+        with pytest.raises(ValidationError):
+            rs.restructuring_refuse(restructuring=proposal, refused_by=CoordinatorFactory(), note="")
+        rs.restructuring_refuse(restructuring=proposal, refused_by=CoordinatorFactory(), note="Trop tôt")
+    assert schedule(loan) == before
+    assert not ScheduleVersion.objects.filter(loan=loan).exists()
+    assert LoanPosition.objects.get(loan=loan).restructured_on is None
+
+
+def test_a_loan_in_default_is_active_again_after_restructuring():
+    with at(D(2025, 6, 5)):
+        loan = disbursed_loan(amount="1200.00", term=6, disbursed_on=D(2025, 6, 5))
+    with at(D(2025, 10, 20)):
+        services.loans_mark_defaults()
+    loan.refresh_from_db()
+    assert loan.status == LoanStatus.DEFAULTED
+    settings = OrganizationSettings.load()
+    settings.restructuring_needs_circle = False
+    settings.save()
+    with at(D(2025, 10, 20)):
+        proposal = rs.restructuring_propose(
+            loan=loan, proposed_by=AdvisorFactory(), kind="longer_term", reason="x", new_term=6
+        )
+        rs.restructuring_approve(restructuring=proposal, approved_by=CoordinatorFactory())
+        loan.refresh_from_db()
+        assert loan.status == LoanStatus.ACTIVE
+        assert services.days_past_due(loan) == 0
+    # Nothing paid: all 1 200,00 over 6 instalments from 5 November; the four overdue instalments' interest
+    # (6,00 + 5,01 + 4,02 + 3,02 = 18,05) carried.
+    assert Instalment.objects.filter(loan=loan).order_by("number").first().due_date == D(2025, 11, 5)
+    assert sum(i.principal_due for i in Instalment.objects.filter(loan=loan)) == M("1200.00")
+    assert ledger_differences() == []
+
+
+def test_the_board_sees_restructured_loans_apart_from_par(loan):
+    approve(loan, RestructuringKind.SPREAD_ARREARS)
+    totals = portfolio_figures(as_of=D(2026, 4, 20), start=D(2026, 1, 1), end=D(2026, 4, 20))["totals"]
+    # Outstanding principal: 1 200,00 - 197,51 - 91,98.
+    assert totals["outstanding"] == M("910.51")
+    assert (totals["restructured_loans"], totals["restructured_amount"]) == (1, M("910.51"))
+    assert totals["restructured_share"] == M("100.00")
+    assert totals["par1_amount"] == M("0.00")  # current again: PAR alone would hide it
+    before = portfolio_figures(as_of=D(2026, 4, 19), start=D(2026, 1, 1), end=D(2026, 4, 19))["totals"]
+    assert before["restructured_loans"] == 0
+
+
+def test_the_proposal_and_decision_pages_in_french(loan, client_for):
+    advisor, coordinator = AdvisorFactory(), CoordinatorFactory()
+    loan.circle.advisor = advisor
+    loan.circle.save()
+    url = reverse("loans:restructuring_propose", args=[loan.pk])
+    with at(D(2026, 4, 20)):
+        client = client_for(advisor)
+        data = {"kind": "spread_arrears", "reason": "Perte de son principal client"}
+        preview = client.post(url, {**data, "step": "preview"})
+        assert preview.status_code == 200
+        page = preview.content.decode()
+        assert "Nouvel échéancier" in page and "1\u00a0225,07\u00a0$" in page and "3,99\u00a0$" in page
+        missing = client.post(url, {"kind": "holiday", "reason": "x", "step": "preview"})
+        assert "Indiquez combien de versements sont reportés." in missing.content.decode()
+        response = client.post(url, {**data, "step": "propose"})
+        proposal = loan.restructurings.get()
+        assert response.url == reverse("loans:restructuring_detail", args=[proposal.pk])
+        decided = client_for(coordinator).post(
+            response.url,
+            {"decision": "approve", "circle_meeting": meeting(loan).pk, "circle_opinion": "agrees"},
+        )
+        assert decided.status_code == 302
+        page = client_for(coordinator).get(reverse("loans:loan_detail", args=[loan.pk])).content.decode()
+    assert "Échéanciers précédents" in page and "Restructuré" in page
+    assert ledger_differences() == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_coordinators_approving_at_once_restructure_once():
+    """The approval takes the loan's row lock, then the proposal's: the second finds it decided."""
+    import threading
+
+    from django.db import connection
+
+    from loans.models import Restructuring
+
+    loan = disbursed_loan(amount="1200.00", term=6)
+    settings = OrganizationSettings.load()
+    settings.restructuring_needs_circle = False
+    settings.save()
+    proposal = rs.restructuring_propose(
+        loan=loan, proposed_by=AdvisorFactory(), kind="longer_term", reason="x", new_term=9
+    )
+    coordinators = [CoordinatorFactory(), CoordinatorFactory()]
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def approve_as(coordinator):
+        try:
+            barrier.wait()
+            rs.restructuring_approve(
+                restructuring=Restructuring.objects.get(pk=proposal.pk), approved_by=coordinator
+            )
+            outcomes.append("ok")
+        except ValidationError as error:
+            outcomes.append(error.messages[0])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=approve_as, args=(c,)) for c in coordinators]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(outcomes, key=len) == ["ok", "Cette restructuration a déjà été décidée."]
+    assert ScheduleVersion.objects.filter(loan=loan).count() == 1
+    assert Instalment.objects.filter(loan=loan).count() == 9
+    assert ledger_differences() == []
