@@ -75,9 +75,7 @@ def approved_loan(*, approver=None, **kwargs) -> Loan:
     return services.loan_approve(loan=loan, approved_by=approver or CoordinatorFactory())
 
 
-def disbursed_loan(
-    *, disbursed_on: datetime.date | None = None, first_due=None, fund=None, **kwargs
-) -> Loan:
+def disbursed_loan(*, disbursed_on: datetime.date | None = None, first_due=None, fund=None, **kwargs) -> Loan:
     loan = approved_loan(**kwargs)
     disbursed_on = disbursed_on or timezone.localdate() - datetime.timedelta(days=10)
     return services.loan_disburse(
