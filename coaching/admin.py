@@ -4,6 +4,7 @@ change is in the history; the history rows are read-only."""
 from django.contrib import admin
 
 from coaching.models import (
+    CaseloadPosition,
     CoachingSession,
     FinancingApplication,
     FinancingStatusChange,
@@ -170,3 +171,12 @@ class MilestoneAdmin(admin.ModelAdmin):
     autocomplete_fields = ("profile",)
     date_hierarchy = "achieved_on"
     readonly_fields = ("recorded_by", "created_at")
+
+
+@admin.register(CaseloadPosition)
+class CaseloadPositionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Derived from the sessions and referrals (``manage.py rebuild_caseload``): shown only."""
+
+    list_display = ("profile", "last_contact_on", "next_follow_up_on", "open_referrals")
+    search_fields = PERSON_SEARCH
+    list_select_related = ("profile__user",)

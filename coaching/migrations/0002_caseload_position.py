@@ -16,9 +16,9 @@ class Migration(migrations.Migration):
             name='CaseloadPosition',
             fields=[
                 ('profile', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, primary_key=True, related_name='caseload_position', serialize=False, to='accounts.entrepreneurprofile', verbose_name='entrepreneur')),
-                ('last_contact_on', models.DateField(blank=True, null=True, verbose_name='last contact')),
-                ('next_follow_up_on', models.DateField(blank=True, null=True, verbose_name='next follow-up')),
-                ('open_referrals', models.PositiveIntegerField(default=0, verbose_name='open referrals')),
+                ('last_contact_on', models.DateField(blank=True, editable=False, null=True, verbose_name='last contact')),
+                ('next_follow_up_on', models.DateField(blank=True, editable=False, null=True, verbose_name='next follow-up')),
+                ('open_referrals', models.PositiveIntegerField(default=0, editable=False, verbose_name='open referrals')),
             ],
             options={
                 'verbose_name': 'caseload position',

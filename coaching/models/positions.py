@@ -22,9 +22,10 @@ class CaseloadPosition(models.Model):
         related_name="caseload_position",
         verbose_name=_("entrepreneur"),
     )
-    last_contact_on = models.DateField(_("last contact"), null=True, blank=True)
-    next_follow_up_on = models.DateField(_("next follow-up"), null=True, blank=True)
-    open_referrals = models.PositiveIntegerField(_("open referrals"), default=0)
+    # Derived, never typed: not editable in any form.
+    last_contact_on = models.DateField(_("last contact"), null=True, blank=True, editable=False)
+    next_follow_up_on = models.DateField(_("next follow-up"), null=True, blank=True, editable=False)
+    open_referrals = models.PositiveIntegerField(_("open referrals"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("caseload position")
