@@ -10,7 +10,7 @@ from imports.forms import UploadForm
 from imports.kinds import all_kinds, get_kind
 from imports.models import ImportBatch, ImportStatus
 from imports.services import batch_create, import_check, import_commit
-from imports.templates import template_csv, template_xlsx
+from imports.templates import template_csv, template_xlsx, template_zip
 from microcredit.core.views_mixins import CoordinatorRequiredMixin, messages_from
 
 
@@ -53,10 +53,17 @@ class KindDocumentationView(CoordinatorRequiredMixin, View):
 class TemplateDownloadView(CoordinatorRequiredMixin, View):
     def get(self, request, kind, extension):
         found = get_kind(kind)
-        if found is None or extension not in ("csv", "xlsx") or (extension == "csv" and found.workbook_only):
+        if (
+            found is None
+            or extension not in ("csv", "xlsx", "zip")
+            or (extension == "csv" and found.workbook_only)
+            or (extension == "zip" and not found.workbook_only)
+        ):
             raise Http404
         language = get_language() or "fr-ca"
-        if extension == "csv":
+        if extension == "zip":
+            content, content_type = template_zip(found, language), "application/zip"
+        elif extension == "csv":
             content, content_type = template_csv(found, language), "text/csv; charset=utf-8"
         else:
             content = template_xlsx(found, language)

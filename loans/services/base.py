@@ -1,5 +1,7 @@
 """What every loan service shares: the allowed transitions, the row lock, the history row."""
 
+import datetime
+
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -33,9 +35,16 @@ def can_transition(loan: Loan, to_status: str) -> bool:
 
 
 def transition(
-    loan: Loan, to_status: str, *, actor: User | None, reason: str = "", fields: tuple = ()
+    loan: Loan,
+    to_status: str,
+    *,
+    actor: User | None,
+    reason: str = "",
+    fields: tuple = (),
+    at: datetime.datetime | None = None,
 ) -> Loan:
-    """Move a locked loan to ``to_status`` if its current status allows it, and record the change."""
+    """Move a locked loan to ``to_status`` if its current status allows it, and record the change (at
+    ``at``, now by default: only an import of past history gives another instant)."""
     if not can_transition(loan, to_status):
         raise ValidationError(
             _("A loan that is %(current)s cannot become %(target)s.")
@@ -46,6 +55,11 @@ def transition(
     loan.status = to_status
     loan.save(update_fields=["status", *fields])
     LoanTransition.objects.create(
-        loan=loan, from_status=from_status, to_status=to_status, actor=actor, reason=reason
+        loan=loan,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor,
+        reason=reason,
+        **({"at": at} if at is not None else {}),
     )
     return loan

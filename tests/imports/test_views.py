@@ -103,3 +103,23 @@ def test_a_bad_upload_answers_400_not_500(staff, client_for):
     client = client_for(staff["coordinator"])
     response = upload(client, "x", name="virus.exe")
     assert response.status_code == 400 and not ImportBatch.objects.exists()
+
+
+def test_the_loans_csv_templates_come_as_one_zip_and_every_new_kind_has_its_templates(staff, client_for):
+    import io
+    import zipfile
+
+    client = client_for(staff["coordinator"])
+    response = client.get(reverse("imports:template", args=["loans", "zip"]))
+    assert response["Content-Type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    assert sorted(archive.namelist()) == ["Paiements.csv", "Prêts.csv", "Échéancier.csv"]
+    assert archive.read("Prêts.csv").decode("utf-8-sig").startswith("identifiant du prêt;")
+    assert "date de radiation" in archive.read("Prêts.csv").decode("utf-8-sig").splitlines()[0]
+    assert client.get(reverse("imports:template", args=["loans", "csv"])).status_code == 404
+    assert client.get(reverse("imports:template", args=["partners", "zip"])).status_code == 404
+    for kind in ("trainings", "partners", "fund_sources"):
+        for extension in ("csv", "xlsx"):
+            assert client.get(reverse("imports:template", args=[kind, extension])).status_code == 200
+    index = client.get(reverse("imports:index")).content.decode()
+    assert "Formations et participants" in index or "Trainings and participants" in index
