@@ -25,7 +25,7 @@ class ImportBatch(models.Model):
     """One uploaded file: its kind, who sent it, the outcome of its check and of its import."""
 
     kind = models.CharField(_("kind"), max_length=30)
-    file = models.FileField(_("file"), upload_to=import_upload_to)
+    file = models.FileField(_("file"), upload_to=import_upload_to, blank=True)
     file_name = models.CharField(_("file name"), max_length=200)
     uploaded_by = models.ForeignKey(
         User, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
@@ -35,6 +35,9 @@ class ImportBatch(models.Model):
     rows_total = models.PositiveIntegerField(_("rows"), default=0)
     errors_total = models.PositiveIntegerField(_("errors"), default=0)
     imported_at = models.DateTimeField(_("imported"), null=True, blank=True)
+    # The uploaded file holds personal information: it is deleted after ``IMPORT_FILE_RETENTION_DAYS``
+    # (``imports.purge_files``, nightly); the batch's outcome stays.
+    file_purged_at = models.DateTimeField(_("file deleted"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("import")

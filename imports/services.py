@@ -12,6 +12,7 @@ already imported is found again and compared, so importing the same file twice c
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -140,11 +141,23 @@ def import_run(
     return report
 
 
+def _file_of(batch: ImportBatch) -> bytes:
+    if batch.file_purged_at is not None or not batch.file:
+        raise ValidationError(
+            _(
+                "This file was deleted after %(days)s days, as personal information is kept no longer than "
+                "needed: send it again."
+            )
+            % {"days": settings.IMPORT_FILE_RETENTION_DAYS}
+        )
+    with batch.file.open("rb") as handle:
+        return handle.read()
+
+
 def import_check(*, batch: ImportBatch) -> Report:
     """The dry run of an uploaded file: what would be created or updated, and every error."""
     kind = get_kind(batch.kind)
-    with batch.file.open("rb") as handle:
-        data = handle.read()
+    data = _file_of(batch)
     report = import_run(kind=kind, name=batch.file_name, data=data, actor=batch.uploaded_by, commit=False)
     ImportBatch.objects.filter(pk=batch.pk).update(
         status=ImportStatus.READY if report.is_valid else ImportStatus.CHECKED_WITH_ERRORS,
@@ -162,8 +175,7 @@ def import_commit(*, batch_id: int, actor: User, progress: Callable[[int], None]
         if batch.status == ImportStatus.IMPORTED:
             raise ValidationError(_("This file has already been imported."))
         kind = get_kind(batch.kind)
-        with batch.file.open("rb") as handle:
-            data = handle.read()
+        data = _file_of(batch)
         report = import_run(
             kind=kind,
             name=batch.file_name,

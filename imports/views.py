@@ -80,7 +80,14 @@ class BatchView(CoordinatorRequiredMixin, View):
         batch = get_object_or_404(ImportBatch, pk=pk)
         if batch.status == ImportStatus.IMPORTED:
             return render(request, "imports/batch.html", {"batch": batch, "report": None})
-        report = import_check(batch=batch)
+        try:
+            report = import_check(batch=batch)
+        except ValidationError as error:  # the file was deleted after its retention
+            return render(
+                request,
+                "imports/batch.html",
+                {"batch": batch, "report": None, "errors": messages_from(error)},
+            )
         batch.refresh_from_db()
         return render(request, "imports/batch.html", {"batch": batch, "report": report})
 
