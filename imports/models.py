@@ -38,6 +38,9 @@ class ImportBatch(models.Model):
     # The uploaded file holds personal information: it is deleted after ``IMPORT_FILE_RETENTION_DAYS``
     # (``imports.purge_files``, nightly); the batch's outcome stays.
     file_purged_at = models.DateTimeField(_("file deleted"), null=True, blank=True)
+    # The errors of its last check or import, [row, column, reason] in the coordinator's language (for the
+    # downloadable error report); emptied with the file.
+    problems = models.JSONField(_("errors"), default=list, blank=True)
 
     class Meta:
         verbose_name = _("import")

@@ -2,7 +2,7 @@
 contact details, demographic answers, loans): once checked and imported, the data lives in the app and the
 file is no longer needed, so the nightly ``imports.purge_files`` deletes every uploaded file older than
 ``IMPORT_FILE_RETENTION_DAYS`` (Law 25: keep personal information no longer than needed). The batch row stays
-(who sent which file when, its outcome); only the file goes, and the page of the batch says so."""
+(who sent which file when, its outcome); the file and its error report go, and the batch's page says so."""
 
 import datetime
 import logging

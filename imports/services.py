@@ -141,6 +141,10 @@ def import_run(
     return report
 
 
+def problem_rows(report: Report) -> list[list[str]]:
+    return [[str(problem.row), problem.column, problem.message] for problem in report.problems]
+
+
 def _file_of(batch: ImportBatch) -> bytes:
     if batch.file_purged_at is not None or not batch.file:
         raise ValidationError(
@@ -163,6 +167,7 @@ def import_check(*, batch: ImportBatch) -> Report:
         status=ImportStatus.READY if report.is_valid else ImportStatus.CHECKED_WITH_ERRORS,
         rows_total=report.rows_total,
         errors_total=len(report.problems),
+        problems=problem_rows(report),
     )
     return report
 
@@ -186,11 +191,12 @@ def import_commit(*, batch_id: int, actor: User, progress: Callable[[int], None]
             progress=progress,
         )
         batch.rows_total, batch.errors_total = report.rows_total, len(report.problems)
+        batch.problems = problem_rows(report)
         if report.is_valid:
             batch.status, batch.imported_at = ImportStatus.IMPORTED, timezone.now()
         else:
             batch.status = ImportStatus.CHECKED_WITH_ERRORS
-        batch.save(update_fields=["status", "imported_at", "rows_total", "errors_total"])
+        batch.save(update_fields=["status", "imported_at", "rows_total", "errors_total", "problems"])
     return report
 
 

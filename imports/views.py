@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views import View
 
 from imports.forms import UploadForm
@@ -11,6 +12,7 @@ from imports.kinds import all_kinds, get_kind
 from imports.models import ImportBatch, ImportStatus
 from imports.services import batch_create, import_check, import_commit
 from imports.templates import template_csv, template_xlsx, template_zip
+from microcredit.core.csv_export import csv_response
 from microcredit.core.views_mixins import CoordinatorRequiredMixin, messages_from
 
 
@@ -109,3 +111,13 @@ class BatchView(CoordinatorRequiredMixin, View):
             {"batch": batch, "report": report, "committed": report.is_valid},
             status=200 if report.is_valid else 400,
         )
+
+
+class ErrorReportView(CoordinatorRequiredMixin, View):
+    """The errors of a file's last check or import as a CSV file (row, column, reason), to correct a large
+    file in a spreadsheet."""
+
+    def get(self, request, pk):
+        batch = get_object_or_404(ImportBatch, pk=pk)
+        rows = [[_("Row"), _("Column"), _("Reason")], *batch.problems]
+        return csv_response(f"erreurs-import-{batch.pk}.csv", rows)

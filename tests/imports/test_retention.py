@@ -45,6 +45,7 @@ def test_files_past_the_retention_are_deleted_once_and_the_batch_stays(staff, cl
     old.refresh_from_db()
     assert not default_storage.exists(old_name)
     assert (old.file.name, old.file_purged_at is not None, old.file_name) == ("", True, "dossiers.csv")
+    assert old.problems == []  # the error report quotes the file: it goes with it
     assert default_storage.exists(ImportBatch.objects.get(pk=recent.pk).file.name)
     assert import_files_purge() == {"purged": 0, "stray": 0}  # a rerun finds nothing to do
 
