@@ -21,6 +21,14 @@ class ImportStatus(models.TextChoices):
     IMPORTED = "imported", _("Imported")
 
 
+class RunState(models.TextChoices):
+    """A large file is checked and imported by a worker (``imports.run_batch``)."""
+
+    QUEUED = "queued", _("Waiting for a worker")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+
+
 class ImportBatch(models.Model):
     """One uploaded file: its kind, who sent it, the outcome of its check and of its import."""
 
@@ -41,6 +49,10 @@ class ImportBatch(models.Model):
     # The errors of its last check or import, [row, column, reason] in the coordinator's language (for the
     # downloadable error report); emptied with the file.
     problems = models.JSONField(_("errors"), default=list, blank=True)
+    # A large file runs in the background: what it is doing ("check" or "commit"), and the counts it found.
+    run_state = models.CharField(_("background run"), max_length=10, choices=RunState.choices, blank=True)
+    run_kind = models.CharField(_("background step"), max_length=10, blank=True)
+    counts = models.JSONField(_("counts"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("import")

@@ -158,16 +158,19 @@ def _file_of(batch: ImportBatch) -> bytes:
         return handle.read()
 
 
-def import_check(*, batch: ImportBatch) -> Report:
+def import_check(*, batch: ImportBatch, progress: Callable[[int], None] | None = None) -> Report:
     """The dry run of an uploaded file: what would be created or updated, and every error."""
     kind = get_kind(batch.kind)
     data = _file_of(batch)
-    report = import_run(kind=kind, name=batch.file_name, data=data, actor=batch.uploaded_by, commit=False)
+    report = import_run(
+        kind=kind, name=batch.file_name, data=data, actor=batch.uploaded_by, commit=False, progress=progress
+    )
     ImportBatch.objects.filter(pk=batch.pk).update(
         status=ImportStatus.READY if report.is_valid else ImportStatus.CHECKED_WITH_ERRORS,
         rows_total=report.rows_total,
         errors_total=len(report.problems),
         problems=problem_rows(report),
+        counts=report.counts(),
     )
     return report
 
@@ -191,12 +194,14 @@ def import_commit(*, batch_id: int, actor: User, progress: Callable[[int], None]
             progress=progress,
         )
         batch.rows_total, batch.errors_total = report.rows_total, len(report.problems)
-        batch.problems = problem_rows(report)
+        batch.problems, batch.counts = problem_rows(report), report.counts()
         if report.is_valid:
             batch.status, batch.imported_at = ImportStatus.IMPORTED, timezone.now()
         else:
             batch.status = ImportStatus.CHECKED_WITH_ERRORS
-        batch.save(update_fields=["status", "imported_at", "rows_total", "errors_total", "problems"])
+        batch.save(
+            update_fields=["status", "imported_at", "rows_total", "errors_total", "problems", "counts"]
+        )
     return report
 
 

@@ -290,6 +290,8 @@ DOCUMENT_RETENTION_DAYS = env_int("DOCUMENT_RETENTION_DAYS", 7, minimum=1)
 # Days an uploaded import file (media/imports/) is kept before the nightly purge deletes it (Law 25: no
 # longer than needed to check and import it).
 IMPORT_FILE_RETENTION_DAYS = env_int("IMPORT_FILE_RETENTION_DAYS", 30, minimum=1)
+# Import files of at least this many bytes are checked and imported by a worker, with a progress page.
+IMPORT_BACKGROUND_MIN_BYTES = env_int("IMPORT_BACKGROUND_MIN_BYTES", 256 * 1024, minimum=0)
 
 # --- Logging --------------------------------------------------------------------------------------
 LOGGING = {
