@@ -55,11 +55,23 @@ PAGES = [
     ("loan page", "bench-0", "/loans/{loan}/"),
 ]
 
+# Coaching: four entrepreneurs in five had three sessions with their advisor, 40 days apart, the latest within
+# the last 50 days, planning a follow-up 0 to 28 days later (so some are overdue, some due this week).
+SESSIONS_SQL = """
+    INSERT INTO coaching_coachingsession (held_on, duration_minutes, mode, staff_notes, shared_summary,
+        next_steps, next_follow_up_on, created_at, updated_at, advisor_id, created_by_id, profile_id)
+    SELECT current_date - (p.id %% 50)::int - 40 * k, 60, 'in_person', '', '', '',
+           current_date - (p.id %% 50)::int - 40 * k + CASE WHEN k = 0 THEN (p.id %% 29)::int ELSE 30 END,
+           now(), now(), p.advisor_id, p.advisor_id, p.id
+    FROM accounts_entrepreneurprofile p CROSS JOIN generate_series(0, 2) k
+    WHERE p.id %% 5 <> 0 AND p.advisor_id IS NOT NULL"""
+
 # After the generator: each entrepreneur has one of the 20 advisors; three accounts can sign in.
 ASSIGN_SQL = [
     """UPDATE accounts_entrepreneurprofile p SET advisor_id = a.id
        FROM accounts_user a WHERE a.username = 'bench-' || (1 + p.id %% 20)""",
     "UPDATE accounts_user SET password = %(password)s WHERE username IN ('bench-0', 'bench-1', 'bench-21')",
+    SESSIONS_SQL,
     "ANALYZE",
 ]
 
@@ -94,9 +106,14 @@ def child_generate(url: str, size: int) -> None:
     from django.db import connection
 
     bench_report.generate(size)
+    from coaching.services import rebuild_caseload
+
     with connection.cursor() as cursor:
         for statement in ASSIGN_SQL:
             cursor.execute(statement, {"password": make_password(PASSWORD)})
+    rebuild_caseload()  # the caseload positions, as the coaching services keep them
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
 
 
 def targets() -> dict:

@@ -4,6 +4,7 @@ change is in the history; the history rows are read-only."""
 from django.contrib import admin
 
 from coaching.models import (
+    CaseloadPosition,
     CoachingSession,
     FinancingApplication,
     FinancingStatusChange,
@@ -14,9 +15,30 @@ from coaching.models import (
     ReferralStatusChange,
     SessionTopic,
 )
+from coaching.services import caseload_position_refresh
 from microcredit.core.admin import ReadOnlyAdminMixin
 
 PERSON_SEARCH = ("profile__user__first_name", "profile__user__last_name", "profile__business_name")
+
+
+class KeepsCaseloadPositionMixin:
+    """Sessions and referrals saved or deleted here keep the people's caseload positions, as the services
+    do (the admin runs each change in a transaction)."""
+
+    def save_model(self, request, obj, form, change):
+        before = type(obj).objects.filter(pk=obj.pk).values_list("profile_id", flat=True).first()
+        super().save_model(request, obj, form, change)
+        caseload_position_refresh(profile_ids=[obj.profile_id, *([before] if before else [])])
+
+    def delete_model(self, request, obj):
+        profile_id = obj.profile_id
+        super().delete_model(request, obj)
+        caseload_position_refresh(profile_ids=[profile_id])
+
+    def delete_queryset(self, request, queryset):
+        profile_ids = list(queryset.values_list("profile_id", flat=True))
+        super().delete_queryset(request, queryset)
+        caseload_position_refresh(profile_ids=profile_ids)
 
 
 class SessionTopicInline(admin.TabularInline):
@@ -25,7 +47,7 @@ class SessionTopicInline(admin.TabularInline):
 
 
 @admin.register(CoachingSession)
-class CoachingSessionAdmin(admin.ModelAdmin):
+class CoachingSessionAdmin(KeepsCaseloadPositionMixin, admin.ModelAdmin):
     list_display = ("profile", "held_on", "advisor", "mode", "duration_minutes", "next_follow_up_on")
     list_filter = ("mode", "advisor", "held_on", "topics__topic")
     search_fields = (*PERSON_SEARCH, "shared_summary", "next_steps")
@@ -74,7 +96,7 @@ class ReferralStatusChangeInline(ReadOnlyAdminMixin, admin.TabularInline):
 
 
 @admin.register(Referral)
-class ReferralAdmin(admin.ModelAdmin):
+class ReferralAdmin(KeepsCaseloadPositionMixin, admin.ModelAdmin):
     list_display = ("profile", "partner", "referred_on", "status")
     list_filter = ("status", "partner__kind", "partner", "referred_on")
     search_fields = (*PERSON_SEARCH, "partner__name", "reason", "outcome")
@@ -149,3 +171,12 @@ class MilestoneAdmin(admin.ModelAdmin):
     autocomplete_fields = ("profile",)
     date_hierarchy = "achieved_on"
     readonly_fields = ("recorded_by", "created_at")
+
+
+@admin.register(CaseloadPosition)
+class CaseloadPositionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Derived from the sessions and referrals (``manage.py rebuild_caseload``): shown only."""
+
+    list_display = ("profile", "last_contact_on", "next_follow_up_on", "open_referrals")
+    search_fields = PERSON_SEARCH
+    list_select_related = ("profile__user",)

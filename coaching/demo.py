@@ -31,6 +31,7 @@ from coaching.models import (
     SessionMode,
     Topic,
 )
+from coaching.services.positions import caseload_position_refresh
 from coaching.services.sessions import _set_topics
 from microcredit.accounts.models import BusinessStage, EntrepreneurProfile
 
@@ -371,3 +372,5 @@ def seed() -> None:
         _referrals(profile, number, rng, today, partners)
         _financing(profile, number, rng, today, partners)
         _milestones(profile, rng, today)
+    # The demo writes sessions and referrals as rows (to be rerunnable): the positions follow them here.
+    caseload_position_refresh(profile_ids=[profile.pk for profile in profiles])

@@ -6,7 +6,7 @@ from imports.kinds import all_kinds
 
 class UploadForm(forms.Form):
     kind = forms.ChoiceField(label=_("What the file holds"))
-    file = forms.FileField(label=_("File (CSV or XLSX)"))
+    file = forms.FileField(label=_("File (CSV, XLSX, or for loans a ZIP of CSV files)"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -14,6 +14,6 @@ class UploadForm(forms.Form):
 
     def clean_file(self):
         file = self.cleaned_data["file"]
-        if not file.name.lower().endswith((".csv", ".xlsx", ".txt")):
+        if not file.name.lower().endswith((".csv", ".xlsx", ".txt", ".zip")):
             raise forms.ValidationError(_("Send a CSV or XLSX file."))
         return file

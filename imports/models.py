@@ -21,11 +21,19 @@ class ImportStatus(models.TextChoices):
     IMPORTED = "imported", _("Imported")
 
 
+class RunState(models.TextChoices):
+    """A large file is checked and imported by a worker (``imports.run_batch``)."""
+
+    QUEUED = "queued", _("Waiting for a worker")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+
+
 class ImportBatch(models.Model):
     """One uploaded file: its kind, who sent it, the outcome of its check and of its import."""
 
     kind = models.CharField(_("kind"), max_length=30)
-    file = models.FileField(_("file"), upload_to=import_upload_to)
+    file = models.FileField(_("file"), upload_to=import_upload_to, blank=True)
     file_name = models.CharField(_("file name"), max_length=200)
     uploaded_by = models.ForeignKey(
         User, on_delete=models.PROTECT, related_name="+", verbose_name=_("uploaded by")
@@ -35,6 +43,16 @@ class ImportBatch(models.Model):
     rows_total = models.PositiveIntegerField(_("rows"), default=0)
     errors_total = models.PositiveIntegerField(_("errors"), default=0)
     imported_at = models.DateTimeField(_("imported"), null=True, blank=True)
+    # The uploaded file holds personal information: it is deleted after ``IMPORT_FILE_RETENTION_DAYS``
+    # (``imports.purge_files``, nightly); the batch's outcome stays.
+    file_purged_at = models.DateTimeField(_("file deleted"), null=True, blank=True)
+    # The errors of its last check or import, [row, column, reason] in the coordinator's language (for the
+    # downloadable error report); emptied with the file.
+    problems = models.JSONField(_("errors"), default=list, blank=True)
+    # A large file runs in the background: what it is doing ("check" or "commit"), and the counts it found.
+    run_state = models.CharField(_("background run"), max_length=10, choices=RunState.choices, blank=True)
+    run_kind = models.CharField(_("background step"), max_length=10, blank=True)
+    counts = models.JSONField(_("counts"), default=dict, blank=True)
 
     class Meta:
         verbose_name = _("import")

@@ -74,15 +74,41 @@ def is_blank(cells: list) -> bool:
     return all(cell is None or str(cell).strip() == "" for cell in cells)
 
 
+ZIP_MAX_MEMBERS = 10
+ZIP_MAX_UNPACKED = 100 * 1024 * 1024  # 100 MB in all, unpacked: a ZIP bomb is refused before it is read
+
+
+def _zip_tables(data: bytes) -> dict[str, Table]:
+    """The CSV files of a ZIP archive by their normalized name without ``.csv`` (``Prêts.csv``: ``prets``)."""
+    import zipfile
+
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+        members = [info for info in archive.infolist() if not info.is_dir()]
+    except zipfile.BadZipFile as error:
+        raise ValidationError(_("This file cannot be read as a ZIP archive.")) from error
+    csvs = [info for info in members if info.filename.lower().endswith(".csv")]
+    if len(members) > ZIP_MAX_MEMBERS or sum(info.file_size for info in members) > ZIP_MAX_UNPACKED:
+        raise ValidationError(_("The ZIP archive holds too many or too large files."))
+    tables = {}
+    for info in csvs:
+        stem = info.filename.rsplit("/", 1)[-1][: -len(".csv")]
+        tables[normalize_header(stem)] = _csv_table(archive.read(info))
+    return tables
+
+
 def read_workbook(name: str, data: bytes) -> dict[str, Table]:
-    """Every sheet of an XLSX workbook, by its normalized name."""
+    """Every sheet of an XLSX workbook by its normalized name, or every CSV file of a ZIP archive by its
+    name (the same tables as CSV files: ``prets.csv``, ``echeancier.csv``, ``paiements.csv``)."""
     from openpyxl import load_workbook
 
+    if name.lower().endswith(".zip"):
+        return _zip_tables(data)
     if not name.lower().endswith(".xlsx"):
         raise ValidationError(
             _(
-                "Loans are imported from an XLSX workbook (one sheet each for the loans, "
-                "their schedules and their payments)."
+                "Loans are imported from an XLSX workbook (one sheet each for the loans, their schedules and "
+                "their payments) or a ZIP archive of three CSV files with the same names."
             )
         )
     try:

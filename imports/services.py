@@ -12,6 +12,7 @@ already imported is found again and compared, so importing the same file twice c
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -140,16 +141,36 @@ def import_run(
     return report
 
 
-def import_check(*, batch: ImportBatch) -> Report:
+def problem_rows(report: Report) -> list[list[str]]:
+    return [[str(problem.row), problem.column, problem.message] for problem in report.problems]
+
+
+def _file_of(batch: ImportBatch) -> bytes:
+    if batch.file_purged_at is not None or not batch.file:
+        raise ValidationError(
+            _(
+                "This file was deleted after %(days)s days, as personal information is kept no longer than "
+                "needed: send it again."
+            )
+            % {"days": settings.IMPORT_FILE_RETENTION_DAYS}
+        )
+    with batch.file.open("rb") as handle:
+        return handle.read()
+
+
+def import_check(*, batch: ImportBatch, progress: Callable[[int], None] | None = None) -> Report:
     """The dry run of an uploaded file: what would be created or updated, and every error."""
     kind = get_kind(batch.kind)
-    with batch.file.open("rb") as handle:
-        data = handle.read()
-    report = import_run(kind=kind, name=batch.file_name, data=data, actor=batch.uploaded_by, commit=False)
+    data = _file_of(batch)
+    report = import_run(
+        kind=kind, name=batch.file_name, data=data, actor=batch.uploaded_by, commit=False, progress=progress
+    )
     ImportBatch.objects.filter(pk=batch.pk).update(
         status=ImportStatus.READY if report.is_valid else ImportStatus.CHECKED_WITH_ERRORS,
         rows_total=report.rows_total,
         errors_total=len(report.problems),
+        problems=problem_rows(report),
+        counts=report.counts(),
     )
     return report
 
@@ -162,8 +183,7 @@ def import_commit(*, batch_id: int, actor: User, progress: Callable[[int], None]
         if batch.status == ImportStatus.IMPORTED:
             raise ValidationError(_("This file has already been imported."))
         kind = get_kind(batch.kind)
-        with batch.file.open("rb") as handle:
-            data = handle.read()
+        data = _file_of(batch)
         report = import_run(
             kind=kind,
             name=batch.file_name,
@@ -174,11 +194,14 @@ def import_commit(*, batch_id: int, actor: User, progress: Callable[[int], None]
             progress=progress,
         )
         batch.rows_total, batch.errors_total = report.rows_total, len(report.problems)
+        batch.problems, batch.counts = problem_rows(report), report.counts()
         if report.is_valid:
             batch.status, batch.imported_at = ImportStatus.IMPORTED, timezone.now()
         else:
             batch.status = ImportStatus.CHECKED_WITH_ERRORS
-        batch.save(update_fields=["status", "imported_at", "rows_total", "errors_total"])
+        batch.save(
+            update_fields=["status", "imported_at", "rows_total", "errors_total", "problems", "counts"]
+        )
     return report
 
 

@@ -18,6 +18,23 @@ def template_csv(kind: Kind, language: str) -> bytes:
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # the byte order mark: Excel reads UTF-8
 
 
+def template_zip(kind: Kind, language: str) -> bytes:
+    """A kind of several sheets as CSV files (loans: ``Prêts.csv``, ``Échéancier.csv``, ``Paiements.csv``) in
+    one ZIP archive, each with its example rows."""
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for title, sheet_kind in kind.template_sheets():
+            text = io.StringIO()
+            writer = csv.writer(text, delimiter=";" if not language.startswith("en") else ",")
+            writer.writerow([column.label(language) for column in sheet_kind.columns])
+            for example in getattr(sheet_kind, "examples", None) or [[c.example for c in sheet_kind.columns]]:
+                writer.writerow(example)
+            archive.writestr(f"{title}.csv", ("\ufeff" + text.getvalue()).encode("utf-8"))
+    return buffer.getvalue()
+
+
 def template_xlsx(kind: Kind, language: str) -> bytes:
     from openpyxl import Workbook
 

@@ -13,4 +13,5 @@ urlpatterns = [
         name="template",
     ),
     path("<int:pk>/", views.BatchView.as_view(), name="batch"),
+    path("<int:pk>/errors.csv", views.ErrorReportView.as_view(), name="errors"),
 ]

@@ -273,8 +273,12 @@ class Loan(models.Model):
         verbose_name = _("loan")
         verbose_name_plural = _("loans")
         ordering = ["-created_at", "-pk"]
-        # The loan lists, newest first: one page is an index range, whatever the number of loans.
-        indexes = [models.Index(fields=["-created_at", "-id"], name="loans_loan_created_idx")]
+        # The loan lists, newest first: one page is an index range, whatever the number of loans. The staff
+        # homes count the requests waiting at each step (few, among many repaid loans) by status.
+        indexes = [
+            models.Index(fields=["-created_at", "-id"], name="loans_loan_created_idx"),
+            models.Index(fields=["status"], name="loans_loan_status_idx"),
+        ]
         constraints = [
             models.CheckConstraint(condition=Q(status__in=LoanStatus.values), name="loans_loan_status_valid"),
             models.CheckConstraint(condition=Q(amount__gt=0), name="loans_loan_amount_positive"),

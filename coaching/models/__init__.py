@@ -15,11 +15,13 @@ from coaching.models.choices import (
 from coaching.models.financing import FinancingApplication, FinancingStatusChange
 from coaching.models.milestones import Milestone
 from coaching.models.partners import Partner, PartnerContact, Referral, ReferralStatusChange
+from coaching.models.positions import CaseloadPosition
 from coaching.models.sessions import CoachingSession, SessionTopic
 
 __all__ = [
     "FINANCING_STATES",
     "REFERRAL_STATES",
+    "CaseloadPosition",
     "CoachingSession",
     "FinancingApplication",
     "FinancingKind",

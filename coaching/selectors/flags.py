@@ -1,8 +1,15 @@
 """Caseload flags: why an advisor should call someone soon. A registry of providers, one per concern.
 
-A provider receives the whole caseload at once (profiles annotated with ``last_contact`` and
-``next_follow_up``, see ``caseload_queryset``) and returns the flags of the profiles it concerns, making
-a *bounded* number of queries (typically one ``..._id__in=[...]`` query, never one per person).
+A provider receives a list of profiles (the page shown, or the whole caseload for ``caseload_for``),
+annotated with ``last_contact`` and ``next_follow_up`` (see ``caseload_queryset``), and returns the flags of
+the profiles it concerns, making a *bounded* number of queries (typically one ``..._id__in=[...]`` query,
+never one per person).
+
+So that a caseload of thousands is ranked and counted in SQL (paged, never loaded whole), a provider also
+gives its ``urgency``: a function of the ``FlagContext`` returning an integer SQL expression over a caseload
+queryset (``caseload_queryset``) equal to the sum of the weights of the flags it would give that person (0 for
+none). ``tests/coaching/test_caseload_positions.py`` checks that both agree for the project's providers. A
+provider registered without one still shows its flags but does not move anyone up the list.
 
 Another app plugs its flags in the same way, for instance::
 
@@ -21,6 +28,9 @@ import datetime
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
+from django.db.models import Case, DateField, Expression, Func, IntegerField, Q, Value, When
+from django.db.models.functions import Coalesce
+from django.db.models.lookups import LessThan
 from django.utils.translation import ngettext
 
 from microcredit.accounts.models import EntrepreneurProfile, User
@@ -43,14 +53,22 @@ class FlagContext:
 
 
 FlagProvider = Callable[[Sequence[EntrepreneurProfile], FlagContext], Mapping[int, Iterable[CaseloadFlag]]]
+UrgencySQL = Callable[[FlagContext], Expression]
 _flag_providers: dict[str, FlagProvider] = {}
+_urgency: dict[str, UrgencySQL] = {}
 
 
-def caseload_flag_provider(name: str) -> Callable[[FlagProvider], FlagProvider]:
-    """Register a provider under ``name`` (registering the same name again replaces it)."""
+def caseload_flag_provider(
+    name: str, *, urgency: UrgencySQL | None = None
+) -> Callable[[FlagProvider], FlagProvider]:
+    """Register a provider under ``name`` (registering the same name again replaces it), with the SQL
+    expression of its weight (``urgency``, see the module's docstring)."""
 
     def register(func: FlagProvider) -> FlagProvider:
         _flag_providers[name] = func
+        _urgency.pop(name, None)
+        if urgency is not None:
+            _urgency[name] = urgency
         return func
 
     return register
@@ -58,6 +76,47 @@ def caseload_flag_provider(name: str) -> Callable[[FlagProvider], FlagProvider]:
 
 def unregister_flag_provider(name: str) -> None:
     _flag_providers.pop(name, None)
+    _urgency.pop(name, None)
+
+
+def urgency_expression(context: FlagContext) -> Expression:
+    """The sum of every provider's weight, as one integer SQL expression over a caseload queryset."""
+    total: Expression = Value(0, output_field=IntegerField())
+    for build in _urgency.values():
+        total = total + build(context)
+    return total
+
+
+def weight_when(condition, weight: int | Expression) -> Expression:
+    """``weight`` where ``condition`` holds, else 0."""
+    weight = weight if hasattr(weight, "resolve_expression") else Value(weight)
+    return Case(When(condition, then=weight), default=Value(0), output_field=IntegerField())
+
+
+class DaysBetween(Func):
+    """Whole days from the date ``start`` to the date ``end`` (``end - start``), on PostgreSQL and SQLite."""
+
+    output_field = IntegerField()
+    arity = 2
+    template = "(%(expressions)s)"
+    arg_joiner = " - "
+
+    def __init__(self, end, start, **extra):
+        super().__init__(end, start, **extra)
+
+    def as_postgresql(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler, connection, template="(%(expressions)s)", arg_joiner="::date - ", **extra
+        )
+
+    def as_sqlite(self, compiler, connection, **extra):
+        return self.as_sql(
+            compiler,
+            connection,
+            template="CAST(julianday(%(expressions)s) AS INTEGER)",
+            arg_joiner=") - julianday(",
+            **extra,
+        )
 
 
 def flags_for(profiles: Sequence[EntrepreneurProfile], context: FlagContext) -> dict[int, list[CaseloadFlag]]:
@@ -74,7 +133,17 @@ def flags_for(profiles: Sequence[EntrepreneurProfile], context: FlagContext) -> 
     return flags
 
 
-@caseload_flag_provider("coaching.follow_up_overdue")
+def _follow_up_overdue_sql(context):
+    return weight_when(Q(next_follow_up__lt=context.today), 30)
+
+
+def _no_contact_sql(context):
+    cutoff = context.today - datetime.timedelta(days=context.settings.coaching_no_contact_days)
+    since = Coalesce("last_contact", "intake_date", output_field=DateField())
+    return weight_when(LessThan(since, cutoff), 20)
+
+
+@caseload_flag_provider("coaching.follow_up_overdue", urgency=_follow_up_overdue_sql)
 def follow_up_overdue(profiles, context):
     """The follow-up agreed at the last session is past. No query: it reads the annotations."""
     flags = {}
@@ -88,7 +157,7 @@ def follow_up_overdue(profiles, context):
     return flags
 
 
-@caseload_flag_provider("coaching.no_contact")
+@caseload_flag_provider("coaching.no_contact", urgency=_no_contact_sql)
 def no_contact(profiles, context):
     """No session for longer than the organization's setting, counted from intake when there was none.
     No query: it reads the annotations."""

@@ -3,10 +3,12 @@ whole caseload). Registered under the names the loans app would use, so that pro
 by the loans app itself replace these instead of doubling them."""
 
 from django.apps import apps
+from django.db.models import Exists, F, IntegerField, Min, OuterRef, Subquery, Value
+from django.db.models.functions import Coalesce, Least
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from coaching.selectors.flags import CaseloadFlag, caseload_flag_provider
+from coaching.selectors.flags import CaseloadFlag, DaysBetween, caseload_flag_provider, weight_when
 from microcredit.core.permissions import scope
 
 # Requests on their way: in circle review, returned for changes, accepted by the circle, approved but
@@ -19,6 +21,35 @@ def _loans(context, profiles):
 
     queryset = Loan.objects.filter(borrower_id__in=[profile.pk for profile in profiles])
     return scope(context.viewer, queryset) if context.viewer is not None else queryset
+
+
+def _person_loans(context):
+    """The loans of the caseload row ``OuterRef("pk")`` the viewer may see (for the SQL weights)."""
+    from loans.models import Loan
+
+    queryset = Loan.objects.filter(borrower_id=OuterRef("pk"))
+    return scope(context.viewer, queryset) if context.viewer is not None else queryset
+
+
+def loans_in_arrears_sql(context):
+    """40 + days late (at most 365) of the person's longest-late open loan, from the loan positions (one
+    subquery per person over their loans' positions, giving the weight itself; 0 when none is late)."""
+    from loans.selectors import OPEN_STATUSES
+
+    weight = (
+        _person_loans(context)
+        .filter(status__in=OPEN_STATUSES, position__first_unsettled_due__lt=context.today)
+        .order_by()
+        .values("borrower")
+        .annotate(oldest=Min("position__first_unsettled_due"))
+        .annotate(weight=Value(40) + Least(DaysBetween(Value(context.today), F("oldest")), Value(365)))
+        .values("weight")[:1]
+    )
+    return Coalesce(Subquery(weight, output_field=IntegerField()), Value(0))
+
+
+def pending_loan_requests_sql(context):
+    return weight_when(Exists(_person_loans(context).filter(status__in=PENDING_STATUSES)), 10)
 
 
 def loans_in_arrears(profiles, context):
@@ -46,5 +77,5 @@ def pending_loan_requests(profiles, context):
 
 
 if apps.is_installed("loans"):
-    caseload_flag_provider("loans.arrears")(loans_in_arrears)
-    caseload_flag_provider("loans.pending_request")(pending_loan_requests)
+    caseload_flag_provider("loans.arrears", urgency=loans_in_arrears_sql)(loans_in_arrears)
+    caseload_flag_provider("loans.pending_request", urgency=pending_loan_requests_sql)(pending_loan_requests)

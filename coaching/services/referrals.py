@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 from coaching.models import REFERRAL_STATES, Partner, Referral, ReferralStatus, ReferralStatusChange
 from coaching.models.choices import REFERRAL_CLOSED, REFERRAL_INITIAL
 from coaching.services._checks import check_not_in_future
+from coaching.services.positions import caseload_position_refresh
 from microcredit.accounts.models import EntrepreneurProfile, User
 
 
@@ -37,6 +38,7 @@ def referral_create(
     ReferralStatusChange.objects.create(
         referral=referral, from_status="", to_status=status, changed_by=created_by, note=note.strip()
     )
+    caseload_position_refresh(profile_ids=[profile.pk])
     return referral
 
 
@@ -64,4 +66,5 @@ def referral_change_status(
         changed_by=changed_by,
         note=note.strip(),
     )
+    caseload_position_refresh(profile_ids=[referral.profile_id])
     return referral

@@ -7,6 +7,7 @@ from django.utils.translation import gettext as _
 
 from coaching.models import CoachingSession, SessionTopic, Topic
 from coaching.services._checks import check_not_in_future, check_staff
+from coaching.services.positions import caseload_position_refresh
 from microcredit.accounts.models import EntrepreneurProfile, User
 
 EDITABLE_FIELDS = (
@@ -73,6 +74,7 @@ def session_record(
     session.full_clean()
     session.save()
     _set_topics(session, topic_values)
+    caseload_position_refresh(profile_ids=[profile.pk])
     return session
 
 
@@ -95,4 +97,5 @@ def session_update(
     session.save()
     if topic_values is not None:
         _set_topics(session, topic_values)
+    caseload_position_refresh(profile_ids=[session.profile_id])
     return session

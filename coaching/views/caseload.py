@@ -2,7 +2,6 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -42,9 +41,7 @@ class CaseloadView(StaffRequiredMixin, TemplateView):
         else:
             settings = OrganizationSettings.load()
             # 50 a page, whom to call first on the first: a caseload of thousands renders one page.
-            page = Paginator(selectors.caseload_for(user, advisor, settings=settings), 50).get_page(
-                self.request.GET.get("page")
-            )
+            page = selectors.caseload_page(user, advisor, self.request.GET.get("page"), settings=settings)
             context.update(rows=page.object_list, page_obj=page, paginator=page.paginator)
             context["is_paginated"] = page.has_other_pages()
             context["no_contact_days"] = settings.coaching_no_contact_days

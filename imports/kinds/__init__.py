@@ -15,10 +15,22 @@ def get_kind(key: str) -> Kind | None:
     return KINDS.get(key)
 
 
+# The order to bring files in: each refers to the ones before it by the organization's own ids.
+ORDER = ("entrepreneurs", "circles", "trainings", "partners", "fund_sources", "loans")
+
+
 def all_kinds() -> list[Kind]:
     _load()
-    return list(KINDS.values())
+    rank = {key: number for number, key in enumerate(ORDER)}
+    return sorted(KINDS.values(), key=lambda kind: rank.get(kind.key, len(ORDER)))
 
 
 def _load() -> None:
-    from imports.kinds import circles, entrepreneurs, loans  # noqa: F401  (each registers itself)
+    from imports.kinds import (  # noqa: F401  (each registers itself)
+        circles,
+        entrepreneurs,
+        fund_sources,
+        loans,
+        partners,
+        trainings,
+    )

@@ -88,6 +88,17 @@ def parse_int(value) -> int:
         raise ValidationError(_("“%(value)s” is not a whole number.") % {"value": raw}) from None
 
 
+def parse_email(value) -> str:
+    from django.core.validators import validate_email
+
+    raw = text(value)
+    try:
+        validate_email(raw)
+    except ValidationError:
+        raise ValidationError(_("“%(value)s” is not an email address.") % {"value": raw}) from None
+    return raw
+
+
 YES = {"oui", "o", "yes", "y", "vrai", "true", "1", "x"}
 NO = {"non", "n", "no", "faux", "false", "0"}
 

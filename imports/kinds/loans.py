@@ -1,5 +1,6 @@
-"""Loans in progress and closed ones, from an XLSX workbook of three sheets: the loans, their schedules (as
-they were given to the borrowers: stored as is, never recomputed) and the payments made so far.
+"""Loans in progress and closed ones, from an XLSX workbook of three sheets (or a ZIP of three CSV files):
+the loans, their schedules (as they were given to the borrowers: stored as is, never recomputed) and the
+payments made so far.
 
 Each loan is one unit, applied in its own savepoint: the loan is created approved with the file's terms and
 disbursed with the file's schedule (the one place where rows are written beside the loans' services,
@@ -145,6 +146,17 @@ def _loan_columns():
             gettext_lazy("Why the loan was written off (required for a written-off loan)."),
             example="",
         ),
+        Column(
+            "written_off_on",
+            "date de radiation",
+            "write-off date",
+            gettext_lazy(
+                "Day the loan was written off (a written-off loan only; empty: the day of the import). The "
+                "board report counts the loss in that day's period."
+            ),
+            parse=parse_date,
+            example="",
+        ),
         Column("purpose", "objet", "purpose", gettext_lazy("What the loan was for."), example="Équipement"),
     )
 
@@ -284,8 +296,8 @@ class LoansKind(Kind):
     title = gettext_lazy("Loans, schedules and payments")
     description = gettext_lazy(
         "An XLSX workbook of three sheets: Prêts (one row per loan), Échéancier (one row per instalment, "
-        "as given to the borrower) and Paiements (one row per payment made). Import the entrepreneurs and "
-        "circles first."
+        "as given to the borrower) and Paiements (one row per payment made), or a ZIP archive of three CSV "
+        "files with the same names. Import the entrepreneurs and circles first."
     )
 
     @property
@@ -405,6 +417,8 @@ class LoansKind(Kind):
             raise ValidationError({"status": _("A loan is imported active, repaid or written off.")})
         if status == LoanStatus.WRITTEN_OFF and not values["write_off_reason"]:
             raise ValidationError({"write_off_reason": _("Give the reason for the write-off.")})
+        if values["written_off_on"] and status != LoanStatus.WRITTEN_OFF:
+            raise ValidationError({"written_off_on": _("Only a written-off loan has a write-off date.")})
         amount, disbursed_on = values["amount"], values["disbursed_on"]
         if amount <= 0:
             raise ValidationError({"amount": _("The amount must be positive.")})
@@ -492,7 +506,10 @@ class LoansKind(Kind):
             raise ValidationError({"status": _("Nothing is owed on this loan any more: mark it repaid.")})
         if status == LoanStatus.WRITTEN_OFF and loan.status != LoanStatus.WRITTEN_OFF:
             loans.loan_write_off(
-                loan=loan, written_off_by=context["actor"], reason=values["write_off_reason"]
+                loan=loan,
+                written_off_by=context["actor"],
+                reason=values["write_off_reason"],
+                written_off_on=values["written_off_on"],
             )
             action = "create" if action == "create" else "update"
         return RowOutcome(row=label, action=action, label=f"{borrower} · {format_money(amount)}")

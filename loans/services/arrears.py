@@ -137,14 +137,26 @@ def guarantee_call_resolve(
 
 
 @transaction.atomic
-def loan_write_off(*, loan: Loan, written_off_by: User, reason: str) -> Loan:
-    """A coordinator writes off what cannot be recovered; the loan keeps its whole history."""
+def loan_write_off(
+    *, loan: Loan, written_off_by: User, reason: str, written_off_on: datetime.date | None = None
+) -> Loan:
+    """A coordinator writes off what cannot be recovered; the loan keeps its whole history. Written off now,
+    or on ``written_off_on`` (a past day, for the history an organization imports: noon that day)."""
     loan = lock(loan)
     if not written_off_by.is_coordinator:
         raise ValidationError(_("Only a coordinator writes off a loan."))
     if not reason.strip():
         raise ValidationError({"reason": _("Give the reason for the write-off.")})
-    transition(loan, LoanStatus.WRITTEN_OFF, actor=written_off_by, reason=reason)
+    at = None
+    if written_off_on is not None:
+        if written_off_on > timezone.localdate() or (
+            loan.disbursed_on is not None and written_off_on < loan.disbursed_on
+        ):
+            raise ValidationError(
+                {"written_off_on": _("A loan is written off between its disbursement and today.")}
+            )
+        at = timezone.make_aware(datetime.datetime.combine(written_off_on, datetime.time(12)))
+    transition(loan, LoanStatus.WRITTEN_OFF, actor=written_off_by, reason=reason, at=at)
     ledger.record_write_off(loan, loan.transitions.filter(to_status=LoanStatus.WRITTEN_OFF).latest("at").at)
     for call in GuaranteeCall.objects.filter(loan=loan, resolved_at__isnull=True):
         guarantee_call_resolve(

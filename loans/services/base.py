@@ -1,5 +1,7 @@
 """What every loan service shares: the allowed transitions, the row lock, the history row."""
 
+import datetime
+
 from django.utils.translation import gettext_lazy as _
 
 from loans.models import Loan, LoanStatus, LoanTransition
@@ -43,14 +45,26 @@ def can_transition(loan: Loan, to_status: str) -> bool:
 
 
 def transition(
-    loan: Loan, to_status: str, *, actor: User | None, reason: str = "", fields: tuple = ()
+    loan: Loan,
+    to_status: str,
+    *,
+    actor: User | None,
+    reason: str = "",
+    fields: tuple = (),
+    at: datetime.datetime | None = None,
 ) -> Loan:
-    """Move a locked loan to ``to_status`` if its current status allows it, and record the change."""
+    """Move a locked loan to ``to_status`` if its current status allows it, and record the change (at
+    ``at``, now by default: only an import of past history gives another instant)."""
     LOAN_STATES.check(loan.status, to_status)
     from_status = loan.status
     loan.status = to_status
     loan.save(update_fields=["status", *fields])
     LoanTransition.objects.create(
-        loan=loan, from_status=from_status, to_status=to_status, actor=actor, reason=reason
+        loan=loan,
+        from_status=from_status,
+        to_status=to_status,
+        actor=actor,
+        reason=reason,
+        **({"at": at} if at is not None else {}),
     )
     return loan

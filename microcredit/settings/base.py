@@ -289,11 +289,18 @@ CELERY_BEAT_SCHEDULE: dict = {
     "scan-reminders": {"task": "loans.scan_reminders", "schedule": crontab(hour=7, minute=0)},
     # After the reminder scan: lists the people without an email address whom the scan found.
     "advisor-digests": {"task": "loans.scan_digests", "schedule": crontab(hour=7, minute=30)},
+    # Uploaded import files (personal information) past IMPORT_FILE_RETENTION_DAYS, and stray ones.
+    "purge-import-files": {"task": "imports.purge_files", "schedule": crontab(hour=3, minute=45)},
 }
 
 # --- Documents (PDF) ------------------------------------------------------------------------------
 # Generated PDFs are deleted this many days after they were built (the record of the request stays).
 DOCUMENT_RETENTION_DAYS = env_int("DOCUMENT_RETENTION_DAYS", 7, minimum=1)
+# Days an uploaded import file (media/imports/) is kept before the nightly purge deletes it (Law 25: no
+# longer than needed to check and import it).
+IMPORT_FILE_RETENTION_DAYS = env_int("IMPORT_FILE_RETENTION_DAYS", 30, minimum=1)
+# Import files of at least this many bytes are checked and imported by a worker, with a progress page.
+IMPORT_BACKGROUND_MIN_BYTES = env_int("IMPORT_BACKGROUND_MIN_BYTES", 256 * 1024, minimum=0)
 
 # --- Logging --------------------------------------------------------------------------------------
 LOGGING = {

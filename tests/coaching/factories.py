@@ -20,6 +20,7 @@ from coaching.models import (
     SessionTopic,
     Topic,
 )
+from coaching.services import caseload_position_refresh
 from tests.factories import EntrepreneurFactory
 
 STAFF_SECRET = "STAFF-ONLY-7f3a: housing trouble, do not share"
@@ -69,6 +70,12 @@ class CoachingSessionFactory(factory.django.DjangoModelFactory):
             for topic in extracted or [Topic.FINANCES]:
                 SessionTopic.objects.create(session=self, topic=topic)
 
+    @factory.post_generation
+    def position(self, create, extracted, **kwargs):
+        # Sessions made here skip the services: keep the person's caseload position as they would.
+        if create:
+            caseload_position_refresh(profile_ids=[self.profile_id])
+
 
 class ReferralFactory(factory.django.DjangoModelFactory):
     """A proposed referral with the first row of its history."""
@@ -86,6 +93,7 @@ class ReferralFactory(factory.django.DjangoModelFactory):
     def history(self, create, extracted, **kwargs):
         if create:
             ReferralStatusChange.objects.create(referral=self, from_status="", to_status=self.status)
+            caseload_position_refresh(profile_ids=[self.profile_id])
 
 
 class FinancingApplicationFactory(factory.django.DjangoModelFactory):

@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001  (French apostrophes in the expected messages)
 """Loans in progress, repaid and written off, from a French workbook: schedules kept as given, payments
 allocated by the usual rule, the ledger's derived figures consistent, the board's report equal to the
 spreadsheet's figures."""
@@ -9,7 +10,7 @@ from decimal import Decimal
 import pytest
 import time_machine
 from django.core.management import call_command
-from django.utils import translation
+from django.utils import timezone, translation
 
 from imports.kinds import get_kind
 from imports.services import import_run
@@ -211,3 +212,92 @@ def test_a_loan_above_the_guarantee_threshold_is_individual_even_with_a_circle(o
     assert report.is_valid, report.problems
     loan = Loan.objects.get()
     assert (loan.circle.name, loan.guarantee_type) == ("Les Bâtisseuses", "individual")
+
+
+def csv_zip(loans=LOANS, schedule=SCHEDULE, payments=PAYMENTS) -> bytes:
+    """The same three tables as CSV files (French Excel: semicolons) in a ZIP archive."""
+    import csv
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        for title, rows in (("Prêts", loans), ("Échéancier", schedule), ("Paiements", payments)):
+            text = io.StringIO()
+            csv.writer(text, delimiter=";").writerows(rows)
+            archive.writestr(f"{title}.csv", ("\ufeff" + text.getvalue()).encode("utf-8"))
+    return buffer.getvalue()
+
+
+def with_write_off_date(day: str, row: int = 3) -> list[list]:
+    rows = [[*line, ""] for line in LOANS]
+    rows[0][-1] = "Date de radiation"
+    rows[row][-1] = day
+    return rows
+
+
+def test_loans_come_as_a_zip_of_csv_files_too(organization):
+    with translation.override("fr-ca"):
+        report = run("loans", csv_zip(), organization["coordinator"], name="prets.zip")
+    assert report.is_valid, report.problems
+    assert report.counts() == {"create": 3, "update": 0, "unchanged": 0}
+    statuses = dict(Loan.objects.values_list("borrower__user__first_name", "status"))
+    assert statuses == {"Marie-Ève": "active", "Fatou": "repaid", "John": "written_off"}
+    assert Payment.objects.count() == 7
+    call_command("rebuild_ledger", "--check")
+    with translation.override("fr-ca"):
+        again = run("loans", workbook(), organization["coordinator"], name="prets.xlsx")
+    assert again.counts() == {"create": 0, "update": 0, "unchanged": 3}  # the same loans, either format
+
+
+def test_a_zip_without_the_three_tables_is_refused_by_name(organization):
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("Prêts.csv", "Identifiant du prêt\nP-1\n")
+    with translation.override("fr-ca"):
+        report = run("loans", buffer.getvalue(), organization["coordinator"], name="prets.zip")
+    assert {(problem.row, problem.message) for problem in report.problems} >= {
+        ("Échéancier", "Le classeur n’a pas de feuille nommée Échéancier."),
+        ("Paiements", "Le classeur n’a pas de feuille nommée Paiements."),
+    }
+    assert Loan.objects.count() == 0
+
+
+def test_the_write_off_date_of_the_file_is_kept(organization):
+    from loans.models import LoanPosition
+
+    data = workbook(loans=with_write_off_date("2025-06-30"))
+    report = import_loans(organization, data)
+    assert report.is_valid, report.problems
+    loan = Loan.objects.get(status=LoanStatus.WRITTEN_OFF)
+    written_off = loan.transitions.get(to_status=LoanStatus.WRITTEN_OFF).at
+    assert timezone.localdate(written_off) == datetime.date(2025, 6, 30)
+    assert timezone.localdate(LoanPosition.objects.get(loan=loan).written_off_at) == datetime.date(
+        2025, 6, 30
+    )
+    call_command("rebuild_ledger", "--check")
+    # The board report as of the end of 2025 counts the loss (it was written off in June 2025).
+    with time_machine.travel(datetime.datetime(2026, 11, 20, 15, 0, tzinfo=datetime.UTC), tick=False):
+        totals = portfolio_report(
+            as_of=datetime.date(2025, 12, 31),
+            start=datetime.date(2025, 1, 1),
+            end=datetime.date(2025, 12, 31),
+        )["totals"]
+    assert (totals["written_off_loans"], totals["written_off"]) == (1, D("600.00"))
+
+
+@pytest.mark.parametrize(
+    ("day", "row", "expected"),
+    [
+        ("2025-02-01", 3, "Un prêt est radié entre son déboursement et aujourd’hui."),
+        ("2025-06-30", 1, "Seul un prêt radié a une date de radiation."),
+        ("2099-01-01", 3, "La date 2099-01-01 est hors limites"),
+    ],
+)
+def test_a_write_off_date_out_of_place_is_refused_on_its_column(organization, day, row, expected):
+    report = import_loans(organization, workbook(loans=with_write_off_date(day, row)))
+    on_loans = [p for p in report.problems if p.row.startswith("Prêts")]
+    assert [(p.row, p.column) for p in on_loans] == [(f"Prêts {row + 1}", "Date de radiation")]
+    assert expected in on_loans[0].message
+    assert Loan.objects.count() == 0

@@ -103,3 +103,45 @@ def test_a_bad_upload_answers_400_not_500(staff, client_for):
     client = client_for(staff["coordinator"])
     response = upload(client, "x", name="virus.exe")
     assert response.status_code == 400 and not ImportBatch.objects.exists()
+
+
+def test_the_loans_csv_templates_come_as_one_zip_and_every_new_kind_has_its_templates(staff, client_for):
+    import io
+    import zipfile
+
+    client = client_for(staff["coordinator"])
+    response = client.get(reverse("imports:template", args=["loans", "zip"]))
+    assert response["Content-Type"] == "application/zip"
+    archive = zipfile.ZipFile(io.BytesIO(response.content))
+    assert sorted(archive.namelist()) == ["Paiements.csv", "Prêts.csv", "Échéancier.csv"]
+    assert archive.read("Prêts.csv").decode("utf-8-sig").startswith("identifiant du prêt;")
+    assert "date de radiation" in archive.read("Prêts.csv").decode("utf-8-sig").splitlines()[0]
+    assert client.get(reverse("imports:template", args=["loans", "csv"])).status_code == 404
+    assert client.get(reverse("imports:template", args=["partners", "zip"])).status_code == 404
+    for kind in ("trainings", "partners", "fund_sources"):
+        for extension in ("csv", "xlsx"):
+            assert client.get(reverse("imports:template", args=[kind, extension])).status_code == 200
+    index = client.get(reverse("imports:index")).content.decode()
+    assert "Formations et participants" in index or "Trainings and participants" in index
+
+
+def test_the_errors_download_as_a_csv_in_the_coordinators_language(staff, client_for):
+    from django.utils import translation
+
+    client = client_for(staff["coordinator"])
+    bad = ENTREPRENEURS_CSV.replace(";amelie;2023-09-12", ";personne;2023-09-12").replace(
+        "1979;", "vers 1979;"
+    )
+    with translation.override("fr-ca"):
+        upload(client, bad)
+        batch = ImportBatch.objects.get()
+        page = client.get(reverse("imports:batch", args=[batch.pk]), HTTP_ACCEPT_LANGUAGE="fr-ca")
+        assert b'data-testid="error-report"' in page.content
+        response = client.get(reverse("imports:errors", args=[batch.pk]), HTTP_ACCEPT_LANGUAGE="fr-ca")
+    assert response["Content-Type"].startswith("text/csv")
+    lines = response.content.decode("utf-8-sig").splitlines()
+    assert lines[0] == "Ligne;Colonne;Motif"
+    assert any(line.startswith("2;Conseiller;") and "personne" in line for line in lines[1:])
+    assert any(line.startswith("4;Année de naissance;") for line in lines[1:])
+    assert len(lines) == 1 + batch.__class__.objects.get().errors_total
+    assert client_for(staff["amelie"]).get(reverse("imports:errors", args=[batch.pk])).status_code == 404
