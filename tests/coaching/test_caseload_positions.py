@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 
 from coaching import services
 from coaching.models import CaseloadPosition, CoachingSession, Referral, ReferralStatus
-from coaching.models.choices import REFERRAL_TRANSITIONS
+from coaching.models.choices import REFERRAL_STATES
 from coaching.selectors import advisor_agenda, caseload_for, caseload_page
 from coaching.selectors.caseload import CaseloadRow, _context
 from microcredit.accounts.models import EntrepreneurProfile
@@ -114,7 +114,9 @@ class TestKeptByTheServices:
             person = rng.choice(people)
             action = rng.choice(["record", "record", "update", "refer", "move"])
             sessions = list(CoachingSession.objects.filter(profile=person))
-            referrals = [r for r in Referral.objects.filter(profile=person) if REFERRAL_TRANSITIONS[r.status]]
+            referrals = [
+                r for r in Referral.objects.filter(profile=person) if REFERRAL_STATES.next_statuses(r.status)
+            ]
             held = days_ago(rng.randint(0, 200))
             follow_up = rng.choice([None, held + datetime.timedelta(days=rng.randint(0, 40))])
             if action == "update" and sessions:
@@ -123,7 +125,7 @@ class TestKeptByTheServices:
                 )
             elif action == "move" and referrals:
                 referral = rng.choice(referrals)
-                to = rng.choice(sorted(REFERRAL_TRANSITIONS[referral.status]))
+                to = rng.choice(REFERRAL_STATES.next_statuses(referral.status))
                 services.referral_change_status(
                     referral=referral, to_status=to, changed_by=None, outcome="Fait"
                 )
