@@ -381,7 +381,11 @@ def _impact(report: dict) -> Table:
         return figure.display
 
     rows = [
-        [_("Coaching hours"), small if impact["hours"] is None else impact["hours"]],
+        # Hours of 5 sessions or more hidden by the board's month rule read "—", not "<5".
+        [
+            _("Coaching hours"),
+            impact["hours"] if impact["hours"] is not None else "—" if impact["sessions"].count else small,
+        ],
         [_("Coaching sessions"), count(impact["sessions"])],
         [_("People coached"), count(impact["people_coached"])],
         [_("Trainings held"), training["trainings"]],

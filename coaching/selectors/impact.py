@@ -48,7 +48,7 @@ def _figure(label, count: int, amount: Decimal | None = None) -> Figure:
 
 
 def _per_month(queryset, date_field: str, **counts) -> dict:
-    """{(month, *values): {name: count}} for the board's privacy rule."""
+    """{month: {name: count}} for the board's privacy rule."""
     rows = queryset.annotate(month=TruncMonth(date_field)).order_by().values("month").annotate(**counts)
     return {row["month"]: {name: row[name] for name in counts} for row in rows}
 
