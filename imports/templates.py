@@ -1,20 +1,27 @@
 """The downloadable template of each kind: its columns in the chosen language, an example row, and (XLSX)
 a second sheet documenting every column."""
 
-import csv
 import io
 
 from django.utils import translation
 from django.utils.translation import gettext as _
 
 from imports.kinds.base import Kind
+from microcredit.core.csv_export import csv_delimiter, write_rows
 
 
 def template_csv(kind: Kind, language: str) -> bytes:
     buffer = io.StringIO()
-    writer = csv.writer(buffer, delimiter=";" if not language.startswith("en") else ",")
-    writer.writerow([column.label(language) for column in kind.columns])
-    writer.writerow([column.example for column in kind.columns])
+    with translation.override(language):
+        # The one CSV writer (formulas neutralized), in the template's language.
+        write_rows(
+            buffer,
+            [
+                [column.label(language) for column in kind.columns],
+                [column.example for column in kind.columns],
+            ],
+            delimiter=csv_delimiter(),
+        )
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")  # the byte order mark: Excel reads UTF-8
 
 
@@ -27,10 +34,12 @@ def template_zip(kind: Kind, language: str) -> bytes:
     with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
         for title, sheet_kind in kind.template_sheets():
             text = io.StringIO()
-            writer = csv.writer(text, delimiter=";" if not language.startswith("en") else ",")
-            writer.writerow([column.label(language) for column in sheet_kind.columns])
-            for example in getattr(sheet_kind, "examples", None) or [[c.example for c in sheet_kind.columns]]:
-                writer.writerow(example)
+            examples = getattr(sheet_kind, "examples", None) or [[c.example for c in sheet_kind.columns]]
+            write_rows(
+                text,
+                [[column.label(language) for column in sheet_kind.columns], *examples],
+                delimiter=";" if not language.startswith("en") else ",",
+            )
             archive.writestr(f"{title}.csv", ("\ufeff" + text.getvalue()).encode("utf-8"))
     return buffer.getvalue()
 

@@ -122,8 +122,8 @@ def _hidden_rows(counts: list[int]) -> set[int]:
     return hidden
 
 
-def _money(value) -> Money:
-    return Money(value)
+def _money(value) -> Money | str:
+    return "—" if value is None else Money(value)
 
 
 def _count(value: int, for_board: bool):
@@ -203,8 +203,13 @@ def _ledger_table(ledgers: dict, for_board: bool) -> Table:
     return table
 
 
-def _available_table(ledgers: dict) -> Table:
+def _available_table(ledgers: dict, hidden: frozenset | set = frozenset()) -> Table:
+    """``hidden``: the board's hidden portfolio figures (``microcredit.core.privacy``). When the outstanding
+    principal or the write-offs are hidden, so is every figure they could be read off (lent, collected and
+    available: lent - collected = outstanding + written off)."""
     t = ledgers["totals"]
+    if ("kpi", "outstanding") in hidden or ("kpi", "written_off") in hidden:
+        t = {**t, **dict.fromkeys(("lent", "principal_collected", "available", "outstanding", "written_off"))}
     return Table(
         "capital",
         _("Capital available to lend"),
@@ -303,12 +308,12 @@ def _reserve_table(reserve: dict, for_board: bool) -> Table:
     return table
 
 
-def capital_tables(capital: dict, *, for_board: bool) -> list[Table]:
+def capital_tables(capital: dict, *, for_board: bool, hidden: frozenset | set = frozenset()) -> list[Table]:
     """The capital section's tables, for the dashboard, its CSV files, the capital page and the PDF."""
     ledgers = capital["ledgers"]
     return [
         _ledger_table(ledgers, for_board),
-        _available_table(ledgers),
+        _available_table(ledgers, hidden if for_board else frozenset()),
         _use_table(ledgers, for_board),
         _reserve_table(capital["reserve"], for_board),
     ]

@@ -17,7 +17,7 @@ from loans.models import Loan, LoanStatus
 from microcredit.accounts.models import Role, User
 from microcredit.core.months import add_months
 from microcredit.core.permissions import has_role, scope
-from microcredit.core.selectors import whole_months
+from microcredit.core.privacy import board_dates
 
 CIRCLE_REPORT = "circle_report"
 PORTFOLIO_REPORT = "portfolio_report"
@@ -41,8 +41,8 @@ def clean_report_dates(data: Mapping) -> dict:
     form = ReportPeriodForm({name: data.get(name) or "" for name in ("as_of", "start", "end")})
     if not form.is_valid():
         raise ValueError(form.errors.as_text())
-    # The PDF is the board's version: whole months, as the board sees the dashboard.
-    dates = whole_months(
+    # The PDF is the board's version: closed whole months, as the board sees the dashboard.
+    dates = board_dates(
         *(form.cleaned_data[name] for name in ("as_of", "start", "end")), today=timezone.localdate()
     )
     return dict(zip(("as_of", "start", "end"), (day.isoformat() for day in dates), strict=True))
@@ -99,6 +99,7 @@ def portfolio_report(params: dict, today: datetime.date) -> dict:
     """The board's PDF: the same tables as the reporting dashboard, for the as-of date and period asked for
     (documents asked for before dates were kept: the twelve months up to the day of the build), board
     version: aggregates only, no advisor breakdown, small groups as "<5"."""
+    from reports.selectors import default_period
     from reports.selectors import portfolio_report as board_report
     from reports.tables import report_tables
 
@@ -109,7 +110,12 @@ def portfolio_report(params: dict, today: datetime.date) -> dict:
     }
     from reports.impact import impact_report, impact_tables
 
-    report = board_report(as_of=dates.get("as_of", today), start=dates.get("start"), end=dates.get("end"))
+    if "as_of" not in dates:  # asked for before dates were kept: the board's default
+        as_of, _start, end = board_dates(today, today, today, today=today)
+        dates = {"as_of": as_of, "start": default_period(end)}
+    report = board_report(
+        as_of=dates["as_of"], start=dates.get("start"), end=dates.get("end"), for_board=True
+    )
     return {
         "report": report,
         "totals": report["totals"],

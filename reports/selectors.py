@@ -40,7 +40,7 @@ from django.utils.translation import gettext as _
 
 from circles.models import Circle, CircleNetwork, TrainingSession
 from coaching.selectors.impact import impact_figures
-from loans.models import GuaranteeCall, LoanPosition, LoanProduct, PortfolioDay
+from loans.models import Allocation, GuaranteeCall, LoanPosition, LoanProduct, PortfolioDay
 from microcredit.accounts.models import Demographics, EntrepreneurProfile, Gender, IncomeSource, User
 from microcredit.core.money import ZERO, from_cents
 from microcredit.core.selectors import SMALL_COUNT
@@ -307,7 +307,9 @@ def portfolio_figures(
     result = {"as_of": as_of, "start": start, "end": end, "totals": totals, "breakdowns": {}}
     wanted = BREAKDOWNS if breakdown == "all" else (breakdown,) if breakdown in BREAKDOWNS else ()
     if wanted:
-        labels = _labels(_circles())
+        circles = _circles()
+        result["network_of"] = {pk: network for pk, (_name, _advisor, network) in circles.items()}
+        labels = _labels(circles)
         for name in wanted:
             groups = [
                 {
@@ -543,10 +545,12 @@ def portfolio_report(
     start: datetime.date | None = None,
     end: datetime.date | None = None,
     breakdown: str | None = "all",
+    for_board: bool = False,
 ) -> dict:
     """Everything on the board's dashboard, as plain dicts of Decimals and ints; no person's name except
     advisors' in the ``advisor`` breakdown (views show that one to staff only). Default: as of today, over
-    the twelve months up to it. A fixed number of queries, whatever the size of the portfolio."""
+    the twelve months up to it. A fixed number of queries, whatever the size of the portfolio. For the board
+    (``for_board``): with what the privacy rule needs (``board_activity``)."""
     as_of = as_of or timezone.localdate()
     end = end or as_of
     start = start or default_period(end)
@@ -557,6 +561,220 @@ def portfolio_report(
 
     report["capital"] = capital_figures(as_of=as_of, start=report["start"])
     report["reach"] = social_reach(as_of=as_of)
-    report["impact"] = impact_figures(start=report["start"], end=report["end"])
+    report["impact"] = impact_figures(start=report["start"], end=report["end"], for_board=for_board)
     report["training"] = training_figures(start=report["start"], end=report["end"])
+    if for_board:
+        report["activity"] = board_activity(as_of=as_of, start=min(report["start"], default_period(as_of)))
     return report
+
+
+# What the board's privacy rule needs (``microcredit.core.privacy``): how many loans make each figure and how
+# many moved in each month. Months are numbered ``year * 12 + month - 1``.
+
+
+def month_index(day: datetime.date) -> int:
+    return day.year * 12 + day.month - 1
+
+
+def month_of(index: int) -> datetime.date:
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def _month_sql(column: str) -> str:
+    """The month index of a date column, in SQL (``%%`` because the query has parameters)."""
+    if connection.vendor == "postgresql":
+        return (
+            f"(CAST(EXTRACT(YEAR FROM {column}) AS INTEGER) * 12"
+            f" + CAST(EXTRACT(MONTH FROM {column}) AS INTEGER) - 1)"
+        )
+    return (
+        f"(CAST(strftime('%%Y', {column}) AS INTEGER) * 12 + CAST(strftime('%%m', {column}) AS INTEGER) - 1)"
+    )
+
+
+def _rows(sql: str, params) -> list[tuple]:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.fetchall()
+
+
+def _prev_book_sql() -> str:
+    """BOOK_SQL's common table expressions as of the previous month's end (``%(prev)s``), renamed."""
+    sql = BOOK_SQL.replace("WITH\n", ",\n", 1)
+    for old, new in (("later", "later_p"), ("settled_since", "settled_p"), ("book", "book_p")):
+        sql = re.sub(rf"\b{old}\b", new, sql)
+    return sql.replace("%(as_of)s", "%(prev)s").replace("%(as_of_end)s", "%(prev_end)s")
+
+
+def _in_band(alias: str, days: int, suffix: str = "") -> str:
+    return (
+        f"CASE WHEN {alias}.written_off_at IS NULL AND {alias}.balance > 0 "
+        f"AND {alias}.oldest_unpaid < %(par{days}{suffix})s THEN 1 ELSE 0 END"
+    )
+
+
+PAR_MOVERS_SQL = (
+    BOOK_SQL
+    + _prev_book_sql()
+    + ",\nbands AS (SELECT n.circle_id, n.product_id, "
+    + ", ".join(
+        f"CASE WHEN {_in_band('n', days)} <> COALESCE({_in_band('o', days, '_p')}, 0) "
+        f"OR ({_in_band('n', days)} = 1 AND n.balance <> o.balance) THEN 1 ELSE 0 END AS moved{days}"
+        for days in PAR_DAYS
+    )
+    + " FROM book n LEFT JOIN book_p o ON o.id = n.id)\n"
+    + "SELECT circle_id, product_id, "
+    + ", ".join(f"SUM(moved{days}) AS moved{days}" for days in PAR_DAYS)
+    + " FROM bands GROUP BY circle_id, product_id"
+)
+
+
+def board_activity(*, as_of: datetime.date, start: datetime.date) -> dict:
+    """For the board's privacy rule, as of ``as_of`` (the end of a month) over the months from ``start``
+    (and a year before, to follow a figure back to the last month it moved):
+
+    - ``months[m]``: for the whole portfolio, loans disbursed, paying (anything, principal), moving (a
+      disbursement, principal paid or a write-off changes the outstanding principal), written off, due
+      (an instalment fell due), active at the end of the month;
+    - ``groups[(circle, product, guaranteed)][m]``: the loans that moved, were disbursed, were written off;
+    - ``written_off_months`` / ``disbursed_months``: write-offs and disbursements by month, whole history;
+    - ``par_movers[(circle, product)]``: loans that entered, left or changed balance in each PAR band
+      since the previous month's end.
+    Six queries, whatever the portfolio."""
+    first = month_index(start) - 12
+    last = month_index(as_of)
+    lo, hi = month_of(first), as_of
+    empty = {
+        "disbursed": 0,
+        "payers": 0,
+        "principal_payers": 0,
+        "movers": 0,
+        "written_off": 0,
+        "due": 0,
+        "active": 0,
+    }
+    months = {m: dict(empty) for m in range(first, last + 1)}
+    groups: dict[tuple, dict[int, dict]] = {}
+
+    def group_month(key, m):
+        return groups.setdefault(key, {}).setdefault(m, {"movers": 0, "disbursed": 0, "written_off": 0})
+
+    moved_sql = f"""
+SELECT moved.m, p.circle_id, p.product_id, p.guaranteed,
+       COUNT(DISTINCT CASE WHEN moved.kind <> 'i' THEN moved.loan_id END),
+       COUNT(DISTINCT CASE WHEN moved.kind IN ('i', 'p') THEN moved.loan_id END),
+       COUNT(DISTINCT CASE WHEN moved.kind = 'p' THEN moved.loan_id END),
+       COUNT(DISTINCT CASE WHEN moved.kind = 'd' THEN moved.loan_id END)
+FROM (
+    SELECT a.loan_id, {_month_sql("a.paid_on")} AS m, CASE WHEN a.principal > 0 THEN 'p' ELSE 'i' END AS kind
+    FROM loans_allocation a WHERE a.paid_on >= %s AND a.paid_on <= %s
+    UNION ALL
+    SELECT d.loan_id, {_month_sql("d.disbursed_on")} AS m, 'd' AS kind
+    FROM loans_loanposition d WHERE d.disbursed_on >= %s AND d.disbursed_on <= %s
+) moved JOIN loans_loanposition p ON p.loan_id = moved.loan_id
+GROUP BY moved.m, p.circle_id, p.product_id, p.guaranteed"""
+    moved_in: set[tuple[int, int]] = set()  # (loan, month) for the written-off loans, below
+    for m, circle, product, guaranteed, movers, payers, principal_payers, disbursed in _rows(
+        moved_sql, [lo, hi, lo, hi]
+    ):
+        month = months[m]
+        month["movers"] += movers
+        month["payers"] += payers
+        month["principal_payers"] += principal_payers
+        month["disbursed"] += disbursed
+        entry = group_month((circle, product, bool(guaranteed)), m)
+        entry["movers"] += movers
+        entry["disbursed"] += disbursed
+
+    # Write-offs: few; their month in the organization's time zone. A loan that also moved otherwise that
+    # month is counted once.
+    as_of_end = _end_of(as_of)
+    written = list(
+        LoanPosition.objects.filter(written_off_at__lt=as_of_end).values_list(
+            "loan_id", "circle_id", "product_id", "guaranteed", "written_off_at", "disbursed_on"
+        )
+    )
+    written_months = {loan: month_index(timezone.localdate(at)) for loan, _c, _p, _g, at, _d in written}
+    for loan, paid_on in Allocation.objects.filter(
+        loan_id__in=list(written_months), principal__gt=0, paid_on__gte=lo, paid_on__lte=hi
+    ).values_list("loan_id", "paid_on"):
+        moved_in.add((loan, month_index(paid_on)))
+    written_off_months: dict[int, int] = {}
+    group_written: dict[tuple, dict[int, int]] = {}
+    for loan, circle, product, guaranteed, _at, disbursed_on in written:
+        m = written_months[loan]
+        written_off_months[m] = written_off_months.get(m, 0) + 1
+        key = (circle, product, guaranteed)
+        group_written.setdefault(key, {})[m] = group_written.get(key, {}).get(m, 0) + 1
+        if m in months:
+            months[m]["written_off"] += 1
+            also_moved = (loan, m) in moved_in or month_index(disbursed_on) == m
+            entry = group_month(key, m)
+            entry["written_off"] += 1
+            if not also_moved:
+                months[m]["movers"] += 1
+                entry["movers"] += 1
+
+    due_sql = f"""
+SELECT {_month_sql("i.due_date")}, COUNT(DISTINCT i.loan_id)
+FROM loans_instalment i JOIN loans_loanposition p ON p.loan_id = i.loan_id
+WHERE i.due_date >= %s AND i.due_date <= %s AND p.disbursed_on <= %s
+  AND (p.written_off_at IS NULL OR i.due_date < date(p.written_off_at))
+GROUP BY {_month_sql("i.due_date")}"""
+    for m, due in _rows(due_sql, [lo, hi, hi]):
+        months[m]["due"] = due
+
+    # Active at each month's end: disbursed by then, neither repaid (last instalment settled) nor written off.
+    active_sql = f"""
+SELECT {_month_sql("x.disbursed_on")}, {_month_sql("x.repaid_on")}, COUNT(*)
+FROM (
+    SELECT p.disbursed_on,
+           CASE WHEN p.principal_paid_cents >= p.lent_cents
+                THEN (SELECT MAX(i.settled_on) FROM loans_instalment i WHERE i.loan_id = p.loan_id)
+           END AS repaid_on
+    FROM loans_loanposition p
+    WHERE p.disbursed_on <= %s AND (p.written_off_at IS NULL OR p.written_off_at >= %s)
+) x
+GROUP BY {_month_sql("x.disbursed_on")}, {_month_sql("x.repaid_on")}"""
+    spans = [(dm, rm, count) for dm, rm, count in _rows(active_sql, [hi, as_of_end.astimezone(datetime.UTC)])]
+    spans += [(month_index(d), None, 1) for _l, _c, _p, _g, _at, d in written]
+    wo_end = dict(written_months)
+    for m, month in months.items():
+        month["active"] = sum(count for dm, rm, count in spans if dm <= m and (rm is None or rm > m))
+    # Written-off loans count as active until the month they were written off.
+    for loan, _c, _p, _g, _at, d in written:
+        for m in months:
+            if month_index(d) <= m and wo_end[loan] <= m:
+                months[m]["active"] -= 1
+
+    disbursed_months = {
+        month_index(row["month"]): row["count"]
+        for row in PortfolioDay.objects.filter(day__lte=as_of)
+        .annotate(month=TruncMonth("day"))
+        .values("month")
+        .order_by()
+        .annotate(count=Sum("disbursed_count"))
+        if row["count"]
+    }
+
+    prev = month_of(last) - datetime.timedelta(days=1)
+    params = _params(as_of, start, as_of)
+    params.update(
+        prev=prev,
+        prev_end=_end_of(prev).astimezone(datetime.UTC),
+        **{f"par{days}_p": prev - datetime.timedelta(days=days) for days in PAR_DAYS},
+    )
+    par_movers = {
+        (row["circle_id"], row["product_id"]): {days: row[f"moved{days}"] or 0 for days in PAR_DAYS}
+        for row in _fetch(PAR_MOVERS_SQL, params)
+    }
+    return {
+        "first": first,
+        "last": last,
+        "months": months,
+        "groups": groups,
+        "written_off_months": written_off_months,
+        "group_written": group_written,
+        "disbursed_months": disbursed_months,
+        "par_movers": par_movers,
+    }

@@ -1,9 +1,9 @@
 """The report as tables: one list of tables that the dashboard, the CSV exports and the PDF all render.
 
 Nothing here names an entrepreneur. For the board (``for_board=True``): no advisor breakdown (advisors are
-people); counts from 1 to 4 show "<5"; the whole portfolio's amounts (its totals, risk, losses, months) are
-shown, they are what the board answers for, while a breakdown group's amount summing fewer than five loans is
-hidden, with one more when a single hidden amount could be read off the totals.
+people), no written-off amount by group (a group's write-offs are nearly always one or two people's); counts
+from 1 to 4 show "<5"; every amount and rate goes through the board's privacy rule
+(``microcredit.core.privacy.board_hidden``, from ``board_figures`` below) and shows "—" when hidden.
 """
 
 from dataclasses import dataclass, field
@@ -14,8 +14,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
 from microcredit.core.formatting import Money, Percent, format_month_year
-from microcredit.core.selectors import SMALL_COUNT
-from reports.selectors import BREAKDOWNS, percent
+from microcredit.core.privacy import SMALL_COUNT, Figure, Sum, board_hidden
+from reports.selectors import BREAKDOWNS, PAR_DAYS, month_index, percent
 
 HIDDEN = f"<{SMALL_COUNT}"
 
@@ -29,6 +29,8 @@ class Table:
     note: str = ""
     # For staff: the drill-down figure behind each row (``(figure, breakdown, key)``), same length as rows.
     links: list = field(default_factory=list)
+    # The name of each row's figure where a page picks rows (the board's home), same length as rows.
+    row_keys: list = field(default_factory=list)
 
     @property
     def lines(self) -> list[tuple[list, tuple | None]]:
@@ -55,83 +57,97 @@ def _counter(for_board: bool):
     return count
 
 
-def _kpis(totals: dict, calls: dict, for_board: bool) -> Table:
-    t = totals
+def _kpis(totals: dict, calls: dict, for_board: bool, hidden: set) -> Table:
     c = _counter(for_board)
+    t = {key: None if ("kpi", key) in hidden else value for key, value in totals.items()}
     rows = [
-        (_("Active loans"), c(t["active_loans"]), "active"),
-        (_("Active borrowers"), c(t["active_borrowers"]), "active"),
-        (_("Outstanding principal ($)"), _amount(t["outstanding"]), "active"),
-        (_("Loans disbursed in the period"), c(t["disbursed_count"]), "disbursed"),
+        ("active_loans", _("Active loans"), c(t["active_loans"]), "active"),
+        ("active_borrowers", _("Active borrowers"), c(t["active_borrowers"]), "active"),
+        ("outstanding", _("Outstanding principal ($)"), _amount(t["outstanding"]), "active"),
+        ("disbursed_count", _("Loans disbursed in the period"), c(t["disbursed_count"]), "disbursed"),
         (
+            "disbursed_amount",
             _("Amount disbursed in the period ($)"),
             _amount(t["disbursed_amount"]),
             "disbursed",
         ),
         (
+            "average_loan",
             _("Average loan disbursed in the period ($)"),
             _amount(t["average_loan"]),
             "disbursed",
         ),
-        (_("Principal repaid in the period ($)"), _amount(t["principal_collected"]), None),
-        (_("Collected in the period ($)"), _amount(t["collected"]), None),
-        (_("Due in the period ($)"), _amount(t["due_in_period"]), None),
-        (_("Collection rate (collected / due in the period)"), _pct(t["collection_rate"]), None),
-        (_("Loans fully repaid"), c(t["repaid_loans"]), "repaid"),
         (
+            "principal_collected",
+            _("Principal repaid in the period ($)"),
+            _amount(t["principal_collected"]),
+            None,
+        ),
+        ("collected", _("Collected in the period ($)"), _amount(t["collected"]), None),
+        ("due_in_period", _("Due in the period ($)"), _amount(t["due_in_period"]), None),
+        (
+            "collection_rate",
+            _("Collection rate (collected / due in the period)"),
+            _pct(t["collection_rate"]),
+            None,
+        ),
+        ("repaid_loans", _("Loans fully repaid"), c(t["repaid_loans"]), "repaid"),
+        (
+            "written_off_period",
             _("Written off in the period ($)"),
             _amount(t["written_off_period"]),
             "written_off",
         ),
+        ("written_off", _("Written off in total ($)"), _amount(t["written_off"]), "written_off"),
+        ("loss_rate", _("Loss rate (written off / disbursed, in total)"), _pct(t["loss_rate"]), None),
         (
-            _("Written off in total ($)"),
-            _amount(t["written_off"]),
-            "written_off",
-        ),
-        (_("Loss rate (written off / disbursed, in total)"), _pct(t["loss_rate"]), None),
-        (
+            "outstanding_circle",
             _("Outstanding under a circle guarantee ($)"),
             _amount(t["outstanding_circle"]),
             "circle",
         ),
         (
+            "outstanding_individual",
             _("Outstanding under individual responsibility ($)"),
             _amount(t["outstanding_individual"]),
             "individual",
         ),
-        (_("Guarantee calls open"), c(calls["open"]), None),
-        (_("Guarantee calls opened in the period"), c(calls["opened"]), None),
-        (_("Guarantee calls resolved in the period"), c(calls["resolved"]), None),
+        ("calls_open", _("Guarantee calls open"), c(calls["open"]), None),
+        ("calls_opened", _("Guarantee calls opened in the period"), c(calls["opened"]), None),
+        ("calls_resolved", _("Guarantee calls resolved in the period"), c(calls["resolved"]), None),
     ]
     return Table(
         "kpis",
         _("Key figures"),
         [_("Figure"), _("Value")],
-        [[label, value] for label, value, _figure in rows],
-        links=[(figure, "", "") if figure else None for _label, _value, figure in rows],
+        [[label, value] for _key, label, value, _figure in rows],
+        links=[(figure, "", "") if figure else None for _key, _label, _value, figure in rows],
+        row_keys=[key for key, _label, _value, _figure in rows],
     )
 
 
-def _par(totals: dict, for_board: bool) -> Table:
+def _par(totals: dict, for_board: bool, hidden: set) -> Table:
     rows, links = [], []
     for days in (1, 30, 90):
         count = totals[f"par{days}_loans"]
+        shown = ("kpi", f"par{days}_amount") not in hidden and ("kpi", f"par{days}") not in hidden
         rows.append(
             [
                 f"PAR{days}",
                 _counter(for_board)(count),
-                _amount(totals[f"par{days}_amount"]),
-                _pct(totals[f"par{days}"]),
+                _amount(totals[f"par{days}_amount"]) if shown else "—",
+                _pct(totals[f"par{days}"]) if shown else "—",
             ]
         )
         links.append((f"par{days}", "", ""))
     # Restructured loans stay in view beside PAR: a restructuring makes a loan current again.
+    restructured_shown = ("kpi", "restructured_amount") not in hidden
     rows.append(
         [
             _("Restructured loans"),
             _counter(for_board)(totals["restructured_loans"]),
-            _amount(totals["restructured_amount"]),
-            _pct(totals["restructured_share"]),
+            _amount(totals["restructured_amount"]) if restructured_shown else "—",
+            _pct(totals["restructured_share"]) if restructured_shown else "—",
         ]
     )
     links.append(("restructured", "", ""))
@@ -151,6 +167,7 @@ def _par(totals: dict, for_board: bool) -> Table:
             "outstanding principal of the active loans whose schedule was restructured, whether late or not."
         ),
         links=links,
+        row_keys=[f"par{days}" for days in (1, 30, 90)],
     )
 
 
@@ -191,75 +208,57 @@ def _others(name: str, groups: list[dict]) -> dict:
     summed["par30"] = percent(summed["par30_amount"], summed["outstanding"])
     return {
         "key": None,
+        "members": [group["key"] for group in groups],
         "label": _(OTHERS[name]) % {"count": len(groups)},
         **summed,
     }
 
 
-# For the board, the amounts of a breakdown group that sum fewer than 5 loans, by column: (count, cell).
-HIDING = (
-    ("active_loans", "outstanding"),
-    ("disbursed_count", "disbursed"),
-    ("written_off_loans", "written_off"),
-)
+GROUP_CELLS = ("outstanding", "par30_amount", "disbursed_amount", "written_off")
 
 
-def _hidden_cells(entries: list[dict]) -> dict[int, set[str]]:
-    """{row index: the cells to hide}. A group of fewer than 5 loans in all hides everything; otherwise an
-    amount summing 1 to 4 loans is hidden (with the outstanding principal goes the PAR30 of those loans).
-    The portfolio's totals are shown, so a column with a single hidden amount would give it away: the
-    smallest other amount of that column is hidden with it."""
-    hidden: dict[int, set[str]] = {}
-    for index, entry in enumerate(entries):
-        if entry["disbursed_count_all"] < SMALL_COUNT:
-            hidden[index] = {"rows", *(cell for _count, cell in HIDING)}
-    for count, cell in HIDING:
-        for index, entry in enumerate(entries):
-            if 0 < entry[count] < SMALL_COUNT:
-                hidden.setdefault(index, set()).add(cell)
-        in_column = [index for index in hidden if cell in hidden[index]]
-        if len(in_column) == 1 and len(entries) > 1:
-            others = sorted(
-                (i for i in range(len(entries)) if i not in in_column), key=lambda i: entries[i][count]
-            )
-            hidden.setdefault(others[0], set()).add(cell)
-    return hidden
-
-
-def _breakdown(name: str, groups: list[dict], for_board: bool, limit: int | None = None) -> Table:
+def _breakdown(
+    name: str, groups: list[dict], for_board: bool, limit: int | None = None, hidden: set | None = None
+) -> Table:
     title, column = BREAKDOWN_TITLES[name]
+    hidden = hidden or set()
+
+    def cells_hidden(group) -> set[str]:
+        """The cells of a group the board does not see (a summed row: any of its groups')."""
+        members = group.get("members", [group["key"]])
+        return {cell for cell in GROUP_CELLS if any(("group", name, key, cell) in hidden for key in members)}
+
     others = None
     if limit is not None and len(groups) > limit + 1:
         # The largest groups (by outstanding principal), then the rest on one row: the CSV has them all.
         groups, others = groups[:limit], _others(name, groups[limit:])
-    table = Table(
-        f"by_{name}",
-        _(title),
-        [
-            _(column),
-            _("Active loans"),
-            _("Outstanding ($)"),
-            "PAR30",
-            _("Disbursed in the period"),
-            _("Amount disbursed ($)"),
-            _("Written off ($)"),
-        ],
-    )
+    columns = [
+        _(column),
+        _("Active loans"),
+        _("Outstanding ($)"),
+        "PAR30",
+        _("Disbursed in the period"),
+        _("Amount disbursed ($)"),
+    ]
+    table = Table(f"by_{name}", _(title), columns if for_board else [*columns, _("Written off ($)")])
     entries = [*groups, *([others] if others is not None else [])]
-    hidden = _hidden_cells(entries) if for_board else {}
-    for index, group in enumerate(entries):
-        cells = hidden.get(index, set())
-        table.rows.append(
-            [
-                group["label"],
-                HIDDEN if "rows" in cells else _counter(for_board)(group["active_loans"]),
-                "—" if "outstanding" in cells else _amount(group["outstanding"]),
-                "—" if "outstanding" in cells else _pct(group["par30"]),
-                HIDDEN if "rows" in cells else _counter(for_board)(group["disbursed_count"]),
-                "—" if "disbursed" in cells else _amount(group["disbursed_amount"]),
-                "—" if "written_off" in cells else _amount(group["written_off"]),
-            ]
-        )
+    for group in entries:
+        cells = cells_hidden(group) if for_board else set()
+        # A group of fewer than 5 loans in all shows no count either.
+        tiny = for_board and group["disbursed_count_all"] < SMALL_COUNT
+        if tiny:  # nothing of it, not even a zero (it would tell that its one loan was repaid)
+            cells = set(GROUP_CELLS)
+        row = [
+            group["label"],
+            HIDDEN if tiny else _counter(for_board)(group["active_loans"]),
+            "—" if "outstanding" in cells else _amount(group["outstanding"]),
+            "—" if cells & {"outstanding", "par30_amount"} else _pct(group["par30"]),
+            HIDDEN if tiny else _counter(for_board)(group["disbursed_count"]),
+            "—" if "disbursed_amount" in cells else _amount(group["disbursed_amount"]),
+        ]
+        if not for_board:
+            row.append(_amount(group["written_off"]))
+        table.rows.append(row)
         if group is not others:
             table.links.append(("active", name, group["key"] if group["key"] is not None else "none"))
     if others is not None:
@@ -276,14 +275,18 @@ def _breakdown(name: str, groups: list[dict], for_board: bool, limit: int | None
         )
     if for_board:
         board_note = _(
-            "A group's amount that sums fewer than 5 loans shows as — (and so does one more group's when "
-            "only one would be hidden, since the totals are shown); a group of fewer than 5 loans shows <5."
+            "A group's amount made of fewer than 5 loans, or that changed by fewer than 5 loans since the "
+            "month before, shows as — (and so does one more group's when only one would be hidden, since the "
+            "totals are shown); a group of fewer than 5 loans shows <5."
         )
         table.note = " ".join(filter(None, [board_note, table.note]))
     return table
 
 
-def _trends(trends: list[dict], for_board: bool) -> Table:
+def _trends(trends: list[dict], for_board: bool, hidden: set) -> Table:
+    def cell(row, name):
+        return "—" if ("month", month_index(row["month"]), name) in hidden else _amount(row[name])
+
     return Table(
         "trends",
         _("Monthly trends"),
@@ -299,10 +302,10 @@ def _trends(trends: list[dict], for_board: bool) -> Table:
             [
                 format_month_year(row["month"]),
                 _counter(for_board)(row["disbursed_count"]),
-                _amount(row["disbursed"]),
-                _amount(row["collected"]),
-                _amount(row["written_off"]),
-                _amount(row["outstanding"]),
+                cell(row, "disbursed"),
+                cell(row, "collected"),
+                cell(row, "written_off"),
+                cell(row, "outstanding"),
             ]
             for row in trends
         ],
@@ -355,7 +358,11 @@ def _impact(report: dict) -> Table:
         return figure.display
 
     rows = [
-        [_("Coaching hours"), small if impact["hours"] is None else impact["hours"]],
+        # Hours of 5 sessions or more hidden by the board's month rule read "—", not "<5".
+        [
+            _("Coaching hours"),
+            impact["hours"] if impact["hours"] is not None else "—" if impact["sessions"].count else small,
+        ],
         [_("Coaching sessions"), count(impact["sessions"])],
         [_("People coached"), count(impact["people_coached"])],
         [_("Trainings held"), training["trainings"]],
@@ -373,19 +380,203 @@ BREAKDOWN_ROWS = 20  # on the screen and in the PDF; the CSV has every group
 def report_tables(report: dict, *, for_board: bool, limit: int | None = BREAKDOWN_ROWS) -> list[Table]:
     """Every table of the report, in the order of the dashboard. A breakdown longer than ``limit`` shows its
     largest groups and one row for the others (``limit=None``: every group, for the CSV files)."""
+    hidden = board_figures(report) if for_board else set()
+    report["board_hidden"] = hidden  # the charts hide the same figures
     tables = [
-        _kpis(report["totals"], report["guarantee_calls"], for_board),
-        _par(report["totals"], for_board),
+        _kpis(report["totals"], report["guarantee_calls"], for_board, hidden),
+        _par(report["totals"], for_board, hidden),
     ]
     for name in BREAKDOWNS:
         if name == "advisor" and for_board:
             continue
         if name in report["breakdowns"]:
-            tables.append(_breakdown(name, report["breakdowns"][name], for_board, limit))
-    tables.append(_trends(report["trends"], for_board))
+            tables.append(_breakdown(name, report["breakdowns"][name], for_board, limit, hidden))
+    tables.append(_trends(report["trends"], for_board, hidden))
     from reports.capital import capital_tables  # it builds on this module's Table
 
-    tables += capital_tables(report["capital"], for_board=for_board)
+    tables += capital_tables(report["capital"], for_board=for_board, hidden=hidden)
     tables.append(_reach(report["reach"]))
     tables.append(_impact(report))
     return tables
+
+
+def _last_move(series: dict[int, int], month: int, first: int, *, whole_history: bool) -> list[int]:
+    """The units that moved in the last month up to ``month`` in which anything moved: a stock unchanged
+    since then shows (or hides) what it showed then. Nothing moved since ``first``: over the whole history
+    the figure never moved (it is zero); over a window, we cannot tell, so the figure is treated as moved by
+    fewer than 5."""
+    for index in range(month, first - 1, -1):
+        if series.get(index):
+            return [series[index]]
+    return [] if whole_history else [1]
+
+
+def _moved(movers: int, units: int) -> list[int]:
+    """Movers since the previous month's end of a figure we can only compare with that month (PAR): none
+    moved and the figure is not zero: treated as moved by fewer than 5 (we cannot tell what it showed)."""
+    return [movers] if movers else ([1] if units else [])
+
+
+def board_figures(report: dict) -> set:
+    """The keys of the report's amounts and rates the board does not see: every figure of the report with
+    the loans it is made of and the loans that moved it, and the sums a reader knows, given to the one rule
+    (``microcredit.core.privacy.board_hidden``). Keys: ``("kpi", name)``, ``("month", index, column)``,
+    ``("group", breakdown, key, column)``."""
+    activity = report["activity"]
+    months, first, last = activity["months"], activity["first"], activity["last"]
+    totals = report["totals"]
+    period = range(month_index(report["start"]), month_index(report["end"]) + 1)
+
+    def series(name: str) -> dict[int, int]:
+        return {m: values[name] for m, values in months.items()}
+
+    def in_period(name: str) -> list[int]:
+        return [months.get(m, {}).get(name, 0) for m in period]
+
+    movers = series("movers")
+    by_guarantee = {True: {}, False: {}}
+    for (_circle, _product, guaranteed), entries in activity["groups"].items():
+        for m, entry in entries.items():
+            by_guarantee[guaranteed][m] = by_guarantee[guaranteed].get(m, 0) + entry["movers"]
+    par_movers = {days: sum(moved[days] for moved in activity["par_movers"].values()) for days in PAR_DAYS}
+    figures = [
+        Figure(
+            ("kpi", "outstanding"),
+            totals["active_loans"],
+            _last_move(movers, last, first, whole_history=False),
+        ),
+        Figure(
+            ("kpi", "outstanding_circle"),
+            totals["loans_circle"],
+            _last_move(by_guarantee[True], last, first, whole_history=False),
+        ),
+        Figure(
+            ("kpi", "outstanding_individual"),
+            totals["loans_individual"],
+            _last_move(by_guarantee[False], last, first, whole_history=False),
+        ),
+        *(
+            Figure(
+                ("kpi", f"par{days}_amount"),
+                totals[f"par{days}_loans"],
+                _moved(par_movers[days], totals[f"par{days}_loans"]),
+            )
+            for days in PAR_DAYS
+        ),
+        # Restructured loans (a stock, like PAR): hidden when made of 1 to 4 loans.
+        Figure(("kpi", "restructured_amount"), totals["restructured_loans"]),
+        Figure(("kpi", "disbursed_amount"), totals["disbursed_count"], in_period("disbursed")),
+        Figure(("kpi", "collected"), max(in_period("payers"), default=0), in_period("payers")),
+        Figure(
+            ("kpi", "principal_collected"),
+            max(in_period("principal_payers"), default=0),
+            in_period("principal_payers"),
+        ),
+        Figure(("kpi", "due_in_period"), max(in_period("due"), default=0), in_period("due")),
+        Figure(("kpi", "written_off_period"), totals["written_off_loans_period"], in_period("written_off")),
+        Figure(
+            ("kpi", "written_off"),
+            totals["written_off_loans"],
+            _last_move(activity["written_off_months"], last, 0, whole_history=True),
+        ),
+        Figure(
+            ("kpi", "disbursed_amount_all"),
+            totals["disbursed_count_all"],
+            _last_move(activity["disbursed_months"], last, 0, whole_history=True),
+        ),
+    ]
+    sums = [
+        Sum(
+            parts=[("kpi", "outstanding_circle"), ("kpi", "outstanding_individual")],
+            total=("kpi", "outstanding"),
+        ),
+    ]
+    for row in report["trends"]:
+        m = month_index(row["month"])
+        values = months.get(m, {})
+        figures += [
+            Figure(("month", m, "disbursed"), values.get("disbursed", 0)),
+            Figure(("month", m, "collected"), values.get("payers", 0)),
+            Figure(("month", m, "written_off"), values.get("written_off", 0)),
+            Figure(
+                ("month", m, "outstanding"),
+                values.get("active", 0),
+                _last_move(movers, m, first, whole_history=False),
+            ),
+        ]
+        if m == last:  # the same figure as the key figures' outstanding principal
+            sums.append(Sum(parts=[("month", m, "outstanding")], total=("kpi", "outstanding")))
+
+    # Breakdowns: each group's figures, from the loans' groups (circle, product, guarantee).
+    circles = {group["key"]: group for group in report["breakdowns"].get("circle", [])}
+    network_of = report.get("network_of", {})
+    column_totals = {
+        "outstanding": "outstanding",
+        "par30_amount": "par30_amount",
+        "disbursed_amount": "disbursed_amount",
+    }
+    for name, groups in report["breakdowns"].items():
+        if name == "advisor":
+            continue
+
+        def key_of(circle, product, name=name):
+            return {"circle": circle, "product": product, "network": network_of.get(circle)}[name]
+
+        moved: dict = {}
+        disbursed: dict = {}
+        par30: dict = {}
+        for (circle, product, _guaranteed), entries in activity["groups"].items():
+            key = key_of(circle, product)
+            for m, entry in entries.items():
+                moved.setdefault(key, {})[m] = moved.get(key, {}).get(m, 0) + entry["movers"]
+                disbursed.setdefault(key, {})[m] = disbursed.get(key, {}).get(m, 0) + entry["disbursed"]
+        for (circle, product), entry in activity["par_movers"].items():
+            key = key_of(circle, product)
+            par30[key] = par30.get(key, 0) + entry[30]
+        for group in groups:
+            key = group["key"]
+            figures += [
+                Figure(
+                    ("group", name, key, "outstanding"),
+                    group["active_loans"],
+                    _last_move(moved.get(key, {}), last, first, whole_history=False),
+                ),
+                Figure(
+                    ("group", name, key, "par30_amount"),
+                    group["par30_loans"],
+                    _moved(par30.get(key, 0), group["par30_loans"]),
+                ),
+                Figure(
+                    ("group", name, key, "disbursed_amount"),
+                    group["disbursed_count"],
+                    [disbursed.get(key, {}).get(m, 0) for m in period],
+                ),
+            ]
+        for cell, total in column_totals.items():
+            sums.append(
+                Sum(parts=[("group", name, group["key"], cell) for group in groups], total=("kpi", total))
+            )
+    if "network" in report["breakdowns"] and circles:
+        members: dict = {}
+        for key in circles:
+            members.setdefault(network_of.get(key), []).append(key)
+        for network, keys in members.items():
+            for cell in column_totals:
+                sums.append(
+                    Sum(
+                        parts=[("group", "circle", key, cell) for key in keys],
+                        total=("group", "network", network, cell),
+                    )
+                )
+    hidden = board_hidden(figures, sums)
+    # Figures computed from hidden ones.
+    derived = {
+        "average_loan": ["disbursed_amount"],
+        "collection_rate": ["collected", "due_in_period"],
+        "loss_rate": ["written_off", "disbursed_amount_all"],
+        **{f"par{days}": [f"par{days}_amount", "outstanding"] for days in PAR_DAYS},
+    }
+    for name, parts in derived.items():
+        if any(("kpi", part) in hidden for part in parts):
+            hidden.add(("kpi", name))
+    return hidden

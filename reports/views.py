@@ -12,11 +12,11 @@ from microcredit.accounts.models import Role
 from microcredit.core.csv_export import csv_response
 from microcredit.core.formatting import format_month
 from microcredit.core.permissions import scope
-from microcredit.core.selectors import whole_months
+from microcredit.core.privacy import board_dates
 from microcredit.core.views_mixins import RoleRequiredMixin, StaffRequiredMixin
 from reports import charts
 from reports.forms import ReportPeriodForm
-from reports.selectors import BREAKDOWNS, FIGURES, loans_behind, portfolio_report
+from reports.selectors import BREAKDOWNS, FIGURES, loans_behind, month_index, portfolio_report
 from reports.tables import BREAKDOWN_ROWS, report_tables
 
 
@@ -31,10 +31,13 @@ class DashboardView(RoleRequiredMixin, TemplateView):
         self.as_of, self.start, self.end = self.form.dates()
         self.for_board = request.user.role == Role.BOARD
         if self.for_board:
-            self.as_of, self.start, self.end = whole_months(
+            # Closed months only: nothing recorded this month shows before the month ends.
+            self.as_of, self.start, self.end = board_dates(
                 self.as_of, self.start, self.end, today=timezone.localdate()
             )
-        self.report = portfolio_report(as_of=self.as_of, start=self.start, end=self.end)
+        self.report = portfolio_report(
+            as_of=self.as_of, start=self.start, end=self.end, for_board=self.for_board
+        )
         csv_wanted = request.GET.get("format") == "csv"
         self.tables = report_tables(
             self.report, for_board=self.for_board, limit=None if csv_wanted else BREAKDOWN_ROWS
@@ -58,6 +61,13 @@ class DashboardView(RoleRequiredMixin, TemplateView):
         trends = self.report["trends"]
         labels = [format_month(row["month"]) for row in trends]
         totals = self.report["totals"]
+        hidden = self.report.get("board_hidden", set())
+
+        def monthly(name):
+            return [
+                None if ("month", month_index(row["month"]), name) in hidden else row[name] for row in trends
+            ]
+
         context = {
             "form": self.form
             if self.form.is_bound
@@ -78,20 +88,23 @@ class DashboardView(RoleRequiredMixin, TemplateView):
                 title=_("Amount disbursed per month"),
                 desc=_("Twelve months up to the as-of date; the figures are in the monthly trends table."),
                 labels=labels,
-                values=[row["disbursed"] for row in trends],
+                values=monthly("disbursed"),
             ),
             "chart_outstanding": charts.bar_chart(
                 chart_id="chart-outstanding",
                 title=_("Outstanding principal at the end of each month"),
                 desc=_("Twelve months up to the as-of date; the figures are in the monthly trends table."),
                 labels=labels,
-                values=[row["outstanding"] for row in trends],
+                values=monthly("outstanding"),
             ),
             "chart_par": charts.par_chart(
                 chart_id="chart-par",
                 title=_("Portfolio at risk"),
                 desc=_("PAR1, PAR30 and PAR90 in percent of the outstanding principal; see the table."),
-                rows=[(f"PAR{days}", totals[f"par{days}"]) for days in (1, 30, 90)],
+                rows=[
+                    (f"PAR{days}", None if ("kpi", f"par{days}") in hidden else totals[f"par{days}"])
+                    for days in (1, 30, 90)
+                ],
             ),
         }
         return super().get_context_data(**context, **kwargs)
@@ -148,12 +161,19 @@ class CapitalView(RoleRequiredMixin, TemplateView):
         self.form = ReportPeriodForm(request.GET or None)
         self.as_of, self.start, self.end = self.form.dates()
         self.for_board = request.user.role == Role.BOARD
+        hidden = set()
         if self.for_board:
-            self.as_of, self.start, self.end = whole_months(
+            # Closed months, and the portfolio figures the dashboard hides stay hidden here (the one rule).
+            from reports.tables import board_figures
+
+            self.as_of, self.start, self.end = board_dates(
                 self.as_of, self.start, self.end, today=timezone.localdate()
             )
+            hidden = board_figures(
+                portfolio_report(as_of=self.as_of, start=self.start, end=self.end, for_board=True)
+            )
         self.capital = capital_figures(as_of=self.as_of, start=self.start)
-        self.tables = capital_tables(self.capital, for_board=self.for_board)
+        self.tables = capital_tables(self.capital, for_board=self.for_board, hidden=hidden)
         if request.GET.get("format") == "csv":
             if self.form.is_bound and not self.form.is_valid():
                 errors = "\n".join(str(error) for errors in self.form.errors.values() for error in errors)

@@ -7,7 +7,7 @@ from coaching import selectors
 from coaching.forms import ImpactPeriodForm
 from microcredit.accounts.models import EntrepreneurProfile, Role
 from microcredit.core.permissions import get_object_or_404_for
-from microcredit.core.selectors import whole_months
+from microcredit.core.privacy import board_dates
 from microcredit.core.views_mixins import RoleRequiredMixin
 
 
@@ -34,11 +34,15 @@ class ImpactView(RoleRequiredMixin, TemplateView):
         period = ImpactPeriodForm(self.request.GET or None)
         start, end = period.period()
         if self.request.user.role == Role.BOARD:
-            # Whole months for the board: two periods a day apart could single out one person's session.
+            # Closed whole months for the board: two periods a day apart could single out one session.
             today = timezone.localdate()
-            _as_of, start, end = whole_months(today, start, end, today=today)
+            _as_of, start, end = board_dates(today, start, end, today=today)
         if not period.is_bound:
             period = ImpactPeriodForm(initial={"start": start, "end": end})
         return super().get_context_data(
-            period=period, figures=selectors.impact_figures(start=start, end=end), **kwargs
+            period=period,
+            figures=selectors.impact_figures(
+                start=start, end=end, for_board=self.request.user.role == Role.BOARD
+            ),
+            **kwargs,
         )

@@ -4,8 +4,14 @@ A file opens right in the reader's spreadsheet: in French, cells separated by ``
 (``5251,54``), as French spreadsheets expect; in English, ``,`` and decimal points (``5251.54``). Amounts
 carry no dollar sign and no grouping (a spreadsheet reads them as numbers); percentages keep their sign
 (``46,25 %`` / ``46.25%``, read as percentages); dates are ISO (``2026-12-01``). UTF-8 with a byte-order mark,
-so that accents read right. Any later treatment of cells (e.g. neutralizing formulas) belongs in
-``csv_cell``, the one place every cell passes.
+so that accents read right.
+
+Formulas never run: a *text* cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
+(what a spreadsheet would read as a formula, e.g. a circle named ``=HYPERLINK("http://…"&A1)``) gets a leading
+apostrophe (``'=HYPERLINK(…``), which spreadsheets show as text and never evaluate (OWASP's advice for CSV
+injection). Numbers (ints, Decimals, amounts, percentages) and dates are written by this module itself and
+stay numbers, negative ones included (``-12,50`` is a number, not a formula): only text is neutralized.
+``csv_cell`` is the one place every cell passes (the board's tables, the import templates, any other file).
 """
 
 import csv
@@ -22,8 +28,16 @@ def csv_delimiter() -> str:
     return ";" if is_french() else ","
 
 
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralize(text: str) -> str:
+    """Text that a spreadsheet would run as a formula, made plain text (see the module's docstring)."""
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
 def csv_cell(value) -> str:
-    """One cell, in the reader's language."""
+    """One cell, in the reader's language; text that could run as a formula neutralized."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -39,7 +53,13 @@ def csv_cell(value) -> str:
         return str(value)
     if isinstance(value, datetime.date):
         return value.isoformat()
-    return str(value)
+    return neutralize(str(value))
+
+
+def write_rows(file, rows: Iterable[Iterable], *, delimiter: str | None = None) -> None:
+    """``rows`` written to ``file`` (anything with ``write``), every cell through ``csv_cell``."""
+    writer = csv.writer(file, delimiter=delimiter or csv_delimiter())
+    writer.writerows([csv_cell(value) for value in row] for row in rows)
 
 
 def csv_response(filename: str, rows: Iterable[Iterable]) -> HttpResponse:
@@ -47,6 +67,5 @@ def csv_response(filename: str, rows: Iterable[Iterable]) -> HttpResponse:
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.write("\ufeff")  # the byte-order mark: spreadsheet programs then read the accents right
-    writer = csv.writer(response, delimiter=csv_delimiter())
-    writer.writerows([csv_cell(value) for value in row] for row in rows)
+    write_rows(response, rows)
     return response

@@ -16,26 +16,7 @@ from microcredit.accounts.models import (
     Role,
     User,
 )
-
-SMALL_COUNT = 5  # below this, a count is shown as "<5" so nobody can be singled out
-
-
-def whole_months(
-    as_of: datetime.date, start: datetime.date, end: datetime.date, *, today: datetime.date
-) -> tuple[datetime.date, datetime.date, datetime.date]:
-    """The dates a board member sees: whole months (a period from the first of a month to the end of a
-    month, and as of today or the end of a month), so that comparing two reports a day apart cannot single
-    out one person's loan, session or grant."""
-
-    def month_end(day: datetime.date) -> datetime.date:
-        if day.year == datetime.MAXYEAR and day.month == 12:  # forms bound dates; never overflow anyway
-            return datetime.date.max
-        following = day.replace(day=28) + datetime.timedelta(days=4)
-        return following - datetime.timedelta(days=following.day)
-
-    if as_of != today:
-        as_of = min(month_end(as_of), today)
-    return as_of, start.replace(day=1), min(month_end(end), as_of)
+from microcredit.core.privacy import SMALL_COUNT, Figure, Sum, board_hidden
 
 
 @dataclass(frozen=True)
@@ -43,9 +24,12 @@ class ShareRow:
     label: str
     count: int | None  # None when suppressed
     percent: int | None
+    masked: bool = False  # 5 or more, hidden so that a hidden one is not the total minus the others
 
     @property
     def display(self) -> str:
+        if self.masked:
+            return "—"
         return "<5" if self.count is None else str(self.count)
 
 
@@ -85,6 +69,15 @@ def board_overview(today: datetime.date | None = None) -> dict:
     ]
     stages = [
         _share(label, people[f"stage_{value}"], people["total"]) for value, label in BusinessStage.choices
+    ]
+    # The stages add up to the total shown: a lone hidden stage would be the total minus the others.
+    hidden = board_hidden(
+        [Figure(value, people[f"stage_{value}"]) for value in BusinessStage.values],
+        [Sum(parts=list(BusinessStage.values))],
+    )
+    stages = [
+        ShareRow(row.label, None, None, masked=row.count is not None) if value in hidden else row
+        for value, row in zip(BusinessStage.values, stages, strict=True)
     ]
     return {
         "entrepreneurs": people["total"],

@@ -123,3 +123,26 @@ def test_the_board_sees_whole_months(personas, english_client_for):
     assert figures["end"].month == day.month and (figures["end"] + datetime.timedelta(days=1)).day == 1
     staff = english_client_for(personas.coordinator).get(reverse("coaching:impact"), asked).context["figures"]
     assert (staff["start"], staff["end"]) == (day, day)
+
+
+def test_the_board_sees_closed_months_and_no_hours_a_lone_session_would_give_away(
+    personas, english_client_for
+):
+    """Six hour-long sessions in September, one of 45 minutes in October: October's session would be the
+    difference between the September-to-October figure and September's, so the board sees no hours for a
+    period holding October; the staff see them all. Today's month (December) never shows to the board."""
+    people = EntrepreneurFactory.create_batch(7, advisor=personas.advisor)
+    for profile in people[:6]:
+        CoachingSessionFactory(profile=profile, held_on=datetime.date(2026, 9, 10), duration_minutes=60)
+    CoachingSessionFactory(profile=people[6], held_on=datetime.date(2026, 10, 8), duration_minutes=45)
+    board, staff = english_client_for(personas.board), english_client_for(personas.coordinator)
+    september = {"start": "2026-09-01", "end": "2026-09-30"}
+    autumn = {"start": "2026-09-01", "end": "2026-10-31"}
+    assert board.get(reverse("coaching:impact"), september).context["figures"]["hours"] == 6
+    figures = board.get(reverse("coaching:impact"), autumn).context["figures"]
+    assert figures["sessions"].display == "7" and figures["hours"] is None
+    assert staff.get(reverse("coaching:impact"), autumn).context["figures"]["hours"] == round(405 / 60)
+    # A period running to today stops, for the board, at the end of the last month ended.
+    today = timezone.localdate()
+    running = board.get(reverse("coaching:impact"), {"start": "2026-09-01", "end": today.isoformat()})
+    assert running.context["figures"]["end"] == today.replace(day=1) - datetime.timedelta(days=1)

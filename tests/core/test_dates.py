@@ -201,11 +201,11 @@ def test_the_impact_page_with_an_absurd_start_says_so(personas, client_for):
         assert response.status_code == 200
         assert response.context["period"].errors["start"]
     # The month arithmetic itself no longer overflows at the end of the calendar.
-    from microcredit.core.selectors import whole_months
+    from microcredit.core.privacy import board_dates, last_closed_month_end
 
     last = datetime.date.max
-    as_of, start, end = whole_months(last, last, last, today=timezone.localdate())
-    assert start == datetime.date(9999, 12, 1) and as_of == end == timezone.localdate()
+    as_of, start, end = board_dates(last, last, last, today=timezone.localdate())
+    assert as_of == end == last_closed_month_end(timezone.localdate()) and start == end.replace(day=1)
 
 
 def test_the_report_with_an_absurd_date_says_so(personas, client_for):

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from documents import services
 from documents.models import Document, DocumentStatus
+from microcredit.core.privacy import last_closed_month_end
 from tests.circles.factories import CircleFactory
 from tests.documents.conftest import pdf_text
 
@@ -273,10 +274,11 @@ def test_the_dashboard_asks_for_the_pdf_of_its_dates(
     download = client.get(reverse("documents:document_download", args=[document.pk]))
     assert "2026-10-31" in download["Content-Disposition"]
     assert "Portfolio as of October 31, 2026" in pdf_text(document.file.read())
-    # From the home page, no dates: today and the twelve months up to it, written down at the request.
+    # From the home page, no dates: the last month ended and the twelve months up to it, written down at the
+    # request (the board sees closed months only).
     document = _document(_ask(client, "portfolio_report", django_capture_on_commit_callbacks))
-    today = timezone.localdate()
-    assert document.params["as_of"] == today.isoformat() and document.params["end"] == today.isoformat()
+    closed = last_closed_month_end(timezone.localdate()).isoformat()
+    assert document.params["as_of"] == closed and document.params["end"] == closed
 
 
 @pytest.mark.parametrize(

@@ -59,24 +59,27 @@ def _sized(label: str, active: int, disbursed: int, written_off: int = 0) -> dic
     }
 
 
-def test_the_board_cannot_read_a_hidden_amount_off_the_totals():
+def test_the_board_breakdown_shows_dashes_for_the_hidden_cells_and_no_write_offs():
     groups = [_sized("A", 12, 9), _sized("B", 8, 7, written_off=6), _sized("C", 3, 6)]
-    board = _breakdown("circle", groups, for_board=True)
-    # C's 3 active loans: outstanding and PAR30 hidden; alone in its column it would be the total minus A
-    # and B, so B's (the next smallest) goes too. Disbursements (all 5 or more) and write-offs stay.
-    assert [shown(row[2:4]) for row in board.rows] == [["$1,200.00", "10.0%"], ["—", "—"], ["—", "—"]]
-    assert shown(row[5] for row in board.rows) == ["$600.00", "$600.00", "$600.00"]
-    assert shown(row[6] for row in board.rows) == ["$0.00", "$300.00", "$0.00"]
-    assert [row[1] for row in board.rows] == [12, 8, "<5"]
+    hidden = {("group", "circle", 0, "outstanding")}  # every _sized group has key 0: A, B and C
+    board = _breakdown("circle", groups[2:], for_board=True, hidden=hidden)
+    assert shown(board.rows[0]) == [
+        "C",
+        "<5",
+        "—",
+        "—",
+        "6",
+        "$600.00",
+    ]  # no written-off column for the board
     staff = _breakdown("circle", groups, for_board=False)
     assert shown(row[2] for row in staff.rows) == ["$1,200.00", "$800.00", "$300.00"]
+    assert shown(row[6] for row in staff.rows) == ["$0.00", "$300.00", "$0.00"]
 
 
-def test_the_others_row_takes_part_in_the_hiding():
-    groups = [_sized(f"G{index}", 10 - index, 6) for index in range(4)] + [_sized("small", 2, 6)]
-    board = _breakdown("circle", groups, for_board=True, limit=3)
-    # Rows G0, G1, G2 and "the other 2" (G3: 7 active, small: 2 active = 9): nothing under 5, all shown.
-    assert shown(row[2] for row in board.rows) == ["$1,000.00", "$900.00", "$800.00", "$900.00"]
-    board = _breakdown("circle", [*groups[:3], groups[4], groups[3]], for_board=True, limit=4)
-    # No cut (5 rows is the limit + 1): "small" is hidden, and G3 with it (the smallest other).
-    assert shown(row[2] for row in board.rows) == ["$1,000.00", "$900.00", "$800.00", "—", "—"]
+def test_the_others_row_is_hidden_when_one_of_its_groups_is():
+    groups = [{**_sized(f"G{index}", 10 - index, 6), "key": index} for index in range(5)]
+    hidden = {("group", "circle", 4, "disbursed_amount")}
+    board = _breakdown("circle", groups, for_board=True, limit=3, hidden=hidden)
+    # Rows G0, G1, G2 and "the other 2" (G3 and G4): G4's disbursement is hidden, so the summed row's is.
+    assert shown(row[5] for row in board.rows) == ["$600.00", "$600.00", "$600.00", "—"]
+    assert shown(row[2] for row in board.rows) == ["$1,000.00", "$900.00", "$800.00", "$1,300.00"]

@@ -75,7 +75,7 @@ def test_board_sees_figures_and_no_name(personas, client_for, book):
     response = client.get(URL, PERIOD)
     assert response.status_code == 200
     page = response.content.decode()
-    assert "33.3%" in page  # PAR30, written the English way (the persona reads English)
+    assert "$20,000.00" in page  # the fund committed, written the English way (the persona reads English)
     assert "<svg" in page and "<title" in page and "<desc" in page
     assert "cdn" not in page.lower()
     assert DRILL not in page  # no drill-down for the board
@@ -106,8 +106,10 @@ def test_board_breakdown_hides_small_groups(personas, client_for, book):
     assert all(row[1] == "<5" and row[2] == "—" for row in rows[2:])
     rows = _csv(client_for(personas.board).get(URL, {**PERIOD, "format": "csv", "table": "by_product"}))
     # 4 active loans: a count under 5, shown as <5, and their outstanding principal and PAR30 hidden in the
-    # group; 6 disbursed are shown; the one loan written off is hidden in the group.
-    assert rows[2] == ["Zero", "<5", "—", "—", "6", "8600.00", "—"]
+    # group; 6 disbursed are shown but not their amount (January 3, April 2, June 1: months of fewer than 5
+    # would come out of two reports a month apart); no write-offs by group for the board.
+    assert rows[1][-1] == "Amount disbursed ($)"
+    assert rows[2] == ["Zero", "<5", "—", "—", "6", "—"]
     staff = _csv(
         client_for(personas.coordinator).get(URL, {**PERIOD, "format": "csv", "table": "by_product"})
     )
@@ -121,11 +123,14 @@ def test_board_small_counts_in_key_figures(personas, client_for, book):
     )
     assert rows["Loans fully repaid"] == "<5"
     assert rows["Loans disbursed in the period"] == "6"
-    assert rows["Outstanding principal ($)"] == "6300.00"  # the whole portfolio
-    # The portfolio's own amounts are what the board answers for: shown, even summing fewer than 5 loans.
-    assert rows["Outstanding under individual responsibility ($)"] == "3000.00"
+    # Amounts made of fewer than 5 loans are hidden, the portfolio's own too (issue #14).
+    assert rows["Outstanding principal ($)"] == "—"  # 4 active loans
+    assert rows["Outstanding under individual responsibility ($)"] == "—"  # F alone
+    assert rows["Amount disbursed in the period ($)"] == "—"  # 6 loans, but 1 to 3 a month
+    assert rows["Average loan disbursed in the period ($)"] == "—"
     assert rows["Guarantee calls open"] == "<5"
-    assert rows["Written off in total ($)"] == "600.00"
+    assert rows["Written off in total ($)"] == "—"  # E alone
+    assert rows["Loss rate (written off / disbursed, in total)"] == "—"
 
 
 def test_csv_content(personas, client_for, book):
@@ -139,13 +144,25 @@ def test_csv_content(personas, client_for, book):
     ]
     board = _csv(client_for(personas.board).get(URL, {**PERIOD, "format": "csv", "table": "par"}))
     assert board[2:] == [
-        ["PAR1", "<5", "3300.00", "52.38%"],
-        ["PAR30", "<5", "2100.00", "33.33%"],
-        ["PAR90", "<5", "900.00", "14.29%"],
+        ["PAR1", "<5", "—", "—"],
+        ["PAR30", "<5", "—", "—"],
+        ["PAR90", "<5", "—", "—"],
         ["Restructured loans", "0", "0.00", "0.00%"],
     ]
     rows = _csv(client_for(personas.coordinator).get(URL, {**PERIOD, "format": "csv", "table": "capital"}))
     assert ["Available to lend", "13100.00"] in rows
+    board = _csv(client_for(personas.board).get(URL, {**PERIOD, "format": "csv", "table": "capital"}))
+    # The outstanding principal is hidden from the board here: so is every capital figure it could be read
+    # off (lent - collected = outstanding + written off); what the funders paid in stays in view.
+    assert board[2:] == [
+        ["Cash received from the fund sources", "20000.00"],
+        ["Less: capital repaid to them", "0.00"],
+        ["Less: principal lent", "—"],
+        ["Plus: principal collected", "—"],
+        ["Available to lend", "—"],
+        ["Of the principal lent, still outstanding", "—"],
+        ["Of the principal lent, written off", "—"],
+    ]
 
 
 def test_a_csv_of_impossible_dates_is_refused_not_replaced_by_other_dates(personas, client_for, book):
@@ -223,10 +240,12 @@ def test_dashboard_queries_do_not_grow(personas, client_for, queries_for, book):
     assert queries_for(client, URL, **PERIOD) == small
 
 
-def test_future_as_of_falls_back_to_today(personas, client_for, book):
+def test_future_as_of_falls_back_to_the_last_closed_month(personas, client_for, book):
     response = client_for(personas.board).get(URL, {"as_of": "2030-01-01"})
     assert response.status_code == 200
-    assert response.context["report"]["as_of"] == datetime.date(2025, 7, 2)
+    assert response.context["report"]["as_of"] == datetime.date(2025, 6, 30)  # today is July 2
+    staff = client_for(personas.coordinator).get(URL, {"as_of": "2030-01-01"})
+    assert staff.context["report"]["as_of"] == datetime.date(2025, 7, 2)
 
 
 def test_pdf_button_for_board_and_coordinators_only(personas, client_for, book):
