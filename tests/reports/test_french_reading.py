@@ -88,9 +88,16 @@ def test_the_french_dashboard_writes_every_number_the_french_way(personas, clien
     text = visible_text(page)
     assert english_numbers(text) == {}
     assert ORDINARY_SPACE_BEFORE_SIGN.findall(text) == []
-    # The figures are there, the French way: the fund committed, a share (the board sees none in so small a
-    # portfolio: every share is of fewer than 5 loans), French months on the chart axes.
-    assert "20\xa0000,00\xa0$" in text and ("\xa0%" in text) == (role == "coordinator")
+    # The figures are there, the French way: the fund committed, shares (the board sees none of the
+    # portfolio's in so small a portfolio, every share being of fewer than 5 loans: only the loss reserve's
+    # rates per band, which are settings), French months on the chart axes.
+    reserve_rates = {"0,0\xa0%", "10,0\xa0%", "25,0\xa0%", "50,0\xa0%", "100,0\xa0%"}
+    shares = set(re.findall(r"\S*\xa0%", text))
+    assert "20\xa0000,00\xa0$" in text
+    if role == "board":
+        assert shares <= reserve_rates, shares
+    else:
+        assert shares - reserve_rates, shares
     assert "juin" in text and "janv." in text
     for english in ("By circle", "By loan product", "By circle network", "Key figures", "Monthly trends"):
         assert english not in text
