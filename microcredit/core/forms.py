@@ -20,4 +20,7 @@ class OrganizationSettingsForm(forms.ModelForm):
             "circle_vote_quorum_percent",
             "circle_vote_approval_percent",
             "loan_default_days",
+            "loan_plan_min_chars",
+            "loan_open_requests_max",
+            "loan_second_approver_role",
         )
