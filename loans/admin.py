@@ -8,6 +8,8 @@ from loans.models import (
     Allocation,
     CircleVote,
     GuaranteeCall,
+    GuaranteeCallNotice,
+    GuaranteedLoan,
     Guarantor,
     Instalment,
     Loan,
@@ -184,3 +186,24 @@ class AdvisorDigestAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ("status", "day")
     search_fields = ("advisor__last_name", "recipient")
     list_select_related = ("advisor",)
+
+
+@admin.register(GuaranteeCallNotice)
+class GuaranteeCallNoticeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("call", "member", "created_at", "sent_at")
+    list_filter = (("sent_at", admin.EmptyFieldListFilter),)
+    search_fields = ("call__loan__pk", "member__user__last_name")
+    list_select_related = ("call__circle", "call__loan__borrower__user", "member__user")
+
+
+@admin.register(GuaranteedLoan)
+class GuaranteedLoanAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The guarantors' reading of loans (a proxy of Loan): read-only, like the loans."""
+
+    list_display = ("pk", "borrower", "status", "amount", "guarantee_type")
+    list_filter = ("status",)
+    search_fields = ("pk", "borrower__user__last_name")
+    list_select_related = ("borrower__user",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(guarantors__isnull=False).distinct()
