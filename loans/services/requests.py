@@ -87,15 +87,27 @@ def plan_gaps(loan: Loan) -> list[str]:
     return [name for name in PLAN_FIELDS if len(getattr(loan, name).strip()) < minimum]
 
 
+def open_request_ids(borrower: EntrepreneurProfile) -> list[int]:
+    """The borrower's open requests (``OPEN_REQUEST_STATUSES``), oldest first."""
+    return list(
+        Loan.objects.filter(borrower=borrower, status__in=OPEN_REQUEST_STATUSES)
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def at_open_requests_cap(borrower: EntrepreneurProfile) -> list[int]:
+    """The borrower's open requests when they already reach the organization's cap (the request form says so
+    before anything is typed), else an empty list."""
+    ids = open_request_ids(borrower)
+    return ids if len(ids) >= OrganizationSettings.load().loan_open_requests_max else []
+
+
 def check_open_requests(borrower: EntrepreneurProfile) -> None:
     """The organization's cap on open requests per person (``loan_open_requests_max``, default 1). Called
     under the borrower's row lock, so two requests started at once cannot both pass."""
     limit = OrganizationSettings.load().loan_open_requests_max
-    open_ids = list(
-        Loan.objects.filter(borrower=borrower, status__in=OPEN_REQUEST_STATUSES)
-        .order_by("created_at")
-        .values_list("pk", flat=True)
-    )
+    open_ids = open_request_ids(borrower)
     if len(open_ids) >= limit:
         raise ValidationError(
             ngettext(

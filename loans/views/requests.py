@@ -12,6 +12,7 @@ from loans import selectors, services
 from loans.forms import CircleReviewForm, LoanRequestForm, MemberVoteForm, PreviewForm, WithdrawForm
 from loans.models import LoanProduct, LoanStatus
 from loans.services.arrears import arrears_state
+from loans.services.requests import at_open_requests_cap
 from loans.views.common import loan_for, run_action
 from microcredit.accounts.models import Role
 from microcredit.accounts.selectors import entrepreneurs_for, own_profile_or_404
@@ -125,6 +126,12 @@ class LoanRequestCreateView(RequestFormMixin, RoleRequiredMixin, FormView):
     allowed_roles = WORKING_ROLES
     template_name = "loans/loan_form.html"
     form_class = LoanRequestForm
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        if self.request.user.role == Role.ENTREPRENEUR:
+            context["open_requests"] = at_open_requests_cap(own_profile_or_404(self.request.user))
+        return context
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()

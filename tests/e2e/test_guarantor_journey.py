@@ -78,3 +78,35 @@ def test_a_guarantor_knows_before_voting_and_then_sees_the_loan_she_stands_behin
     # The loan's own page (its payments, its documents) is not hers to read.
     browser.get(live_server.url + f"/loans/{loan.pk}/")
     assert "Prêt nº" not in browser.find_element(By.TAG_NAME, "h1").text
+
+
+def test_the_request_form_previews_as_the_amount_changes_and_counts_characters(
+    browser, live_server, personas
+):
+    """The script (no inline code: the Content-Security-Policy would refuse it) follows the amount typed."""
+    from selenium.webdriver.support.ui import Select, WebDriverWait
+
+    product = LoanProductFactory()
+    sign_in(browser, live_server, "entrepreneur")
+    browser.get(live_server.url + "/loans/new/")
+    Select(browser.find_element(By.NAME, "product")).select_by_value(str(product.pk))
+    browser.find_element(By.NAME, "term").send_keys("12")
+    browser.find_element(By.NAME, "amount").send_keys("1 500")
+
+    def preview_rows(driver):
+        rows = driver.find_elements(By.CSS_SELECTOR, "[data-testid=request-preview] table tbody tr")
+        return len(rows) == 12
+
+    WebDriverWait(browser, 10).until(preview_rows)
+    assert "la garantissent" in _text(browser, "[data-testid=preview-regime]")
+    amount = browser.find_element(By.NAME, "amount")
+    amount.clear()
+    amount.send_keys("2 500")
+    WebDriverWait(browser, 10).until(
+        lambda driver: "responsabilité individuelle" in _text(driver, "[data-testid=preview-regime]")
+    )
+    browser.find_element(By.NAME, "purpose").send_keys("Four à pain")
+    assert _text(browser, "[data-testid=counter-purpose]") == "11 sur 250 caractères"
+    assert not [
+        entry for entry in browser.get_log("browser") if "Content Security Policy" in entry["message"]
+    ]

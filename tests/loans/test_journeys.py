@@ -264,7 +264,7 @@ def test_submitting_needs_every_section_of_the_business_plan(personas, client_fo
     assert loan.status == LoanStatus.DRAFT
 
 
-def test_a_person_has_one_open_request_unless_the_settings_allow_more(personas):
+def test_a_person_has_one_open_request_unless_the_settings_allow_more(personas, client_for):
     first = request_in_circle(borrower=personas.entrepreneur)
     with pytest.raises(ValidationError) as caught:
         services.loan_request_create(
@@ -276,6 +276,9 @@ def test_a_person_has_one_open_request_unless_the_settings_allow_more(personas):
             purpose="Autre projet",
         )
     assert f"(nº\u00a0{first.pk})" in caught.value.messages[0]
+    # The form says it before anything is typed.
+    form_page = client_for(personas.entrepreneur).get(reverse("loans:loan_create")).content.decode()
+    assert 'data-testid="open-requests"' in form_page and "Vous avez déjà une demande ouverte" in form_page
     settings = OrganizationSettings.load()
     settings.loan_open_requests_max = 2
     settings.save()
