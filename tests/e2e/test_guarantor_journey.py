@@ -38,7 +38,7 @@ def test_a_guarantor_knows_before_voting_and_then_sees_the_loan_she_stands_behin
         plan_summary="Une boulangerie de quartier qui vend du pain au levain et des viennoiseries.",
         plan_market="Les familles du quartier, deux cafés voisins et le marché public du samedi.",
         plan_use_of_funds="Un four à sole d'occasion, sa livraison et son installation par un technicien.",
-        plan_projections="Ventes de 2 000 $ par mois dès le troisième mois, 3 000 $ la deuxième année.",
+        plan_projections="Des ventes régulières dès le troisième mois, en hausse la deuxième année.",
     )
     loan = services.loan_submit(loan=loan, submitted_by=borrower.user)
 

@@ -48,7 +48,7 @@ def request_in_circle(
         plan_summary="Atelier de couture et retouches pour la clientèle du quartier.",
         plan_market="Les familles du quartier et deux boutiques de vêtements voisines.",
         plan_use_of_funds="Une machine à coudre industrielle et une surjeteuse d'occasion.",
-        plan_projections="Ventes de 1 500 $ par mois dès le troisième mois d'activité.",
+        plan_projections="Des ventes régulières dès le troisième mois d'activité, puis en hausse.",
     )
 
 

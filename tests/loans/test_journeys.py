@@ -351,7 +351,7 @@ def test_the_circle_page_lists_its_requests_and_loans(personas, client_for, djan
         plan_summary="Atelier de couture et retouches pour la clientèle du quartier.",
         plan_market="Les familles du quartier et deux boutiques de vêtements voisines.",
         plan_use_of_funds="Une machine à coudre industrielle et une surjeteuse d'occasion.",
-        plan_projections="Ventes de 1 500 $ par mois dès le troisième mois d'activité.",
+        plan_projections="Des ventes régulières dès le troisième mois d'activité, puis en hausse.",
     )
     services.loan_submit(loan=request, submitted_by=member.user)
     page = _text(client_for(personas.advisor).get(reverse("circles:circle_detail", args=[loan.circle_id])))

@@ -165,7 +165,7 @@ def test_returned_for_changes_then_resubmitted_starts_a_new_round():
     loan = services.loan_request_update(
         loan=loan,
         changed_by=loan.borrower.user,
-        plan_projections="200 $ par semaine dès le premier mois, 300 $ au sixième.",
+        plan_projections="Des ventes chaque semaine dès le premier mois, davantage au sixième.",
     )
     loan = services.loan_submit(loan=loan, submitted_by=loan.borrower.user)
     assert loan.review_round == 2

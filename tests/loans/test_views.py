@@ -97,7 +97,7 @@ def test_an_entrepreneur_drafts_previews_and_submits(personas, client_for):
             "plan_summary": "Retouches et couture sur mesure pour les familles du quartier.",
             "plan_market": "Le quartier Hochelaga et deux boutiques de vêtements voisines.",
             "plan_use_of_funds": "Une machine à coudre industrielle et une surjeteuse d'occasion.",
-            "plan_projections": "Ventes de 1 500 $ par mois dès le troisième mois d'activité.",
+            "plan_projections": "Des ventes régulières dès le troisième mois d'activité, puis en hausse.",
             "document": SimpleUploadedFile("plan.pdf", pdf_bytes()),
         },
     )
