@@ -26,6 +26,7 @@ from tests.loans.factories import (
 )
 
 pytestmark = pytest.mark.django_db
+PLAN = ("plan_summary", "plan_market", "plan_use_of_funds", "plan_projections")
 
 
 def _overdue_loan(days_late, **kwargs):
@@ -389,3 +390,37 @@ def test_staff_read_staff_wording_on_a_file_without_a_circle(personas, client_fo
     )
     assert "demandez à votre" not in page
     assert 'data-testid="no-circle"' in page
+
+
+def test_the_guarantors_list_and_the_circle_page_cost_the_same_whatever_the_number_of_loans(
+    personas, client_for, queries_for
+):
+    advisor = personas.advisor
+    first = _overdue_loan(40, amount="1500.00", advisor=advisor)
+    guarantor = first.guarantors.select_related("member__user").first().member
+    circle = first.circle
+    client = client_for(guarantor.user)
+    staff = client_for(advisor)
+    one = queries_for(client, reverse("loans:guaranteed_list"))
+    circle_one = queries_for(staff, reverse("circles:circle_detail", args=[circle.pk]))
+    home_one = queries_for(client, reverse("home"))
+    from loans.models import Guarantor
+
+    for _ in range(2):  # two more loans she stands behind, in other circles (as after a merge)
+        Guarantor.objects.create(loan=disbursed_loan(amount="1000.00"), member=guarantor)
+    others = Membership.objects.filter(circle=circle).exclude(profile__in=[guarantor, first.borrower])
+    for member in others[:2]:  # and two requests under review in her circle
+        request = services.loan_request_create(
+            borrower=member.profile,
+            prepared_by=member.profile.user,
+            product=first.product,
+            amount=D("800.00"),
+            term=6,
+            purpose="Inventaire",
+            **dict.fromkeys(PLAN, "Une section du plan d'affaires, assez longue pour être soumise."),
+        )
+        services.loan_submit(loan=request, submitted_by=member.profile.user)
+    assert len(selectors.guaranteed_loans(guarantor.user)) == 3
+    assert queries_for(client, reverse("loans:guaranteed_list")) == one
+    assert queries_for(client, reverse("home")) == home_one
+    assert queries_for(staff, reverse("circles:circle_detail", args=[circle.pk])) == circle_one
