@@ -361,10 +361,10 @@ def measure_pdf(board) -> dict:
     """The whole documents.build task (median of 3 builds), and the figures' queries alone."""
     from django.utils import timezone
 
+    from documents.models import Document
+    from documents.services import document_build
     from loans.models import Loan
-    from microcredit.documents.models import Document
-    from microcredit.documents.services import document_build
-    from microcredit.reports.selectors import portfolio_report
+    from reports.selectors import portfolio_report
 
     built = []
 

@@ -245,7 +245,7 @@ def main() -> None:
     from django.db import connection
     from django.utils import timezone
 
-    from microcredit.reports.selectors import default_period, portfolio_figures, portfolio_report
+    from reports.selectors import default_period, portfolio_figures, portfolio_report
 
     if not args.reuse:
         started = time.perf_counter()

@@ -1,6 +1,8 @@
 """Reads about circles, each in a bounded number of queries."""
 
 import datetime
+from collections.abc import Callable
+from typing import Any
 
 from django.db.models import (
     BooleanField,
@@ -20,7 +22,6 @@ from django.utils import timezone
 from circles.models import (
     CalendarFeed,
     Circle,
-    CircleEvent,
     CircleStatus,
     Meeting,
     MeetingAttendance,
@@ -33,17 +34,29 @@ from microcredit.core.models import OrganizationSettings
 from microcredit.core.permissions import Action, scope
 
 
-def _count(queryset) -> Subquery:
-    return Subquery(queryset.order_by().values("circle").annotate(n=Count("pk")).values("n")[:1])
+def count_per_circle(queryset) -> Subquery:
+    """The number of ``queryset``'s rows whose ``circle`` is the outer circle, as a subquery (on the rows'
+    circle index rather than a join: an advisor's hundred circles would otherwise join thousands of rows)."""
+    return Coalesce(
+        Subquery(
+            queryset.filter(circle=OuterRef("pk"))
+            .order_by()
+            .values("circle")
+            .annotate(n=Count("pk"))
+            .values("n")[:1]
+        ),
+        0,
+    )
+
+
+# Figures other apps add to the circle lists (name -> a function returning the annotation), registered from
+# their ``AppConfig.ready()`` so circles import no app above them (loans adds the requests in review).
+CIRCLE_LIST_FIGURES: dict[str, Callable[[], Any]] = {}
 
 
 def circles_for(user: User) -> QuerySet[Circle]:
-    """Circles the user may see, with what the lists show: member count, next meeting, alerts. (The requests
-    in review are counted by a subquery on the loans' circle index rather than joined: an advisor's hundred
-    circles would otherwise join thousands of loans.)"""
-    from loans.models import Loan
-
-    in_review = Loan.objects.filter(circle=OuterRef("pk"), status="submitted")
+    """Circles the user may see, with what the lists show: member count, next meeting, alerts, and the
+    figures other apps registered (``CIRCLE_LIST_FIGURES``)."""
     today = timezone.localdate()
     settings = OrganizationSettings.load()
     return (
@@ -57,7 +70,7 @@ def circles_for(user: User) -> QuerySet[Circle]:
                 filter=Q(meetings__status=MeetingStatus.PLANNED, meetings__date__gte=today),
             ),
         )
-        .annotate(loans_in_review=Coalesce(_count(in_review), 0))
+        .annotate(**{name: figure() for name, figure in CIRCLE_LIST_FIGURES.items()})
         .annotate(
             below_minimum=ExpressionWrapper(
                 Q(status=CircleStatus.ACTIVE, active_members__lt=settings.circle_min_members),
@@ -246,7 +259,3 @@ def attendance_rate(circle: Circle) -> int | None:
         meeting__circle=circle, meeting__status=MeetingStatus.HELD
     ).aggregate(total=Count("pk"), came=Count("pk", filter=Q(status__in=["present", "late"])))
     return round(100 * counts["came"] / counts["total"]) if counts["total"] else None
-
-
-def recent_events(circle: Circle, limit: int = 50) -> QuerySet[CircleEvent]:
-    return circle.events.select_related("actor", "profile__user", "other_circle")[:limit]

@@ -7,4 +7,11 @@ class LoansConfig(AppConfig):
     verbose_name = _("Loans")
 
     def ready(self) -> None:
-        from loans import exports, permissions, timeline  # noqa: F401  (registers policies, timeline, export)
+        from loans import documents, exports, permissions, timeline  # noqa: F401  (policies, timeline, export)
+
+        documents.register_kinds()
+
+        from circles.selectors import CIRCLE_LIST_FIGURES
+        from loans.selectors import requests_in_review_per_circle
+
+        CIRCLE_LIST_FIGURES["loans_in_review"] = requests_in_review_per_circle

@@ -14,7 +14,7 @@ from loans.models import (
     PaymentMethod,
     Vote,
 )
-from loans.services.documents import ACCEPT, validate_plan_document
+from loans.services.plan_files import ACCEPT, validate_plan_document
 from loans.services.requests import PLAN_FIELDS, TEXT_MAX_LENGTHS
 from microcredit.accounts.forms import DateInput
 from microcredit.accounts.models import EntrepreneurProfile

@@ -109,6 +109,11 @@ class LoanStatus(models.TextChoices):
     WRITTEN_OFF = "written_off", _("Written off")
 
 
+# The status groups, written once: money still owed (open), and every loan whose money went out (disbursed).
+OPEN_STATUSES = (LoanStatus.ACTIVE, LoanStatus.DEFAULTED)
+DISBURSED_STATUSES = (*OPEN_STATUSES, LoanStatus.REPAID, LoanStatus.WRITTEN_OFF)
+
+
 class GuaranteeType(models.TextChoices):
     CIRCLE = "circle", _("Guaranteed by the circle")
     INDIVIDUAL = "individual", _("Individual responsibility")
@@ -240,12 +245,7 @@ class Loan(models.Model):
 
     @property
     def is_disbursed(self) -> bool:
-        return self.status in (
-            LoanStatus.ACTIVE,
-            LoanStatus.DEFAULTED,
-            LoanStatus.REPAID,
-            LoanStatus.WRITTEN_OFF,
-        )
+        return self.status in DISBURSED_STATUSES
 
     @property
     def is_editable(self) -> bool:
@@ -333,7 +333,7 @@ class InstalmentQuerySet(models.QuerySet):
         """The instalments not fully paid as of ``as_of``: fallen due on or before it, and not completed by
         a payment dated on or before it (``settled_on``). The one definition of "unpaid as of a date" behind
         days past due (``loans.services.arrears``), the loan lists and drill-down (``loans.selectors``); the
-        board's report reads the same in SQL (``BOOK_SQL`` in ``microcredit.reports.selectors``, tested to
+        board's report reads the same in SQL (``BOOK_SQL`` in ``reports.selectors``, tested to
         agree)."""
         return self.filter(due_date__lte=as_of).filter(Q(settled_on__isnull=True) | Q(settled_on__gt=as_of))
 

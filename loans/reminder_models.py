@@ -6,11 +6,11 @@ module never imports ``loans.models`` back.
 
 from django.db import models
 from django.db.models import Q
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
 from microcredit.core.dates import BoundedDateField, DateKind
+from microcredit.core.jobs import ClaimedJob
 from microcredit.core.money_fields import MoneyModelField
 
 
@@ -50,7 +50,7 @@ def reminder_kind_label(kind: str) -> str:
     return text % {"days": days}
 
 
-class AdvisorDigest(models.Model):
+class AdvisorDigest(ClaimedJob):
     """One email a day to an advisor: the overdue loans of their circles and caseload, and the people
     without an email address to call about a reminder. The unique (advisor, day) row is the claim."""
 
@@ -64,11 +64,6 @@ class AdvisorDigest(models.Model):
     recipient = models.CharField(_("sent to"), max_length=254, blank=True)
     overdue_loans = models.PositiveIntegerField(_("overdue loans"), default=0)
     people_to_call = models.PositiveIntegerField(_("people to call"), default=0)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
-    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
-    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
-    error = models.TextField(_("error"), blank=True)
 
     class Meta:
         verbose_name = _("advisor digest")
@@ -85,7 +80,7 @@ class AdvisorDigest(models.Model):
         return f"{self.advisor_id} · {self.day}"
 
 
-class Reminder(models.Model):
+class Reminder(ClaimedJob):
     """A repayment reminder about one instalment. ``kind`` says when: "before_3" is three days before the
     due date, "after_7" seven days after it. The unique (instalment, kind) row is the claim: a scan run
     twice, or on two workers, creates it once; sending claims it again (pending -> sending)."""
@@ -115,11 +110,6 @@ class Reminder(models.Model):
         related_name="reminders",
         verbose_name=_("advisor digest"),
     )
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
-    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
-    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
-    error = models.TextField(_("error"), blank=True)
 
     class Meta:
         verbose_name = _("reminder")

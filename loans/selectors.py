@@ -21,6 +21,7 @@ from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
 from loans.models import (
+    OPEN_STATUSES,
     Allocation,
     GuaranteeCall,
     GuaranteedLoan,
@@ -37,7 +38,6 @@ from microcredit.core.money import ZERO
 from microcredit.core.permissions import scope
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
-OPEN_STATUSES = (LoanStatus.ACTIVE, LoanStatus.DEFAULTED)
 
 
 def _sum(queryset, expression) -> Subquery:
@@ -440,3 +440,10 @@ def loan_reminders(loan: Loan, limit: int = 50) -> list[Reminder]:
     return list(
         Reminder.objects.filter(loan=loan).select_related("instalment").order_by("-created_at", "-pk")[:limit]
     )
+
+
+def requests_in_review_per_circle():
+    """The circle lists' "requests in review" figure (registered in ``circles.selectors``)."""
+    from circles.selectors import count_per_circle
+
+    return count_per_circle(Loan.objects.filter(status=LoanStatus.SUBMITTED))

@@ -1,14 +1,14 @@
 """Background work about loans. Tasks take ids and call services."""
 
 import logging
-import random
 import smtplib
 from dataclasses import asdict
 
 from celery import shared_task
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
-from django.utils import timezone, translation
+from django.utils import timezone
+
+from microcredit.core.emails import render_email
+from microcredit.core.jobs import MAX_RETRIES, deliver_with_retries
 
 logger = logging.getLogger(__name__)
 
@@ -33,11 +33,12 @@ def notify_guarantee_call(call_id: int) -> bool:
     if not advisor.email:
         return False
     try:
-        with translation.override(advisor.language):
-            context = {"call": call, "advisor": advisor}
-            subject = render_to_string("emails/guarantee_call_subject.txt", context).strip()
-            body = render_to_string("emails/guarantee_call.txt", context)
-        EmailMultiAlternatives(subject, body, to=[advisor.email]).send()
+        render_email(
+            "guarantee_call",
+            {"call": call, "advisor": advisor},
+            to=[advisor.email],
+            language=advisor.language,
+        ).send()
     except Exception:
         GuaranteeCall.objects.filter(pk=call_id).update(advisor_notified_at=None)
         raise
@@ -52,14 +53,7 @@ def mark_defaults() -> int:
 
 
 # --- Repayment reminders (queue "reminders", see CELERY_TASK_ROUTES) -------------------------------
-# Errors a later attempt may not meet: the mail server is down, refuses for now, or times out.
-TRANSIENT_MAIL_ERRORS = (smtplib.SMTPException, OSError)
-MAX_SEND_RETRIES = 5
-
-
-def retry_delay(retries: int) -> int:
-    """Exponential backoff with jitter: about 1, 2, 4, 8 then 16 minutes."""
-    return int(60 * 2**retries * random.uniform(0.8, 1.2))  # noqa: S311  (jitter, not security)
+# Claimed, sent once, retried with backoff: microcredit/core/jobs.py.
 
 
 @shared_task(name="loans.scan_reminders", soft_time_limit=25 * 60, time_limit=30 * 60)
@@ -74,7 +68,7 @@ def scan_reminders() -> dict:
 @shared_task(
     name="loans.send_reminder",
     bind=True,
-    max_retries=MAX_SEND_RETRIES,
+    max_retries=MAX_RETRIES,
     soft_time_limit=60,
     time_limit=90,
     ignore_result=True,
@@ -82,29 +76,21 @@ def scan_reminders() -> dict:
 def send_reminder(self, reminder_id: int) -> str:
     """Send one reminder, once. A failing mail server is retried with backoff; other reminders are
     separate tasks, so one failure never holds them up."""
-    from loans.services.reminders import describe, reminder_deliver, reminder_fail
+    from loans.services.reminders import reminder_deliver, reminder_fail
 
-    try:
-        return reminder_deliver(reminder_id=reminder_id)
-    except TRANSIENT_MAIL_ERRORS as error:
-        if self.request.retries >= self.max_retries:
-            logger.error(
-                "Reminder %s not sent after %s attempts: %s", reminder_id, self.max_retries + 1, error
-            )
-            reminder_fail(reminder_id=reminder_id, error=describe(error))
-            return "failed"
-        logger.warning("Reminder %s not sent (%s); retrying", reminder_id, error)
-        raise self.retry(exc=error, countdown=retry_delay(self.request.retries)) from error
-    except Exception as error:
-        reminder_fail(reminder_id=reminder_id, error=describe(error))
-        raise
+    return deliver_with_retries(
+        self,
+        reminder_id,
+        lambda: reminder_deliver(reminder_id=reminder_id),
+        lambda error: reminder_fail(reminder_id=reminder_id, error=error),
+    )
 
 
 @shared_task(
     name="loans.send_reminder_guarantee_call",
     autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError),
     retry_backoff=60,
-    max_retries=MAX_SEND_RETRIES,
+    max_retries=MAX_RETRIES,
     ignore_result=True,
 )
 def send_reminder_guarantee_call(notice_id: int) -> str:
@@ -125,30 +111,25 @@ def scan_digests() -> int:
 @shared_task(
     name="loans.send_reminder_digest",
     bind=True,
-    max_retries=MAX_SEND_RETRIES,
+    max_retries=MAX_RETRIES,
     soft_time_limit=120,
     time_limit=180,
     ignore_result=True,
 )
 def send_reminder_digest(self, digest_id: int) -> str:
     from loans.services.digests import digest_deliver, digest_fail
-    from loans.services.reminders import describe
 
-    try:
-        return digest_deliver(digest_id=digest_id)
-    except TRANSIENT_MAIL_ERRORS as error:
-        if self.request.retries >= self.max_retries:
-            digest_fail(digest_id=digest_id, error=describe(error))
-            return "failed"
-        raise self.retry(exc=error, countdown=retry_delay(self.request.retries)) from error
-    except Exception as error:
-        digest_fail(digest_id=digest_id, error=describe(error))
-        raise
+    return deliver_with_retries(
+        self,
+        digest_id,
+        lambda: digest_deliver(digest_id=digest_id),
+        lambda error: digest_fail(digest_id=digest_id, error=error),
+    )
 
 
 @shared_task(name="loans.purge_orphan_plan_documents")
 def purge_orphan_plan_documents() -> dict:
-    """Nightly: business plan files that no loan points to are deleted (see loans.services.documents)."""
-    from loans.services.documents import plan_documents_purge_orphans
+    """Nightly: business plan files that no loan points to are deleted (see loans.services.plan_files)."""
+    from loans.services.plan_files import plan_documents_purge_orphans
 
     return plan_documents_purge_orphans()

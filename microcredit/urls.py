@@ -23,8 +23,8 @@ urlpatterns = [
     path("circles/", include("circles.urls")),
     path("loans/", include("loans.urls")),
     path("coaching/", include("coaching.urls")),
-    path("documents/", include("microcredit.documents.urls")),
-    path("reports/", include("microcredit.reports.urls")),
+    path("documents/", include("documents.urls")),
+    path("reports/", include("reports.urls")),
     path("imports/", include("imports.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -26,7 +26,7 @@ case "$role" in
         exec celery -A microcredit worker --loglevel INFO --queues default,reminders \
             --concurrency "${CELERY_CONCURRENCY:-2}" --hostname "default@%h" ;;
     worker-documents)
-        # One build at a time, one message reserved, acknowledged once built (microcredit/documents/tasks.py),
+        # One build at a time, one message reserved, acknowledged once built (documents/tasks.py),
         # the process renewed every 100 builds so that WeasyPrint's memory does not creep.
         exec celery -A microcredit worker --loglevel INFO --queues documents --concurrency 1 \
             --prefetch-multiplier 1 --max-tasks-per-child 100 --hostname "documents@%h" ;;

@@ -1,8 +1,8 @@
 """Proximity coaching: individual sessions, partners and referrals, financing support, milestones."""
 
 from coaching.models.choices import (
-    FINANCING_TRANSITIONS,
-    REFERRAL_TRANSITIONS,
+    FINANCING_STATES,
+    REFERRAL_STATES,
     FinancingKind,
     FinancingStatus,
     MilestoneKind,
@@ -18,8 +18,8 @@ from coaching.models.partners import Partner, PartnerContact, Referral, Referral
 from coaching.models.sessions import CoachingSession, SessionTopic
 
 __all__ = [
-    "FINANCING_TRANSITIONS",
-    "REFERRAL_TRANSITIONS",
+    "FINANCING_STATES",
+    "REFERRAL_STATES",
     "CoachingSession",
     "FinancingApplication",
     "FinancingKind",

@@ -3,6 +3,8 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from microcredit.core.state import StateMachine
+
 
 class SessionMode(models.TextChoices):
     IN_PERSON = "in_person", _("In person")
@@ -36,15 +38,15 @@ class ReferralStatus(models.TextChoices):
     DECLINED = "declined", _("Declined")
 
 
-REFERRAL_TRANSITIONS: dict[str, frozenset[str]] = {
-    ReferralStatus.PROPOSED: frozenset({ReferralStatus.SENT, ReferralStatus.DECLINED}),
-    ReferralStatus.SENT: frozenset(
-        {ReferralStatus.IN_PROGRESS, ReferralStatus.COMPLETED, ReferralStatus.DECLINED}
-    ),
-    ReferralStatus.IN_PROGRESS: frozenset({ReferralStatus.COMPLETED, ReferralStatus.DECLINED}),
-    ReferralStatus.COMPLETED: frozenset(),
-    ReferralStatus.DECLINED: frozenset(),
-}
+REFERRAL_STATES = StateMachine(
+    ReferralStatus,
+    {
+        ReferralStatus.PROPOSED: {ReferralStatus.SENT, ReferralStatus.DECLINED},
+        ReferralStatus.SENT: {ReferralStatus.IN_PROGRESS, ReferralStatus.COMPLETED, ReferralStatus.DECLINED},
+        ReferralStatus.IN_PROGRESS: {ReferralStatus.COMPLETED, ReferralStatus.DECLINED},
+    },
+    refusal=_("A referral cannot go from “%(from)s” to “%(to)s”."),
+)
 REFERRAL_INITIAL = (ReferralStatus.PROPOSED, ReferralStatus.SENT)
 REFERRAL_CLOSED = (ReferralStatus.COMPLETED, ReferralStatus.DECLINED)
 
@@ -62,15 +64,18 @@ class FinancingStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
-FINANCING_TRANSITIONS: dict[str, frozenset[str]] = {
-    FinancingStatus.PREPARING: frozenset({FinancingStatus.SUBMITTED, FinancingStatus.WITHDRAWN}),
-    FinancingStatus.SUBMITTED: frozenset(
-        {FinancingStatus.APPROVED, FinancingStatus.REFUSED, FinancingStatus.WITHDRAWN}
-    ),
-    FinancingStatus.APPROVED: frozenset(),
-    FinancingStatus.REFUSED: frozenset(),
-    FinancingStatus.WITHDRAWN: frozenset(),
-}
+FINANCING_STATES = StateMachine(
+    FinancingStatus,
+    {
+        FinancingStatus.PREPARING: {FinancingStatus.SUBMITTED, FinancingStatus.WITHDRAWN},
+        FinancingStatus.SUBMITTED: {
+            FinancingStatus.APPROVED,
+            FinancingStatus.REFUSED,
+            FinancingStatus.WITHDRAWN,
+        },
+    },
+    refusal=_("An application cannot go from “%(from)s” to “%(to)s”."),
+)
 FINANCING_DECIDED = (FinancingStatus.APPROVED, FinancingStatus.REFUSED)
 FINANCING_CLOSED = (FinancingStatus.APPROVED, FinancingStatus.REFUSED, FinancingStatus.WITHDRAWN)
 

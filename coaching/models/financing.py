@@ -13,7 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from coaching.models.choices import (
     FINANCING_CLOSED,
     FINANCING_DECIDED,
-    FINANCING_TRANSITIONS,
+    FINANCING_STATES,
     FinancingKind,
     FinancingStatus,
 )
@@ -21,6 +21,7 @@ from coaching.models.partners import Partner
 from microcredit.accounts.models import EntrepreneurProfile
 from microcredit.core.dates import BoundedDateField, DateKind
 from microcredit.core.money_fields import MoneyModelField
+from microcredit.core.state import StatusChange
 
 _SUBMITTED = (FinancingStatus.SUBMITTED, *FINANCING_DECIDED)
 
@@ -138,10 +139,10 @@ class FinancingApplication(models.Model):
 
     @property
     def next_statuses(self) -> list[str]:
-        return [value for value in FinancingStatus.values if value in FINANCING_TRANSITIONS[self.status]]
+        return FINANCING_STATES.next_statuses(self.status)
 
 
-class FinancingStatusChange(models.Model):
+class FinancingStatusChange(StatusChange):
     """History of a financing application: one row per status, the first when it is recorded."""
 
     application = models.ForeignKey(
@@ -154,23 +155,10 @@ class FinancingStatusChange(models.Model):
         _("previous status"), max_length=20, choices=FinancingStatus.choices, blank=True
     )
     to_status = models.CharField(_("new status"), max_length=20, choices=FinancingStatus.choices)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("changed by"),
-    )
-    changed_at = models.DateTimeField(_("date"), default=timezone.now)
-    note = models.TextField(
-        _("staff-only note"), blank=True, help_text=_("Seen by the organization's staff only.")
-    )
 
-    class Meta:
+    class Meta(StatusChange.Meta):
         verbose_name = _("financing status change")
         verbose_name_plural = _("financing status changes")
-        ordering = ["changed_at", "pk"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(to_status__in=FinancingStatus.values)

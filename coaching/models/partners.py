@@ -7,9 +7,10 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from coaching.models.choices import REFERRAL_CLOSED, REFERRAL_TRANSITIONS, PartnerKind, ReferralStatus
+from coaching.models.choices import REFERRAL_CLOSED, REFERRAL_STATES, PartnerKind, ReferralStatus
 from microcredit.accounts.models import EntrepreneurProfile
 from microcredit.core.dates import BoundedDateField, DateKind
+from microcredit.core.state import StatusChange
 
 
 class Partner(models.Model):
@@ -67,7 +68,7 @@ class PartnerContact(models.Model):
 
 class Referral(models.Model):
     """An entrepreneur sent to a partner for a need the organization does not meet itself.
-    The status only moves along ``REFERRAL_TRANSITIONS``; every move is a ``ReferralStatusChange``."""
+    The status only moves along ``REFERRAL_STATES``; every move is a ``ReferralStatusChange``."""
 
     profile = models.ForeignKey(
         EntrepreneurProfile,
@@ -119,10 +120,10 @@ class Referral(models.Model):
 
     @property
     def next_statuses(self) -> list[str]:
-        return [value for value in ReferralStatus.values if value in REFERRAL_TRANSITIONS[self.status]]
+        return REFERRAL_STATES.next_statuses(self.status)
 
 
-class ReferralStatusChange(models.Model):
+class ReferralStatusChange(StatusChange):
     """History of a referral: one row per status, the first one when it is created. Never edited."""
 
     referral = models.ForeignKey(
@@ -132,23 +133,10 @@ class ReferralStatusChange(models.Model):
         _("previous status"), max_length=20, choices=ReferralStatus.choices, blank=True
     )
     to_status = models.CharField(_("new status"), max_length=20, choices=ReferralStatus.choices)
-    changed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("changed by"),
-    )
-    changed_at = models.DateTimeField(_("date"), default=timezone.now)
-    note = models.TextField(
-        _("staff-only note"), blank=True, help_text=_("Seen by the organization's staff only.")
-    )
 
-    class Meta:
+    class Meta(StatusChange.Meta):
         verbose_name = _("referral status change")
         verbose_name_plural = _("referral status changes")
-        ordering = ["changed_at", "pk"]
         constraints = [
             models.CheckConstraint(
                 condition=Q(to_status__in=ReferralStatus.values)

@@ -7,7 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from coaching.models import (
-    FINANCING_TRANSITIONS,
+    FINANCING_STATES,
     FinancingApplication,
     FinancingKind,
     FinancingStatus,
@@ -118,14 +118,7 @@ def financing_change_status(
     an approval needs the amount obtained."""
     application = FinancingApplication.objects.select_for_update().get(pk=application.pk)
     from_status = application.status
-    if to_status not in FINANCING_TRANSITIONS.get(from_status, ()):
-        labels = dict(FinancingStatus.choices)
-        raise ValidationError(
-            {
-                "to_status": _("An application cannot go from “%(from)s” to “%(to)s”.")
-                % {"from": labels.get(from_status, from_status), "to": labels.get(to_status, to_status)}
-            }
-        )
+    FINANCING_STATES.check(from_status, to_status)
     on = on or timezone.localdate()
     check_not_in_future(on, "on")
     if to_status == FinancingStatus.APPROVED and amount_obtained is None:

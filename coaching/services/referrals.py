@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from coaching.models import REFERRAL_TRANSITIONS, Partner, Referral, ReferralStatus, ReferralStatusChange
+from coaching.models import REFERRAL_STATES, Partner, Referral, ReferralStatus, ReferralStatusChange
 from coaching.models.choices import REFERRAL_CLOSED, REFERRAL_INITIAL
 from coaching.services._checks import check_not_in_future
 from microcredit.accounts.models import EntrepreneurProfile, User
@@ -48,14 +48,7 @@ def referral_change_status(
     Completing or declining it needs an outcome."""
     referral = Referral.objects.select_for_update().get(pk=referral.pk)
     from_status = referral.status
-    if to_status not in REFERRAL_TRANSITIONS.get(from_status, ()):
-        labels = dict(ReferralStatus.choices)
-        raise ValidationError(
-            {
-                "to_status": _("A referral cannot go from “%(from)s” to “%(to)s”.")
-                % {"from": labels.get(from_status, from_status), "to": labels.get(to_status, to_status)}
-            }
-        )
+    REFERRAL_STATES.check(from_status, to_status)
     outcome = outcome.strip()
     if to_status in REFERRAL_CLOSED and not (outcome or referral.outcome):
         raise ValidationError({"outcome": _("Describe the outcome to complete or decline a referral.")})

@@ -18,7 +18,7 @@ from loans.services.arrears import (
     loan_write_off,
     loans_mark_defaults,
 )
-from loans.services.base import ALLOWED_TRANSITIONS, can_transition
+from loans.services.base import LOAN_STATES, can_transition
 from loans.services.payments import (
     amount_owed,
     payment_check,
@@ -45,7 +45,7 @@ from loans.services.review import (
 )
 
 __all__ = [
-    "ALLOWED_TRANSITIONS",
+    "LOAN_STATES",
     "amount_owed",
     "approver_roles",
     "can_decide",

@@ -1,22 +1,32 @@
 """What every loan service shares: the allowed transitions, the row lock, the history row."""
 
-from django.core.exceptions import ValidationError
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 
 from loans.models import Loan, LoanStatus, LoanTransition
 from microcredit.accounts.models import User
+from microcredit.core.state import StateMachine
 
-S = LoanStatus
-ALLOWED_TRANSITIONS: dict[str, set[str]] = {
-    S.DRAFT: {S.SUBMITTED, S.WITHDRAWN},
-    S.SUBMITTED: {S.RETURNED, S.CIRCLE_ACCEPTED, S.CIRCLE_REFUSED, S.WITHDRAWN},
-    S.RETURNED: {S.SUBMITTED, S.WITHDRAWN},
-    S.CIRCLE_ACCEPTED: {S.APPROVED, S.REFUSED, S.WITHDRAWN},
-    S.APPROVED: {S.ACTIVE, S.WITHDRAWN},
-    S.ACTIVE: {S.REPAID, S.DEFAULTED, S.WRITTEN_OFF},
-    S.DEFAULTED: {S.ACTIVE, S.REPAID, S.WRITTEN_OFF},
-    S.REPAID: {S.ACTIVE},  # a reversed payment reopens a repaid loan
-}
+LOAN_STATES = StateMachine(
+    LoanStatus,
+    {
+        LoanStatus.DRAFT: {LoanStatus.SUBMITTED, LoanStatus.WITHDRAWN},
+        LoanStatus.SUBMITTED: {
+            LoanStatus.RETURNED,
+            LoanStatus.CIRCLE_ACCEPTED,
+            LoanStatus.CIRCLE_REFUSED,
+            LoanStatus.WITHDRAWN,
+        },
+        LoanStatus.RETURNED: {LoanStatus.SUBMITTED, LoanStatus.WITHDRAWN},
+        LoanStatus.CIRCLE_ACCEPTED: {LoanStatus.APPROVED, LoanStatus.REFUSED, LoanStatus.WITHDRAWN},
+        LoanStatus.APPROVED: {LoanStatus.ACTIVE, LoanStatus.WITHDRAWN},
+        LoanStatus.ACTIVE: {LoanStatus.REPAID, LoanStatus.DEFAULTED, LoanStatus.WRITTEN_OFF},
+        LoanStatus.DEFAULTED: {LoanStatus.ACTIVE, LoanStatus.REPAID, LoanStatus.WRITTEN_OFF},
+        LoanStatus.REPAID: {LoanStatus.ACTIVE},  # a reversed payment reopens a repaid loan
+    },
+    refusal=_("A loan that is %(from)s cannot become %(to)s."),
+    field=None,
+    lower_labels=True,
+)
 
 
 def lock(loan: Loan) -> Loan:
@@ -29,19 +39,14 @@ def lock(loan: Loan) -> Loan:
 
 
 def can_transition(loan: Loan, to_status: str) -> bool:
-    return to_status in ALLOWED_TRANSITIONS.get(loan.status, set())
+    return LOAN_STATES.allows(loan.status, to_status)
 
 
 def transition(
     loan: Loan, to_status: str, *, actor: User | None, reason: str = "", fields: tuple = ()
 ) -> Loan:
     """Move a locked loan to ``to_status`` if its current status allows it, and record the change."""
-    if not can_transition(loan, to_status):
-        raise ValidationError(
-            _("A loan that is %(current)s cannot become %(target)s.")
-            % {"current": loan.get_status_display().lower(), "target": LoanStatus(to_status).label.lower()},
-            code="invalid_transition",
-        )
+    LOAN_STATES.check(loan.status, to_status)
     from_status = loan.status
     loan.status = to_status
     loan.save(update_fields=["status", *fields])

@@ -15,15 +15,16 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Case, Q, Value, When
 from django.db.models.functions import Coalesce
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from loans import selectors
 from loans.models import AdvisorDigest, DigestStatus, Reminder, ReminderChannel, ReminderStatus
-from loans.services.reminders import claim, describe, why_not_needed
+from loans.services.reminders import why_not_needed
 from microcredit.accounts.models import Role, User
+from microcredit.core.emails import render_email
+from microcredit.core.jobs import claim, describe, finish, give_up, hand_back
 from microcredit.core.models import OrganizationSettings
 from microcredit.core.money import ZERO
 
@@ -103,11 +104,11 @@ def digest_deliver(*, digest_id: int) -> str:
     calls = _calls_still_needed(digest)
     overdue = selectors.overdue_loans_for_advisor(advisor, day)
     if not calls and not overdue:
-        _finish_digest(digest, DigestStatus.EMPTY)
+        finish(AdvisorDigest, digest.pk, DigestStatus.EMPTY)
         return DigestStatus.EMPTY
     if not advisor.email:
         _mine(digest).update(status=ReminderStatus.FAILED, error=ADVISOR_WITHOUT_EMAIL)
-        _finish_digest(digest, DigestStatus.FAILED, error=ADVISOR_WITHOUT_EMAIL)
+        finish(AdvisorDigest, digest.pk, DigestStatus.FAILED, error=ADVISOR_WITHOUT_EMAIL)
         return DigestStatus.FAILED
     message = digest_message(advisor, day=day, calls=calls, overdue=overdue)
     try:
@@ -116,9 +117,7 @@ def digest_deliver(*, digest_id: int) -> str:
         _mine(digest).update(
             status=ReminderStatus.PENDING, digest=None, claimed_at=None, error=describe(error)
         )
-        AdvisorDigest.objects.filter(pk=digest.pk, status=DigestStatus.SENDING).update(
-            status=DigestStatus.PENDING, claimed_at=None, error=describe(error)
-        )
+        hand_back(AdvisorDigest, digest.pk, error=describe(error))
         raise
     now = timezone.now()
     # One UPDATE for all the calls, each with the amount it named.
@@ -130,8 +129,9 @@ def digest_deliver(*, digest_id: int) -> str:
             amount=Case(*(When(pk=r.pk, then=Value(r.left)) for r in calls), output_field=selectors.MONEY),
             error="",
         )
-    _finish_digest(
-        digest,
+    finish(
+        AdvisorDigest,
+        digest.pk,
         DigestStatus.SENT,
         sent_at=now,
         recipient=advisor.email,
@@ -142,9 +142,7 @@ def digest_deliver(*, digest_id: int) -> str:
 
 
 def digest_fail(*, digest_id: int, error: str) -> None:
-    AdvisorDigest.objects.filter(
-        pk=digest_id, status__in=[DigestStatus.PENDING, DigestStatus.SENDING]
-    ).update(status=DigestStatus.FAILED, error=error[:1000])
+    give_up(AdvisorDigest, digest_id, error=error)
 
 
 def _mine(digest: AdvisorDigest):
@@ -178,12 +176,6 @@ def _calls_still_needed(digest: AdvisorDigest) -> list[Reminder]:
     return calls
 
 
-def _finish_digest(digest: AdvisorDigest, status: str, *, error: str = "", **fields) -> None:
-    AdvisorDigest.objects.filter(pk=digest.pk, status=DigestStatus.SENDING).update(
-        status=status, error=error, **fields
-    )
-
-
 def digest_message(
     advisor: User, *, day: datetime.date, calls: list[Reminder], overdue: list
 ) -> EmailMultiAlternatives:
@@ -196,10 +188,4 @@ def digest_message(
         "site_url": settings.SITE_URL,
         "arrears_link": settings.SITE_URL + reverse("loans:arrears"),
     }
-    with translation.override(advisor.language):
-        subject = render_to_string("emails/advisor_digest_subject.txt", context).strip()
-        text = render_to_string("emails/advisor_digest.txt", context)
-        html = render_to_string("emails/advisor_digest.html", context)
-    message = EmailMultiAlternatives(subject, text, to=[advisor.email])
-    message.attach_alternative(html, "text/html")
-    return message
+    return render_email("advisor_digest", context, to=[advisor.email], language=advisor.language)

@@ -5,14 +5,12 @@ commit by its own task, which claims the row (``sent_at``) before sending and ha
 server fails, so a task run twice, or two workers, send it once."""
 
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 
 from loans.models import GuaranteeCall, GuaranteeCallNotice, Guarantor
-from microcredit.core.models import OrganizationSettings
+from microcredit.core.emails import render_email
 
 
 def guarantee_call_notices_create(call: GuaranteeCall) -> list[GuaranteeCallNotice]:
@@ -44,18 +42,19 @@ def guarantee_call_notice_deliver(*, notice_id: int) -> str:
     if not person.email or not person.is_active or not notice.call.is_open:
         # No address: her home page tells her (and her advisor meets the circle). Kept as handled.
         return "not_emailed"
-    context = {
-        "person": person,
-        "call": notice.call,
-        "loan": notice.call.loan,
-        "organization": OrganizationSettings.load(),
-        "link": settings.SITE_URL + reverse("loans:guaranteed_list"),
-    }
-    with translation.override(person.language):
-        subject = render_to_string("emails/guarantor_call_subject.txt", context).strip()
-        text = render_to_string("emails/guarantor_call.txt", context)
+    message = render_email(
+        "guarantor_call",
+        {
+            "person": person,
+            "call": notice.call,
+            "loan": notice.call.loan,
+            "link": settings.SITE_URL + reverse("loans:guaranteed_list"),
+        },
+        to=[person.email],
+        language=person.language,
+    )
     try:
-        EmailMultiAlternatives(subject, text, to=[person.email]).send()
+        message.send()
     except Exception:
         GuaranteeCallNotice.objects.filter(pk=notice_id).update(sent_at=None)
         raise

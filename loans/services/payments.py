@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from loans.models import (
+    OPEN_STATUSES,
     Allocation,
     Guarantor,
     Instalment,
@@ -102,7 +103,7 @@ def _settle_status(loan: Loan, actor: User | None) -> None:
     from loans.services.arrears import days_past_due, is_default_late
 
     owed = amount_owed(loan)
-    if owed == 0 and loan.status in (LoanStatus.ACTIVE, LoanStatus.DEFAULTED):
+    if owed == 0 and loan.status in OPEN_STATUSES:
         transition(loan, LoanStatus.REPAID, actor=actor, reason=_("Nothing is owed any more."))
     elif owed > 0 and loan.status == LoanStatus.REPAID:
         transition(loan, LoanStatus.ACTIVE, actor=actor, reason=_("A payment was reversed."))
@@ -126,7 +127,7 @@ def payment_check(
 ) -> Decimal:
     """The rules a payment must meet, without recording it: the confirmation step asks them before showing
     the payment back, ``payment_record`` again under the loan's lock. Returns the amount to the cent."""
-    if loan.status not in (LoanStatus.ACTIVE, LoanStatus.DEFAULTED):
+    if loan.status not in OPEN_STATUSES:
         raise ValidationError(_("Payments are recorded on disbursed loans that are not closed."))
     amount = to_cents(amount)
     if amount <= 0:

@@ -21,16 +21,16 @@ from functools import partial
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db import models, transaction
-from django.db.models import F
-from django.template.loader import render_to_string
+from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from loans import selectors
 from loans.models import Loan, Reminder, ReminderChannel, ReminderStatus
 from microcredit.accounts.models import User
+from microcredit.core.emails import render_email
+from microcredit.core.jobs import claim, describe, finish, give_up, hand_back
 from microcredit.core.models import OrganizationSettings
 
 logger = logging.getLogger(__name__)
@@ -169,18 +169,6 @@ def reminders_fail_stuck(now: datetime.datetime | None = None) -> int:
     )
 
 
-def claim(model: type[models.Model], pk: int, **conditions) -> bool:
-    """pending -> sending, for one row: True for the one caller that gets it."""
-    updated = model._default_manager.filter(pk=pk, status=ReminderStatus.PENDING, **conditions).update(
-        status=ReminderStatus.SENDING, claimed_at=timezone.now(), attempts=F("attempts") + 1
-    )
-    return updated == 1
-
-
-def describe(error: BaseException) -> str:
-    return f"{type(error).__name__}: {error}"[:1000]
-
-
 def why_not_needed(
     reminder: Reminder, left: Decimal, today: datetime.date, *, windows: list[Window] | None = None
 ) -> str:
@@ -217,40 +205,33 @@ def reminder_deliver(*, reminder_id: int, today: datetime.date | None = None) ->
     left = selectors.instalment_left(reminder.instalment)
     reason = why_not_needed(reminder, left, today, windows=ReminderPlan.load().windows(today))
     if reason:
-        _finish(reminder_id, ReminderStatus.CANCELLED, error=reason)
+        finish(Reminder, reminder_id, ReminderStatus.CANCELLED, error=reason)
         return ReminderStatus.CANCELLED
     person = reminder.loan.borrower.user
     if not person.email:
         # The address was removed since the scan: their advisor will call them instead.
-        Reminder.objects.filter(pk=reminder_id, status=ReminderStatus.SENDING).update(
-            status=ReminderStatus.PENDING, channel=ReminderChannel.ADVISOR_DIGEST, claimed_at=None
-        )
+        hand_back(Reminder, reminder_id, channel=ReminderChannel.ADVISOR_DIGEST)
         return "to_advisor"
     message = reminder_message(reminder, left=left, today=today)
     try:
         message.send()
     except Exception as error:
-        Reminder.objects.filter(pk=reminder_id, status=ReminderStatus.SENDING).update(
-            status=ReminderStatus.PENDING, claimed_at=None, error=describe(error)
-        )
+        hand_back(Reminder, reminder_id, error=describe(error))
         raise
-    _finish(reminder_id, ReminderStatus.SENT, recipient=person.email, amount=left)
+    finish(
+        Reminder,
+        reminder_id,
+        ReminderStatus.SENT,
+        recipient=person.email,
+        amount=left,
+        sent_at=timezone.now(),
+    )
     return ReminderStatus.SENT
 
 
 def reminder_fail(*, reminder_id: int, error: str) -> None:
     """Give up on a reminder (the retries are spent, or the error is not one a retry fixes)."""
-    Reminder.objects.filter(
-        pk=reminder_id, status__in=[ReminderStatus.PENDING, ReminderStatus.SENDING]
-    ).update(status=ReminderStatus.FAILED, error=error[:1000])
-
-
-def _finish(reminder_id: int, status: str, *, error: str = "", **fields) -> None:
-    if status == ReminderStatus.SENT:
-        fields["sent_at"] = timezone.now()
-    Reminder.objects.filter(pk=reminder_id, status=ReminderStatus.SENDING).update(
-        status=status, error=error, **fields
-    )
+    give_up(Reminder, reminder_id, error=error)
 
 
 def reminder_message(reminder: Reminder, *, left: Decimal, today: datetime.date) -> EmailMultiAlternatives:
@@ -272,12 +253,10 @@ def reminder_message(reminder: Reminder, *, left: Decimal, today: datetime.date)
         "organization": OrganizationSettings.load(),
         "link": settings.SITE_URL + reverse("loans:loan_detail", args=[loan.pk]),
     }
-    with translation.override(person.language):
-        subject = render_to_string("emails/reminder_subject.txt", context).strip()
-        text = render_to_string("emails/reminder.txt", context)
-        html = render_to_string("emails/reminder.html", context)
-    message = EmailMultiAlternatives(
-        subject, text, to=[person.email], reply_to=[advisor.email] if advisor and advisor.email else None
+    return render_email(
+        "reminder",
+        context,
+        to=[person.email],
+        language=person.language,
+        reply_to=[advisor.email] if advisor and advisor.email else None,
     )
-    message.attach_alternative(html, "text/html")
-    return message

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from circles.models import Circle, CircleStatus, Membership
 from loans.models import GuaranteeCall, Loan, LoanProduct, LoanStatus
 from loans.services.base import lock, transition
-from loans.services.documents import attach_plan_document, files_removed_on_error
+from loans.services.plan_files import attach_plan_document, files_removed_on_error
 from microcredit.accounts.models import EntrepreneurProfile, User
 from microcredit.core.formatting import format_money
 from microcredit.core.models import OrganizationSettings

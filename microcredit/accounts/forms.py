@@ -1,6 +1,5 @@
 from django import forms
 from django.contrib.auth.forms import PasswordResetForm
-from django.utils import translation
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
@@ -139,11 +138,6 @@ class DemographicsForm(forms.ModelForm):
 
 
 class PersonalPasswordResetForm(PasswordResetForm):
-    """The password-reset email in the person's own language (their profile's), not the browser's.
-
-    The form only checks the address typed; ``accounts.services.password_reset_request`` counts the request
-    and queues ``accounts.send_password_reset``, which looks the address up and sends (never the request)."""
-
-    def send_mail(self, subject_template_name, email_template_name, context, *args, **kwargs):
-        with translation.override(context["user"].language):
-            super().send_mail(subject_template_name, email_template_name, context, *args, **kwargs)
+    """The form only checks the address typed; ``accounts.services.password_reset_request`` counts the
+    request and queues ``accounts.send_password_reset``, which looks the address up and sends the email in
+    the person's own language (their profile's, not the browser's) through ``render_email``."""

@@ -192,10 +192,6 @@ class IncomeSource(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-def _current_year() -> int:
-    return timezone.localdate().year
-
-
 class Demographics(models.Model):
     """Self-declared answers, optional, kept only while consent stands (Quebec's Law 25).
 

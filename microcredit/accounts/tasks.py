@@ -2,20 +2,17 @@
 
 import logging
 import smtplib
-from urllib.parse import urlsplit
 
 from celery import shared_task
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import EmailMultiAlternatives
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from microcredit.accounts.models import User
-from microcredit.core.models import OrganizationSettings
+from microcredit.core.emails import render_email
 
 logger = logging.getLogger(__name__)
 
@@ -48,23 +45,20 @@ def send_invitation(self, user_id: int) -> bool:
     return True
 
 
-def _send_invitation_email(user: User) -> None:
-    organization = OrganizationSettings.load()
-    link = settings.SITE_URL + reverse(
+def _password_link(user: User) -> str:
+    """The one-time link to choose a password (invitations and resets)."""
+    return settings.SITE_URL + reverse(
         "password_reset_confirm",
         kwargs={
             "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
             "token": default_token_generator.make_token(user),
         },
     )
-    context = {"person": user, "organization": organization, "link": link, "username": user.username}
-    with translation.override(user.language):
-        subject = render_to_string("emails/invitation_subject.txt", context).strip()
-        text = render_to_string("emails/invitation.txt", context)
-        html = render_to_string("emails/invitation.html", context)
-    message = EmailMultiAlternatives(subject, text, to=[user.email])
-    message.attach_alternative(html, "text/html")
-    message.send()
+
+
+def _send_invitation_email(user: User) -> None:
+    context = {"person": user, "link": _password_link(user), "username": user.username}
+    render_email("invitation", context, to=[user.email], language=user.language).send()
 
 
 @shared_task(
@@ -79,26 +73,13 @@ def send_password_reset(email: str) -> int:
     Returns how many emails went out."""
     from microcredit.accounts.forms import PersonalPasswordResetForm
 
-    form = PersonalPasswordResetForm()
-    site = urlsplit(settings.SITE_URL)
-    organization = OrganizationSettings.load()
     sent = 0
-    for user in form.get_users(email):
-        context = {
-            "email": user.email,
-            "domain": site.netloc,
-            "site_name": organization.name,
-            "uid": urlsafe_base64_encode(force_bytes(user.pk)),
-            "user": user,
-            "token": default_token_generator.make_token(user),
-            "protocol": site.scheme or "https",
-        }
-        form.send_mail(
-            "registration/password_reset_subject.txt",
-            "registration/password_reset_email.html",
-            context,
-            None,
-            user.email,
-        )
+    for user in PersonalPasswordResetForm().get_users(email):
+        render_email(
+            "password_reset",
+            {"person": user, "link": _password_link(user), "username": user.username},
+            to=[user.email],
+            language=user.language,
+        ).send()
         sent += 1
     return sent

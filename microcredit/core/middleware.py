@@ -173,3 +173,16 @@ class AccessGateMiddleware:
         ):
             raise Http404
         return None
+
+
+class OrganizationSettingsMiddleware:
+    """Each request reads the organization's settings once, however many times its code asks for them."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from microcredit.core.models import settings_scope
+
+        with settings_scope():
+            return self.get_response(request)

@@ -1,5 +1,8 @@
 """The organization's own settings: one row, edited by coordinators."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -22,6 +25,21 @@ def parse_day_offsets(value: str) -> list[int]:
     if not days or days[0] < 1 or days[-1] > 365:
         raise ValidationError(_("Each number of days must be between 1 and 365."), code="out_of_range")
     return days
+
+
+# The settings read once per request or task (``settings_scope``): a page or a nightly pass that asks for
+# them at every step reads the row once. Outside a scope (a shell, a test calling a service) every
+# ``load()`` reads the row.
+_scope: ContextVar[dict | None] = ContextVar("organization_settings_scope", default=None)
+
+
+@contextmanager
+def settings_scope() -> Iterator[None]:
+    token = _scope.set({})
+    try:
+        yield
+    finally:
+        _scope.reset(token)
 
 
 def validate_day_offsets(value: str) -> None:
@@ -152,9 +170,21 @@ class OrganizationSettings(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        box = _scope.get()
+        if box is not None and self.pk == self.SINGLETON_ID:
+            box["settings"] = self  # the rest of the request reads what was just saved
+
     @classmethod
     def load(cls) -> "OrganizationSettings":
+        """The organization's settings: read once per request or task (see ``settings_scope``)."""
+        box = _scope.get()
+        if box is not None and "settings" in box:
+            return box["settings"]
         settings, _created = cls.objects.get_or_create(id=cls.SINGLETON_ID)
+        if box is not None:
+            box["settings"] = settings
         return settings
 
     @property

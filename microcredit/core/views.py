@@ -46,7 +46,9 @@ class OrganizationSettingsView(CoordinatorRequiredMixin, UpdateView):
     template_name = "core/organization_settings_form.html"
 
     def get_object(self, queryset=None):
-        return OrganizationSettings.load()
+        # A copy of its own: a refused form changes this instance, never the one the rest of the page reads.
+        OrganizationSettings.load()
+        return OrganizationSettings.objects.get(pk=OrganizationSettings.SINGLETON_ID)
 
     def form_valid(self, form):
         form.save()

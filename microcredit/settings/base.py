@@ -31,13 +31,14 @@ INSTALLED_APPS = [
     "django_filters",
     "axes",
     "csp",
+    "django_htmx",
     "microcredit.accounts",
     "microcredit.core",
-    "microcredit.documents",
+    "documents",
     "circles",
     "loans",
     "coaching",
-    "microcredit.reports",
+    "reports",
     "imports",
 ]
 
@@ -45,6 +46,7 @@ MIDDLEWARE = [
     # First: the client's real address and scheme (from a trusted proxy only), and /healthz.
     "microcredit.core.middleware.TrustedProxyMiddleware",
     "microcredit.core.middleware.HealthCheckMiddleware",
+    "microcredit.core.middleware.OrganizationSettingsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_permissions_policy.PermissionsPolicyMiddleware",
@@ -58,6 +60,7 @@ MIDDLEWARE = [
     "microcredit.core.middleware.AccessGateMiddleware",
     "microcredit.accounts.middleware.UserLanguageMiddleware",
     "microcredit.core.middleware.PrivateCacheMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last, as django-axes asks: it turns a lock-out into the lock-out page.
@@ -263,7 +266,7 @@ CELERY_TASK_ROUTES = {
     "documents.*": {"queue": "documents"},
 }
 # Short tasks (reminders) take a few messages ahead; the documents worker is started with
-# --prefetch-multiplier 1, and its tasks are acknowledged late (microcredit/documents/tasks.py).
+# --prefetch-multiplier 1, and its tasks are acknowledged late (documents/tasks.py).
 CELERY_WORKER_PREFETCH_MULTIPLIER = env_int("CELERY_WORKER_PREFETCH_MULTIPLIER", 4, minimum=1)
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True

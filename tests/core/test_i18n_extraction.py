@@ -32,9 +32,9 @@ BILINGUAL_TEMPLATES = {"templates/500.html"}
 # gettext called on a variable, where each value is marked at the place it is written (gettext_noop) or
 # comes from Django's own catalogue. A new one must be added here with the place its strings are marked.
 DYNAMIC_GETTEXT = {
-    ("microcredit/reports/tables.py", "_(title)"),  # BREAKDOWN_TITLES, gettext_noop
-    ("microcredit/reports/tables.py", "_(column)"),  # BREAKDOWN_TITLES, gettext_noop
-    ("microcredit/reports/tables.py", "_(OTHERS[name])"),  # OTHERS, gettext_noop
+    ("reports/tables.py", "_(title)"),  # BREAKDOWN_TITLES, gettext_noop
+    ("reports/tables.py", "_(column)"),  # BREAKDOWN_TITLES, gettext_noop
+    ("reports/tables.py", "_(OTHERS[name])"),  # OTHERS, gettext_noop
     ("microcredit/core/formatting.py", "_(MONTHS_3[value.month])"),  # Django's month abbreviations
 }
 

@@ -194,7 +194,7 @@ def _project_form_classes():
         "circles.forms",
         "microcredit.core.forms",
         "microcredit.accounts.forms",
-        "microcredit.reports.forms",
+        "reports.forms",
     ):
         for value in vars(importlib.import_module(module)).values():
             if isinstance(value, type) and issubclass(value, forms.BaseForm) and value.__module__ == module:
@@ -224,7 +224,7 @@ def test_every_decimal_field_of_every_form_is_the_money_field():
 def test_the_admin_forms_use_the_money_field_too(rf):
     from django.contrib import admin
 
-    from microcredit.reports.models import FundSource
+    from reports.models import FundSource
     from tests.factories import CoordinatorFactory
 
     request = rf.get("/")

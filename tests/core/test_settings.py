@@ -110,3 +110,23 @@ def test_a_typo_stops_the_start_up():
 def test_the_demo_starts_with_nothing_configured():
     result = _start("microcredit.settings.local", REDIS_URL="")
     assert result.returncode == 0, result.stderr
+
+
+def test_the_test_settings_open_no_socket_when_imported():
+    """The servers are probed by tests/plugins/services.py before the settings are read, not by them."""
+    import subprocess
+    import sys
+
+    code = (
+        "import socket\n"
+        "def refuse(*args, **kwargs):\n"
+        "    raise SystemExit('a socket was opened')\n"
+        "socket.create_connection = refuse\n"
+        "socket.socket.connect = refuse\n"
+        "import django, os\n"
+        "os.environ['DJANGO_SETTINGS_MODULE'] = 'microcredit.settings.test'\n"
+        "django.setup()\n"
+        "print('ok')\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == "ok", result.stderr

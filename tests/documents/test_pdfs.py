@@ -9,10 +9,10 @@ import time_machine
 from django.utils import translation
 
 from circles.models import AttendanceStatus, MeetingAttendance, MeetingStatus
+from documents.models import Document
+from documents.services import params_key, render_document
 from loans import services as loan_services
 from microcredit.core.templatetags.microcredit import money
-from microcredit.documents.models import Document, DocumentKind
-from microcredit.documents.services import params_key, render_document
 from tests.circles.factories import MeetingFactory
 from tests.documents.conftest import flat, pdf_text
 from tests.loans.factories import approved_loan, disbursed_loan
@@ -44,7 +44,7 @@ def _money(amount, language="en") -> str:
 
 
 def test_the_statement_has_the_terms_guarantee_schedule_payments_and_balance(personas, loan):
-    text, pages, filename = _pdf(DocumentKind.LOAN_STATEMENT, {"loan": loan.pk}, personas.advisor)
+    text, pages, filename = _pdf("loan_statement", {"loan": loan.pk}, personas.advisor)
     first = loan.instalments.get(number=1)
     for expected in (
         "Loan statement",
@@ -65,9 +65,7 @@ def test_the_statement_has_the_terms_guarantee_schedule_payments_and_balance(per
 
 
 def test_the_statement_in_french_writes_amounts_and_dates_the_french_way(personas, loan):
-    text, _pages, _filename = _pdf(
-        DocumentKind.LOAN_STATEMENT, {"loan": loan.pk}, personas.entrepreneur.user, "fr-ca"
-    )
+    text, _pages, _filename = _pdf("loan_statement", {"loan": loan.pk}, personas.entrepreneur.user, "fr-ca")
     owed = _money(loan_services.amount_owed(loan), "fr-ca")
     assert owed.endswith(" $") and "," in owed
     assert owed in text and "1 500,00 $" in text
@@ -77,7 +75,7 @@ def test_the_statement_in_french_writes_amounts_and_dates_the_french_way(persona
 
 def test_the_agreement_of_an_approved_loan_projects_its_schedule(personas):
     loan = approved_loan(borrower=personas.entrepreneur, advisor=personas.advisor, amount="2400.00", term=12)
-    text, _pages, _filename = _pdf(DocumentKind.LOAN_AGREEMENT, {"loan": loan.pk}, personas.advisor)
+    text, _pages, _filename = _pdf("loan_agreement", {"loan": loan.pk}, personas.advisor)
     assert "Loan agreement" in text and "Marie Tremblay" in text
     assert "Individual responsibility" in text  # above the $2,000 threshold
     assert _money(D("2400.00")) in text
@@ -96,7 +94,7 @@ def test_the_circle_report_has_members_meetings_attendance_and_loans(personas, l
         status = AttendanceStatus.ABSENT if index == 0 else AttendanceStatus.PRESENT
         MeetingAttendance.objects.create(meeting=meeting, profile=membership.profile, status=status)
     MeetingFactory(circle=circle, date=TODAY - datetime.timedelta(days=5), status=MeetingStatus.CANCELLED)
-    text, _pages, _filename = _pdf(DocumentKind.CIRCLE_REPORT, {"circle": circle.pk}, personas.advisor)
+    text, _pages, _filename = _pdf("circle_report", {"circle": circle.pk}, personas.advisor)
     rate = round(100 * (len(members) - 1) / len(members))
     assert circle.name in text and "Amélie Gagnon" in text
     for membership in members:
@@ -113,7 +111,7 @@ def test_the_portfolio_report_has_the_figures_and_no_name(personas, loan):
         disbursed_on=TODAY - datetime.timedelta(days=70),
         first_due=TODAY - datetime.timedelta(days=40),
     )
-    text, pages, _filename = _pdf(DocumentKind.PORTFOLIO_REPORT, {}, personas.board)
+    text, pages, _filename = _pdf("portfolio_report", {}, personas.board)
     outstanding_loan = D("1500.00") - loan.instalments.get(number=1).principal_due
     total = outstanding_loan + D("1000.00")
     assert f"Outstanding principal ($) {_money(total)}" in text  # the whole portfolio's
@@ -133,6 +131,6 @@ def test_the_portfolio_report_has_the_figures_and_no_name(personas, loan):
 
 def test_the_portfolio_report_shows_the_dates_asked_for(personas, loan):
     params = {"as_of": "2026-10-31", "start": "2026-01-01", "end": "2026-06-30"}
-    text, _pages, filename = _pdf(DocumentKind.PORTFOLIO_REPORT, params, personas.board)
+    text, _pages, filename = _pdf("portfolio_report", params, personas.board)
     assert "Portfolio as of October 31, 2026, period from January 1, 2026 to June 30, 2026" in flat(text)
     assert "2026-10-31" in filename

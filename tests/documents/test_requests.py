@@ -10,8 +10,8 @@ from django.test import Client, override_settings
 from django.urls import reverse
 from django.utils import timezone
 
-from microcredit.documents import services
-from microcredit.documents.models import Document, DocumentStatus
+from documents import services
+from documents.models import Document, DocumentStatus
 from tests.circles.factories import CircleFactory
 from tests.documents.conftest import pdf_text
 
@@ -42,7 +42,7 @@ def test_the_borrower_asks_for_the_statement_and_downloads_it(
     )
     assert document.status == DocumentStatus.DONE and document.language == "en"
     status_page = client.get(reverse("documents:document_detail", args=[document.pk]))
-    assert "Refresh" not in status_page.headers
+    assert "hx-trigger" not in status_page.content.decode()  # ready: nothing asks again
     assert reverse("documents:document_download", args=[document.pk]) in status_page.content.decode()
     download = client.get(reverse("documents:document_download", args=[document.pk]))
     assert download.status_code == 200 and download["Content-Type"] == "application/pdf"
@@ -60,9 +60,19 @@ def test_while_in_progress_the_page_refreshes_itself_and_asking_again_starts_not
     first = _document(_ask(client, "loan_statement", django_capture_on_commit_callbacks, False, loan=loan.pk))
     again = _document(_ask(client, "loan_statement", django_capture_on_commit_callbacks, False, loan=loan.pk))
     assert first == again and Document.objects.count() == 1
-    page = client.get(reverse("documents:document_detail", args=[first.pk]))
-    assert page["Refresh"] == "2"
-    assert 'data-status="pending"' in page.content.decode()
+    url = reverse("documents:document_detail", args=[first.pk])
+    page = client.get(url)
+    html = page.content.decode()
+    assert "Refresh" not in page.headers  # no reload of the whole page (focus, screen readers)
+    assert 'data-status="pending"' in html and 'aria-live="polite"' in html
+    assert f'hx-get="{url}?shown=pending"' in html and 'hx-trigger="every 2s"' in html
+    # Asked again while nothing changed: nothing is sent back (htmx keeps the region and asks again).
+    assert client.get(url, {"shown": "pending"}, HTTP_HX_REQUEST="true").status_code == 204
+    # Once it changed, only the region comes back.
+    Document.objects.filter(pk=first.pk).update(status=DocumentStatus.RUNNING, started_at=timezone.now())
+    region = client.get(url, {"shown": "pending"}, HTTP_HX_REQUEST="true")
+    assert region.status_code == 200 and "<html" not in region.content.decode()
+    assert 'data-status="running"' in region.content.decode()
     assert client.get(reverse("documents:document_download", args=[first.pk])).status_code == 404
     # Someone else asking for the same statement gets their own copy.
     other = _document(
@@ -150,8 +160,7 @@ def test_nobody_else_reaches_someone_elses_document(
         assert [client.get(url).status_code for url in urls] == [404, 404]
         assert client.post(reverse("documents:document_retry", args=[document.pk])).status_code == 404
         assert (
-            f">{document.get_kind_display()}<"
-            not in client.get(reverse("documents:document_list")).content.decode()
+            f">{document.kind_label}<" not in client.get(reverse("documents:document_list")).content.decode()
         )
     anonymous = client_for(personas.entrepreneur)
     anonymous.logout()
@@ -179,7 +188,7 @@ def test_a_failure_is_shown_with_a_way_to_retry(
     document = _document(_ask(client, "loan_statement", django_capture_on_commit_callbacks, loan=loan.pk))
     assert document.status == DocumentStatus.FAILED and "broken" in document.error
     page = client.get(reverse("documents:document_detail", args=[document.pk]))
-    assert "Refresh" not in page.headers
+    assert "hx-trigger" not in page.content.decode()
     assert (
         "could not be prepared" in page.content.decode()
         and 'data-testid="document-retry"' in page.content.decode()

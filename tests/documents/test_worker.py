@@ -9,8 +9,8 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from microcredit.documents import services
-from microcredit.documents.models import Document, DocumentStatus
+from documents import services
+from documents.models import Document, DocumentStatus
 from tests.documents.conftest import pdf_text
 from tests.documents.worker import running_worker, wait_for
 
@@ -47,7 +47,7 @@ def test_a_real_worker_builds_the_pdf_asked_for_in_the_browser(personas, english
         page = client.get(response.url)
         assert page.status_code == 200
         if Document.objects.get().in_progress:
-            assert page["Refresh"] == "2"
+            assert 'hx-trigger="every 2s"' in page.content.decode()
         assert wait_for(lambda: Document.objects.get().status == DocumentStatus.DONE, timeout=60)
     page = client.get(response.url).content.decode()
     download_url = reverse("documents:document_download", args=[document.pk])

@@ -14,7 +14,7 @@ from django.utils import translation
 from imports.kinds import get_kind
 from imports.services import import_run
 from loans.models import Allocation, Loan, LoanStatus, Payment
-from microcredit.reports.selectors import portfolio_report
+from reports.selectors import portfolio_report
 from tests.imports.conftest import CIRCLES_CSV, ENTREPRENEURS_CSV
 from tests.loans.factories import LoanProductFactory
 

@@ -13,7 +13,7 @@ from django.db import connection
 from loans import services
 from loans.models import Frequency
 from loans.selectors import days_late, with_balances
-from microcredit.reports.selectors import BOOK_SQL, _params, loans_behind
+from reports.selectors import BOOK_SQL, _params, loans_behind
 from tests.factories import CoordinatorFactory
 from tests.loans.factories import LoanProductFactory, disbursed_loan
 

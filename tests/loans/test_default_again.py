@@ -201,7 +201,7 @@ def test_the_calls_page_and_the_loan_page_show_the_new_default(loan, client_for)
 def test_exactly_90_days_late_is_neither_in_default_nor_in_par90_and_91_is_both(loan):
     """The board's page reads consistently: every loan in default (and every guarantee call it opens) is in
     PAR90 the same day, and a loan in PAR90 is in default once the day's pass has run."""
-    from microcredit.reports.selectors import portfolio_report
+    from reports.selectors import portfolio_report
 
     def board(day):
         report = portfolio_report(as_of=day, breakdown=None)

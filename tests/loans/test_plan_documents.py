@@ -14,7 +14,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from loans import services
 from loans.forms import LoanRequestForm
 from loans.models import Loan
-from loans.services.documents import (
+from loans.services.plan_files import (
     ACCEPT,
     ALLOWED_EXTENSIONS,
     PLAN_FOLDER,

@@ -20,8 +20,9 @@ from loans import services
 from loans.models import AdvisorDigest, Reminder, ReminderChannel, ReminderStatus
 from loans.services.digests import digests_plan
 from loans.services.reminders import ReminderPlan, kind_for, reminders_scan
-from loans.tasks import retry_delay, scan_reminders, send_reminder
+from loans.tasks import scan_reminders, send_reminder
 from microcredit import celery_app
+from microcredit.core.jobs import retry_delay
 from microcredit.core.models import OrganizationSettings
 from microcredit.core.templatetags.microcredit import money
 from tests.documents.worker import running_worker, wait_for
@@ -436,7 +437,8 @@ def test_a_real_worker_sends_a_reminder_once_end_to_end(personas):
 @pytest.mark.django_db(transaction=True)
 @override_settings(EMAIL_BACKEND="tests.loans.test_reminders.FlakyBackend")
 def test_a_real_worker_retries_a_failing_mail_server_without_holding_up_the_others(monkeypatch):
-    monkeypatch.setattr("loans.tasks.retry_delay", lambda retries: 0)  # the backoff, shortened for the test
+    # The backoff, shortened for the test.
+    monkeypatch.setattr("microcredit.core.jobs.retry_delay", lambda retries: 0)
     FlakyBackend.attempts = {}
     today = timezone.localdate()
     for address in ("down@example.org", "flaky@example.org", "fine@example.org"):

@@ -23,7 +23,7 @@ from loans.models import (
     LoanTransition,
     Payment,
 )
-from loans.services.documents import validate_plan_document
+from loans.services.plan_files import validate_plan_document
 from microcredit.core.models import OrganizationSettings
 from tests.factories import CoordinatorFactory, EntrepreneurFactory
 from tests.loans.documents import pdf_bytes

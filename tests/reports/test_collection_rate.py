@@ -11,7 +11,7 @@ import time_machine
 
 from loans import services
 from loans.services.ledger import ledger_differences
-from microcredit.reports.selectors import portfolio_figures, portfolio_trends
+from reports.selectors import portfolio_figures, portfolio_trends
 from tests.factories import CoordinatorFactory
 from tests.loans.factories import LoanProductFactory, disbursed_loan
 

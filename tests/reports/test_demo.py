@@ -1,7 +1,7 @@
 import pytest
 
-from microcredit.reports import demo
-from microcredit.reports.models import FundSource
+from reports import demo
+from reports.models import FundSource
 
 
 @pytest.mark.django_db

@@ -13,9 +13,9 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from microcredit.documents.models import Document, DocumentKind
-from microcredit.documents.services import params_key, render_document
-from microcredit.reports.models import FundSource
+from documents.models import Document
+from documents.services import params_key, render_document
+from reports.models import FundSource
 from tests.documents.conftest import pdf_text
 from tests.reports.portfolio import build_portfolio
 
@@ -98,7 +98,7 @@ def test_the_french_dashboard_writes_every_number_the_french_way(personas, clien
 def test_the_french_portfolio_pdf_writes_every_number_the_french_way(personas, book):
     params = {"as_of": "2025-06-30", "start": "2025-01-01", "end": "2025-06-30"}
     document = Document(
-        kind=DocumentKind.PORTFOLIO_REPORT,
+        kind="portfolio_report",
         params=params,
         params_key=params_key(params),
         language="fr-ca",

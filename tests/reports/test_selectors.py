@@ -6,7 +6,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
-from microcredit.reports.selectors import portfolio_figures, portfolio_report, portfolio_trends, social_reach
+from reports.selectors import portfolio_figures, portfolio_report, portfolio_trends, social_reach
 from tests.reports.portfolio import build_portfolio
 
 pytestmark = pytest.mark.django_db
@@ -118,7 +118,7 @@ def test_trends_month_by_month(book):
 
 
 def test_guarantee_calls_and_capital(book):
-    from microcredit.reports.models import FundSource
+    from reports.models import FundSource
 
     FundSource.objects.create(
         name="Fonds A", kind="fund", amount_committed=Decimal("10000.00"), committed_on=D(2024, 1, 1)

@@ -5,7 +5,7 @@ from decimal import Decimal
 from django.utils import translation
 
 from microcredit.core.formatting import Money, Percent, format_cell
-from microcredit.reports.tables import _breakdown
+from reports.tables import _breakdown
 
 
 def shown(cells) -> list[str]:

@@ -9,7 +9,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from microcredit.reports.models import FundSource
+from reports.models import FundSource
 from tests.reports.portfolio import build_portfolio
 
 MONTREAL = ZoneInfo("America/Montreal")

@@ -72,7 +72,7 @@ def weekday(value) -> str:
 
 @register.filter
 def cell(value) -> str:
-    """A cell of a report table (``microcredit.reports.tables``), written for the screen and the PDF."""
+    """A cell of a report table (``reports.tables``), written for the screen and the PDF."""
     return formatting.format_cell(value)
 
 

@@ -111,7 +111,7 @@ STREETS = [
 ]
 CITIES = [("Montréal", "H2L"), ("Montréal", "H1N"), ("Longueuil", "J4K"), ("Laval", "H7N")]
 ENTREPRENEUR_COUNT = 40
-DEMO_APPS = ("circles", "loans", "coaching", "microcredit.reports")
+DEMO_APPS = ("circles", "loans", "coaching", "reports")
 
 
 class Command(BaseCommand):

@@ -1,0 +1,105 @@
+"""The loan's PDFs (agreement and statement): what they show and who may read them, registered with the
+documents app from ``LoansConfig.ready()``. The readers are those the loan page shows the whole file to:
+staff and the borrower (not a circle member who voted, not a guarantor)."""
+
+import datetime
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from documents.registry import Kind, register
+from loans import selectors as loan_selectors
+from loans.models import DISBURSED_STATUSES, Loan, LoanStatus
+from loans.schedule import build_schedule, first_due_date
+from loans.services import days_past_due
+from loans.services.reminders import contact_advisor
+from microcredit.accounts.models import User
+from microcredit.core.permissions import scope
+
+LOAN_AGREEMENT = "loan_agreement"
+LOAN_STATEMENT = "loan_statement"
+
+
+def may_read_loan_file(user: User, loan_id: int, statuses: tuple[str, ...]) -> bool:
+    """Staff, or the borrower: those the loan page shows the whole file to (not a circle member voting)."""
+    loan = scope(user, Loan.objects.all()).filter(pk=loan_id).values("status", "borrower__user").first()
+    if loan is None or loan["status"] not in statuses:
+        return False
+    return user.is_staff_member or loan["borrower__user"] == user.pk
+
+
+def _loan(params: dict) -> Loan:
+    return Loan.objects.select_related(
+        "borrower__user", "borrower__advisor", "product", "circle__advisor", "approved_by"
+    ).get(pk=params["loan"])
+
+
+def _projected_schedule(loan: Loan, today: datetime.date) -> list:
+    """Before disbursement: the schedule the approved terms give if the money is released today."""
+    return build_schedule(
+        amount=loan.approved_amount,
+        annual_rate_percent=loan.annual_rate,
+        instalments=loan.approved_term,
+        frequency=loan.frequency,
+        first_due=first_due_date(today, loan.frequency),
+        grace=loan.grace_periods or 0,
+    )
+
+
+def loan_agreement(params: dict, today: datetime.date) -> dict:
+    loan = _loan(params)
+    context = {
+        "loan": loan,
+        "advisor": contact_advisor(loan),
+        "guarantors": list(
+            loan.guarantors.select_related("member__user").order_by("member__user__last_name")
+        ),
+    }
+    if loan.is_disbursed:
+        context["lines"] = loan_selectors.schedule_lines(loan, today)
+    else:
+        context["projected"] = _projected_schedule(loan, today)
+    return context
+
+
+def loan_statement(params: dict, today: datetime.date) -> dict:
+    loan = _loan(params)
+    detail = loan_selectors.loan_detail(loan, as_of=today)  # one date for the whole statement
+    return {
+        **detail,
+        "loan": loan,
+        "advisor": contact_advisor(loan),
+        "dpd": days_past_due(loan, today),
+        "principal_paid": loan.final_amount - detail["principal_outstanding"],
+    }
+
+
+def _loan_url(params: dict) -> str:
+    return reverse("loans:loan_detail", args=[params["loan"]])
+
+
+def register_kinds() -> None:
+    register(
+        Kind(
+            code=LOAN_AGREEMENT,
+            label=_("Loan agreement"),
+            template="pdf/loan_agreement.html",
+            param_names=("loan",),
+            allowed=lambda user, params: may_read_loan_file(
+                user, params["loan"], (LoanStatus.APPROVED, *DISBURSED_STATUSES)
+            ),
+            context=loan_agreement,
+            subject=lambda params: str(params["loan"]),
+            back_url=_loan_url,
+        ),
+        Kind(
+            code=LOAN_STATEMENT,
+            label=_("Loan statement"),
+            template="pdf/loan_statement.html",
+            param_names=("loan",),
+            allowed=lambda user, params: may_read_loan_file(user, params["loan"], DISBURSED_STATUSES),
+            context=loan_statement,
+            subject=lambda params: str(params["loan"]),
+            back_url=_loan_url,
+        ),
+    )

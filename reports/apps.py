@@ -1,0 +1,13 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ReportsConfig(AppConfig):
+    name = "reports"
+    label = "reports"
+    verbose_name = _("Board reports")
+
+    def ready(self) -> None:
+        from reports import documents
+
+        documents.register_kinds()

@@ -1,0 +1,135 @@
+"""The board's dashboard (board, coordinators, advisors), its CSV exports, and the staff's drill-down."""
+
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.generic import TemplateView
+
+from loans.models import Loan
+from loans.selectors import with_standing
+from microcredit.accounts.models import Role
+from microcredit.core.csv_export import csv_response
+from microcredit.core.formatting import format_month
+from microcredit.core.permissions import scope
+from microcredit.core.selectors import whole_months
+from microcredit.core.views_mixins import RoleRequiredMixin, StaffRequiredMixin
+from reports import charts
+from reports.forms import ReportPeriodForm
+from reports.selectors import BREAKDOWNS, FIGURES, loans_behind, portfolio_report
+from reports.tables import BREAKDOWN_ROWS, report_tables
+
+
+class DashboardView(RoleRequiredMixin, TemplateView):
+    """Aggregates only. ``?format=csv&table=<key>`` downloads one table."""
+
+    allowed_roles = (Role.BOARD, Role.COORDINATOR, Role.ADVISOR)
+    template_name = "reports/dashboard.html"
+
+    def get(self, request, *args, **kwargs):
+        self.form = ReportPeriodForm(request.GET or None)
+        self.as_of, self.start, self.end = self.form.dates()
+        self.for_board = request.user.role == Role.BOARD
+        if self.for_board:
+            self.as_of, self.start, self.end = whole_months(
+                self.as_of, self.start, self.end, today=timezone.localdate()
+            )
+        self.report = portfolio_report(as_of=self.as_of, start=self.start, end=self.end)
+        csv_wanted = request.GET.get("format") == "csv"
+        self.tables = report_tables(
+            self.report, for_board=self.for_board, limit=None if csv_wanted else BREAKDOWN_ROWS
+        )
+        if csv_wanted:
+            if self.form.is_bound and not self.form.is_valid():
+                # A file of other dates than those asked for would mislead: say what is wrong instead.
+                errors = "\n".join(str(error) for errors in self.form.errors.values() for error in errors)
+                return HttpResponseBadRequest(errors, content_type="text/plain; charset=utf-8")
+            return self.csv(request.GET.get("table", ""))
+        return super().get(request, *args, **kwargs)
+
+    def csv(self, key: str) -> HttpResponse:
+        table = next((t for t in self.tables if t.key == key), None)
+        if table is None:
+            raise Http404
+        header = [_("As of"), self.as_of, _("Period"), self.start, self.end]
+        return csv_response(f"{table.key}-{self.as_of.isoformat()}.csv", [header, table.columns, *table.rows])
+
+    def get_context_data(self, **kwargs):
+        trends = self.report["trends"]
+        labels = [format_month(row["month"]) for row in trends]
+        totals = self.report["totals"]
+        context = {
+            "form": self.form
+            if self.form.is_bound
+            else ReportPeriodForm(initial={"as_of": self.as_of, "start": self.start, "end": self.end}),
+            "report": self.report,
+            "tables": self.tables,
+            "can_drill_down": not self.for_board,
+            "whole_months": self.for_board,
+            # The PDF comes from the background document mechanism (documents).
+            "show_pdf": self.request.user.role in (Role.BOARD, Role.COORDINATOR),
+            "query": {
+                "as_of": self.as_of.isoformat(),
+                "start": self.start.isoformat(),
+                "end": self.end.isoformat(),
+            },
+            "chart_disbursed": charts.bar_chart(
+                chart_id="chart-disbursed",
+                title=_("Amount disbursed per month"),
+                desc=_("Twelve months up to the as-of date; the figures are in the monthly trends table."),
+                labels=labels,
+                values=[row["disbursed"] for row in trends],
+            ),
+            "chart_outstanding": charts.bar_chart(
+                chart_id="chart-outstanding",
+                title=_("Outstanding principal at the end of each month"),
+                desc=_("Twelve months up to the as-of date; the figures are in the monthly trends table."),
+                labels=labels,
+                values=[row["outstanding"] for row in trends],
+            ),
+            "chart_par": charts.par_chart(
+                chart_id="chart-par",
+                title=_("Portfolio at risk"),
+                desc=_("PAR1, PAR30 and PAR90 in percent of the outstanding principal; see the table."),
+                rows=[(f"PAR{days}", totals[f"par{days}"]) for days in (1, 30, 90)],
+            ),
+        }
+        return super().get_context_data(**context, **kwargs)
+
+
+class DrillDownView(StaffRequiredMixin, TemplateView):
+    """The loans behind one figure of the dashboard, for advisors and coordinators."""
+
+    template_name = "reports/drill_down.html"
+    paginate_by = 50
+
+    def get_context_data(self, **kwargs):
+        form = ReportPeriodForm(self.request.GET or None)
+        as_of, start, end = form.dates()
+        figure = self.request.GET.get("figure", "")
+        breakdown = self.request.GET.get("breakdown", "")
+        key = self.request.GET.get("key", "")
+        if figure not in FIGURES or (breakdown and breakdown not in BREAKDOWNS):
+            raise Http404
+        if breakdown and key != "none" and not (key.isascii() and key.isdigit()):
+            raise Http404
+        behind = loans_behind(figure=figure, as_of=as_of, start=start, end=end, breakdown=breakdown, key=key)
+        loans = with_standing(
+            scope(self.request.user, Loan.objects.filter(pk__in=behind)).select_related(
+                "borrower__user", "product", "circle"
+            ),
+            as_of=as_of,
+        ).order_by("pk")
+        page = Paginator(loans, self.paginate_by).get_page(self.request.GET.get("page"))
+        return super().get_context_data(
+            figure=figure,
+            breakdown=breakdown,
+            as_of=as_of,
+            start=start,
+            end=end,
+            page_obj=page,
+            paginator=page.paginator,
+            is_paginated=page.has_other_pages(),
+            count=page.paginator.count,
+            **kwargs,
+        )
