@@ -208,6 +208,11 @@ class FormCircleForm(forms.Form):
         queryset=TrainingParticipant.objects.none(),
         widget=forms.CheckboxSelectMultiple,
     )
+    advisor = forms.ModelChoiceField(
+        label=_("Who will advise the circle"),
+        queryset=User.objects.none(),
+        help_text=_("The management advisor who follows the circle and its members."),
+    )
     network = forms.ModelChoiceField(
         label=_("Circle network"), queryset=CircleNetwork.objects.all(), required=False
     )
@@ -221,6 +226,10 @@ class FormCircleForm(forms.Form):
 
     def __init__(self, *args, training: Training, **kwargs):
         super().__init__(*args, **kwargs)
+        self.fields["advisor"].queryset = User.objects.filter(role=Role.ADVISOR, is_active=True).order_by(
+            "last_name", "first_name"
+        )
+        self.fields["advisor"].initial = training.advisor_id
         self.fields["participants"].queryset = training.participants.filter(
             status="completed"
         ).select_related("profile__user")

@@ -8,6 +8,8 @@ from loans.models import (
     Allocation,
     CircleVote,
     GuaranteeCall,
+    GuaranteeCallNotice,
+    GuaranteedLoan,
     Guarantor,
     Instalment,
     Loan,
@@ -219,3 +221,24 @@ class ScheduleVersionLineAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 class SettlementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("loan", "settled_on", "interest_accrued", "interest_waived")
     list_select_related = ("loan__borrower__user",)
+
+
+@admin.register(GuaranteeCallNotice)
+class GuaranteeCallNoticeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("call", "member", "created_at", "sent_at")
+    list_filter = (("sent_at", admin.EmptyFieldListFilter),)
+    search_fields = ("call__loan__pk", "member__user__last_name")
+    list_select_related = ("call__circle", "call__loan__borrower__user", "member__user")
+
+
+@admin.register(GuaranteedLoan)
+class GuaranteedLoanAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The guarantors' reading of loans (a proxy of Loan): read-only, like the loans."""
+
+    list_display = ("pk", "borrower", "status", "amount", "guarantee_type")
+    list_filter = ("status",)
+    search_fields = ("pk", "borrower__user__last_name")
+    list_select_related = ("borrower__user",)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).filter(guarantors__isnull=False).distinct()

@@ -83,9 +83,9 @@ def seed() -> None:
             amount=D(amount),
             term=term,
             purpose=purpose,
-            plan_summary=f"{borrower.business_name} : {purpose.lower()}.",
+            plan_summary=f"{borrower.business_name} : {purpose.lower()}, pour faire croître l'entreprise.",
             plan_market="Clientèle du quartier et marchés publics.",
-            plan_use_of_funds=purpose,
+            plan_use_of_funds=f"{purpose} : devis obtenus, achat prévu dès le déblocage du prêt.",
             plan_projections="Ventes mensuelles prévues : 1 800 $ la première année.",
         )
 

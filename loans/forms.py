@@ -2,6 +2,7 @@ import uuid
 from decimal import Decimal
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from funds.models import FundSource
@@ -17,9 +18,11 @@ from loans.models import (
     Vote,
 )
 from loans.services.plan_files import ACCEPT, validate_plan_document
+from loans.services.requests import PLAN_FIELDS, TEXT_MAX_LENGTHS
 from microcredit.accounts.forms import DateInput
 from microcredit.accounts.models import EntrepreneurProfile
 from microcredit.core.dates import DateFormField, DateKind
+from microcredit.core.models import OrganizationSettings
 from microcredit.core.money_fields import MoneyField
 
 
@@ -51,6 +54,22 @@ class LoanRequestForm(forms.ModelForm):
     def __init__(self, *args, borrower_choices=None, staff: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["product"].queryset = LoanProduct.objects.filter(is_active=True)
+        self.fields["product"].widget.attrs["data-preview"] = "product"
+        self.fields["amount"].widget.attrs["data-preview"] = "amount"
+        self.fields["term"].widget.attrs["data-preview"] = "term"
+        minimum = OrganizationSettings.load().loan_plan_min_chars
+        for name, limit in TEXT_MAX_LENGTHS.items():
+            field = self.fields[name]
+            field.max_length = limit
+            field.validators.append(MaxLengthValidator(limit))
+            field.widget.attrs.update({"maxlength": limit, "data-counter": limit})
+            if name in PLAN_FIELDS:
+                field.help_text = _(
+                    "A draft may stay incomplete; to submit it, write at least %(min)s characters "
+                    "(%(max)s at most)."
+                ) % {"min": minimum, "max": limit}
+            else:
+                field.help_text = _("At most %(max)s characters.") % {"max": limit}
         if borrower_choices is not None:
             self.fields["borrower"] = forms.ModelChoiceField(label=_("Borrower"), queryset=borrower_choices)
             self.order_fields(["borrower"])
@@ -74,6 +93,14 @@ class LoanRequestForm(forms.ModelForm):
 
     def request_data(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
+
+
+class PreviewForm(forms.Form):
+    """What the request form's preview reads (the amount as people type it): nothing is saved."""
+
+    product = forms.ModelChoiceField(queryset=LoanProduct.objects.filter(is_active=True), required=False)
+    amount = MoneyField(required=False)
+    term = forms.IntegerField(min_value=1, max_value=600, required=False)
 
 
 class WithdrawForm(forms.Form):

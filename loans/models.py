@@ -844,3 +844,39 @@ class Settlement(models.Model):
 
     def __str__(self) -> str:
         return f"{self.loan_id} · {self.settled_on}"
+
+
+class GuaranteedLoan(Loan):
+    """A loan as one of its guarantors reads it: the same row, its own access policy
+    (``loans.permissions``). A guarantor sees what she stands behind (status, amount, next due, arrears)
+    through this model only; the loan's own policy, its payments and documents stay closed to her."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("guaranteed loan")
+        verbose_name_plural = _("guaranteed loans")
+
+
+class GuaranteeCallNotice(models.Model):
+    """One guarantor told that a guarantee call opened on a loan she stands behind. The row is created with
+    the call (one per guarantor, a unique constraint) and claimed by the sending task (``sent_at``), so a
+    task run twice sends one email."""
+
+    call = models.ForeignKey(
+        GuaranteeCall, on_delete=models.CASCADE, related_name="notices", verbose_name=_("guarantee call")
+    )
+    member = models.ForeignKey(
+        EntrepreneurProfile, on_delete=models.PROTECT, related_name="+", verbose_name=_("guarantor")
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    sent_at = models.DateTimeField(_("emailed"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("guarantee call notice")
+        verbose_name_plural = _("guarantee call notices")
+        constraints = [
+            models.UniqueConstraint(fields=["call", "member"], name="loans_call_notice_once"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.call_id} → {self.member_id}"

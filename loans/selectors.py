@@ -20,9 +20,19 @@ from django.db.models import (
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
 
-from loans.models import OPEN_STATUSES, Allocation, Instalment, Loan, LoanStatus, Payment, Reminder
+from loans.models import (
+    OPEN_STATUSES,
+    Allocation,
+    GuaranteeCall,
+    GuaranteedLoan,
+    Instalment,
+    Loan,
+    LoanStatus,
+    Payment,
+    Reminder,
+)
 from loans.schedule import build_schedule, first_due_date
-from loans.services.review import vote_tally
+from loans.services.review import guarantee_regime, vote_tally
 from microcredit.accounts.models import User
 from microcredit.core.money import ZERO
 from microcredit.core.permissions import scope
@@ -142,17 +152,98 @@ def schedule_lines(loan: Loan, as_of: datetime.date | None = None) -> list[Insta
     return lines
 
 
+@dataclass(frozen=True)
+class Repayment:
+    """Where a borrower stands today: what is overdue now (the amount left on the instalments whose due
+    date has passed, and since when), then the next instalment (the first one not paid that is due today
+    or later) and what is left on it. ``overdue`` is zero and ``overdue_since`` None when up to date."""
+
+    overdue: Decimal
+    overdue_since: datetime.date | None
+    days_late: int
+    next_due_on: datetime.date | None
+    next_due_amount: Decimal | None
+
+    @property
+    def is_late(self) -> bool:
+        return self.overdue > 0
+
+
+def repayment_from(rows, as_of: datetime.date) -> Repayment:
+    """``rows``: (due date, amount left) of a loan's instalments not fully paid, in due-date order."""
+    overdue, since, next_on, next_amount = ZERO, None, None, None
+    for due_date, left in rows:
+        if left <= 0:
+            continue
+        if due_date < as_of:
+            overdue += left
+            since = since or due_date
+        elif next_on is None:
+            next_on, next_amount = due_date, left
+    return Repayment(overdue, since, (as_of - since).days if since else 0, next_on, next_amount)
+
+
+def repayment_of_lines(lines: list[InstalmentLine], as_of: datetime.date | None = None) -> Repayment:
+    """The repayment standing from a loan's schedule lines (its page, already read)."""
+    as_of = as_of or timezone.localdate()
+    return repayment_from(((line.instalment.due_date, line.left) for line in lines), as_of)
+
+
+def repayments(loans, as_of: datetime.date | None = None) -> dict[int, Repayment]:
+    """The repayment standing of each disbursed loan among ``loans`` (a page of them): one query for all,
+    whatever their number (the instalments not fully paid, with what their allocations put on them)."""
+    as_of = as_of or timezone.localdate()
+    ids = [loan.pk for loan in loans if loan.is_disbursed]
+    rows: dict[int, list] = {pk: [] for pk in ids}
+    unpaid = (
+        Instalment.objects.filter(loan_id__in=ids)
+        .annotate(paid=Coalesce(paid_on_instalment(), Value(ZERO), output_field=MONEY))
+        .filter(paid__lt=F("principal_due") + F("interest_due"))
+        .order_by("loan_id", "due_date", "number")
+        .values_list("loan_id", "due_date", "principal_due", "interest_due", "paid")
+    )
+    for loan_id, due_date, principal, interest, paid in unpaid:
+        rows[loan_id].append((due_date, principal + interest - paid))
+    return {pk: repayment_from(loan_rows, as_of) for pk, loan_rows in rows.items()}
+
+
+def guaranteed_loans(user: User, as_of: datetime.date | None = None) -> list[GuaranteedLoan]:
+    """ "Loans I stand behind": the loans the user guarantees (``GuaranteedLoan``'s policy), each with what a
+    guarantor needs and nothing more: status, amount, ``repayment`` (overdue now and since when, next
+    instalment) and ``open_call`` (a guarantee call open on it). Three queries, whatever their number."""
+    loans = list(
+        scope(user, GuaranteedLoan.objects.all())
+        .select_related("borrower__user", "circle", "product")
+        .order_by("-created_at", "-pk")
+    )
+    standing = repayments(loans, as_of)
+    calls = dict(
+        GuaranteeCall.objects.filter(
+            loan__in=[loan.pk for loan in loans], resolved_at__isnull=True
+        ).values_list("loan_id", "opened_at")
+    )
+    for loan in loans:
+        loan.repayment = standing.get(loan.pk)
+        loan.open_call = calls.get(loan.pk)
+    return loans
+
+
 def schedule_preview(loan: Loan):
     """The schedule a request would have if approved as asked and disbursed today."""
-    product = loan.product
+    return terms_preview(product=loan.product, amount=loan.amount, term=loan.term)
+
+
+def terms_preview(*, product, amount: Decimal, term: int):
+    """The schedule of ``amount`` over ``term`` instalments of ``product``, disbursed today (the request
+    form's preview, as the amount changes, and a draft's page)."""
     today = timezone.localdate()
     return build_schedule(
-        amount=loan.amount,
+        amount=amount,
         annual_rate_percent=product.annual_rate,
-        instalments=loan.term,
+        instalments=term,
         frequency=product.frequency,
         first_due=first_due_date(today, product.frequency),
-        grace=min(product.grace_periods, loan.term - 1),
+        grace=min(product.grace_periods, term - 1),
     )
 
 
@@ -169,6 +260,7 @@ def loan_detail(loan: Loan, as_of: datetime.date | None = None) -> dict:
         )
     )
     standing = [p for p in payments if not is_reversed(p)]
+    transitions = list(loan.transitions.select_related("actor").order_by("at", "pk"))
     principal_paid = Allocation.objects.filter(loan=loan).aggregate(total=Sum("principal", default=ZERO))[
         "total"
     ]
@@ -176,6 +268,8 @@ def loan_detail(loan: Loan, as_of: datetime.date | None = None) -> dict:
     total_paid = sum((line.paid for line in lines), ZERO)
     next_line = next((line for line in lines if line.state != "paid"), None)
     return {
+        "repayment": repayment_of_lines(lines, as_of) if lines else None,
+        "regime": guarantee_regime(loan),
         "lines": lines,
         "payments": payments,
         "total_due": total_due,
@@ -184,7 +278,8 @@ def loan_detail(loan: Loan, as_of: datetime.date | None = None) -> dict:
         "principal_outstanding": loan.final_amount - principal_paid if lines else ZERO,
         "next_line": next_line,
         "overdue": [line for line in lines if line.state == "overdue"],
-        "transitions": list(loan.transitions.select_related("actor").order_by("at", "pk")),
+        "transitions": transitions,
+        "history": loan_history(transitions, payments),
         "votes": list(
             loan.votes.filter(review_round=loan.review_round).select_related("member__user", "recorded_by")
         ),
@@ -193,6 +288,55 @@ def loan_detail(loan: Loan, as_of: datetime.date | None = None) -> dict:
         "calls": list(loan.guarantee_calls.select_related("resolved_by")),
         "standing_payments": standing,
     }
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: datetime.datetime
+    label: str
+    actor: User | None
+    reason: str = ""
+    kind: str = "status"  # "status", "payment", "reversal"
+
+
+def loan_history(transitions, payments) -> list[HistoryEntry]:
+    """The loan's history in time order: each change of status, each payment recorded and each reversal,
+    with who and when (from rows ``loan_detail`` already read: no more queries)."""
+    from django.utils.translation import gettext as _
+
+    from microcredit.core.formatting import format_date, format_money
+
+    entries = [
+        # A restructuring keeps the status (a move to itself): it says so.
+        HistoryEntry(
+            t.at,
+            _("Restructured") if t.from_status == t.to_status else t.get_to_status_display(),
+            t.actor,
+            t.reason,
+        )
+        for t in transitions
+    ]
+    for payment in payments:
+        words = {"amount": format_money(payment.amount), "date": format_date(payment.paid_on)}
+        entries.append(
+            HistoryEntry(
+                payment.recorded_at,
+                _("Payment of %(amount)s paid on %(date)s recorded") % words,
+                payment.recorded_by,
+                kind="payment",
+            )
+        )
+        if is_reversed(payment):
+            entries.append(
+                HistoryEntry(
+                    payment.reversal.reversed_at,
+                    _("Payment of %(amount)s paid on %(date)s reversed") % words,
+                    payment.reversal.reversed_by,
+                    payment.reversal.reason,
+                    kind="reversal",
+                )
+            )
+    return sorted(entries, key=lambda entry: entry.at)
 
 
 def late(loans: QuerySet[Loan], as_of: datetime.date | None = None) -> QuerySet[Loan]:
@@ -209,11 +353,19 @@ def late(loans: QuerySet[Loan], as_of: datetime.date | None = None) -> QuerySet[
     return with_standing(loans, as_of).filter(oldest_unpaid__lt=as_of).order_by("oldest_unpaid", "pk")
 
 
-def arrears(user: User, as_of: datetime.date | None = None) -> QuerySet[Loan]:
-    """The arrears list: the late loans the user may see (``late``), with the borrower and circle."""
-    return late(
-        scope(user, Loan.objects.all()).select_related("borrower__user", "product", "circle__advisor"), as_of
-    )
+def advisor_loans(advisor: User) -> Q:
+    """An advisor's loans: those of the circles they follow and of the entrepreneurs of their caseload."""
+    return Q(circle__advisor=advisor) | Q(borrower__advisor=advisor)
+
+
+def arrears(user: User, as_of: datetime.date | None = None, *, mine: bool = False) -> QuerySet[Loan]:
+    """The arrears list: the late loans the user may see (``late``), with the borrower and circle; with
+    ``mine``, an advisor's own (``advisor_loans``). Every count of loans in arrears on a home page or tile is
+    this queryset's count, so the figures and the list always agree."""
+    loans = scope(user, Loan.objects.all())
+    if mine:
+        loans = loans.filter(advisor_loans(user))
+    return late(loans.select_related("borrower__user", "product", "circle__advisor"), as_of)
 
 
 # --- Reminders ------------------------------------------------------------------------------------
@@ -270,7 +422,7 @@ def overdue_loans_for_advisor(advisor: User, as_of: datetime.date) -> list[Loan]
     the longest late first, each with ``overdue`` (the amount late) and ``dpd`` (days past due). The loans
     come from ``late``; the amounts late from one grouped query over these loans' instalments and
     allocations (not one per loan)."""
-    loans = Loan.objects.filter(Q(circle__advisor=advisor) | Q(borrower__advisor=advisor))
+    loans = Loan.objects.filter(advisor_loans(advisor))
     overdue = with_days_late(late(loans.select_related("borrower__user", "circle"), as_of), as_of)
     ids = [loan.pk for loan in overdue]
     due = dict(

@@ -86,6 +86,20 @@ def send_reminder(self, reminder_id: int) -> str:
     )
 
 
+@shared_task(
+    name="loans.send_reminder_guarantee_call",
+    autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError),
+    retry_backoff=60,
+    max_retries=MAX_RETRIES,
+    ignore_result=True,
+)
+def send_reminder_guarantee_call(notice_id: int) -> str:
+    """Tell one guarantor that a guarantee call opened on a loan she stands behind (claimed, sent once)."""
+    from loans.services.guarantors import guarantee_call_notice_deliver
+
+    return guarantee_call_notice_deliver(notice_id=notice_id)
+
+
 @shared_task(name="loans.scan_digests", soft_time_limit=5 * 60, time_limit=6 * 60)
 def scan_digests() -> int:
     """Daily (beat, after the reminder scan): one digest per advisor."""

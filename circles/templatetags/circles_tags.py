@@ -20,7 +20,9 @@ def advisor_circles_panel(user):
 
 
 @register.inclusion_tag("circles/_panel_entrepreneur.html")
-def entrepreneur_circle_panel(user):
+def entrepreneur_circle_panel(user, viewer=None):
+    """The entrepreneur's circle: on her home page, or on her file as staff read it (``viewer``), with staff
+    wording then (not "ask your advisor")."""
     profile = getattr(user, "entrepreneur_profile", None)
     membership = selectors.current_membership(profile) if profile else None
     next_meeting = None
@@ -30,4 +32,5 @@ def entrepreneur_circle_panel(user):
             .order_by("date")
             .first()
         )
-    return {"membership": membership, "next_meeting": next_meeting}
+    staff_view = viewer is not None and viewer.is_staff_member
+    return {"membership": membership, "next_meeting": next_meeting, "staff_view": staff_view}

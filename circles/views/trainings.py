@@ -166,6 +166,7 @@ class FormCircleView(StaffRequiredMixin, FormView):
                 training=self.training,
                 name=data["name"],
                 participants=data["participants"],
+                advisor=data["advisor"],
                 network=data["network"],
                 meeting_place=data["meeting_place"],
                 characteristics=data["characteristics"],

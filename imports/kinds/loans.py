@@ -49,8 +49,8 @@ from loans.models import (
 )
 from loans.services import ledger
 from loans.services.base import lock, transition
+from loans.services.review import guarantee_type_for
 from microcredit.core.formatting import format_money
-from microcredit.core.models import OrganizationSettings
 
 LOANS = "loans"
 
@@ -566,9 +566,7 @@ class LoansKind(Kind):
             prepared_by=actor,
             circle=circle,
             # The guarantee rule as at a circle's acceptance: above the threshold, individual responsibility.
-            guarantee_type=GuaranteeType.CIRCLE
-            if circle and values["amount"] <= OrganizationSettings.load().circle_guarantee_threshold
-            else GuaranteeType.INDIVIDUAL,
+            guarantee_type=guarantee_type_for(values["amount"]) if circle else GuaranteeType.INDIVIDUAL,
             approved_amount=values["amount"],
             approved_term=len(instalments),
             annual_rate=values["rate"],

@@ -1,6 +1,16 @@
 """Writes about loans; views, forms, tasks and the admin call these, nothing else changes a loan."""
 
-from loans.services.approval import disbursement_check, loan_approve, loan_disburse, loan_refuse
+from loans.services.approval import (
+    approver_roles,
+    can_decide,
+    decision_blocker,
+    disbursement_check,
+    loan_approve,
+    loan_disburse,
+    loan_refuse,
+    others_who_may_decide,
+    possible_approvers,
+)
 from loans.services.arrears import (
     days_past_due,
     guarantee_call_resolve,
@@ -30,12 +40,16 @@ from loans.services.review import (
     circle_review_record,
     circle_vote_record,
     eligible_voters,
+    guarantee_regime,
+    guarantee_type_for,
     vote_tally,
 )
 
 __all__ = [
     "LOAN_STATES",
     "amount_owed",
+    "approver_roles",
+    "can_decide",
     "can_transition",
     "check_terms",
     "circle_decision_record",
@@ -43,10 +57,13 @@ __all__ = [
     "circle_review_record",
     "circle_vote_record",
     "days_past_due",
+    "decision_blocker",
     "disbursement_check",
     "disbursement_fund",
     "eligible_voters",
     "guarantee_call_resolve",
+    "guarantee_regime",
+    "guarantee_type_for",
     "loan_approve",
     "loan_disburse",
     "loan_mark_default",
@@ -57,9 +74,11 @@ __all__ = [
     "loan_withdraw",
     "loan_write_off",
     "loans_mark_defaults",
+    "others_who_may_decide",
     "payment_check",
     "payment_record",
     "payment_reverse",
+    "possible_approvers",
     "reallocate",
     "vote_tally",
 ]

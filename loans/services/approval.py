@@ -17,6 +17,7 @@ from loans.services.base import lock, transition
 from microcredit.accounts.models import Role, User
 from microcredit.core.dates import DateKind, checked_date
 from microcredit.core.formatting import format_money
+from microcredit.core.models import OrganizationSettings
 from microcredit.core.money import to_cents
 
 
@@ -29,15 +30,47 @@ def check_four_eyes(approver: User, *, involved, message: str) -> None:
         raise ValidationError(message, code="four_eyes")
 
 
-def _check_four_eyes(loan: Loan, approver: User) -> None:
-    check_four_eyes(
-        approver,
-        involved=(loan.prepared_by_id, loan.circle_decided_by_id, loan.borrower.user_id),
-        message=_(
+def approver_roles() -> tuple[str, ...]:
+    """Who decides on loans for the organization: coordinators, and the second role the organization's
+    settings name (``loan_second_approver_role``, for an organization with a single coordinator)."""
+    second = OrganizationSettings.load().loan_second_approver_role
+    return (Role.COORDINATOR, second) if second else (Role.COORDINATOR,)
+
+
+def decision_blocker(loan: Loan, user: User, roles: tuple[str, ...] | None = None) -> str | None:
+    """Why ``user`` may not decide on ``loan`` for the organization, or None if they may. The one predicate
+    behind the "Decide" button, the approval queue, the decision page and the services."""
+    roles = roles if roles is not None else approver_roles()
+    if not user.is_active or user.role not in roles:
+        return _("Only a coordinator, or the role the organization authorises, decides on a loan.")
+    if user.pk in (loan.prepared_by_id, loan.circle_decided_by_id, loan.borrower.user_id):
+        return _(
             "Four eyes: the person who prepared the file or recorded the circle's decision "
             "cannot also decide on it."
-        ),
-    )
+        )
+    return None
+
+
+def can_decide(loan: Loan, user: User, roles: tuple[str, ...] | None = None) -> bool:
+    """Whether ``user`` sees "Decide" on ``loan``: it awaits the decision and they may take it."""
+    return loan.status == LoanStatus.CIRCLE_ACCEPTED and decision_blocker(loan, user, roles) is None
+
+
+def possible_approvers(roles: tuple[str, ...] | None = None) -> set[int]:
+    """The ids of everyone who may decide on loans (one query): with a loan's excluded people removed, whether
+    anyone at all can decide on it."""
+    roles = roles if roles is not None else approver_roles()
+    return set(User.objects.filter(is_active=True, role__in=roles).values_list("pk", flat=True))
+
+
+def others_who_may_decide(loan: Loan, approvers: set[int]) -> set[int]:
+    return approvers - {loan.prepared_by_id, loan.circle_decided_by_id, loan.borrower.user_id}
+
+
+def _check_four_eyes(loan: Loan, approver: User) -> None:
+    blocker = decision_blocker(loan, approver)
+    if blocker:
+        raise ValidationError(blocker, code="four_eyes")
 
 
 @transaction.atomic

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from loans.models import CallOutcome, GuaranteeCall, GuaranteeType, Instalment, Loan, LoanStatus
 from loans.services import ledger
 from loans.services.base import lock, transition
+from loans.services.guarantors import guarantee_call_notices_create
 from microcredit.accounts.models import User
 from microcredit.core.models import OrganizationSettings
 
@@ -86,6 +87,7 @@ def enter_default(loan: Loan, dpd: int, *, actor: User | None) -> None:
         call.save(update_fields=["defaults", "last_defaulted_at"])
     elif loan.guarantee_type == GuaranteeType.CIRCLE and loan.circle_id:
         call = GuaranteeCall.objects.create(circle=guarantor_circle(loan), loan=loan)
+        guarantee_call_notices_create(call)
         from loans.tasks import notify_guarantee_call
 
         transaction.on_commit(lambda: notify_guarantee_call.delay(call.pk))

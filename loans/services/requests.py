@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
 
 from circles.models import Circle, CircleStatus, Membership
 from loans.models import GuaranteeCall, Loan, LoanProduct, LoanStatus
@@ -14,6 +15,24 @@ from loans.services.plan_files import attach_plan_document, files_removed_on_err
 from microcredit.accounts.models import EntrepreneurProfile, User
 from microcredit.core.formatting import format_money
 from microcredit.core.models import OrganizationSettings
+
+PLAN_FIELDS = ("plan_summary", "plan_market", "plan_use_of_funds", "plan_projections")
+PLAN_LABELS = {
+    "plan_summary": gettext_lazy("Summary"),
+    "plan_market": gettext_lazy("Market"),
+    "plan_use_of_funds": gettext_lazy("Use of funds"),
+    "plan_projections": gettext_lazy("Projections"),
+}
+# The most a request's texts may hold (the form says it and counts): a page stays a page.
+TEXT_MAX_LENGTHS = {"purpose": 250, **dict.fromkeys(PLAN_FIELDS, 4000)}
+# A request is open from its draft until it is disbursed, refused or withdrawn.
+OPEN_REQUEST_STATUSES = (
+    LoanStatus.DRAFT,
+    LoanStatus.SUBMITTED,
+    LoanStatus.RETURNED,
+    LoanStatus.CIRCLE_ACCEPTED,
+    LoanStatus.APPROVED,
+)
 
 REQUEST_FIELDS = (
     "product",
@@ -47,6 +66,67 @@ def check_terms(*, product: LoanProduct, amount: Decimal, term: int) -> None:
         raise ValidationError(errors)
 
 
+def check_texts(fields: dict) -> None:
+    """Each text of a request within its maximum length (``TEXT_MAX_LENGTHS``)."""
+    errors = {}
+    for name, limit in TEXT_MAX_LENGTHS.items():
+        value = fields.get(name) or ""
+        if len(value) > limit:
+            errors[name] = _("At most %(max)s characters (%(count)s typed).") % {
+                "max": limit,
+                "count": len(value),
+            }
+    if errors:
+        raise ValidationError(errors)
+
+
+def plan_gaps(loan: Loan) -> list[str]:
+    """The business plan's sections not yet written to the length the organization expects before a
+    request goes to the circle (``loan_plan_min_chars``); a draft may stay incomplete."""
+    minimum = OrganizationSettings.load().loan_plan_min_chars
+    return [name for name in PLAN_FIELDS if len(getattr(loan, name).strip()) < minimum]
+
+
+def open_request_ids(borrower: EntrepreneurProfile) -> list[int]:
+    """The borrower's open requests (``OPEN_REQUEST_STATUSES``), oldest first."""
+    return list(
+        Loan.objects.filter(borrower=borrower, status__in=OPEN_REQUEST_STATUSES)
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def at_open_requests_cap(borrower: EntrepreneurProfile) -> list[int]:
+    """The borrower's open requests when they already reach the organization's cap (the request form says so
+    before anything is typed), else an empty list."""
+    ids = open_request_ids(borrower)
+    return ids if len(ids) >= OrganizationSettings.load().loan_open_requests_max else []
+
+
+def check_open_requests(borrower: EntrepreneurProfile) -> None:
+    """The organization's cap on open requests per person (``loan_open_requests_max``, default 1). Called
+    under the borrower's row lock, so two requests started at once cannot both pass."""
+    limit = OrganizationSettings.load().loan_open_requests_max
+    open_ids = open_request_ids(borrower)
+    if len(open_ids) >= limit:
+        raise ValidationError(
+            ngettext(
+                "%(person)s already has %(count)s open request (#%(numbers)s): the organization allows "
+                "%(max)s at a time. Finish it or withdraw it before starting another.",
+                "%(person)s already has %(count)s open requests (#%(numbers)s): the organization allows "
+                "%(max)s at a time. Finish one or withdraw it before starting another.",
+                len(open_ids),
+            )
+            % {
+                "person": borrower,
+                "count": len(open_ids),
+                "numbers": ", #".join(str(pk) for pk in open_ids),
+                "max": limit,
+            },
+            code="open_requests",
+        )
+
+
 def circle_review_blocker(circle: Circle | None) -> str | None:
     """Why this circle cannot review or guarantee a request now, or None if it can."""
     if circle is None:
@@ -77,6 +157,9 @@ def loan_request_create(
     if set(fields) - set(REQUEST_FIELDS):
         raise TypeError(f"Unexpected fields: {sorted(set(fields) - set(REQUEST_FIELDS))}")
     check_terms(product=fields["product"], amount=fields["amount"], term=fields["term"])
+    check_texts(fields)
+    borrower = EntrepreneurProfile.objects.select_for_update().get(pk=borrower.pk)
+    check_open_requests(borrower)
     loan = Loan(borrower=borrower, prepared_by=prepared_by, **fields)
     _cycle(loan, prepared_by, cycle_exception_reason)
     attach_plan_document(loan, document)
@@ -101,6 +184,7 @@ def loan_request_update(
     if set(fields) - set(REQUEST_FIELDS):
         raise TypeError("Unexpected fields")
     terms = (loan.product_id, loan.amount, loan.term)
+    check_texts(fields)
     for name, value in fields.items():
         setattr(loan, name, value)
     check_terms(product=loan.product, amount=loan.amount, term=loan.term)
@@ -156,6 +240,17 @@ def loan_submit(*, loan: Loan, submitted_by: User) -> Loan:
     blocker = circle_review_blocker(circle)
     if blocker:
         raise ValidationError(blocker, code="circle_cannot_review")
+    gaps = plan_gaps(loan)
+    if gaps:
+        labels = [str(PLAN_LABELS[name]) for name in gaps]
+        raise ValidationError(
+            _(
+                "Before it goes to the circle, write each section of the business plan (at least "
+                "%(min)s characters each). Still to complete: %(sections)s."
+            )
+            % {"min": OrganizationSettings.load().loan_plan_min_chars, "sections": ", ".join(labels)},
+            code="plan_incomplete",
+        )
     loan.circle = circle
     loan.review_round += 1
     return transition(

@@ -2,6 +2,7 @@
 the guarantee."""
 
 import math
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -14,6 +15,20 @@ from loans.services.base import lock, transition
 from loans.services.requests import circle_review_blocker
 from microcredit.accounts.models import EntrepreneurProfile, User
 from microcredit.core.models import OrganizationSettings
+
+
+def guarantee_type_for(amount: Decimal) -> str:
+    """The guarantee rule's one home: a request up to the organization's threshold (``2000.00`` by
+    default; the threshold itself included) is guaranteed by the circle once it accepts it, and the members
+    who voted for it are its guarantors; above it, the loan is the borrower's individual responsibility."""
+    threshold = OrganizationSettings.load().circle_guarantee_threshold
+    return GuaranteeType.CIRCLE if amount <= threshold else GuaranteeType.INDIVIDUAL
+
+
+def guarantee_regime(loan: Loan) -> str:
+    """The regime of a loan: the one decided at the circle's acceptance, or, before it, the one its amount
+    requested would get (every request page states it, from the draft on)."""
+    return loan.guarantee_type or guarantee_type_for(loan.amount)
 
 
 def eligible_voters(loan: Loan) -> list[EntrepreneurProfile]:
@@ -122,8 +137,7 @@ def circle_decision_record(*, loan: Loan, outcome: str, decided_by: User, remark
             % _tally_words(tally),
             code="not_accepted",
         )
-    threshold = OrganizationSettings.load().circle_guarantee_threshold
-    loan.guarantee_type = GuaranteeType.CIRCLE if loan.amount <= threshold else GuaranteeType.INDIVIDUAL
+    loan.guarantee_type = guarantee_type_for(loan.amount)
     transition(
         loan, LoanStatus.CIRCLE_ACCEPTED, actor=decided_by, reason=remarks, fields=(*fields, "guarantee_type")
     )

@@ -3,6 +3,7 @@
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.db.models import Model
+from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse_lazy
@@ -22,9 +23,16 @@ from loans.forms import (
 )
 from loans.models import DisbursementMethod, GuaranteeCall, LoanProduct, LoanStatus, Payment, PaymentMethod
 from loans.views.common import loan_for
+from microcredit.accounts.models import Role
 from microcredit.core.formatting import format_money
+from microcredit.core.models import OrganizationSettings
 from microcredit.core.permissions import Action, get_object_or_404_for, scope
-from microcredit.core.views_mixins import CoordinatorRequiredMixin, StaffRequiredMixin, add_service_errors
+from microcredit.core.views_mixins import (
+    CoordinatorRequiredMixin,
+    RoleRequiredMixin,
+    StaffRequiredMixin,
+    add_service_errors,
+)
 
 
 class LoanFormView(FormView):
@@ -45,6 +53,9 @@ class LoanFormView(FormView):
             add_service_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, message)
+        return self.success_redirect()
+
+    def success_redirect(self):
         return redirect("loans:loan_detail", pk=self.loan.pk)
 
 
@@ -108,21 +119,74 @@ class ConfirmedLoanFormView(LoanFormView):
         )
 
 
-class ApprovalQueueView(CoordinatorRequiredMixin, TemplateView):
+class ApproverRequiredMixin(RoleRequiredMixin):
+    """Coordinators, and the second role the organization authorises to decide (its settings); anyone else
+    is told the page does not exist. The roles listed here only let the request reach the view."""
+
+    allowed_roles = (Role.COORDINATOR, Role.ADVISOR, Role.BOARD)
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and request.user.role not in services.approver_roles():
+            raise Http404
+        return super().dispatch(request, *args, **kwargs)
+
+
+class ApprovalQueueView(ApproverRequiredMixin, TemplateView):
+    """The requests accepted by their circle, each saying whether the viewer may decide on it or who it
+    waits for; then (coordinators) the approved loans to disburse."""
+
     template_name = "loans/approval_queue.html"
 
     def get_context_data(self, **kwargs):
-        loans = selectors.loans_for(self.request.user).order_by("created_at")
+        user = self.request.user
+        loans = selectors.loans_for(user).order_by("created_at")
+        roles = services.approver_roles()
+        approvers = services.possible_approvers(roles)
+        to_decide = list(loans.filter(status=LoanStatus.CIRCLE_ACCEPTED))
+        for loan in to_decide:
+            loan.blocker = services.decision_blocker(loan, user, roles)
+            loan.nobody_else = not (services.others_who_may_decide(loan, approvers) - {user.pk})
         return super().get_context_data(
-            to_decide=loans.filter(status=LoanStatus.CIRCLE_ACCEPTED),
-            to_disburse=loans.filter(status=LoanStatus.APPROVED),
+            to_decide=to_decide,
+            to_disburse=loans.filter(status=LoanStatus.APPROVED) if user.is_coordinator else None,
+            second_role=_second_role(),
             **kwargs,
         )
 
 
-class ApproveView(CoordinatorRequiredMixin, LoanFormView):
+def _second_role() -> str:
+    settings = OrganizationSettings.load()
+    if not settings.loan_second_approver_role:
+        return ""
+    return settings.get_loan_second_approver_role_display().lower()
+
+
+class ApproveView(ApproverRequiredMixin, LoanFormView):
+    """The organization's decision. Only someone who may decide reaches the form: anyone else (four eyes) is
+    sent back to the loan with the reason, before typing anything."""
+
     template_name = "loans/loan_approve.html"
     form_class = ApprovalForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated and request.user.role in services.approver_roles():
+            loan = loan_for(request, kwargs["pk"], Action.CHANGE)
+            if not services.can_decide(loan, request.user):
+                messages.error(
+                    request,
+                    services.decision_blocker(loan, request.user)
+                    or _("This request does not await the organization's decision."),
+                )
+                if request.user.is_staff_member:
+                    return redirect("loans:loan_detail", pk=loan.pk)
+                return redirect("loans:approval_queue")
+        return super().dispatch(request, *args, **kwargs)
+
+    def success_redirect(self):
+        # A board member authorised to decide does not read loan pages: back to the queue.
+        if self.request.user.is_staff_member:
+            return super().success_redirect()
+        return redirect("loans:approval_queue")
 
     def get_initial(self):
         return {"decision": "approve", "amount": self.loan.amount, "term": self.loan.term}
@@ -258,12 +322,12 @@ class ArrearsView(StaffRequiredMixin, ListView):
     paginate_by = 50
 
     def get_queryset(self):
-        return selectors.arrears(self.request.user)
+        self.mine = self.request.user.is_advisor and bool(self.request.GET.get("mine"))
+        return selectors.arrears(self.request.user, mine=self.mine)
 
     def get_context_data(self, **kwargs):
-        from microcredit.core.models import OrganizationSettings
-
         context = super().get_context_data(**kwargs)
+        context["mine"] = self.mine
         context["loans"] = selectors.with_days_late(context["object_list"])
         context["default_days"] = OrganizationSettings.load().loan_default_days
         return context

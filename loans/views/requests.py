@@ -9,9 +9,10 @@ from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
 from loans import selectors, services
-from loans.forms import CircleReviewForm, LoanRequestForm, MemberVoteForm, WithdrawForm
-from loans.models import LoanStatus
+from loans.forms import CircleReviewForm, LoanRequestForm, MemberVoteForm, PreviewForm, WithdrawForm
+from loans.models import LoanProduct, LoanStatus
 from loans.services.arrears import arrears_state
+from loans.services.requests import at_open_requests_cap
 from loans.views.common import loan_for, run_action
 from microcredit.accounts.models import Role
 from microcredit.accounts.selectors import entrepreneurs_for, own_profile_or_404
@@ -65,7 +66,75 @@ def _cycles(borrower) -> list:
     ]
 
 
-class LoanRequestCreateView(RoleRequiredMixin, FormView):
+class GuaranteedLoanListView(RoleRequiredMixin, TemplateView):
+    """ "Loans I stand behind": what a guarantor needs of each loan she guarantees (status, amount, what is
+    overdue and since when, the next instalment, an open guarantee call); never the borrower's payments or
+    documents (``GuaranteedLoan``'s policy; the loan's own page stays closed to her)."""
+
+    allowed_roles = (Role.ENTREPRENEUR,)
+    template_name = "loans/guaranteed_list.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(loans=selectors.guaranteed_loans(self.request.user), **kwargs)
+
+
+def request_preview(data) -> dict:
+    """The request form's preview of what was typed (product, amount, term): the product's limits, the
+    guarantee regime of the amount and the schedule, or why there is none yet. Saves nothing."""
+    form = PreviewForm(data)
+    form.is_valid()
+    values = getattr(form, "cleaned_data", {})
+    product, amount, term = values.get("product"), values.get("amount"), values.get("term")
+    context = {
+        "preview_product": product,
+        "preview_amount": amount,
+        "preview_rows": None,
+        "preview_error": "",
+    }
+    if amount:
+        context["preview_regime"] = services.guarantee_type_for(amount)
+    if product and amount and term:
+        try:
+            services.check_terms(product=product, amount=amount, term=term)
+        except ValidationError as error:
+            context["preview_error"] = " ".join(error.messages)
+        else:
+            context["preview_rows"] = selectors.terms_preview(product=product, amount=amount, term=term)
+    return context
+
+
+class RequestPreviewView(RoleRequiredMixin, TemplateView):
+    """The preview fragment the request form's script asks for as the amount changes (GET, saves nothing)."""
+
+    allowed_roles = WORKING_ROLES
+    template_name = "loans/_request_preview.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(**request_preview(self.request.GET), **kwargs)
+
+
+class RequestFormMixin:
+    """The request form: the products' limits beside it, and its preview. "Preview the schedule" (a button
+    of the form, for browsers without the script) shows the form again with the preview, saving nothing."""
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["products"] = LoanProduct.objects.filter(is_active=True).order_by("name")
+        form = context.get("form")
+        data = form.data if form is not None and form.is_bound else (form.initial if form else {})
+        if form is not None and not form.is_bound and getattr(form.instance, "pk", None):
+            loan = form.instance
+            data = {"product": loan.product_id, "amount": loan.amount, "term": loan.term}
+        context.update(request_preview(data))
+        return context
+
+    def post(self, request, *args, **kwargs):
+        if "preview" in request.POST:
+            return self.render_to_response(self.get_context_data(form=self.get_form()))
+        return super().post(request, *args, **kwargs)
+
+
+class LoanRequestCreateView(RequestFormMixin, RoleRequiredMixin, FormView):
     allowed_roles = WORKING_ROLES
     template_name = "loans/loan_form.html"
     form_class = LoanRequestForm
@@ -94,6 +163,7 @@ class LoanRequestCreateView(RoleRequiredMixin, FormView):
                 )
         else:
             borrower = own_profile_or_404(self.request.user)
+            context["open_requests"] = at_open_requests_cap(borrower)
         context["cycles"] = _cycles(borrower)
         context["cycle_borrower"] = borrower
         return context
@@ -117,7 +187,7 @@ class LoanRequestCreateView(RoleRequiredMixin, FormView):
         return redirect("loans:loan_detail", pk=loan.pk)
 
 
-class LoanRequestUpdateView(RoleRequiredMixin, FormView):
+class LoanRequestUpdateView(RequestFormMixin, RoleRequiredMixin, FormView):
     allowed_roles = WORKING_ROLES
     template_name = "loans/loan_form.html"
     form_class = LoanRequestForm
@@ -190,6 +260,7 @@ class LoanDetailView(RoleRequiredMixin, TemplateView):
             from loans.views.hardship import restructuring_context
 
             context.update(restructuring_context(loan))
+        context["may_decide"] = services.can_decide(loan, user)
         return context
 
 

@@ -21,4 +21,7 @@ class OrganizationSettingsForm(forms.ModelForm):
             "circle_vote_approval_percent",
             "loan_default_days",
             "restructuring_needs_circle",
+            "loan_plan_min_chars",
+            "loan_open_requests_max",
+            "loan_second_approver_role",
         )

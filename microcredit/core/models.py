@@ -46,6 +46,14 @@ def validate_day_offsets(value: str) -> None:
     parse_day_offsets(value)
 
 
+class SecondApprover(models.TextChoices):
+    """Who, besides coordinators, may decide on a loan for the organization (four eyes still apply)."""
+
+    NONE = "", _("Coordinators only")
+    BOARD = "board", _("Board members")
+    ADVISOR = "advisor", _("Advisors")
+
+
 class OrganizationSettings(models.Model):
     """Singleton (the primary key is always 1): load it with ``OrganizationSettings.load()``."""
 
@@ -112,6 +120,36 @@ class OrganizationSettings(models.Model):
         help_text=_(
             "If so, approving the restructuring of a circle-guaranteed loan records the meeting where the "
             "circle was informed and its decision."
+        ),
+    )
+    loan_plan_min_chars = models.PositiveSmallIntegerField(
+        _("business plan: minimum characters per section to submit"),
+        default=40,
+        validators=[MinValueValidator(1), MaxValueValidator(2000)],
+        help_text=_(
+            "A draft may be incomplete; submitting it to the circle needs each section of the business "
+            "plan written to at least this length."
+        ),
+    )
+    loan_open_requests_max = models.PositiveSmallIntegerField(
+        _("open loan requests per person"),
+        default=1,
+        validators=[MinValueValidator(1), MaxValueValidator(10)],
+        help_text=_(
+            "How many requests one person may have open at once (draft, in review, returned, accepted or "
+            "approved and not yet disbursed)."
+        ),
+    )
+    loan_second_approver_role = models.CharField(
+        _("also authorised to decide on loans"),
+        max_length=20,
+        choices=SecondApprover.choices,
+        blank=True,
+        default="",
+        help_text=_(
+            "Coordinators decide on loans, never on a file they prepared or whose circle decision they "
+            "recorded. An organization with a single coordinator names a second role here, so that "
+            "such files can still be decided."
         ),
     )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

@@ -246,13 +246,25 @@ def test_a_refused_merge_says_why(personas, client_for):
 def test_a_training_forms_a_circle_through_the_screen(personas, client_for):
     training = TrainingFactory(advisor=personas.advisor)
     participants = TrainingParticipantFactory.create_batch(4, training=training)
-    response = client_for(personas.advisor).post(
-        reverse("circles:form_circle", args=[training.pk]),
-        {"name": "Les Pionnières", "participants": [p.pk for p in participants]},
+    client = client_for(personas.advisor)
+    url = reverse("circles:form_circle", args=[training.pk])
+    # The form asks who will advise the circle (issue #13), the training's advisor proposed.
+    form = client.get(url).context["form"]
+    assert form["advisor"].initial == personas.advisor.pk
+    missing = client.post(url, {"name": "Les Pionnières", "participants": [p.pk for p in participants]})
+    assert missing.status_code == 200 and "advisor" in missing.context["form"].errors
+    response = client.post(
+        url,
+        {
+            "name": "Les Pionnières",
+            "participants": [p.pk for p in participants],
+            "advisor": personas.other_advisor.pk,
+        },
     )
     assert response.status_code == 302
     circle = training.circles.get()
     assert circle.status == CircleStatus.ACTIVE and circle.memberships.count() == 4
+    assert circle.advisor == personas.other_advisor
 
 
 def test_training_attendance_and_completion(personas, client_for):

@@ -76,11 +76,16 @@ def test_the_coordinator_edits_the_organization_settings(personas, client_for):
         "circle_vote_quorum_percent": "50",
         "circle_vote_approval_percent": "50",
         "loan_default_days": "90",
+        "loan_plan_min_chars": "60",
+        "loan_open_requests_max": "2",
+        "loan_second_approver_role": "board",
     }
     response = client_for(personas.coordinator).post(reverse("core:organization_settings"), data)
     assert response.status_code == 302
     settings = OrganizationSettings.load()
     assert settings.circle_guarantee_threshold == Decimal("2500.00")
+    assert (settings.loan_plan_min_chars, settings.loan_open_requests_max) == (60, 2)
+    assert settings.loan_second_approver_role == "board"
     assert settings.reminder_offsets_after == [2, 10]
 
 
@@ -128,7 +133,8 @@ def test_the_demo_data_is_believable_and_stable():
     first = _snapshot()
     call_command("seed_demo", force=True, stdout=open("/dev/null", "w"))  # noqa: SIM115
     assert _snapshot() == first
-    assert User.objects.filter(role=Role.COORDINATOR).count() == 1
+    # Two coordinators: four eyes always has someone else to decide (issue #13).
+    assert User.objects.filter(role=Role.COORDINATOR).count() == 2
     assert User.objects.filter(role=Role.ADVISOR).count() == 3
     assert User.objects.filter(role=Role.BOARD).count() == 1
     assert EntrepreneurProfile.objects.count() == 40

@@ -25,6 +25,9 @@ def test_from_training_to_a_recorded_meeting(browser, live_server, personas):
     follow(browser, "Démarrer son entreprise", by=By.LINK_TEXT)
     follow(browser, f"a[href='/circles/trainings/{training.pk}/form-circle/']")
     browser.find_element(By.NAME, "name").send_keys("Les Pionnières")
+    # Who will advise the circle is asked, the training's advisor proposed (issue #13).
+    adviser = Select(browser.find_element(By.NAME, "advisor"))
+    assert adviser.first_selected_option.get_attribute("value") == str(personas.advisor.pk)
     for participant in participants:
         browser.find_element(By.CSS_SELECTOR, f"input[name=participants][value='{participant.pk}']").click()
     submit(browser)
@@ -32,7 +35,7 @@ def test_from_training_to_a_recorded_meeting(browser, live_server, personas):
     circle = training.circles.get()
     assert circle.status == CircleStatus.ACTIVE
     assert "Les Pionnières" in browser.find_element(By.TAG_NAME, "h1").text
-    assert len(browser.find_elements(By.CSS_SELECTOR, "table tbody tr")) == 4
+    assert len(browser.find_elements(By.CSS_SELECTOR, ".col-lg-7 table tbody tr")) == 4  # the members
 
     follow(browser, f"a[href='/circles/{circle.pk}/meetings/new/']")
     set_value(browser, "date", timezone.localdate().isoformat())

@@ -77,6 +77,9 @@ def test_from_draft_to_repaid(browser, browser_language, live_server, personas):
     amount.send_keys(words["typed"])
     browser.find_element(By.NAME, "term").send_keys("2")
     browser.find_element(By.NAME, "purpose").send_keys("Machine à coudre")
+    # Each section of the business plan, written to the length the organization expects (issue #13).
+    for name in ("plan_summary", "plan_market", "plan_use_of_funds", "plan_projections"):
+        browser.find_element(By.NAME, name).send_keys("Retouches et couture sur mesure pour le quartier.")
     submit(browser)
     loan = Loan.objects.get(borrower=personas.entrepreneur)
     assert loan.amount == Decimal("1000.50")

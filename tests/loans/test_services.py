@@ -163,7 +163,9 @@ def test_returned_for_changes_then_resubmitted_starts_a_new_round():
     )
     assert loan.status == LoanStatus.RETURNED
     loan = services.loan_request_update(
-        loan=loan, changed_by=loan.borrower.user, plan_projections="200 $/semaine"
+        loan=loan,
+        changed_by=loan.borrower.user,
+        plan_projections="Des ventes chaque semaine dès le premier mois, davantage au sixième.",
     )
     loan = services.loan_submit(loan=loan, submitted_by=loan.borrower.user)
     assert loan.review_round == 2
@@ -470,10 +472,13 @@ def test_default_opens_a_guarantee_call_and_tells_the_advisor(django_capture_on_
     assert loan.status == LoanStatus.DEFAULTED
     call = GuaranteeCall.objects.get(loan=loan)
     assert call.circle == loan.circle and call.is_open
-    assert [m.to for m in mail.outbox] == [[loan.circle.advisor.email]]
+    guarantors = sorted(g.member.user.email for g in loan.guarantors.select_related("member__user"))
+    assert len(guarantors) == 4
+    # The circle's advisor, and each guarantor (issue #13).
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([loan.circle.advisor.email, *guarantors])
     with django_capture_on_commit_callbacks(execute=True):
         assert services.loans_mark_defaults() == 0  # a second pass changes nothing
-    assert len(mail.outbox) == 1
+    assert len(mail.outbox) == 5
 
 
 def test_a_loan_guaranteed_by_a_merged_circle_calls_on_the_circle_its_members_joined():

@@ -36,6 +36,8 @@ DEMO_PASSWORD = "demo-microcredit"  # noqa: S105 (public on purpose: printed and
 STAFF = [
     # username, first name, last name, role, email, language
     ("sophie", "Sophie", "Lavoie", Role.COORDINATOR, "sophie.lavoie@demo.microcredit.local", Language.FRENCH),
+    # A second coordinator: four eyes needs someone else to decide on the files the first one prepared.
+    ("nadia", "Nadia", "Roy", Role.COORDINATOR, "nadia.roy@demo.microcredit.local", Language.FRENCH),
     ("amelie", "Amélie", "Gagnon", Role.ADVISOR, "amelie.gagnon@demo.microcredit.local", Language.FRENCH),
     ("karim", "Karim", "Benali", Role.ADVISOR, "karim.benali@demo.microcredit.local", Language.FRENCH),
     ("julie", "Julie", "O'Connor", Role.ADVISOR, "julie.oconnor@demo.microcredit.local", Language.ENGLISH),
@@ -255,6 +257,7 @@ class Command(BaseCommand):
         write(f"Every demo login uses the password: {DEMO_PASSWORD}")
         rows = [
             ("sophie", "coordinator / coordonnatrice (also /admin/)"),
+            ("nadia", "second coordinator (four eyes) / deuxième coordonnatrice (also /admin/)"),
             ("amelie", "advisor / conseillère"),
             ("karim", "advisor / conseiller"),
             ("julie", "advisor (English) / conseillère (anglais)"),

@@ -1,0 +1,61 @@
+"""Guarantors told when a guarantee call opens on a loan they stand behind (their home page shows it too).
+
+A notice row per guarantor is created in the transaction that opens the call; the email is sent after the
+commit by its own task, which claims the row (``sent_at``) before sending and hands it back if the mail
+server fails, so a task run twice, or two workers, send it once."""
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from loans.models import GuaranteeCall, GuaranteeCallNotice, Guarantor
+from microcredit.core.emails import render_email
+
+
+def guarantee_call_notices_create(call: GuaranteeCall) -> list[GuaranteeCallNotice]:
+    """Inside the transaction that opens ``call``: one notice per guarantor of its loan, each emailed after
+    the commit (``loans.send_reminder_guarantee_call``)."""
+    members = Guarantor.objects.filter(loan_id=call.loan_id).values_list("member_id", flat=True)
+    notices = GuaranteeCallNotice.objects.bulk_create(
+        [GuaranteeCallNotice(call=call, member_id=member) for member in members], ignore_conflicts=True
+    )
+    ids = list(GuaranteeCallNotice.objects.filter(call=call).values_list("pk", flat=True))
+    from loans.tasks import send_reminder_guarantee_call
+
+    transaction.on_commit(lambda: [send_reminder_guarantee_call.delay(pk) for pk in ids])
+    return notices
+
+
+def guarantee_call_notice_deliver(*, notice_id: int) -> str:
+    """Email one guarantor about the call, once. Returns what happened; raises the mail server's error after
+    handing the row back, for the task to retry."""
+    claimed = GuaranteeCallNotice.objects.filter(pk=notice_id, sent_at__isnull=True).update(
+        sent_at=timezone.now()
+    )
+    if not claimed:
+        return "skipped"
+    notice = GuaranteeCallNotice.objects.select_related(
+        "member__user", "call__circle", "call__loan__borrower__user"
+    ).get(pk=notice_id)
+    person = notice.member.user
+    if not person.email or not person.is_active or not notice.call.is_open:
+        # No address: her home page tells her (and her advisor meets the circle). Kept as handled.
+        return "not_emailed"
+    message = render_email(
+        "guarantor_call",
+        {
+            "person": person,
+            "call": notice.call,
+            "loan": notice.call.loan,
+            "link": settings.SITE_URL + reverse("loans:guaranteed_list"),
+        },
+        to=[person.email],
+        language=person.language,
+    )
+    try:
+        message.send()
+    except Exception:
+        GuaranteeCallNotice.objects.filter(pk=notice_id).update(sent_at=None)
+        raise
+    return "sent"
