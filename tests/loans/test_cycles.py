@@ -87,10 +87,10 @@ def request(product, borrower, amount, *, by=None, exception="", term=12):
         amount=M(amount),
         term=term,
         purpose="Agrandir l'atelier",
-        plan_summary="",
-        plan_market="",
-        plan_use_of_funds="",
-        plan_projections="",
+        plan_summary="Atelier de couture agrandi pour les commandes des boutiques du quartier.",
+        plan_market="Les familles du quartier, deux boutiques voisines et la ville de Longueuil.",
+        plan_use_of_funds="Une deuxième machine industrielle et le tissu de la première commande.",
+        plan_projections="Des ventes qui doublent dès le quatrième mois avec la commande de la ville.",
         cycle_exception_reason=exception,
     )
 
@@ -180,7 +180,7 @@ def test_an_exception_holds_for_the_terms_it_was_granted_for(product):
     advisor = AdvisorFactory()
     draft = request(product, loan.borrower, "2500.00", by=advisor, exception="Contrat signé avec la ville")
     # The borrower edits her plan: the exception stays; she raises the amount: the cycle applies again.
-    fields = {"plan_summary": "Atelier agrandi"}
+    fields = {"plan_summary": "Atelier agrandi pour les commandes des boutiques et de la ville."}
     services.loan_request_update(loan=draft, changed_by=loan.borrower.user, **fields)
     draft.refresh_from_db()
     assert draft.cycle_exception_by == advisor
