@@ -1,4 +1,3 @@
-import uuid
 from decimal import Decimal
 
 from django import forms
@@ -18,6 +17,7 @@ from microcredit.accounts.forms import DateInput
 from microcredit.accounts.models import EntrepreneurProfile
 from microcredit.core.dates import DateFormField, DateKind
 from microcredit.core.money_fields import MoneyField
+from microcredit.core.submissions import OneTimeKeyField
 
 
 class LoanRequestForm(forms.ModelForm):
@@ -139,7 +139,7 @@ class DisbursementForm(forms.Form):
 
 
 class PaymentForm(forms.Form):
-    submission_key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+    submission_key = OneTimeKeyField()
     paid_on = DateFormField(label=_("Date"), widget=DateInput(), kind=DateKind.PAST)
     amount = MoneyField(label=_("Amount ($)"), min_value=Decimal("0.01"))
     method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices)

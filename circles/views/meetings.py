@@ -17,6 +17,7 @@ from circles.models import Circle, Meeting, MeetingStatus
 from microcredit.accounts.models import Role
 from microcredit.core.formatting import format_date
 from microcredit.core.permissions import Action, get_object_or_404_for
+from microcredit.core.submissions import OneTimeSubmissionViewMixin
 from microcredit.core.views_mixins import (
     ScopedObjectMixin,
     StaffRequiredMixin,
@@ -25,7 +26,7 @@ from microcredit.core.views_mixins import (
 )
 
 
-class MeetingPlanView(StaffRequiredMixin, FormView):
+class MeetingPlanView(StaffRequiredMixin, OneTimeSubmissionViewMixin, FormView):
     template_name = "circles/meeting_plan.html"
     form_class = MeetingPlanForm
 
@@ -42,15 +43,17 @@ class MeetingPlanView(StaffRequiredMixin, FormView):
 
     def form_valid(self, form):
         try:
-            meeting = services.meeting_plan(
-                circle=self.circle, planned_by=self.request.user, **form.cleaned_data
+            data = {name: value for name, value in form.cleaned_data.items() if name != "submission_key"}
+            meeting, first = self.create_once(
+                form, lambda: services.meeting_plan(circle=self.circle, planned_by=self.request.user, **data)
             )
         except ValidationError as error:
             add_service_errors(form, error)
             return self.form_invalid(form)
-        messages.success(
-            self.request, _("The meeting of %(date)s is planned.") % {"date": format_date(meeting.date)}
-        )
+        if first:
+            messages.success(
+                self.request, _("The meeting of %(date)s is planned.") % {"date": format_date(meeting.date)}
+            )
         return redirect("circles:circle_detail", pk=self.circle.pk)
 
 
