@@ -13,7 +13,7 @@ from circles.models import (
     Training,
     TrainingParticipant,
 )
-from microcredit.accounts.forms import DateInput
+from microcredit.accounts.forms import DateInput, PersonChoiceField
 from microcredit.accounts.models import EntrepreneurProfile, Role, User
 from microcredit.core.dates import DateFormField
 from microcredit.core.text_fields import LimitedTextField
@@ -46,7 +46,7 @@ class CircleForm(forms.ModelForm):
 
 
 class MemberAddForm(forms.Form):
-    profile = forms.ModelChoiceField(
+    profile = PersonChoiceField(
         label=_("Entrepreneur"),
         queryset=EntrepreneurProfile.objects.none(),
         help_text=_("Only people who are not an active member of another circle are listed."),
@@ -62,7 +62,8 @@ class MemberAddForm(forms.Form):
         field.queryset = selectors.entrepreneurs_available_for_circles()
         if circle is not None:
             field.widget.choices = [("", field.empty_label)] + [
-                (profile.pk, str(profile)) for profile in selectors.entrepreneurs_to_offer(circle, search)
+                (profile.pk, profile.choice_label)
+                for profile in selectors.entrepreneurs_to_offer(circle, search)
             ]
 
 
@@ -190,7 +191,7 @@ class TrainingSessionForm(forms.Form):
 
 
 class EnrollForm(forms.Form):
-    profile = forms.ModelChoiceField(label=_("Entrepreneur"), queryset=EntrepreneurProfile.objects.none())
+    profile = PersonChoiceField(label=_("Entrepreneur"), queryset=EntrepreneurProfile.objects.none())
 
     def __init__(self, *args, training: Training, **kwargs):
         super().__init__(*args, **kwargs)
@@ -224,7 +225,7 @@ class FormCircleForm(forms.Form):
         self.fields["participants"].queryset = training.participants.filter(
             status="completed"
         ).select_related("profile__user")
-        self.fields["participants"].label_from_instance = lambda p: str(p.profile)
+        self.fields["participants"].label_from_instance = lambda p: p.profile.choice_label
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()

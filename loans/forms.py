@@ -13,7 +13,7 @@ from loans.models import (
     Vote,
 )
 from loans.services.documents import ACCEPT, validate_plan_document
-from microcredit.accounts.forms import DateInput
+from microcredit.accounts.forms import DateInput, PersonChoiceField
 from microcredit.accounts.models import EntrepreneurProfile
 from microcredit.core.dates import DateFormField, DateKind
 from microcredit.core.money_fields import MoneyField
@@ -49,7 +49,7 @@ class LoanRequestForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["product"].queryset = LoanProduct.objects.filter(is_active=True)
         if borrower_choices is not None:
-            self.fields["borrower"] = forms.ModelChoiceField(label=_("Borrower"), queryset=borrower_choices)
+            self.fields["borrower"] = PersonChoiceField(label=_("Borrower"), queryset=borrower_choices)
             self.order_fields(["borrower"])
 
     def clean_document(self):
@@ -94,7 +94,7 @@ class CircleReviewForm(forms.Form):
         for member in voters:
             existing = votes.get(member.pk)
             self.fields[f"vote_{member.pk}"] = forms.ChoiceField(
-                label=str(member),
+                label=member.choice_label,
                 required=False,
                 choices=[("", "—"), *Vote.choices],
                 initial=existing.vote if existing else "",
@@ -144,7 +144,7 @@ class PaymentForm(forms.Form):
     amount = MoneyField(label=_("Amount ($)"), min_value=Decimal("0.01"))
     method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices)
     reference = forms.CharField(label=_("Reference"), max_length=100, required=False)
-    payer = forms.ModelChoiceField(label=_("Paid by"), queryset=EntrepreneurProfile.objects.none())
+    payer = PersonChoiceField(label=_("Paid by"), queryset=EntrepreneurProfile.objects.none())
 
     def __init__(self, *args, payers: list[EntrepreneurProfile], **kwargs):
         super().__init__(*args, **kwargs)
