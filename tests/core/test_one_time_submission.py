@@ -193,3 +193,32 @@ def test_submit_once_runs_create_once(personas):
     first, created = submit_once(key=key, user=personas.advisor, create=create)
     again, created_again = submit_once(key=key, user=personas.advisor, create=create)
     assert (created, created_again, again, len(calls)) == (True, False, first, 1)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_double_click_at_the_same_moment_creates_one_row():
+    """Two requests with one key at the same instant: the second waits on the key's row, then finds it."""
+    import threading
+
+    from django.db import connection
+
+    from tests.factories import AdvisorFactory
+
+    advisor = AdvisorFactory()
+    key, barrier, results = uuid.uuid4(), threading.Barrier(2), []
+
+    def send():
+        try:
+            barrier.wait()
+            results.append(submit_once(key=key, user=advisor, create=lambda: PartnerFactory(name="SACO"))[1])
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(results) == [False, True]
+    assert Partner.objects.filter(name="SACO").count() == 1

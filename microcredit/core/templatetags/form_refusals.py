@@ -7,15 +7,22 @@ refusal is ever silent, whatever a template renders by hand (issue #13, 7). Only
 report form bound to a query string is not a refusal."""
 
 from django import template
+from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.forms import BaseForm, BaseFormSet
 from django.template.loader import render_to_string
 
 register = template.Library()
 
 
+# Signing in and asking for a reset save nothing: their pages say what is wrong themselves.
+NOT_SAVING = (AuthenticationForm, PasswordResetForm)
+
+
 def _refused(context) -> list:
     found, seen = [], set()
     for layer in context.flatten().values():
+        if isinstance(layer, NOT_SAVING):
+            continue
         if isinstance(layer, BaseForm | BaseFormSet) and layer.is_bound and id(layer) not in seen:
             seen.add(id(layer))
             if not layer.is_valid():
