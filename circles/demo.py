@@ -64,6 +64,19 @@ DIFFICULTIES = ["Trésorerie serrée ce mois-ci", "Peu de temps avec les enfants
 HELP = ["Contact d'une comptable bénévole", "Adresse d'un local partagé", "Présentation à la CDEC", ""]
 
 
+SEASONS = {12: "hiver", 1: "hiver", 2: "hiver", 3: "printemps", 4: "printemps", 5: "printemps"}
+SEASONS.update({6: "été", 7: "été", 8: "été", 9: "automne", 10: "automne", 11: "automne"})
+
+
+def season(day: datetime.date) -> str:
+    """The season a training starts in, as its French title says it: "automne 2026", "hiver 2026-2027"."""
+    name = SEASONS[day.month]
+    if name != "hiver":
+        return f"{name} {day.year}"
+    first_year = day.year if day.month == 12 else day.year - 1
+    return f"hiver {first_year}-{first_year + 1}"
+
+
 def _profile(number: int) -> EntrepreneurProfile:
     return EntrepreneurProfile.objects.select_related("user").get(user__username=f"entrepreneur{number:02d}")
 
@@ -81,18 +94,20 @@ def seed() -> None:
         name: CircleCharacteristic.objects.get_or_create(name=name, defaults={"kind": kind})[0]
         for name, kind in CHARACTERISTICS
     }
+    first_start = today - datetime.timedelta(days=300)
+    second_start = today - datetime.timedelta(days=45)
     training = _training(
-        "Démarrer son entreprise (automne)",
+        f"Démarrer son entreprise ({season(first_start)})",
         advisors["amelie"],
-        today - datetime.timedelta(days=300),
+        first_start,
         completed=[1, 4, 7, 10, 13, 16, 15, 18, 21],
         enrolled=[],
         rng=rng,
     )
     _training(
-        "Démarrer son entreprise (printemps)",
+        f"Démarrer son entreprise ({season(second_start)})",
         advisors["karim"],
-        today - datetime.timedelta(days=45),
+        second_start,
         completed=[30, 31, 32, 33, 34],
         enrolled=[35],
         rng=rng,
@@ -238,4 +253,7 @@ def _past_meetings(circle: Circle, *, months: int, rng: random.Random, recorded_
             ),
             shared_notes="Merci à toutes et à tous pour l'entraide!",
         )
-    Meeting.objects.filter(circle=circle).update(recorded_at=timezone.now())
+    # Each meeting was recorded the evening it was held, not the minute the demo was loaded.
+    for meeting in Meeting.objects.filter(circle=circle, status="held"):
+        recorded = datetime.datetime.combine(meeting.date, datetime.time(21))
+        Meeting.objects.filter(pk=meeting.pk).update(recorded_at=timezone.make_aware(recorded))

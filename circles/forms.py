@@ -13,9 +13,14 @@ from circles.models import (
     Training,
     TrainingParticipant,
 )
-from microcredit.accounts.forms import DateInput
+from microcredit.accounts.forms import DateInput, PersonChoiceField
 from microcredit.accounts.models import EntrepreneurProfile, Role, User
 from microcredit.core.dates import DateFormField
+from microcredit.core.text_fields import LimitedTextField
+
+# What one member's follow-up and the meeting's notes may hold, stated next to each box.
+FOLLOW_UP_LENGTH = 2000
+NOTE_LENGTH = 5000
 
 
 class TimeInput(forms.TimeInput):
@@ -41,7 +46,7 @@ class CircleForm(forms.ModelForm):
 
 
 class MemberAddForm(forms.Form):
-    profile = forms.ModelChoiceField(
+    profile = PersonChoiceField(
         label=_("Entrepreneur"),
         queryset=EntrepreneurProfile.objects.none(),
         help_text=_("Only people who are not an active member of another circle are listed."),
@@ -57,7 +62,8 @@ class MemberAddForm(forms.Form):
         field.queryset = selectors.entrepreneurs_available_for_circles()
         if circle is not None:
             field.widget.choices = [("", field.empty_label)] + [
-                (profile.pk, str(profile)) for profile in selectors.entrepreneurs_to_offer(circle, search)
+                (profile.pk, profile.choice_label)
+                for profile in selectors.entrepreneurs_to_offer(circle, search)
             ]
 
 
@@ -115,15 +121,9 @@ class MeetingPlanForm(forms.ModelForm):
 
 
 class MeetingRecordForm(forms.Form):
-    decisions = forms.CharField(
-        label=_("Decisions"), widget=forms.Textarea(attrs={"rows": 3}), required=False
-    )
-    shared_notes = forms.CharField(
-        label=_("Notes shared with members"), widget=forms.Textarea(attrs={"rows": 3}), required=False
-    )
-    advisor_notes = forms.CharField(
-        label=_("Advisor's notes (staff only)"), widget=forms.Textarea(attrs={"rows": 2}), required=False
-    )
+    decisions = LimitedTextField(label=_("Decisions"), max_length=NOTE_LENGTH, rows=3)
+    shared_notes = LimitedTextField(label=_("Notes shared with members"), max_length=NOTE_LENGTH, rows=3)
+    advisor_notes = LimitedTextField(label=_("Advisor's notes (staff only)"), max_length=NOTE_LENGTH, rows=2)
     next_date = DateFormField(label=_("Next meeting: date"), widget=DateInput(), required=False)
     next_start_time = forms.TimeField(label=_("Next meeting: time"), widget=TimeInput(), required=False)
     next_place = forms.CharField(label=_("Next meeting: place"), max_length=200, required=False)
@@ -133,14 +133,15 @@ class MemberRecordForm(forms.Form):
     """One row of the meeting screen: a member's attendance and the follow-up of their business."""
 
     profile_id = forms.IntegerField(widget=forms.HiddenInput)
-    attendance = forms.ChoiceField(label=_("Attendance"), choices=AttendanceStatus.choices)
-    progress = forms.CharField(label=_("Progress"), widget=forms.Textarea(attrs={"rows": 2}), required=False)
-    difficulties = forms.CharField(
-        label=_("Difficulties"), widget=forms.Textarea(attrs={"rows": 2}), required=False
+    # Starts empty: a forgotten row is refused, never recorded as present (issue #13, 6).
+    attendance = forms.ChoiceField(
+        label=_("Attendance"),
+        choices=[("", _("— choose —")), *AttendanceStatus.choices],
+        error_messages={"required": _("Choose this member's attendance.")},
     )
-    help_offered = forms.CharField(
-        label=_("Help or contacts offered by peers"), widget=forms.Textarea(attrs={"rows": 2}), required=False
-    )
+    progress = LimitedTextField(label=_("Progress"), max_length=FOLLOW_UP_LENGTH)
+    difficulties = LimitedTextField(label=_("Difficulties"), max_length=FOLLOW_UP_LENGTH)
+    help_offered = LimitedTextField(label=_("Help or contacts offered by peers"), max_length=FOLLOW_UP_LENGTH)
 
 
 class BaseMemberRecordFormSet(forms.BaseFormSet):
@@ -190,7 +191,7 @@ class TrainingSessionForm(forms.Form):
 
 
 class EnrollForm(forms.Form):
-    profile = forms.ModelChoiceField(label=_("Entrepreneur"), queryset=EntrepreneurProfile.objects.none())
+    profile = PersonChoiceField(label=_("Entrepreneur"), queryset=EntrepreneurProfile.objects.none())
 
     def __init__(self, *args, training: Training, **kwargs):
         super().__init__(*args, **kwargs)
@@ -233,7 +234,7 @@ class FormCircleForm(forms.Form):
         self.fields["participants"].queryset = training.participants.filter(
             status="completed"
         ).select_related("profile__user")
-        self.fields["participants"].label_from_instance = lambda p: str(p.profile)
+        self.fields["participants"].label_from_instance = lambda p: p.profile.choice_label
 
     def clean_name(self):
         name = self.cleaned_data["name"].strip()

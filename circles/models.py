@@ -406,6 +406,11 @@ class Meeting(models.Model):
         return f"{self.circle} · {self.date:%Y-%m-%d}"
 
     @property
+    def is_recordable(self) -> bool:
+        """A meeting is recorded on or after its day, never before, and never once cancelled."""
+        return self.status != MeetingStatus.CANCELLED and self.date <= timezone.localdate()
+
+    @property
     def starts_at(self) -> datetime.datetime:
         return timezone.make_aware(
             datetime.datetime.combine(self.date, self.start_time or datetime.time(18, 0))

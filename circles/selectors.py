@@ -189,19 +189,23 @@ MEMBER_CHOICES = 100  # entrepreneurs offered at most on a circle's page (a sear
 
 def entrepreneurs_to_offer(circle: Circle, search: str = "") -> list[EntrepreneurProfile]:
     """Whom the circle's page offers to admit, by name: at most ``MEMBER_CHOICES`` of the entrepreneurs not
-    in an active circle, those whose name or business contains ``search``, or without a search the circle's
-    advisor's caseload first, then others. Bounded: the page never lists every entrepreneur of the
-    organization (50,000 options took seconds to render)."""
+    in an active circle, those whose name, business or file number matches ``search``, or without a search
+    the circle's advisor's caseload first, then others. Bounded: the page never lists every entrepreneur of
+    the organization (50,000 options took seconds to render)."""
     available = entrepreneurs_available_for_circles()
     search = search.strip()
     if search:
         words = Q()
         for word in search.split()[:5]:
-            words &= (
+            matches = (
                 Q(user__first_name__icontains=word)
                 | Q(user__last_name__icontains=word)
                 | Q(business_name__icontains=word)
             )
+            number = word.lstrip("#nNoº°.")
+            if number.isascii() and number.isdigit() and len(number) < 10:
+                matches |= Q(pk=int(number))  # the file number shown next to each name
+            words &= matches
         available = available.filter(words)
     by_name = ("user__last_name", "user__first_name", "pk")
     if search:

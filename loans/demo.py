@@ -1,13 +1,28 @@
 """Demo loans in every state, built through the services. Called by ``manage.py seed_demo`` after the
-circles; idempotent: it builds once, then leaves the data as it is."""
+circles; idempotent: it builds once, then leaves the data as it is.
 
+The services stamp every row with the minute they run; ``_date_the_history`` then dates each request,
+vote, step of the history, payment and guarantee call on the day it would have happened (a loan disbursed
+seven months ago was requested, reviewed and approved in the weeks before), so the demo reads true."""
+
+import datetime
 from decimal import Decimal
 
 from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
 from loans import services
-from loans.models import Frequency, Loan, LoanProduct
+from loans.models import (
+    CircleVote,
+    Frequency,
+    GuaranteeCall,
+    Loan,
+    LoanPosition,
+    LoanProduct,
+    LoanStatus,
+    LoanTransition,
+    Payment,
+)
 from microcredit.accounts.models import EntrepreneurProfile, User
 
 D = Decimal
@@ -157,3 +172,68 @@ def seed() -> None:
     defaulted = disbursed(request(19, "1600.00", 12, "Agrandissement de la serre"), months_ago=7)
     pay_due(defaulted, skip_last=4)
     services.loan_mark_default(loan=defaulted)
+    _date_the_history(today)
+
+
+# Days after the request was created on which each step happened (before the disbursement).
+STEP_DAYS = {
+    LoanStatus.DRAFT: 0,
+    LoanStatus.SUBMITTED: 3,
+    LoanStatus.RETURNED: 12,
+    LoanStatus.CIRCLE_ACCEPTED: 12,
+    LoanStatus.CIRCLE_REFUSED: 12,
+    LoanStatus.APPROVED: 19,
+    LoanStatus.REFUSED: 19,
+    LoanStatus.WITHDRAWN: 19,
+}
+LEAD_DAYS = 28  # from the request to the disbursement
+
+
+def _at(day: datetime.date, hour: int = 10) -> datetime.datetime:
+    """``hour`` o'clock that day, or an hour ago for what happened this morning (never in the future)."""
+    at = timezone.make_aware(datetime.datetime.combine(day, datetime.time(hour)))
+    return min(at, timezone.now() - datetime.timedelta(hours=1))
+
+
+def _date_the_history(today: datetime.date) -> None:
+    loans = Loan.objects.prefetch_related("transitions", "payments", "instalments")
+    today = today - datetime.timedelta(days=1)  # the latest step of the demo happened yesterday at the latest
+    for index, loan in enumerate(loans.order_by("pk")):
+        if loan.disbursed_on:
+            created = loan.disbursed_on - datetime.timedelta(days=LEAD_DAYS)
+        else:
+            created = today - datetime.timedelta(days=24 - 2 * (index % 5))  # requests of recent weeks
+        payments = sorted(loan.payments.all(), key=lambda p: p.paid_on)
+        # The demo pays one instalment per payment, in order: the first one not paid is the one the arrears
+        # count from, and the loan went into default 91 days after its due date.
+        instalments = sorted(loan.instalments.all(), key=lambda i: i.number)
+        defaulted_on = None
+        if len(instalments) > len(payments):
+            defaulted_on = min(today, instalments[len(payments)].due_date + datetime.timedelta(days=91))
+        previous = _at(created, 9)
+        for transition in loan.transitions.all():
+            status = transition.to_status
+            if status in STEP_DAYS:
+                day = min(today, created + datetime.timedelta(days=STEP_DAYS[status]))
+            elif status == LoanStatus.ACTIVE:
+                day = loan.disbursed_on
+            elif status == LoanStatus.REPAID:
+                day = payments[-1].paid_on if payments else today
+            elif status == LoanStatus.DEFAULTED:
+                day = defaulted_on or today
+            elif status == LoanStatus.WRITTEN_OFF:
+                day = min(today, (defaulted_on or today) + datetime.timedelta(days=21))
+            else:
+                day = today
+            at = max(previous, _at(day))
+            LoanTransition.objects.filter(pk=transition.pk).update(at=at)
+            previous = at
+            if status == LoanStatus.DEFAULTED:
+                GuaranteeCall.objects.filter(loan=loan).update(opened_at=at)
+            if status == LoanStatus.WRITTEN_OFF:
+                LoanPosition.objects.filter(loan=loan).update(written_off_at=at)
+        Loan.objects.filter(pk=loan.pk).update(created_at=_at(created, 9))
+        voted = min(today, created + datetime.timedelta(days=STEP_DAYS[LoanStatus.CIRCLE_ACCEPTED]))
+        CircleVote.objects.filter(loan=loan).update(recorded_at=_at(voted, 19))
+        for payment in payments:
+            Payment.objects.filter(pk=payment.pk).update(recorded_at=_at(payment.paid_on, 11))

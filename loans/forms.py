@@ -19,11 +19,12 @@ from loans.models import (
 )
 from loans.services.plan_files import ACCEPT, validate_plan_document
 from loans.services.requests import PLAN_FIELDS, TEXT_MAX_LENGTHS
-from microcredit.accounts.forms import DateInput
+from microcredit.accounts.forms import DateInput, PersonChoiceField
 from microcredit.accounts.models import EntrepreneurProfile
 from microcredit.core.dates import DateFormField, DateKind
 from microcredit.core.models import OrganizationSettings
 from microcredit.core.money_fields import MoneyField
+from microcredit.core.submissions import OneTimeKeyField
 
 
 class LoanRequestForm(forms.ModelForm):
@@ -71,7 +72,7 @@ class LoanRequestForm(forms.ModelForm):
             else:
                 field.help_text = _("At most %(max)s characters.") % {"max": limit}
         if borrower_choices is not None:
-            self.fields["borrower"] = forms.ModelChoiceField(label=_("Borrower"), queryset=borrower_choices)
+            self.fields["borrower"] = PersonChoiceField(label=_("Borrower"), queryset=borrower_choices)
             self.order_fields(["borrower"])
         if staff:
             self.fields["cycle_exception_reason"] = forms.CharField(
@@ -135,7 +136,7 @@ class CircleReviewForm(forms.Form):
         for member in voters:
             existing = votes.get(member.pk)
             self.fields[f"vote_{member.pk}"] = forms.ChoiceField(
-                label=str(member),
+                label=member.choice_label,
                 required=False,
                 choices=[("", "—"), *Vote.choices],
                 initial=existing.vote if existing else "",
@@ -187,12 +188,12 @@ class DisbursementForm(forms.Form):
 
 
 class PaymentForm(forms.Form):
-    submission_key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
+    submission_key = OneTimeKeyField()
     paid_on = DateFormField(label=_("Date"), widget=DateInput(), kind=DateKind.PAST)
     amount = MoneyField(label=_("Amount ($)"), min_value=Decimal("0.01"))
     method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices)
     reference = forms.CharField(label=_("Reference"), max_length=100, required=False)
-    payer = forms.ModelChoiceField(label=_("Paid by"), queryset=EntrepreneurProfile.objects.none())
+    payer = PersonChoiceField(label=_("Paid by"), queryset=EntrepreneurProfile.objects.none())
 
     def __init__(self, *args, payers: list[EntrepreneurProfile], **kwargs):
         super().__init__(*args, **kwargs)

@@ -60,7 +60,7 @@ def meeting_record(
     meeting = Meeting.objects.select_for_update().select_related("circle").get(pk=meeting.pk)
     if meeting.status == MeetingStatus.CANCELLED:
         raise ValidationError(_("This meeting was cancelled."))
-    if meeting.date > timezone.localdate():
+    if not meeting.is_recordable:
         raise ValidationError(_("A meeting can only be recorded on or after its date."))
     members = set(
         Membership.objects.filter(circle=meeting.circle, left_on__isnull=True).values_list(

@@ -23,6 +23,7 @@ from microcredit.accounts.models import Role
 from microcredit.accounts.selectors import own_profile_or_404
 from microcredit.core.models import OrganizationSettings
 from microcredit.core.permissions import Action, get_object_or_404_for
+from microcredit.core.submissions import OneTimeSubmissionViewMixin
 from microcredit.core.views_mixins import (
     RoleRequiredMixin,
     ScopedObjectMixin,
@@ -50,7 +51,7 @@ class CircleListView(StaffRequiredMixin, FilterView):
         return super().get_context_data(mine=self.mine, settings=OrganizationSettings.load(), **kwargs)
 
 
-class CircleCreateView(StaffRequiredMixin, FormView):
+class CircleCreateView(StaffRequiredMixin, OneTimeSubmissionViewMixin, FormView):
     template_name = "circles/circle_form.html"
     form_class = CircleForm
 
@@ -60,21 +61,25 @@ class CircleCreateView(StaffRequiredMixin, FormView):
     def form_valid(self, form):
         data = form.cleaned_data
         try:
-            circle = services.circle_create(
-                name=data["name"],
-                advisor=data["advisor"],
-                network=data["network"],
-                meeting_place=data["meeting_place"],
-                meeting_rhythm=data["meeting_rhythm"],
-                characteristics=data["characteristics"],
-                created_by=self.request.user,
+            circle, first = self.create_once(
+                form,
+                lambda: services.circle_create(
+                    name=data["name"],
+                    advisor=data["advisor"],
+                    network=data["network"],
+                    meeting_place=data["meeting_place"],
+                    meeting_rhythm=data["meeting_rhythm"],
+                    characteristics=data["characteristics"],
+                    created_by=self.request.user,
+                ),
             )
         except ValidationError as error:
             add_service_errors(form, error)
             return self.form_invalid(form)
-        messages.success(
-            self.request, _("The circle %(name)s is created. Add its members.") % {"name": circle.name}
-        )
+        if first:
+            messages.success(
+                self.request, _("The circle %(name)s is created. Add its members.") % {"name": circle.name}
+            )
         return redirect("circles:circle_detail", pk=circle.pk)
 
 

@@ -13,10 +13,11 @@ from django.views.generic import DetailView, FormView, ListView
 
 from circles import selectors, services
 from circles.forms import MeetingPlanForm, MeetingRecordForm, MemberRecordFormSet
-from circles.models import Circle, Meeting, MeetingStatus
+from circles.models import AttendanceStatus, Circle, Meeting, MeetingStatus
 from microcredit.accounts.models import Role
 from microcredit.core.formatting import format_date
 from microcredit.core.permissions import Action, get_object_or_404_for
+from microcredit.core.submissions import OneTimeSubmissionViewMixin
 from microcredit.core.views_mixins import (
     ScopedObjectMixin,
     StaffRequiredMixin,
@@ -25,7 +26,7 @@ from microcredit.core.views_mixins import (
 )
 
 
-class MeetingPlanView(StaffRequiredMixin, FormView):
+class MeetingPlanView(StaffRequiredMixin, OneTimeSubmissionViewMixin, FormView):
     template_name = "circles/meeting_plan.html"
     form_class = MeetingPlanForm
 
@@ -42,15 +43,17 @@ class MeetingPlanView(StaffRequiredMixin, FormView):
 
     def form_valid(self, form):
         try:
-            meeting = services.meeting_plan(
-                circle=self.circle, planned_by=self.request.user, **form.cleaned_data
+            data = {name: value for name, value in form.cleaned_data.items() if name != "submission_key"}
+            meeting, first = self.create_once(
+                form, lambda: services.meeting_plan(circle=self.circle, planned_by=self.request.user, **data)
             )
         except ValidationError as error:
             add_service_errors(form, error)
             return self.form_invalid(form)
-        messages.success(
-            self.request, _("The meeting of %(date)s is planned.") % {"date": format_date(meeting.date)}
-        )
+        if first:
+            messages.success(
+                self.request, _("The meeting of %(date)s is planned.") % {"date": format_date(meeting.date)}
+            )
         return redirect("circles:circle_detail", pk=self.circle.pk)
 
 
@@ -69,6 +72,9 @@ class MeetingDetailView(ScopedObjectMixin, DetailView):
         return context
 
 
+MARK_ALL_PRESENT = "mark_all_present"
+
+
 class MeetingRecordView(StaffRequiredMixin, FormView):
     """One screen: each member's attendance and business follow-up, decisions, notes, the next meeting."""
 
@@ -80,6 +86,17 @@ class MeetingRecordView(StaffRequiredMixin, FormView):
             self.meeting = get_object_or_404_for(
                 request.user, Meeting.objects.select_related("circle"), Action.CHANGE, pk=kwargs["pk"]
             )
+            if not self.meeting.is_recordable:
+                # No form to fill in for nothing: before its day (or once cancelled) a meeting has no record.
+                if self.meeting.status == MeetingStatus.CANCELLED:
+                    messages.error(request, _("This meeting was cancelled."))
+                else:
+                    messages.info(
+                        request,
+                        _("This meeting can be recorded from %(date)s, the day it is held.")
+                        % {"date": format_date(self.meeting.date)},
+                    )
+                return redirect("circles:meeting_detail", pk=self.meeting.pk)
             self.members = list(
                 selectors.circle_members(self.meeting.circle).order_by("profile__user__last_name")
             )
@@ -102,13 +119,17 @@ class MeetingRecordView(StaffRequiredMixin, FormView):
             initial.append(
                 {
                     "profile_id": membership.profile_id,
-                    "attendance": attendance.get(membership.profile_id, "present"),
+                    "attendance": attendance.get(membership.profile_id, ""),
                     "progress": follow_up.progress if follow_up else "",
                     "difficulties": follow_up.difficulties if follow_up else "",
                     "help_offered": follow_up.help_offered if follow_up else "",
                 }
             )
         data = self.request.POST if self.request.method == "POST" else None
+        if data is not None and MARK_ALL_PRESENT in data:
+            data = data.copy()
+            for index in range(len(self.members)):
+                data[f"members-{index}-attendance"] = AttendanceStatus.PRESENT
         formset = MemberRecordFormSet(
             data, initial=initial, prefix="members", member_ids=[m.profile_id for m in self.members]
         )
@@ -124,6 +145,9 @@ class MeetingRecordView(StaffRequiredMixin, FormView):
     def post(self, request, *args, **kwargs):
         form = self.get_form()
         formset = self.member_formset()
+        if MARK_ALL_PRESENT in request.POST:
+            # "Everyone present" without JavaScript: the same page, every row present, nothing saved yet.
+            return self.render_to_response(self.get_context_data(form=form, formset=formset, marking=True))
         if not (form.is_valid() and formset.is_valid()):
             return self.render_to_response(self.get_context_data(form=form, formset=formset))
         rows = [f.cleaned_data for f in formset]

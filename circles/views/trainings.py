@@ -10,6 +10,7 @@ from circles.forms import EnrollForm, FormCircleForm, TrainingForm, TrainingSess
 from circles.models import ParticipantStatus, Training, TrainingParticipant, TrainingSession
 from microcredit.accounts.models import Role
 from microcredit.core.permissions import Action, get_object_or_404_for
+from microcredit.core.submissions import OneTimeSubmissionViewMixin
 from microcredit.core.views_mixins import (
     ScopedObjectMixin,
     StaffRequiredMixin,
@@ -27,7 +28,7 @@ class TrainingListView(StaffRequiredMixin, ListView):
         return selectors.trainings_for(self.request.user)
 
 
-class TrainingCreateView(StaffRequiredMixin, FormView):
+class TrainingCreateView(StaffRequiredMixin, OneTimeSubmissionViewMixin, FormView):
     template_name = "circles/training_form.html"
     form_class = TrainingForm
 
@@ -36,11 +37,13 @@ class TrainingCreateView(StaffRequiredMixin, FormView):
 
     def form_valid(self, form):
         try:
-            training = services.training_create(**form.cleaned_data)
+            data = {name: value for name, value in form.cleaned_data.items() if name != "submission_key"}
+            training, first = self.create_once(form, lambda: services.training_create(**data))
         except ValidationError as error:
             add_service_errors(form, error)
             return self.form_invalid(form)
-        messages.success(self.request, _("The training is created."))
+        if first:
+            messages.success(self.request, _("The training is created."))
         return redirect("circles:training_detail", pk=training.pk)
 
 

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from coaching.forms.widgets import DateInput
+from microcredit.accounts.forms import PeopleChoiceField
 from microcredit.accounts.models import EntrepreneurProfile, Role, User
 from microcredit.core.dates import DateFormField, DateKind
 from microcredit.core.permissions import scope
@@ -28,10 +29,9 @@ class CaseloadAdvisorForm(forms.Form):
 class ReassignForm(forms.Form):
     """Move some or all of an advisor's entrepreneurs (or unassigned ones) to another advisor."""
 
-    profiles = forms.ModelMultipleChoiceField(
+    profiles = PeopleChoiceField(
         label=_("Entrepreneurs to reassign"),
         queryset=EntrepreneurProfile.objects.none(),
-        widget=forms.CheckboxSelectMultiple,
         error_messages={"required": _("Choose at least one entrepreneur.")},
     )
     to_advisor = AdvisorChoiceField(label=_("New advisor"), queryset=active_advisors())
@@ -49,9 +49,6 @@ class ReassignForm(forms.Form):
         )
         if from_advisor is not None:
             self.fields["to_advisor"].queryset = active_advisors().exclude(pk=from_advisor.pk)
-        self.fields["profiles"].label_from_instance = lambda profile: (
-            f"{profile.user} · {profile.business_name}" if profile.business_name else str(profile.user)
-        )
 
 
 def _year_start() -> datetime.date:

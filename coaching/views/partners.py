@@ -15,6 +15,7 @@ from coaching.models import Partner
 from coaching.models.choices import REFERRAL_CLOSED
 from coaching.views.base import show_service_errors
 from microcredit.core.permissions import Action, get_object_or_404_for, scope
+from microcredit.core.submissions import OneTimeSubmissionViewMixin
 from microcredit.core.views_mixins import CoordinatorRequiredMixin, ScopedObjectMixin, StaffRequiredMixin
 
 
@@ -49,7 +50,7 @@ class PartnerDetailView(StaffRequiredMixin, ScopedObjectMixin, DetailView):
         return _with_counts(super().get_queryset()).prefetch_related("contacts")
 
 
-class PartnerFormView(CoordinatorRequiredMixin, FormView):
+class PartnerFormView(CoordinatorRequiredMixin, OneTimeSubmissionViewMixin, FormView):
     """Create (no ``pk``) or edit a partner with its contacts, in one page."""
 
     template_name = "coaching/partner_form.html"
@@ -77,11 +78,17 @@ class PartnerFormView(CoordinatorRequiredMixin, FormView):
         if not (form.is_valid() and contacts.is_valid()):
             return self.render_to_response(self.get_context_data(form=form, contacts=contacts))
         try:
-            partner = services.partner_save(
-                partner=self.partner, fields=form.service_data(), contacts=contacts.contacts_data()
-            )
+
+            def save():
+                return services.partner_save(
+                    partner=self.partner, fields=form.service_data(), contacts=contacts.contacts_data()
+                )
+
+            # A new partner is created once however often the form is sent; an edit may be saved again.
+            partner, first = self.create_once(form, save) if self.partner is None else (save(), True)
         except ValidationError as error:
             show_service_errors(form, error)
             return self.render_to_response(self.get_context_data(form=form, contacts=contacts))
-        messages.success(request, _("The partner %(name)s is saved.") % {"name": partner.name})
+        if first:
+            messages.success(request, _("The partner %(name)s is saved.") % {"name": partner.name})
         return redirect("coaching:partner_detail", pk=partner.pk)

@@ -13,10 +13,11 @@ from coaching.models import CoachingSession, SessionMode
 from coaching.views.base import StaffProfileMixin, show_service_errors
 from microcredit.accounts.models import Role
 from microcredit.core.permissions import Action
+from microcredit.core.submissions import OneTimeSubmissionViewMixin
 from microcredit.core.views_mixins import ScopedObjectMixin, StaffRequiredMixin
 
 
-class SessionCreateView(StaffProfileMixin, FormView):
+class SessionCreateView(StaffProfileMixin, OneTimeSubmissionViewMixin, FormView):
     template_name = "coaching/session_form.html"
     form_class = SessionForm
 
@@ -31,15 +32,19 @@ class SessionCreateView(StaffProfileMixin, FormView):
 
     def form_valid(self, form):
         try:
-            services.session_record(
-                profile=self.profile, recorded_by=self.request.user, **form.service_data()
+            _session, first = self.create_once(
+                form,
+                lambda: services.session_record(
+                    profile=self.profile, recorded_by=self.request.user, **form.service_data()
+                ),
             )
         except ValidationError as error:
             show_service_errors(form, error)
             return self.form_invalid(form)
-        messages.success(
-            self.request, _("The session with %(name)s is recorded.") % {"name": self.profile.user}
-        )
+        if first:
+            messages.success(
+                self.request, _("The session with %(name)s is recorded.") % {"name": self.profile.user}
+            )
         return redirect("accounts:entrepreneur_detail", pk=self.profile.pk)
 
 
@@ -84,7 +89,7 @@ class SessionUpdateView(StaffRequiredMixin, ScopedObjectMixin, UpdateView):
         return redirect("coaching:session_detail", pk=self.object.pk)
 
 
-class MilestoneCreateView(StaffProfileMixin, FormView):
+class MilestoneCreateView(StaffProfileMixin, OneTimeSubmissionViewMixin, FormView):
     template_name = "coaching/milestone_form.html"
     form_class = MilestoneForm
 
@@ -93,14 +98,18 @@ class MilestoneCreateView(StaffProfileMixin, FormView):
 
     def form_valid(self, form):
         try:
-            milestone = services.milestone_record(
-                profile=self.profile, recorded_by=self.request.user, **form.service_data()
+            milestone, first = self.create_once(
+                form,
+                lambda: services.milestone_record(
+                    profile=self.profile, recorded_by=self.request.user, **form.service_data()
+                ),
             )
         except ValidationError as error:
             show_service_errors(form, error)
             return self.form_invalid(form)
-        messages.success(
-            self.request,
-            _("The milestone “%(milestone)s” is recorded.") % {"milestone": milestone.get_kind_display()},
-        )
+        if first:
+            messages.success(
+                self.request,
+                _("The milestone “%(milestone)s” is recorded.") % {"milestone": milestone.get_kind_display()},
+            )
         return redirect("accounts:entrepreneur_detail", pk=self.profile.pk)

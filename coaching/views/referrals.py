@@ -15,6 +15,7 @@ from coaching.forms import FinancingForm, FinancingStatusForm, ReferralForm, Ref
 from coaching.models import FinancingApplication, Referral
 from coaching.views.base import StaffProfileMixin, show_service_errors
 from microcredit.core.permissions import Action, scope
+from microcredit.core.submissions import OneTimeSubmissionViewMixin
 from microcredit.core.views_mixins import ScopedObjectMixin, StaffRequiredMixin
 
 
@@ -36,7 +37,7 @@ class ReferralListView(StaffRequiredMixin, FilterView):
         return kwargs
 
 
-class ReferralCreateView(StaffProfileMixin, FormView):
+class ReferralCreateView(StaffProfileMixin, OneTimeSubmissionViewMixin, FormView):
     template_name = "coaching/referral_form.html"
     form_class = ReferralForm
 
@@ -45,17 +46,21 @@ class ReferralCreateView(StaffProfileMixin, FormView):
 
     def form_valid(self, form):
         try:
-            referral = services.referral_create(
-                profile=self.profile, created_by=self.request.user, **form.service_data()
+            referral, first = self.create_once(
+                form,
+                lambda: services.referral_create(
+                    profile=self.profile, created_by=self.request.user, **form.service_data()
+                ),
             )
         except ValidationError as error:
             show_service_errors(form, error)
             return self.form_invalid(form)
-        messages.success(
-            self.request,
-            _("%(name)s is referred to %(partner)s.")
-            % {"name": self.profile.user, "partner": referral.partner},
-        )
+        if first:
+            messages.success(
+                self.request,
+                _("%(name)s is referred to %(partner)s.")
+                % {"name": self.profile.user, "partner": referral.partner},
+            )
         return redirect("coaching:referral_detail", pk=referral.pk)
 
 
@@ -112,7 +117,7 @@ class ReferralDetailView(_StatusMixin):
         return redirect("coaching:referral_detail", pk=self.object.pk)
 
 
-class FinancingCreateView(StaffProfileMixin, FormView):
+class FinancingCreateView(StaffProfileMixin, OneTimeSubmissionViewMixin, FormView):
     template_name = "coaching/financing_form.html"
     form_class = FinancingForm
 
@@ -121,13 +126,17 @@ class FinancingCreateView(StaffProfileMixin, FormView):
 
     def form_valid(self, form):
         try:
-            application = services.financing_create(
-                profile=self.profile, created_by=self.request.user, **form.service_data()
+            application, first = self.create_once(
+                form,
+                lambda: services.financing_create(
+                    profile=self.profile, created_by=self.request.user, **form.service_data()
+                ),
             )
         except ValidationError as error:
             show_service_errors(form, error)
             return self.form_invalid(form)
-        messages.success(self.request, _("The financing support is recorded."))
+        if first:
+            messages.success(self.request, _("The financing support is recorded."))
         return redirect("coaching:financing_detail", pk=application.pk)
 
 

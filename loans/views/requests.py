@@ -4,6 +4,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
@@ -17,6 +18,7 @@ from loans.views.common import loan_for, run_action
 from microcredit.accounts.models import Role
 from microcredit.accounts.selectors import entrepreneurs_for, own_profile_or_404
 from microcredit.core.permissions import Action
+from microcredit.core.submissions import OneTimeSubmissionViewMixin
 from microcredit.core.views_mixins import RoleRequiredMixin, StaffRequiredMixin, add_service_errors
 
 WORKING_ROLES = (Role.COORDINATOR, Role.ADVISOR, Role.ENTREPRENEUR)
@@ -134,7 +136,7 @@ class RequestFormMixin:
         return super().post(request, *args, **kwargs)
 
 
-class LoanRequestCreateView(RequestFormMixin, RoleRequiredMixin, FormView):
+class LoanRequestCreateView(RequestFormMixin, RoleRequiredMixin, OneTimeSubmissionViewMixin, FormView):
     allowed_roles = WORKING_ROLES
     template_name = "loans/loan_form.html"
     form_class = LoanRequestForm
@@ -171,19 +173,23 @@ class LoanRequestCreateView(RequestFormMixin, RoleRequiredMixin, FormView):
     def form_valid(self, form):
         borrower = form.cleaned_data.get("borrower") or own_profile_or_404(self.request.user)
         try:
-            loan = services.loan_request_create(
-                borrower=borrower,
-                prepared_by=self.request.user,
-                document=form.cleaned_data.get("document"),
-                cycle_exception_reason=form.cleaned_data.get("cycle_exception_reason", ""),
-                **form.request_data(),
+            loan, first = self.create_once(
+                form,
+                lambda: services.loan_request_create(
+                    borrower=borrower,
+                    prepared_by=self.request.user,
+                    document=form.cleaned_data.get("document"),
+                    cycle_exception_reason=form.cleaned_data.get("cycle_exception_reason", ""),
+                    **form.request_data(),
+                ),
             )
         except ValidationError as error:
             add_service_errors(form, error)
             return self.form_invalid(form)
-        messages.success(
-            self.request, _("The request is saved as a draft. Check the schedule, then submit it.")
-        )
+        if first:
+            messages.success(
+                self.request, _("The request is saved as a draft. Check the schedule, then submit it.")
+            )
         return redirect("loans:loan_detail", pk=loan.pk)
 
 
@@ -291,14 +297,15 @@ class LoanWithdrawView(RoleRequiredMixin, FormView):
         return super().get_context_data(loan=self.loan, **kwargs)
 
     def form_valid(self, form):
-        return run_action(
-            self.request,
-            self.loan,
-            lambda: services.loan_withdraw(
+        try:
+            services.loan_withdraw(
                 loan=self.loan, withdrawn_by=self.request.user, reason=form.cleaned_data["reason"]
-            ),
-            _("The request is withdrawn."),
-        )
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        messages.success(self.request, _("The request is withdrawn."))
+        return redirect("loans:loan_detail", pk=self.loan.pk)
 
 
 class LoanDocumentView(RoleRequiredMixin, View):
@@ -323,21 +330,26 @@ class MemberVoteView(RoleRequiredMixin, View):
     def post(self, request, pk):
         loan = loan_for(request, pk)
         form = MemberVoteForm(request.POST)
-        if not form.is_valid():
-            messages.error(request, _("Choose for, against or abstain."))
-            return redirect("loans:loan_detail", pk=loan.pk)
-        return run_action(
-            request,
-            loan,
-            lambda: services.circle_vote_record(
-                loan=loan,
-                member=own_profile_or_404(request.user),
-                vote=form.cleaned_data["vote"],
-                comment=form.cleaned_data["comment"],
-                recorded_by=request.user,
-            ),
-            _("Your vote is recorded."),
-        )
+        if form.is_valid():
+            try:
+                services.circle_vote_record(
+                    loan=loan,
+                    member=own_profile_or_404(request.user),
+                    vote=form.cleaned_data["vote"],
+                    comment=form.cleaned_data["comment"],
+                    recorded_by=request.user,
+                )
+            except ValidationError as error:
+                add_service_errors(form, error)
+            else:
+                messages.success(request, _("Your vote is recorded."))
+                return redirect("loans:loan_detail", pk=loan.pk)
+        # A refused vote: the loan page again, with the vote form as typed (the comment is not lost).
+        page = LoanDetailView()
+        page.setup(request, pk=pk)
+        context = page.get_context_data(pk=pk)
+        context["member_vote_form"] = form
+        return TemplateResponse(request, page.template_name, context)
 
 
 class CircleReviewView(StaffRequiredMixin, FormView):

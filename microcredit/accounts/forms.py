@@ -1,6 +1,8 @@
 from django import forms
 from django.contrib.auth.forms import PasswordResetForm
+from django.utils.html import format_html
 from django.utils.text import capfirst
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from microcredit.accounts.models import Demographics, EntrepreneurProfile, Role, User
@@ -11,6 +13,53 @@ USER_FIELDS = ("first_name", "last_name", "email", "phone", "language")
 def _label(model, field_name: str):
     """The model field's own (translated) name, capitalized as Django does for model forms."""
     return capfirst(model._meta.get_field(field_name).verbose_name)
+
+
+class SearchableSelect(forms.Select):
+    """A select that, with JavaScript, gets a box above it to filter its options as one types (by name,
+    business or number; static/js/forms.js). Without JavaScript it is the plain select, and the box stays
+    hidden."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        select = super().render(name, value, attrs, renderer)
+        select_id = (attrs or {}).get("id") or self.attrs.get("id") or f"id_{name}"
+        box = format_html(
+            '<input type="search" class="form-control form-control-sm mb-1" data-filter-select="{}" '
+            'placeholder="{}" aria-label="{}" aria-controls="{}" hidden>',
+            select_id,
+            gettext("Filter: name, business or number"),
+            gettext("Filter the list"),
+            select_id,
+        )
+        return box + select
+
+
+class PersonChoiceField(forms.ModelChoiceField):
+    """An entrepreneur chosen from a list: name, business and file number, so namesakes differ."""
+
+    widget = SearchableSelect
+
+    def _set_queryset(self, queryset):
+        super()._set_queryset(None if queryset is None else queryset.select_related("user"))
+
+    queryset = property(forms.ModelChoiceField._get_queryset, _set_queryset)
+
+    def label_from_instance(self, obj: EntrepreneurProfile) -> str:
+        return obj.choice_label
+
+
+class PeopleChoiceField(forms.ModelMultipleChoiceField):
+    """Several entrepreneurs ticked in a list, each told apart as in ``PersonChoiceField``."""
+
+    widget = forms.CheckboxSelectMultiple
+
+    def _set_queryset(self, queryset):
+        super()._set_queryset(None if queryset is None else queryset.select_related("user"))
+
+    queryset = property(forms.ModelChoiceField._get_queryset, _set_queryset)
+
+    def label_from_instance(self, obj: EntrepreneurProfile) -> str:
+        return obj.choice_label
 
 
 class DateInput(forms.DateInput):

@@ -174,6 +174,16 @@ class EntrepreneurProfile(models.Model):
         return str(self.user)
 
     @property
+    def choice_label(self) -> str:
+        """How a person reads in a list to choose from: enough to tell two namesakes apart (issue #13, 8),
+        "Olivier Bergeron · Vélos Bergeron · nº 12" (the file number is the one on their page)."""
+        parts = [str(self.user)]
+        if self.business_name:
+            parts.append(self.business_name)
+        parts.append(_("no. %(number)s") % {"number": self.pk})
+        return " · ".join(parts)
+
+    @property
     def has_email(self) -> bool:
         return bool(self.user.email)
 

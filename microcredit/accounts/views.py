@@ -24,6 +24,7 @@ from microcredit.accounts.forms import (
 )
 from microcredit.accounts.models import Demographics, EntrepreneurProfile, Role
 from microcredit.core.permissions import Action, get_object_or_404_for
+from microcredit.core.submissions import OneTimeSubmissionViewMixin
 from microcredit.core.timeline import timeline_for
 from microcredit.core.views_mixins import (
     RoleRequiredMixin,
@@ -42,7 +43,7 @@ class EntrepreneurListView(StaffRequiredMixin, FilterView):
         return selectors.entrepreneurs_for(self.request.user)
 
 
-class EntrepreneurCreateView(StaffRequiredMixin, FormView):
+class EntrepreneurCreateView(StaffRequiredMixin, OneTimeSubmissionViewMixin, FormView):
     template_name = "accounts/entrepreneur_form.html"
     form_class = EntrepreneurForm
 
@@ -54,22 +55,25 @@ class EntrepreneurCreateView(StaffRequiredMixin, FormView):
 
     def form_valid(self, form):
         try:
-            profile = services.entrepreneur_create(
-                **form.user_data(),
-                **{k: v for k, v in form.profile_data().items() if k != "advisor"},
-                advisor=form.cleaned_data["advisor"],
-                created_by=self.request.user,
+            profile, first = self.create_once(
+                form,
+                lambda: services.entrepreneur_create(
+                    **form.user_data(),
+                    **{k: v for k, v in form.profile_data().items() if k != "advisor"},
+                    advisor=form.cleaned_data["advisor"],
+                    created_by=self.request.user,
+                ),
             )
         except ValidationError as error:
             add_service_errors(form, error)
             return self.form_invalid(form)
-        if profile.user.email:
+        if first and profile.user.email:
             messages.success(
                 self.request,
                 _("%(name)s is registered. An invitation to choose a password was sent to %(email)s.")
                 % {"name": profile.user, "email": profile.user.email},
             )
-        else:
+        elif first:
             messages.success(
                 self.request,
                 _(

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from microcredit.core.models import OrganizationSettings
+from microcredit.core.models import OrganizationSettings, Submission
 
 
 class ReadOnlyAdminMixin:
@@ -26,3 +26,10 @@ class OrganizationSettingsAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Submission)
+class SubmissionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("key", "user", "content_type", "object_id", "created_at")
+    list_filter = ("content_type",)
+    search_fields = ("key", "user__username")

@@ -5,6 +5,7 @@ from contextlib import contextmanager
 from contextvars import ContextVar
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -198,3 +199,29 @@ class OrganizationSettings(models.Model):
     @property
     def reminder_offsets_after(self) -> list[int]:
         return parse_day_offsets(self.reminder_days_after)
+
+
+class Submission(models.Model):
+    """One form sent once (issue #13, 7): the one-time key a create form carries, and what it created.
+
+    ``microcredit.core.submissions.submit_once`` inserts the key before creating anything, in the same
+    transaction: a second request with the same key (a double click, a resent form) waits on the unique key,
+    finds the first one's row and shows its result instead of creating a second one."""
+
+    key = models.UUIDField(_("submission key"), primary_key=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("sent by"), on_delete=models.CASCADE, related_name="+"
+    )
+    content_type = models.ForeignKey(
+        "contenttypes.ContentType", on_delete=models.CASCADE, null=True, related_name="+"
+    )
+    object_id = models.PositiveBigIntegerField(null=True)
+    result_url = models.CharField(_("page shown after it"), max_length=500, blank=True)
+    created_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("form submission")
+        verbose_name_plural = _("form submissions")
+
+    def __str__(self) -> str:
+        return str(self.key)

@@ -173,7 +173,11 @@ FILE_UPLOAD_HANDLERS = [
     "django.core.files.uploadhandler.MemoryFileUploadHandler",
     "django.core.files.uploadhandler.TemporaryFileUploadHandler",
 ]
-DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024  # the form fields of one request, files excluded
+# The form fields of one request, files excluded: as large as the proxy lets a whole body be (12 MiB), so
+# that no text typed into a form (a meeting record with a long paste: é is 6 bytes once URL-encoded) is
+# thrown away with a 400 before the form can say, at the field, which text is too long (issue #13, 6).
+PROXY_MAX_BODY_BYTES = 12 * 1024 * 1024
+DATA_UPLOAD_MAX_MEMORY_SIZE = PROXY_MAX_BODY_BYTES
 
 # Dates in range (microcredit/core/dates.py): nothing typed before DATE_EARLIEST_YEAR (the organization's
 # start, or 1990) nor more than DATE_YEARS_AHEAD years ahead; a disbursement at most

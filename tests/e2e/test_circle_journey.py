@@ -44,10 +44,16 @@ def test_from_training_to_a_recorded_meeting(browser, live_server, personas):
     meeting = circle.meetings.get()
 
     browser.get(live_server.url + f"/circles/meetings/{meeting.pk}/record/")
+    attendance = [Select(s) for s in browser.find_elements(By.CSS_SELECTOR, "select[name$='-attendance']")]
+    assert [s.first_selected_option.get_attribute("value") for s in attendance] == [""] * 4  # starts empty
+    browser.find_element(By.CSS_SELECTOR, "[data-mark-all=attendance]").click()  # on the spot, by script
+    assert [s.first_selected_option.get_attribute("value") for s in attendance] == ["present"] * 4
     Select(browser.find_element(By.NAME, "members-0-attendance")).select_by_value("late")
     browser.find_element(By.NAME, "members-0-progress").send_keys("Premier contrat signé")
+    counter = browser.find_element(By.CSS_SELECTOR, "[name=members-0-progress] + .char-counter")
+    assert counter.text.replace("\u202f", " ").replace("\xa0", " ") == "21 / 2 000"
     browser.find_element(By.NAME, "shared_notes").send_keys("Bravo!")
-    submit(browser)
+    submit(browser, "main form button[type=submit]:not([name])")
 
     meeting.refresh_from_db()
     assert meeting.status == MeetingStatus.HELD

@@ -114,6 +114,14 @@ ENTREPRENEUR_COUNT = 40
 DEMO_APPS = ("funds", "circles", "loans", "coaching")
 
 
+def demo_name(index: int) -> tuple[str, str]:
+    """The ``index``-th entrepreneur's first and last names: every pair differs (the last name shifts by one
+    each time the first names start over), so no two demo people share a name."""
+    first = FIRST_NAMES[index % len(FIRST_NAMES)]
+    last = LAST_NAMES[(index * 7 + index // len(FIRST_NAMES)) % len(LAST_NAMES)]
+    return first, last
+
+
 class Command(BaseCommand):
     help = "Create or refresh the demonstration organization and print the demo logins."
 
@@ -191,8 +199,7 @@ class Command(BaseCommand):
         rng = random.Random(2026)  # the same people every run
         today = timezone.localdate()
         for index in range(ENTREPRENEUR_COUNT):
-            first = FIRST_NAMES[index % len(FIRST_NAMES)]
-            last = LAST_NAMES[(index * 7) % len(LAST_NAMES)]
+            first, last = demo_name(index)
             has_email = rng.random() < 0.7
             username = f"entrepreneur{index + 1:02d}"
             user = self._person(
