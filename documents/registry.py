@@ -31,6 +31,9 @@ class Kind:
     # Extra parameters other than ids (e.g. dates): given the form data, returns them cleaned (JSON values)
     # or raises ValueError.
     clean_extra: Callable[[Mapping], dict] | None = None
+    # The entrepreneur the document is about (her profile id), if any: a staff download is then written to
+    # the file-access log (Law 25).
+    person: Callable[[dict], int | None] | None = None
 
     def clean(self, data: Mapping) -> dict:
         """The parameters from a form: whole numbers only, nothing else kept. Raises ValueError."""

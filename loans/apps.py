@@ -7,9 +7,10 @@ class LoansConfig(AppConfig):
     verbose_name = _("Loans")
 
     def ready(self) -> None:
-        from loans import documents, exports, permissions, timeline  # noqa: F401  (policies, timeline, export)
+        from loans import documents, permissions, personal_data, timeline  # noqa: F401  (policies, timeline)
 
         documents.register_kinds()
+        personal_data.register_sources()
 
         from circles.selectors import CIRCLE_LIST_FIGURES
         from loans.selectors import requests_in_review_per_circle

@@ -23,6 +23,7 @@ from microcredit.accounts.forms import (
     PersonalPasswordResetForm,
 )
 from microcredit.accounts.models import Demographics, EntrepreneurProfile, Role
+from microcredit.core.access_log import log_file_access
 from microcredit.core.permissions import Action, get_object_or_404_for
 from microcredit.core.timeline import timeline_for
 from microcredit.core.views_mixins import (
@@ -96,6 +97,7 @@ class EntrepreneurDetailView(ScopedObjectMixin, DetailView):
         except Demographics.DoesNotExist:
             context["demographics"] = None
         context["is_own_profile"] = self.object.user_id == self.request.user.pk
+        log_file_access(user=self.request.user, profile=self.object, what="file")
         context["timeline"] = timeline_for(self.object, self.request.user)
         context["assignments"] = (
             self.object.advisor_assignments.select_related("previous_advisor", "advisor", "changed_by")[:20]
@@ -219,6 +221,7 @@ class EntrepreneurExportView(ScopedObjectMixin, SingleObjectMixin, View):
 
     def get(self, request, *args, **kwargs):
         profile = self.get_object()
+        log_file_access(user=request.user, profile=profile, what="export")
         payload = json.dumps(selectors.person_data_export(profile), ensure_ascii=False, indent=2)
         response = HttpResponse(payload, content_type="application/json; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{profile.user.username}-data.json"'

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "coaching",
     "reports",
     "imports",
+    "privacy",
 ]
 
 MIDDLEWARE = [
@@ -280,6 +281,11 @@ CELERY_BEAT_SCHEDULE: dict = {
     "scan-reminders": {"task": "loans.scan_reminders", "schedule": crontab(hour=7, minute=0)},
     # After the reminder scan: lists the people without an email address whom the scan found.
     "advisor-digests": {"task": "loans.scan_digests", "schedule": crontab(hour=7, minute=30)},
+    # Law 25: the file-access log is kept for the organization's set time (organization settings).
+    "purge-file-access-log": {
+        "task": "privacy.purge_file_access_log",
+        "schedule": crontab(hour=3, minute=45),
+    },
 }
 
 # --- Documents (PDF) ------------------------------------------------------------------------------

@@ -1,0 +1,51 @@
+from django import forms
+
+from microcredit.accounts.models import EntrepreneurProfile
+from privacy.models import Incident, PolicyVersion, PrivacyRequest
+
+
+class PrivacyRequestForm(forms.ModelForm):
+    class Meta:
+        model = PrivacyRequest
+        fields = ("profile", "requester", "kind", "details", "received_on", "status", "answer", "answered_on")
+        widgets = {"details": forms.Textarea(attrs={"rows": 3}), "answer": forms.Textarea(attrs={"rows": 4})}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["profile"].queryset = EntrepreneurProfile.objects.select_related("user")
+
+
+class IncidentForm(forms.ModelForm):
+    class Meta:
+        model = Incident
+        fields = (
+            "discovered_on",
+            "description",
+            "information_concerned",
+            "people_concerned",
+            "risk",
+            "risk_assessment",
+            "measures",
+            "commission_notified_on",
+            "people_notified_on",
+        )
+        widgets = {
+            name: forms.Textarea(attrs={"rows": 3})
+            for name in (
+                "description",
+                "information_concerned",
+                "people_concerned",
+                "risk_assessment",
+                "measures",
+            )
+        }
+
+
+class PolicyVersionForm(forms.ModelForm):
+    class Meta:
+        model = PolicyVersion
+        fields = ("effective_on", "text_fr", "text_en")
+        widgets = {
+            "text_fr": forms.Textarea(attrs={"rows": 12}),
+            "text_en": forms.Textarea(attrs={"rows": 12}),
+        }
