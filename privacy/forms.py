@@ -1,6 +1,7 @@
 from django import forms
 
 from microcredit.accounts.models import EntrepreneurProfile
+from microcredit.core.models import OrganizationSettings
 from privacy.models import Incident, PolicyVersion, PrivacyRequest
 
 
@@ -49,3 +50,20 @@ class PolicyVersionForm(forms.ModelForm):
             "text_fr": forms.Textarea(attrs={"rows": 12}),
             "text_en": forms.Textarea(attrs={"rows": 12}),
         }
+
+
+class PrivacySettingsForm(forms.ModelForm):
+    """The Law 25 part of the organization's settings (coordinators)."""
+
+    class Meta:
+        model = OrganizationSettings
+        fields = (
+            "privacy_officer",
+            "privacy_officer_name",
+            "privacy_officer_title",
+            "privacy_officer_contact",
+            "access_includes_staff_notes",
+            "staff_notes_exception",
+            "file_access_log_days",
+        )
+        widgets = {"staff_notes_exception": forms.Textarea(attrs={"rows": 3})}

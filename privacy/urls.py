@@ -6,6 +6,7 @@ app_name = "privacy"
 
 urlpatterns = [
     path("", views.privacy_page, name="page"),
+    path("settings/", views.PrivacySettingsView.as_view(), name="settings"),
     path("policy/new/", views.PolicyVersionCreateView.as_view(), name="policy_create"),
     path("requests/", views.RequestListView.as_view(), name="request_list"),
     path("requests/new/", views.RequestFormView.as_view(), name="request_create"),

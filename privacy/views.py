@@ -9,15 +9,16 @@ from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views import View
-from django.views.generic import FormView, ListView
+from django.views.generic import FormView, ListView, UpdateView
 
 from microcredit.core.access_log import WHAT, log_file_access
 from microcredit.core.csv_export import csv_response
+from microcredit.core.models import OrganizationSettings
 from microcredit.core.permissions import get_object_or_404_for, is_privacy_officer
 from microcredit.core.personal_data import personal_file, personal_file_sections
 from microcredit.core.views_mixins import CoordinatorRequiredMixin, add_service_errors
 from privacy import selectors, services
-from privacy.forms import IncidentForm, PolicyVersionForm, PrivacyRequestForm
+from privacy.forms import IncidentForm, PolicyVersionForm, PrivacyRequestForm, PrivacySettingsForm
 from privacy.models import Incident, PrivacyRequest, RequestKind
 from privacy.views_mixins import PrivacyOfficerRequiredMixin
 
@@ -32,6 +33,19 @@ def privacy_page(request):
         context["policy"].text_in(translation.get_language()) if context["policy"] else ""
     )
     return render(request, "privacy/privacy_page.html", context)
+
+
+class PrivacySettingsView(CoordinatorRequiredMixin, UpdateView):
+    form_class = PrivacySettingsForm
+    template_name = "privacy/settings_form.html"
+
+    def get_object(self, queryset=None):
+        return OrganizationSettings.load()
+
+    def form_valid(self, form):
+        form.save()
+        messages.success(self.request, _("The privacy settings are saved."))
+        return redirect("privacy:settings")
 
 
 class PolicyVersionCreateView(CoordinatorRequiredMixin, FormView):

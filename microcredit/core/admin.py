@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from microcredit.core.models import OrganizationSettings
+from microcredit.core.models import FileAccess, OrganizationSettings
 
 
 class ReadOnlyAdminMixin:
@@ -26,3 +26,10 @@ class OrganizationSettingsAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(FileAccess)
+class FileAccessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("at", "user", "profile", "what", "detail")
+    list_filter = ("what",)
+    search_fields = ("user__username", "profile__user__last_name")

@@ -3,8 +3,8 @@
 The models that can name a person are *discovered* from the app registry: every foreign key or one-to-one
 field to ``User`` or ``EntrepreneurProfile`` (directly), and every foreign key to a model that has one (one
 hop: a training's attendance through its participant, a payment's reversal through the payment). Each such
-path must be registered with ``microcredit.core.personal_data`` or listed in ``LEFT_OUT`` with its reason, so a
-new model is caught the day it is added; then ``person_with_everything`` must give the person a row along
+path must be registered with ``microcredit.core.personal_data`` or listed in ``LEFT_OUT`` with its reason,
+so a new model is caught the day it is added; then ``person_with_everything`` must give the person a row along
 every registered path, and the export must hold every one of them.
 """
 
@@ -56,8 +56,8 @@ PROJECT_APPS = {
 }
 PERSON_MODELS = (User, EntrepreneurProfile)
 
-# Paths that name someone who is never the entrepreneur herself, or whose rows are a third party's: left out on
-# purpose. "model label.path": reason.
+# Paths that name someone who is never the entrepreneur herself, or whose rows are a third party's: left
+# out on purpose. "model label.path": reason.
 STAFF = "a staff member (advisor or coordinator) acting on the file, never the entrepreneur"
 LEFT_OUT = {
     "accounts.entrepreneurprofile.advisor": STAFF,
@@ -77,9 +77,9 @@ LEFT_OUT = {
     "loans.loan.prepared_by": "her own loan when she prepared it (in her file as borrower); otherwise staff",
     "loans.loan.circle_decided_by": STAFF,
     "loans.loan.approved_by": STAFF,
-    "loans.loantransition.actor": "the transitions of her loans are in her file; the actor is staff or herself",
+    "loans.loantransition.actor": "her loans' transitions are in her file; the actor is staff or herself",
     "loans.circlevote.recorded_by": "her own vote (in her file as member) or staff recording it",
-    "loans.circlevote.loan__borrower": "the peers' votes on her request are theirs (Law 25, s. 40: third parties)",
+    "loans.circlevote.loan__borrower": "the peers' votes on her request are theirs (Law 25, s. 40)",
     "loans.guarantor.loan__borrower": "the peers who guaranteed her loan are third parties (s. 40)",
     "loans.payment.recorded_by": STAFF,
     "loans.paymentreversal.reversed_by": STAFF,
