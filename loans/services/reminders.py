@@ -30,7 +30,8 @@ from django.utils.translation import gettext_noop
 
 from loans import selectors
 from loans.models import Loan, Reminder, ReminderChannel, ReminderStatus
-from microcredit.accounts.models import User
+from microcredit.accounts.consents import has_consent, on_withdrawal
+from microcredit.accounts.models import ConsentPurpose, EntrepreneurProfile, User
 from microcredit.core.models import OrganizationSettings
 
 logger = logging.getLogger(__name__)
@@ -220,8 +221,8 @@ def reminder_deliver(*, reminder_id: int, today: datetime.date | None = None) ->
         _finish(reminder_id, ReminderStatus.CANCELLED, error=reason)
         return ReminderStatus.CANCELLED
     person = reminder.loan.borrower.user
-    if not person.email:
-        # The address was removed since the scan: their advisor will call them instead.
+    if not person.email or not has_consent(reminder.loan.borrower_id, ConsentPurpose.EMAIL_REMINDERS):
+        # The address was removed, or the consent withdrawn, since the scan: their advisor calls them instead.
         Reminder.objects.filter(pk=reminder_id, status=ReminderStatus.SENDING).update(
             status=ReminderStatus.PENDING, channel=ReminderChannel.ADVISOR_DIGEST, claimed_at=None
         )
@@ -281,3 +282,12 @@ def reminder_message(reminder: Reminder, *, left: Decimal, today: datetime.date)
     )
     message.attach_alternative(html, "text/html")
     return message
+
+
+@on_withdrawal(ConsentPurpose.EMAIL_REMINDERS)
+def reminders_stop_emails(profile: EntrepreneurProfile, subject: str) -> int:
+    """Consent to reminders by email withdrawn: from this moment no email leaves; the pending ones go to her
+    advisor's daily digest (a call) instead."""
+    return Reminder.objects.filter(
+        loan__borrower=profile, channel=ReminderChannel.EMAIL, status=ReminderStatus.PENDING
+    ).update(channel=ReminderChannel.ADVISOR_DIGEST, claimed_at=None)

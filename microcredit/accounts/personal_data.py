@@ -1,6 +1,12 @@
 """The people part of a person's complete file (Law 25): registered from ``AccountsConfig.ready()``."""
 
-from microcredit.accounts.models import AdvisorAssignment, Demographics, EntrepreneurProfile, User
+from microcredit.accounts.models import (
+    AdvisorAssignment,
+    ConsentRecord,
+    Demographics,
+    EntrepreneurProfile,
+    User,
+)
 from microcredit.core.personal_data import register
 
 
@@ -9,3 +15,4 @@ def register_sources() -> None:
     register(EntrepreneurProfile, "accounts", paths=("pk",))
     register(Demographics, "accounts", paths=("profile",))
     register(AdvisorAssignment, "accounts", paths=("profile",))
+    register(ConsentRecord, "accounts", paths=("profile",), secret=("is_current",))

@@ -197,7 +197,10 @@ class DemographicsView(ScopedObjectMixin, SingleObjectMixin, FormView):
 
     def form_valid(self, form):
         services.demographics_record(
-            profile=self.object, consent=form.cleaned_data["consent"], answers=form.answers()
+            profile=self.object,
+            consent=form.cleaned_data["consent"],
+            answers=form.answers(),
+            recorded_by=self.request.user,
         )
         messages.success(self.request, _("The answers are recorded with consent."))
         return HttpResponseRedirect(reverse("accounts:entrepreneur_detail", args=[self.object.pk]))
@@ -209,7 +212,7 @@ class DemographicsWithdrawView(ScopedObjectMixin, SingleObjectMixin, View):
 
     def post(self, request, *args, **kwargs):
         profile = self.get_object()
-        services.demographics_withdraw(profile=profile)
+        services.demographics_withdraw(profile=profile, recorded_by=request.user)
         messages.success(request, _("Consent is withdrawn and the answers are erased."))
         return redirect("accounts:entrepreneur_detail", pk=profile.pk)
 

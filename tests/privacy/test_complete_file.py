@@ -30,6 +30,7 @@ from documents.models import Document
 from loans import services as loan_services
 from loans.models import CircleVote, GuaranteeCall, Guarantor
 from loans.reminder_models import Reminder
+from microcredit.accounts import consents
 from microcredit.accounts.models import AdvisorAssignment, EntrepreneurProfile, User
 from microcredit.core.personal_data import personal_file, source_for, sources
 from privacy.models import PrivacyRequest
@@ -65,6 +66,7 @@ LEFT_OUT = {
     "accounts.advisorassignment.advisor": STAFF,
     "accounts.advisorassignment.changed_by": STAFF,
     "core.organizationsettings.privacy_officer": STAFF,
+    "accounts.consentrecord.recorded_by": "herself (her consent is in her file) or her advisor",
     "core.fileaccess.user": STAFF,
     "core.fileaccess.profile": "the file-access log is the organization's security evidence, not her file",
     "circles.training.advisor": STAFF,
@@ -174,6 +176,7 @@ def person_with_everything(personas):
     coordinator, advisor = personas.coordinator, personas.advisor
     person = EntrepreneurFactory(user__first_name="Ginette", user__last_name="Lavoie", advisor=advisor)
     DemographicsFactory(profile=person)
+    consents.consent_give(profile=person, purpose="demographics", recorded_by=person.user)
     AdvisorAssignment.objects.create(profile=person, advisor=advisor, changed_by=coordinator)
 
     loan = disbursed_loan(borrower=person, advisor=advisor)
