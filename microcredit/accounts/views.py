@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -14,7 +14,7 @@ from django.views.generic import DetailView, FormView, UpdateView
 from django.views.generic.detail import SingleObjectMixin
 from django_filters.views import FilterView
 
-from microcredit.accounts import selectors, services
+from microcredit.accounts import consents, selectors, services
 from microcredit.accounts.filters import EntrepreneurFilter
 from microcredit.accounts.forms import (
     DemographicsForm,
@@ -22,7 +22,7 @@ from microcredit.accounts.forms import (
     MyContactForm,
     PersonalPasswordResetForm,
 )
-from microcredit.accounts.models import Demographics, EntrepreneurProfile, Role
+from microcredit.accounts.models import ConsentPurpose, ConsentRecord, Demographics, EntrepreneurProfile, Role
 from microcredit.core.access_log import log_file_access
 from microcredit.core.permissions import Action, get_object_or_404_for
 from microcredit.core.timeline import timeline_for
@@ -277,3 +277,72 @@ class PasswordResetRequestView(auth_views.PasswordResetView):
             email=form.cleaned_data["email"], client_address=self.request.META.get("REMOTE_ADDR", "")
         )
         return HttpResponseRedirect(self.get_success_url())
+
+
+class ConsentsView(ScopedObjectMixin, DetailView):
+    """Her consents, purpose by purpose, each with its date and the words shown; given or withdrawn here by
+    the person, or by her advisor on her request (the referral consents are given on each referral)."""
+
+    model = EntrepreneurProfile
+    template_name = "accounts/consents.html"
+    context_object_name = "profile"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        current = {
+            (record.purpose, record.subject): record
+            for record in ConsentRecord.objects.filter(profile=self.object, is_current=True)
+        }
+        context["purposes"] = [
+            {
+                "code": purpose,
+                "label": ConsentPurpose(purpose).label,
+                "text": consents.TEXTS[purpose],
+                "record": current.get((purpose, "")),
+            }
+            for purpose in (ConsentPurpose.DEMOGRAPHICS, ConsentPurpose.EMAIL_REMINDERS)
+        ]
+        context["referrals"] = [
+            record for (purpose, _subject), record in current.items() if purpose == ConsentPurpose.REFERRAL
+        ]
+        context["history"] = self.object.consents.select_related("recorded_by")[:100]
+        return context
+
+
+class ConsentGiveView(ScopedObjectMixin, SingleObjectMixin, View):
+    """Only a box she ticked: an unticked box records nothing."""
+
+    model = EntrepreneurProfile
+    permission_action = Action.CHANGE
+
+    def post(self, request, *args, **kwargs):
+        profile = self.get_object()
+        if request.POST.get("purpose") != ConsentPurpose.EMAIL_REMINDERS:
+            raise Http404
+        if request.POST.get("agree") != "on":
+            messages.error(request, _("Nothing was recorded: tick the box to give this consent."))
+        else:
+            consents.consent_give(
+                profile=profile, purpose=ConsentPurpose.EMAIL_REMINDERS, recorded_by=request.user
+            )
+            messages.success(request, _("The consent is recorded."))
+        return redirect("accounts:consents", pk=profile.pk)
+
+
+class ConsentWithdrawView(ScopedObjectMixin, SingleObjectMixin, View):
+    model = EntrepreneurProfile
+    permission_action = Action.CHANGE
+
+    def post(self, request, *args, **kwargs):
+        profile = self.get_object()
+        purpose, subject = request.POST.get("purpose", ""), request.POST.get("subject", "")
+        if purpose not in ConsentPurpose.values:
+            raise Http404
+        if purpose == ConsentPurpose.DEMOGRAPHICS:
+            services.demographics_withdraw(profile=profile, recorded_by=request.user)
+        else:
+            consents.consent_withdraw(
+                profile=profile, purpose=purpose, subject=subject, recorded_by=request.user
+            )
+        messages.success(request, _("The consent is withdrawn; it takes effect at once."))
+        return redirect("accounts:consents", pk=profile.pk)

@@ -20,11 +20,4 @@ class OrganizationSettingsForm(forms.ModelForm):
             "circle_vote_quorum_percent",
             "circle_vote_approval_percent",
             "loan_default_days",
-            "privacy_officer",
-            "privacy_officer_name",
-            "privacy_officer_title",
-            "privacy_officer_contact",
-            "access_includes_staff_notes",
-            "staff_notes_exception",
-            "file_access_log_days",
         )

@@ -32,6 +32,8 @@ def story(personas):
         reason="Youth start-up program",
         created_by=personas.advisor,
         note=REFERRAL_SECRET,
+        shared_items="Nom, téléphone",
+        consent=True,
     )
     services.referral_change_status(
         referral=referral, to_status="sent", changed_by=personas.advisor, note=REFERRAL_SECRET
