@@ -5,7 +5,7 @@ from coaching.services.caseload import caseload_reassign
 from coaching.services.financing import financing_change_status, financing_create, financing_update
 from coaching.services.milestones import milestone_record
 from coaching.services.partners import partner_save
-from coaching.services.referrals import referral_change_status, referral_create
+from coaching.services.referrals import referral_change_status, referral_create, referral_may_share
 from coaching.services.sessions import session_record, session_update
 
 __all__ = [
@@ -17,6 +17,7 @@ __all__ = [
     "partner_save",
     "referral_change_status",
     "referral_create",
+    "referral_may_share",
     "session_record",
     "session_update",
 ]

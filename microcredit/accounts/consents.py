@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from django.db import transaction
 from django.db.models import Exists, OuterRef
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from microcredit.accounts.models import ConsentPurpose, ConsentRecord, Demographics, EntrepreneurProfile, User
@@ -70,13 +70,16 @@ def _record(profile, purpose, subject, granted, recorded_by, text) -> ConsentRec
     ConsentRecord.objects.filter(profile=profile, purpose=purpose, subject=subject, is_current=True).update(
         is_current=False
     )
+    if not text:
+        with translation.override(profile.user.language):
+            text = str(TEXTS[purpose])  # the words she read, in her language
     return ConsentRecord.objects.create(
         profile=profile,
         purpose=purpose,
         subject=subject,
         granted=granted,
         text_version=TEXT_VERSION,
-        text=str(text or TEXTS[purpose]),
+        text=str(text),
         recorded_by=recorded_by,
         recorded_at=timezone.now(),
     )
