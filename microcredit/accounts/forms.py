@@ -77,7 +77,14 @@ class MyContactForm(forms.ModelForm):
 
     class Meta:
         model = EntrepreneurProfile
-        fields = ("address", "city", "postal_code", "business_name", "business_description")
+        fields = (
+            "address",
+            "city",
+            "postal_code",
+            "business_name",
+            "business_description",
+            "share_contact_with_circle",
+        )
         widgets = {"business_description": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, **kwargs):

@@ -154,6 +154,10 @@ class EntrepreneurProfile(models.Model):
         verbose_name=_("assigned advisor"),
     )
     intake_date = BoundedDateField(_("intake date"), default=datetime.date.today, date_kind=DateKind.ANY)
+    # Privacy by default (Law 25): her circle sees her name and business only, unless she chooses this.
+    share_contact_with_circle = models.BooleanField(
+        _("show my phone number and email address to the members of my circle"), default=False
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

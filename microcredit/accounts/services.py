@@ -130,7 +130,9 @@ def entrepreneur_update(
     *, profile: EntrepreneurProfile, user_fields: dict, profile_fields: dict, changed_by: User | None = None
 ) -> EntrepreneurProfile:
     allowed_user_fields = {"first_name", "last_name", "email", "phone", "language"}
-    if set(user_fields) - allowed_user_fields or set(profile_fields) - {*PROFILE_FIELDS, "advisor"}:
+    # Sharing her contact with her circle is her own choice (privacy by default): only her form sends it.
+    allowed_profile_fields = {*PROFILE_FIELDS, "advisor", "share_contact_with_circle"}
+    if set(user_fields) - allowed_user_fields or set(profile_fields) - allowed_profile_fields:
         raise TypeError("Unexpected fields")
     profile_fields = dict(profile_fields)
     if "advisor" in profile_fields:
