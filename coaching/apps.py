@@ -8,7 +8,8 @@ class CoachingConfig(AppConfig):
 
     def ready(self) -> None:
         # Registers the access policies, the timeline events, the caseload flags, the personal file.
-        from coaching import personal_data, policies, timeline  # noqa: F401
+        from coaching import personal_data, policies, retention, timeline  # noqa: F401
 
         personal_data.register_sources()
+        retention.register()
         from coaching.selectors import flags, loan_flags  # noqa: F401

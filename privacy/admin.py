@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from privacy.models import Incident, PolicyVersion, PrivacyRequest
+from privacy.models import AnonymizationRecord, Incident, PolicyVersion, PrivacyRequest
 
 
 @admin.register(PrivacyRequest)
@@ -20,6 +20,20 @@ class IncidentAdmin(admin.ModelAdmin):
 @admin.register(PolicyVersion)
 class PolicyVersionAdmin(admin.ModelAdmin):
     list_display = ("effective_on", "created_by", "created_at")
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AnonymizationRecord)
+class AnonymizationRecordAdmin(admin.ModelAdmin):
+    list_display = ("profile", "category", "last_activity", "anonymized_at", "anonymized_by")
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -65,5 +65,8 @@ class PrivacySettingsForm(forms.ModelForm):
             "access_includes_staff_notes",
             "staff_notes_exception",
             "file_access_log_days",
+            "retention_years_after_last_loan",
+            "retention_years_without_loan",
+            "retention_pass_enabled",
         )
         widgets = {"staff_notes_exception": forms.Textarea(attrs={"rows": 3})}

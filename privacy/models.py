@@ -154,3 +154,32 @@ class PolicyVersion(models.Model):
 
     def text_in(self, language: str) -> str:
         return self.text_en if language == "en" else self.text_fr
+
+
+class AnonymizationRecord(models.Model):
+    """What the retention pass anonymized, when and why (the person's row stays, without her name)."""
+
+    profile = models.OneToOneField(
+        "accounts.EntrepreneurProfile", on_delete=models.PROTECT, related_name="+", verbose_name=_("person")
+    )
+    category = models.CharField(_("category"), max_length=20)
+    last_activity = models.DateField(_("last activity"))
+    due_on = models.DateField(_("retention ended on"))
+    what = models.JSONField(_("what was anonymized"), default=list)
+    anonymized_at = models.DateTimeField(_("anonymized"), auto_now_add=True)
+    anonymized_by = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+
+    class Meta:
+        verbose_name = _("anonymization")
+        verbose_name_plural = _("anonymizations")
+        ordering = ["-anonymized_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"#{self.profile_id} · {self.anonymized_at:%Y-%m-%d}"

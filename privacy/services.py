@@ -5,9 +5,10 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from microcredit.accounts.models import User
+from microcredit.accounts.models import EntrepreneurProfile, User
+from microcredit.core import retention
 from microcredit.core.models import FileAccess, OrganizationSettings
-from privacy.models import CLOSED_STATUSES, Incident, PolicyVersion, PrivacyRequest
+from privacy.models import CLOSED_STATUSES, AnonymizationRecord, Incident, PolicyVersion, PrivacyRequest
 
 
 @transaction.atomic
@@ -70,3 +71,42 @@ def file_access_purge(*, now: datetime.datetime | None = None) -> int:
     cutoff = (now or timezone.now()) - datetime.timedelta(days=days)
     deleted, _by_model = FileAccess.objects.filter(at__lt=cutoff).delete()
     return deleted
+
+
+def retention_candidates(*, today: datetime.date | None = None) -> list[retention.Candidate]:
+    """The dry-run list: who the pass would anonymize today."""
+    settings = OrganizationSettings.load()
+    return retention.candidates(
+        today=today or timezone.localdate(),
+        years_after_loan=settings.retention_years_after_last_loan,
+        years_without_loan=settings.retention_years_without_loan,
+    )
+
+
+def retention_run(*, today: datetime.date | None = None, by: User | None = None) -> list[AnonymizationRecord]:
+    """Anonymizes everyone past retention, one person per transaction: her row is locked and checked again
+    (not yet done), so a pass run twice, or twice at once, anonymizes her once."""
+    today = today or timezone.localdate()
+    done = []
+    for candidate in retention_candidates(today=today):
+        with transaction.atomic():
+            profile = (
+                EntrepreneurProfile.objects.select_for_update()
+                .select_related("user")
+                .filter(pk=candidate.profile_id, anonymized_at__isnull=True)
+                .first()
+            )
+            if profile is None:
+                continue  # anonymized meanwhile by another pass
+            what = retention.anonymize(profile)
+            done.append(
+                AnonymizationRecord.objects.create(
+                    profile=profile,
+                    category=candidate.category,
+                    last_activity=candidate.last_activity,
+                    due_on=candidate.due_on,
+                    what=what,
+                    anonymized_by=by,
+                )
+            )
+    return done

@@ -16,5 +16,6 @@ urlpatterns = [
     path("incidents/new/", views.IncidentFormView.as_view(), name="incident_create"),
     path("incidents/<int:pk>/", views.IncidentFormView.as_view(), name="incident_update"),
     path("incidents.csv", views.IncidentCsvView.as_view(), name="incident_csv"),
+    path("retention/", views.RetentionView.as_view(), name="retention"),
     path("access-log/", views.FileAccessListView.as_view(), name="access_log"),
 ]

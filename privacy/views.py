@@ -8,6 +8,7 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import FormView, ListView, UpdateView
 
@@ -19,7 +20,7 @@ from microcredit.core.personal_data import personal_file, personal_file_sections
 from microcredit.core.views_mixins import CoordinatorRequiredMixin, add_service_errors
 from privacy import selectors, services
 from privacy.forms import IncidentForm, PolicyVersionForm, PrivacyRequestForm, PrivacySettingsForm
-from privacy.models import Incident, PrivacyRequest, RequestKind
+from privacy.models import AnonymizationRecord, Incident, PrivacyRequest, RequestKind
 from privacy.views_mixins import PrivacyOfficerRequiredMixin
 
 FILE_KINDS = (RequestKind.ACCESS, RequestKind.PORTABILITY)
@@ -229,3 +230,26 @@ class FileAccessListView(PrivacyOfficerRequiredMixin, ListView):
 
     def get_context_data(self, **kwargs):
         return {**super().get_context_data(**kwargs), "what": WHAT}
+
+
+class RetentionView(PrivacyOfficerRequiredMixin, View):
+    """The dry-run list of files past retention, the button that anonymizes them, and what was done."""
+
+    def get(self, request):
+        return render(
+            request,
+            "privacy/retention.html",
+            {
+                "candidates": services.retention_candidates()[:500],
+                "records": AnonymizationRecord.objects.select_related("anonymized_by")[:100],
+            },
+        )
+
+    def post(self, request):
+        done = services.retention_run(by=request.user)
+        messages.success(
+            request,
+            ngettext("%(count)s file is anonymized.", "%(count)s files are anonymized.", len(done))
+            % {"count": len(done)},
+        )
+        return redirect("privacy:retention")

@@ -8,6 +8,7 @@ class AccountsConfig(AppConfig):
     verbose_name = _("People")
 
     def ready(self) -> None:
-        from microcredit.accounts import personal_data
+        from microcredit.accounts import personal_data, retention
 
         personal_data.register_sources()
+        retention.register()

@@ -158,6 +158,8 @@ class EntrepreneurProfile(models.Model):
     share_contact_with_circle = models.BooleanField(
         _("show my phone number and email address to the members of my circle"), default=False
     )
+    # Set by the retention pass (Law 25): the file is anonymized, its financial rows kept for the accounts.
+    anonymized_at = models.DateTimeField(_("anonymized"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

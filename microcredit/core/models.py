@@ -129,6 +129,21 @@ class OrganizationSettings(models.Model):
         default=730,
         validators=[MinValueValidator(30), MaxValueValidator(3650)],
     )
+    retention_years_after_last_loan = models.PositiveSmallIntegerField(
+        _("keep a borrower's file after her last loan is repaid or written off (years)"),
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+    )
+    retention_years_without_loan = models.PositiveSmallIntegerField(
+        _("keep the file of someone who never borrowed after the last contact (years)"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+    )
+    retention_pass_enabled = models.BooleanField(
+        _("anonymize the files past retention every night"),
+        default=False,
+        help_text=_("Review the dry-run list on the Retention page first."),
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:

@@ -282,6 +282,8 @@ CELERY_BEAT_SCHEDULE: dict = {
     # After the reminder scan: lists the people without an email address whom the scan found.
     "advisor-digests": {"task": "loans.scan_digests", "schedule": crontab(hour=7, minute=30)},
     # Law 25: the file-access log is kept for the organization's set time (organization settings).
+    # Law 25: anonymizes the files past retention, once switched on in the privacy settings.
+    "retention-pass": {"task": "privacy.retention_pass", "schedule": crontab(hour=4, minute=0)},
     "purge-file-access-log": {
         "task": "privacy.purge_file_access_log",
         "schedule": crontab(hour=3, minute=45),

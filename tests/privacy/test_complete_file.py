@@ -97,6 +97,8 @@ LEFT_OUT = {
     "privacy.privacyrequest.recorded_by": STAFF,
     "privacy.incident.recorded_by": STAFF,
     "privacy.policyversion.created_by": STAFF,
+    "privacy.anonymizationrecord.profile": "written only once her file is anonymized: nothing left to give",
+    "privacy.anonymizationrecord.anonymized_by": STAFF,
 }
 
 
