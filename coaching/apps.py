@@ -7,6 +7,9 @@ class CoachingConfig(AppConfig):
     verbose_name = _("Coaching")
 
     def ready(self) -> None:
-        # Registers the access policies, the timeline events, the caseload flags and the export section.
-        from coaching import exports, policies, timeline  # noqa: F401
+        # Registers the access policies, the timeline events, the caseload flags, the personal file.
+        from coaching import personal_data, policies, retention, timeline  # noqa: F401
+
+        personal_data.register_sources()
+        retention.register()
         from coaching.selectors import flags, loan_flags  # noqa: F401

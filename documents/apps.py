@@ -8,4 +8,6 @@ class DocumentsConfig(AppConfig):
     verbose_name = _("Documents")
 
     def ready(self) -> None:
-        from documents import policies  # noqa: F401  (registers the access policy)
+        from documents import personal_data, policies  # noqa: F401  (registers the access policy)
+
+        personal_data.register_sources()

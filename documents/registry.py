@@ -34,6 +34,9 @@ class Kind:
     # The language the PDF is written in, when it is not its reader's (e.g. an investor's statement is in
     # the investor's language): given the parameters, a language code or None.
     language: Callable[[dict], str | None] | None = None
+    # The entrepreneur the document is about (her profile id), if any: a staff download is then written to
+    # the file-access log (Law 25).
+    person: Callable[[dict], int | None] | None = None
 
     def clean(self, data: Mapping) -> dict:
         """The parameters from a form: whole numbers only, nothing else kept. Raises ValueError."""

@@ -15,6 +15,7 @@ from django.views.generic import ListView
 from documents import services
 from documents.models import Document, DocumentStatus
 from documents.registry import get_kind
+from microcredit.core.access_log import log_file_access
 from microcredit.core.permissions import get_object_or_404_for, scope
 
 POLL_SECONDS = 2
@@ -94,6 +95,10 @@ class DocumentDownloadView(LoginRequiredMixin, View):
             handle = document.file.open("rb")
         except FileNotFoundError:
             raise Http404 from None
+        kind = get_kind(document.kind)
+        person = kind.person(document.params) if kind is not None and kind.person is not None else None
+        if person is not None:
+            log_file_access(user=request.user, profile=person, what="document", detail=document.filename)
         response = FileResponse(
             handle,
             as_attachment=True,

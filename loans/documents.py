@@ -31,6 +31,10 @@ def may_read_loan_file(user: User, loan_id: int, statuses: tuple[str, ...]) -> b
     return user.is_staff_member or loan["borrower__user"] == user.pk
 
 
+def _borrower_id(params: dict) -> int | None:
+    return Loan.objects.filter(pk=params["loan"]).values_list("borrower_id", flat=True).first()
+
+
 def _loan(params: dict) -> Loan:
     return Loan.objects.select_related(
         "borrower__user", "borrower__advisor", "product", "circle__advisor", "approved_by"
@@ -118,6 +122,7 @@ def register_kinds() -> None:
             context=loan_agreement,
             subject=lambda params: str(params["loan"]),
             back_url=_loan_url,
+            person=_borrower_id,
         ),
         Kind(
             code=LOAN_STATEMENT,
@@ -128,6 +133,7 @@ def register_kinds() -> None:
             context=loan_statement,
             subject=lambda params: str(params["loan"]),
             back_url=_loan_url,
+            person=_borrower_id,
         ),
         Kind(
             code=LOAN_PAYOFF_QUOTE,

@@ -33,7 +33,8 @@ from loans.models import (
 )
 from loans.schedule import build_schedule, first_due_date
 from loans.services.review import guarantee_regime, vote_tally
-from microcredit.accounts.models import User
+from microcredit.accounts.consents import consented
+from microcredit.accounts.models import ConsentPurpose, User
 from microcredit.core.money import ZERO
 from microcredit.core.permissions import scope
 
@@ -384,7 +385,8 @@ def paid_on_instalment(ref: str = "pk") -> Subquery:
 
 def reminder_candidates(due_date: datetime.date, *, after_pk: int, limit: int) -> list[tuple[int, int, str]]:
     """One page of the daily reminder scan: (instalment id, loan id, borrower's email) of the unpaid
-    instalments of open loans due on ``due_date``, by id after ``after_pk``.
+    instalments of open loans due on ``due_date``, by id after ``after_pk``. The email is "" unless the
+    borrower consented to reminders by email (Law 25): her advisor then calls her instead.
 
     Keyset pagination on the index (due_date, id): each page is an index range scan that stops after
     ``limit`` rows, so a page costs the same whatever the size of the table.
@@ -393,8 +395,17 @@ def reminder_candidates(due_date: datetime.date, *, after_pk: int, limit: int) -
         Instalment.objects.filter(due_date=due_date, pk__gt=after_pk, loan__status__in=OPEN_STATUSES)
         .annotate(paid=Coalesce(paid_on_instalment(), Value(ZERO), output_field=MONEY))
         .filter(paid__lt=F("principal_due") + F("interest_due"))
+        .annotate(
+            email=Case(
+                When(
+                    consented(ConsentPurpose.EMAIL_REMINDERS, "loan__borrower"),
+                    then=F("loan__borrower__user__email"),
+                ),
+                default=Value(""),
+            )
+        )
         .order_by("pk")
-        .values_list("pk", "loan_id", "loan__borrower__user__email")[:limit]
+        .values_list("pk", "loan_id", "email")[:limit]
     )
 
 

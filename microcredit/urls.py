@@ -26,5 +26,6 @@ urlpatterns = [
     path("documents/", include("documents.urls")),
     path("reports/", include("reports.urls")),
     path("imports/", include("imports.urls")),
+    path("privacy/", include("privacy.urls")),
     path("admin/", admin.site.urls),
 ]

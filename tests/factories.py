@@ -3,9 +3,11 @@ import datetime
 import factory
 from django.utils import timezone
 
+from microcredit.accounts import consents
 from microcredit.accounts.models import (
     BusinessSector,
     BusinessStage,
+    ConsentPurpose,
     Demographics,
     EntrepreneurProfile,
     Gender,
@@ -48,6 +50,7 @@ class EntrepreneurFactory(factory.django.DjangoModelFactory):
 
     class Meta:
         model = EntrepreneurProfile
+        skip_postgeneration_save = True
 
     user = factory.SubFactory(UserFactory, role=Role.ENTREPRENEUR)
     advisor = factory.SubFactory(AdvisorFactory)
@@ -57,6 +60,12 @@ class EntrepreneurFactory(factory.django.DjangoModelFactory):
     city = "Montréal"
     postal_code = "H2X 1Y4"
     intake_date = factory.LazyFunction(lambda: timezone.localdate() - datetime.timedelta(days=60))
+
+    @factory.post_generation
+    def email_reminders(self, create, extracted, **kwargs):
+        """She consented to repayment reminders by email at intake (pass ``email_reminders=False`` if not)."""
+        if create and extracted is not False:
+            consents.consent_give(profile=self, purpose=ConsentPurpose.EMAIL_REMINDERS, recorded_by=None)
 
 
 class DemographicsFactory(factory.django.DjangoModelFactory):

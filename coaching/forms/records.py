@@ -93,15 +93,25 @@ class ReferralForm(forms.ModelForm):
         help_text=_("Seen by the organization's staff only."),
     )
 
+    consent = forms.BooleanField(
+        label=_(
+            "The entrepreneur agrees that the organization shares the information named above with this "
+            "partner, for this referral only (she can withdraw this consent at any time)."
+        ),
+        required=False,
+        initial=False,
+    )
+
     class Meta:
         model = Referral
-        fields = ("partner", "reason", "referred_on", "status")
-        widgets = {"referred_on": DateInput(), "reason": text_area(3)}
+        fields = ("partner", "reason", "referred_on", "shared_items", "consent", "status")
+        widgets = {"referred_on": DateInput(), "reason": text_area(3), "shared_items": text_area(2)}
         help_texts = {"reason": _("The entrepreneur sees the reason, the status and the outcome.")}
 
     def service_data(self) -> dict:
         return {
-            name: self.cleaned_data[name] for name in ("partner", "reason", "referred_on", "status", "note")
+            name: self.cleaned_data[name]
+            for name in ("partner", "reason", "referred_on", "status", "note", "shared_items", "consent")
         }
 
 

@@ -85,6 +85,14 @@ class Referral(models.Model):
         _("status"), max_length=20, choices=ReferralStatus.choices, default=ReferralStatus.PROPOSED
     )
     outcome = models.TextField(_("outcome"), blank=True)
+    # Law 25: what is shared with the partner, with the entrepreneur's consent (``consent_subject``); the
+    # referral cannot be sent without it, and a withdrawal stops the sharing (``sharing_stopped_at``).
+    shared_items = models.TextField(
+        _("information shared with the partner"),
+        blank=True,
+        help_text=_("Name each item, for example: name, phone number, business plan."),
+    )
+    sharing_stopped_at = models.DateTimeField(_("sharing stopped"), null=True, blank=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,
@@ -117,6 +125,10 @@ class Referral(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status not in REFERRAL_CLOSED
+
+    @property
+    def consent_subject(self) -> str:
+        return f"referral:{self.pk}"
 
     @property
     def next_statuses(self) -> list[str]:

@@ -6,7 +6,7 @@ from coaching.services.financing import financing_change_status, financing_creat
 from coaching.services.milestones import milestone_record
 from coaching.services.partners import partner_save
 from coaching.services.positions import caseload_differences, caseload_position_refresh, rebuild_caseload
-from coaching.services.referrals import referral_change_status, referral_create
+from coaching.services.referrals import referral_change_status, referral_create, referral_may_share
 from coaching.services.sessions import session_record, session_update
 
 __all__ = [
@@ -21,6 +21,7 @@ __all__ = [
     "rebuild_caseload",
     "referral_change_status",
     "referral_create",
+    "referral_may_share",
     "session_record",
     "session_update",
 ]

@@ -28,7 +28,8 @@ from django.utils.translation import gettext_noop
 
 from loans import selectors
 from loans.models import Loan, Reminder, ReminderChannel, ReminderStatus
-from microcredit.accounts.models import User
+from microcredit.accounts.consents import has_consent, on_withdrawal
+from microcredit.accounts.models import ConsentPurpose, EntrepreneurProfile, User
 from microcredit.core.emails import render_email
 from microcredit.core.jobs import claim, describe, finish, give_up, hand_back
 from microcredit.core.models import OrganizationSettings
@@ -212,8 +213,8 @@ def reminder_deliver(*, reminder_id: int, today: datetime.date | None = None) ->
         finish(Reminder, reminder_id, ReminderStatus.CANCELLED, error=reason)
         return ReminderStatus.CANCELLED
     person = reminder.loan.borrower.user
-    if not person.email:
-        # The address was removed since the scan: their advisor will call them instead.
+    if not person.email or not has_consent(reminder.loan.borrower_id, ConsentPurpose.EMAIL_REMINDERS):
+        # The address was removed, or the consent withdrawn, since the scan: their advisor calls them instead.
         hand_back(Reminder, reminder_id, channel=ReminderChannel.ADVISOR_DIGEST)
         return "to_advisor"
     message = reminder_message(reminder, left=left, today=today)
@@ -264,3 +265,12 @@ def reminder_message(reminder: Reminder, *, left: Decimal, today: datetime.date)
         language=person.language,
         reply_to=[advisor.email] if advisor and advisor.email else None,
     )
+
+
+@on_withdrawal(ConsentPurpose.EMAIL_REMINDERS)
+def reminders_stop_emails(profile: EntrepreneurProfile, subject: str) -> int:
+    """Consent to reminders by email withdrawn: from this moment no email leaves; the pending ones go to her
+    advisor's daily digest (a call) instead."""
+    return Reminder.objects.filter(
+        loan__borrower=profile, channel=ReminderChannel.EMAIL, status=ReminderStatus.PENDING
+    ).update(channel=ReminderChannel.ADVISOR_DIGEST, claimed_at=None)

@@ -3,7 +3,13 @@ from django.contrib.auth.admin import UserAdmin
 from django.utils.translation import gettext_lazy as _
 
 from microcredit.accounts import services
-from microcredit.accounts.models import AdvisorAssignment, Demographics, EntrepreneurProfile, User
+from microcredit.accounts.models import (
+    AdvisorAssignment,
+    ConsentRecord,
+    Demographics,
+    EntrepreneurProfile,
+    User,
+)
 
 
 @admin.register(User)
@@ -94,6 +100,25 @@ class AdvisorAssignmentAdmin(admin.ModelAdmin):
     search_fields = ("profile__user__first_name", "profile__user__last_name", "reason")
     list_select_related = ("profile__user", "previous_advisor", "advisor", "changed_by")
     date_hierarchy = "changed_at"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ConsentRecord)
+class ConsentRecordAdmin(admin.ModelAdmin):
+    """Consents per purpose: a history, read-only (changed through the person's file)."""
+
+    list_display = ("profile", "purpose", "subject", "granted", "text_version", "recorded_at", "recorded_by")
+    list_filter = ("purpose", "granted")
+    search_fields = ("profile__user__first_name", "profile__user__last_name", "subject")
+    list_select_related = ("profile__user", "recorded_by")
 
     def has_add_permission(self, request):
         return False

@@ -6,3 +6,9 @@ class AccountsConfig(AppConfig):
     name = "microcredit.accounts"
     label = "accounts"
     verbose_name = _("People")
+
+    def ready(self) -> None:
+        from microcredit.accounts import personal_data, retention
+
+        personal_data.register_sources()
+        retention.register()

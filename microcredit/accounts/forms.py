@@ -5,7 +5,8 @@ from django.utils.text import capfirst
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from microcredit.accounts.models import Demographics, EntrepreneurProfile, Role, User
+from microcredit.accounts.consents import TEXTS
+from microcredit.accounts.models import ConsentPurpose, Demographics, EntrepreneurProfile, Role, User
 
 USER_FIELDS = ("first_name", "last_name", "email", "phone", "language")
 
@@ -124,7 +125,14 @@ class MyContactForm(forms.ModelForm):
 
     class Meta:
         model = EntrepreneurProfile
-        fields = ("address", "city", "postal_code", "business_name", "business_description")
+        fields = (
+            "address",
+            "city",
+            "postal_code",
+            "business_name",
+            "business_description",
+            "share_contact_with_circle",
+        )
         widgets = {"business_description": forms.Textarea(attrs={"rows": 3})}
 
     def __init__(self, *args, **kwargs):
@@ -141,10 +149,7 @@ class DemographicsForm(forms.ModelForm):
     """Optional questions behind a separate consent box that is never ticked in advance."""
 
     consent = forms.BooleanField(
-        label=_(
-            "I agree that the organization keeps these answers to report, in aggregate only, on the people "
-            "it serves. I can withdraw this consent at any time; my answers are then erased."
-        ),
+        label=TEXTS[ConsentPurpose.DEMOGRAPHICS],
         required=False,
         initial=False,
     )

@@ -154,6 +154,12 @@ class EntrepreneurProfile(models.Model):
         verbose_name=_("assigned advisor"),
     )
     intake_date = BoundedDateField(_("intake date"), default=datetime.date.today, date_kind=DateKind.ANY)
+    # Privacy by default (Law 25): her circle sees her name and business only, unless she chooses this.
+    share_contact_with_circle = models.BooleanField(
+        _("show my phone number and email address to the members of my circle"), default=False
+    )
+    # Set by the retention pass (Law 25): the file is anonymized, its financial rows kept for the accounts.
+    anonymized_at = models.DateTimeField(_("anonymized"), null=True, blank=True, editable=False)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -294,3 +300,47 @@ class AdvisorAssignment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.profile}: {self.previous_advisor or '—'} → {self.advisor or '—'}"
+
+
+class ConsentPurpose(models.TextChoices):
+    DEMOGRAPHICS = "demographics", _("Demographic statistics")
+    EMAIL_REMINDERS = "email_reminders", _("Repayment reminders by email")
+    REFERRAL = "referral", _("Sharing with a partner (referral)")
+
+
+class ConsentRecord(models.Model):
+    """One consent per purpose (Quebec's Law 25), given or withdrawn: each change is a new row, with its date,
+    the words shown to the person and who recorded it; the newest row of a (person, purpose, subject) is the
+    one that counts (``is_current``). A referral's consent names its subject (``referral:<id>``)."""
+
+    profile = models.ForeignKey(
+        EntrepreneurProfile, on_delete=models.CASCADE, related_name="consents", verbose_name=_("entrepreneur")
+    )
+    purpose = models.CharField(_("purpose"), max_length=20, choices=ConsentPurpose.choices)
+    subject = models.CharField(_("about"), max_length=60, blank=True)
+    granted = models.BooleanField(_("consent given"))
+    text_version = models.CharField(_("version of the text shown"), max_length=20)
+    text = models.TextField(_("text shown"), blank=True)
+    recorded_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("recorded by")
+    )
+    recorded_at = models.DateTimeField(_("date"), default=timezone.now)
+    is_current = models.BooleanField(default=True, editable=False)
+
+    class Meta:
+        verbose_name = _("consent")
+        verbose_name_plural = _("consents")
+        ordering = ["-recorded_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(purpose__in=ConsentPurpose.values), name="accounts_consent_purpose_valid"
+            ),
+            models.UniqueConstraint(
+                fields=["profile", "purpose", "subject"],
+                condition=Q(is_current=True),
+                name="accounts_consent_one_current",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.profile} · {self.get_purpose_display()}"

@@ -8,11 +8,18 @@ from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from microcredit.accounts.models import AdvisorAssignment, Demographics, EntrepreneurProfile, Role, User
+from microcredit.accounts import consents
+from microcredit.accounts.models import (
+    AdvisorAssignment,
+    ConsentPurpose,
+    Demographics,
+    EntrepreneurProfile,
+    Role,
+    User,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -123,7 +130,9 @@ def entrepreneur_update(
     *, profile: EntrepreneurProfile, user_fields: dict, profile_fields: dict, changed_by: User | None = None
 ) -> EntrepreneurProfile:
     allowed_user_fields = {"first_name", "last_name", "email", "phone", "language"}
-    if set(user_fields) - allowed_user_fields or set(profile_fields) - {*PROFILE_FIELDS, "advisor"}:
+    # Sharing her contact with her circle is her own choice (privacy by default): only her form sends it.
+    allowed_profile_fields = {*PROFILE_FIELDS, "advisor", "share_contact_with_circle"}
+    if set(user_fields) - allowed_user_fields or set(profile_fields) - allowed_profile_fields:
         raise TypeError("Unexpected fields")
     profile_fields = dict(profile_fields)
     if "advisor" in profile_fields:
@@ -145,16 +154,22 @@ def entrepreneur_update(
 
 
 @transaction.atomic
-def demographics_record(*, profile: EntrepreneurProfile, consent: bool, answers: dict) -> Demographics:
-    """Record self-declared answers. Without an explicit consent nothing is kept."""
+def demographics_record(
+    *, profile: EntrepreneurProfile, consent: bool, answers: dict, recorded_by: User | None = None
+) -> Demographics:
+    """Record self-declared answers. Without an explicit consent nothing is kept; the consent itself is a
+    dated record of the per-purpose consents (``microcredit.accounts.consents``)."""
     if not consent:
         raise ValidationError(_("Demographic answers are recorded only with the person's consent."))
     unknown = set(answers) - set(Demographics.ANSWER_FIELDS)
     if unknown:
         raise TypeError(f"Unknown demographic fields: {sorted(unknown)}")
+    record = consents.consent_give(
+        profile=profile, purpose=ConsentPurpose.DEMOGRAPHICS, recorded_by=recorded_by
+    )
     demographics, _created = Demographics.objects.select_for_update().get_or_create(profile=profile)
     if demographics.consent_given_at is None:
-        demographics.consent_given_at = timezone.now()
+        demographics.consent_given_at = record.recorded_at
         demographics.consent_withdrawn_at = None
     for name in Demographics.ANSWER_FIELDS:
         setattr(demographics, name, answers.get(name, demographics._meta.get_field(name).get_default()))
@@ -164,15 +179,11 @@ def demographics_record(*, profile: EntrepreneurProfile, consent: bool, answers:
 
 
 @transaction.atomic
-def demographics_withdraw(*, profile: EntrepreneurProfile) -> Demographics:
-    """Withdrawing consent erases every answer and keeps only the date of withdrawal."""
-    demographics, _created = Demographics.objects.select_for_update().get_or_create(profile=profile)
-    for name in Demographics.ANSWER_FIELDS:
-        setattr(demographics, name, demographics._meta.get_field(name).get_default())
-    demographics.consent_given_at = None
-    demographics.consent_withdrawn_at = timezone.now()
-    demographics.save()
-    return demographics
+def demographics_withdraw(*, profile: EntrepreneurProfile, recorded_by: User | None = None) -> Demographics:
+    """Withdrawing consent is recorded and erases every answer, keeping only the date of withdrawal."""
+    Demographics.objects.get_or_create(profile=profile)
+    consents.consent_withdraw(profile=profile, purpose=ConsentPurpose.DEMOGRAPHICS, recorded_by=recorded_by)
+    return Demographics.objects.get(profile=profile)
 
 
 @dataclass(frozen=True)

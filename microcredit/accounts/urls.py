@@ -15,6 +15,13 @@ urlpatterns = [
         views.DemographicsWithdrawView.as_view(),
         name="demographics_withdraw",
     ),
+    path("entrepreneurs/<int:pk>/consents/", views.ConsentsView.as_view(), name="consents"),
+    path("entrepreneurs/<int:pk>/consents/give/", views.ConsentGiveView.as_view(), name="consent_give"),
+    path(
+        "entrepreneurs/<int:pk>/consents/withdraw/",
+        views.ConsentWithdrawView.as_view(),
+        name="consent_withdraw",
+    ),
     path(
         "entrepreneurs/<int:pk>/export/", views.EntrepreneurExportView.as_view(), name="entrepreneur_export"
     ),

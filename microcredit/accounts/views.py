@@ -5,7 +5,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -14,7 +14,7 @@ from django.views.generic import DetailView, FormView, UpdateView
 from django.views.generic.detail import SingleObjectMixin
 from django_filters.views import FilterView
 
-from microcredit.accounts import selectors, services
+from microcredit.accounts import consents, selectors, services
 from microcredit.accounts.filters import EntrepreneurFilter
 from microcredit.accounts.forms import (
     DemographicsForm,
@@ -22,7 +22,8 @@ from microcredit.accounts.forms import (
     MyContactForm,
     PersonalPasswordResetForm,
 )
-from microcredit.accounts.models import Demographics, EntrepreneurProfile, Role
+from microcredit.accounts.models import ConsentPurpose, ConsentRecord, Demographics, EntrepreneurProfile, Role
+from microcredit.core.access_log import log_file_access
 from microcredit.core.permissions import Action, get_object_or_404_for
 from microcredit.core.submissions import OneTimeSubmissionViewMixin
 from microcredit.core.timeline import timeline_for
@@ -100,6 +101,7 @@ class EntrepreneurDetailView(ScopedObjectMixin, DetailView):
         except Demographics.DoesNotExist:
             context["demographics"] = None
         context["is_own_profile"] = self.object.user_id == self.request.user.pk
+        log_file_access(user=self.request.user, profile=self.object, what="file")
         context["timeline"] = timeline_for(self.object, self.request.user)
         context["assignments"] = (
             self.object.advisor_assignments.select_related("previous_advisor", "advisor", "changed_by")[:20]
@@ -199,7 +201,10 @@ class DemographicsView(ScopedObjectMixin, SingleObjectMixin, FormView):
 
     def form_valid(self, form):
         services.demographics_record(
-            profile=self.object, consent=form.cleaned_data["consent"], answers=form.answers()
+            profile=self.object,
+            consent=form.cleaned_data["consent"],
+            answers=form.answers(),
+            recorded_by=self.request.user,
         )
         messages.success(self.request, _("The answers are recorded with consent."))
         return HttpResponseRedirect(reverse("accounts:entrepreneur_detail", args=[self.object.pk]))
@@ -211,7 +216,7 @@ class DemographicsWithdrawView(ScopedObjectMixin, SingleObjectMixin, View):
 
     def post(self, request, *args, **kwargs):
         profile = self.get_object()
-        services.demographics_withdraw(profile=profile)
+        services.demographics_withdraw(profile=profile, recorded_by=request.user)
         messages.success(request, _("Consent is withdrawn and the answers are erased."))
         return redirect("accounts:entrepreneur_detail", pk=profile.pk)
 
@@ -223,6 +228,7 @@ class EntrepreneurExportView(ScopedObjectMixin, SingleObjectMixin, View):
 
     def get(self, request, *args, **kwargs):
         profile = self.get_object()
+        log_file_access(user=request.user, profile=profile, what="export")
         payload = json.dumps(selectors.person_data_export(profile), ensure_ascii=False, indent=2)
         response = HttpResponse(payload, content_type="application/json; charset=utf-8")
         response["Content-Disposition"] = f'attachment; filename="{profile.user.username}-data.json"'
@@ -275,3 +281,72 @@ class PasswordResetRequestView(auth_views.PasswordResetView):
             email=form.cleaned_data["email"], client_address=self.request.META.get("REMOTE_ADDR", "")
         )
         return HttpResponseRedirect(self.get_success_url())
+
+
+class ConsentsView(ScopedObjectMixin, DetailView):
+    """Her consents, purpose by purpose, each with its date and the words shown; given or withdrawn here by
+    the person, or by her advisor on her request (the referral consents are given on each referral)."""
+
+    model = EntrepreneurProfile
+    template_name = "accounts/consents.html"
+    context_object_name = "profile"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        current = {
+            (record.purpose, record.subject): record
+            for record in ConsentRecord.objects.filter(profile=self.object, is_current=True)
+        }
+        context["purposes"] = [
+            {
+                "code": purpose,
+                "label": ConsentPurpose(purpose).label,
+                "text": consents.TEXTS[purpose],
+                "record": current.get((purpose, "")),
+            }
+            for purpose in (ConsentPurpose.DEMOGRAPHICS, ConsentPurpose.EMAIL_REMINDERS)
+        ]
+        context["referrals"] = [
+            record for (purpose, _subject), record in current.items() if purpose == ConsentPurpose.REFERRAL
+        ]
+        context["history"] = self.object.consents.select_related("recorded_by")[:100]
+        return context
+
+
+class ConsentGiveView(ScopedObjectMixin, SingleObjectMixin, View):
+    """Only a box she ticked: an unticked box records nothing."""
+
+    model = EntrepreneurProfile
+    permission_action = Action.CHANGE
+
+    def post(self, request, *args, **kwargs):
+        profile = self.get_object()
+        if request.POST.get("purpose") != ConsentPurpose.EMAIL_REMINDERS:
+            raise Http404
+        if request.POST.get("agree") != "on":
+            messages.error(request, _("Nothing was recorded: tick the box to give this consent."))
+        else:
+            consents.consent_give(
+                profile=profile, purpose=ConsentPurpose.EMAIL_REMINDERS, recorded_by=request.user
+            )
+            messages.success(request, _("The consent is recorded."))
+        return redirect("accounts:consents", pk=profile.pk)
+
+
+class ConsentWithdrawView(ScopedObjectMixin, SingleObjectMixin, View):
+    model = EntrepreneurProfile
+    permission_action = Action.CHANGE
+
+    def post(self, request, *args, **kwargs):
+        profile = self.get_object()
+        purpose, subject = request.POST.get("purpose", ""), request.POST.get("subject", "")
+        if purpose not in ConsentPurpose.values:
+            raise Http404
+        if purpose == ConsentPurpose.DEMOGRAPHICS:
+            services.demographics_withdraw(profile=profile, recorded_by=request.user)
+        else:
+            consents.consent_withdraw(
+                profile=profile, purpose=purpose, subject=subject, recorded_by=request.user
+            )
+        messages.success(request, _("The consent is withdrawn; it takes effect at once."))
+        return redirect("accounts:consents", pk=profile.pk)

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from microcredit.core.models import OrganizationSettings, Submission
+from microcredit.core.models import FileAccess, OrganizationSettings, Submission
 
 
 class ReadOnlyAdminMixin:
@@ -33,3 +33,10 @@ class SubmissionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("key", "user", "content_type", "object_id", "created_at")
     list_filter = ("content_type",)
     search_fields = ("key", "user__username")
+
+
+@admin.register(FileAccess)
+class FileAccessAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("at", "user", "profile", "what", "detail")
+    list_filter = ("what",)
+    search_fields = ("user__username", "profile__user__last_name")

@@ -153,6 +153,62 @@ class OrganizationSettings(models.Model):
             "such files can still be decided."
         ),
     )
+    # Quebec's Law 25: the person in charge of the protection of personal information. A staff account
+    # (coordinator or advisor) chosen here holds the privacy officer's rights in the app (requests,
+    # incidents, the file-access log); the name, title and contact are published on the privacy page.
+    privacy_officer = models.ForeignKey(
+        "accounts.User",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        limit_choices_to={"role__in": ["coordinator", "advisor"], "is_active": True},
+        verbose_name=_("person in charge of privacy"),
+        help_text=_("A staff account: it reaches the privacy requests, incidents and the file-access log."),
+    )
+    privacy_officer_name = models.CharField(
+        _("privacy officer's name (published)"), max_length=150, blank=True
+    )
+    privacy_officer_title = models.CharField(_("privacy officer's title"), max_length=150, blank=True)
+    privacy_officer_contact = models.CharField(
+        _("privacy officer's contact"),
+        max_length=250,
+        blank=True,
+        help_text=_("An email address, phone number or mailing address, shown on the public privacy page."),
+    )
+    access_includes_staff_notes = models.BooleanField(
+        _("access requests include advisors' internal notes"),
+        default=True,
+        help_text=_(
+            "The law gives a person access to what is kept about her. Untick only for a documented "
+            "exception, explained below."
+        ),
+    )
+    staff_notes_exception = models.TextField(
+        _("documented exception for advisors' internal notes"),
+        blank=True,
+        help_text=_("Why internal notes are left out of access requests (required when they are)."),
+    )
+    file_access_log_days = models.PositiveIntegerField(
+        _("keep the file-access log for (days)"),
+        default=730,
+        validators=[MinValueValidator(30), MaxValueValidator(3650)],
+    )
+    retention_years_after_last_loan = models.PositiveSmallIntegerField(
+        _("keep a borrower's file after her last loan is repaid or written off (years)"),
+        default=7,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+    )
+    retention_years_without_loan = models.PositiveSmallIntegerField(
+        _("keep the file of someone who never borrowed after the last contact (years)"),
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(30)],
+    )
+    retention_pass_enabled = models.BooleanField(
+        _("anonymize the files past retention every night"),
+        default=False,
+        help_text=_("Review the dry-run list on the Retention page first."),
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
@@ -184,6 +240,19 @@ class OrganizationSettings(models.Model):
         box = _scope.get()
         if box is not None and self.pk == self.SINGLETON_ID:
             box["settings"] = self  # the rest of the request reads what was just saved
+
+    def clean(self) -> None:
+        super().clean()
+        if not self.access_includes_staff_notes and not self.staff_notes_exception.strip():
+            raise ValidationError(
+                {"staff_notes_exception": _("Explain the exception before leaving the internal notes out.")}
+            )
+
+    @property
+    def privacy_officer_display_name(self) -> str:
+        if self.privacy_officer_name:
+            return self.privacy_officer_name
+        return str(self.privacy_officer) if self.privacy_officer_id else ""
 
     @classmethod
     def load(cls) -> "OrganizationSettings":
@@ -225,3 +294,30 @@ class Submission(models.Model):
 
     def __str__(self) -> str:
         return str(self.key)
+
+
+class FileAccess(models.Model):
+    """Who opened what of an entrepreneur's file (Law 25: the evidence an incident investigation needs).
+    Written by ``microcredit.core.access_log.log_file_access`` for staff reads; purged after the
+    organization's ``file_access_log_days`` by a beat task."""
+
+    profile = models.ForeignKey(
+        "accounts.EntrepreneurProfile",
+        on_delete=models.CASCADE,
+        related_name="+",
+        verbose_name=_("entrepreneur"),
+    )
+    user = models.ForeignKey(
+        "accounts.User", on_delete=models.PROTECT, related_name="+", verbose_name=_("opened by")
+    )
+    what = models.CharField(_("what"), max_length=40)
+    detail = models.CharField(_("detail"), max_length=200, blank=True)
+    at = models.DateTimeField(_("when"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("file access")
+        verbose_name_plural = _("file accesses")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.profile} ({self.what})"

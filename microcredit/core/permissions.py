@@ -77,3 +77,17 @@ def entrepreneur_profile_policy(user: User, queryset: models.QuerySet, action: A
     if user.role == Role.ENTREPRENEUR:
         return queryset.filter(user=user)
     return queryset.none()
+
+
+def is_privacy_officer(user: User) -> bool:
+    """The person in charge of privacy (organization settings) or a coordinator: they work the Law 25
+    registers (requests, incidents, the file-access log)."""
+    if not has_role(user, Role.COORDINATOR, Role.ADVISOR):
+        return False
+    if user.role == Role.COORDINATOR:
+        return True
+    from microcredit.core.models import OrganizationSettings
+
+    return OrganizationSettings.objects.filter(
+        pk=OrganizationSettings.SINGLETON_ID, privacy_officer=user
+    ).exists()

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "coaching",
     "reports",
     "imports",
+    "privacy",
 ]
 
 MIDDLEWARE = [
@@ -295,6 +296,13 @@ CELERY_BEAT_SCHEDULE: dict = {
     "advisor-digests": {"task": "loans.scan_digests", "schedule": crontab(hour=7, minute=30)},
     # Uploaded import files (personal information) past IMPORT_FILE_RETENTION_DAYS, and stray ones.
     "purge-import-files": {"task": "imports.purge_files", "schedule": crontab(hour=3, minute=45)},
+    # Law 25: the file-access log is kept for the organization's set time (organization settings).
+    # Law 25: anonymizes the files past retention, once switched on in the privacy settings.
+    "retention-pass": {"task": "privacy.retention_pass", "schedule": crontab(hour=4, minute=0)},
+    "purge-file-access-log": {
+        "task": "privacy.purge_file_access_log",
+        "schedule": crontab(hour=3, minute=50),
+    },
 }
 
 # --- Documents (PDF) ------------------------------------------------------------------------------

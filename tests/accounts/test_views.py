@@ -176,9 +176,10 @@ def test_the_data_export_holds_the_persons_data(personas, client_for):
     )
     assert response["Content-Disposition"].startswith("attachment")
     data = json.loads(response.content)
-    assert data["person"]["last_name"] == "Tremblay"
-    assert data["profile"]["business_name"] == personas.entrepreneur.business_name
-    assert data["demographics"]["gender"] == "woman"
+    sections = data["sections"]
+    assert sections["accounts.user"][0]["last_name"] == "Tremblay"
+    assert sections["accounts.entrepreneurprofile"][0]["business_name"] == personas.entrepreneur.business_name
+    assert sections["accounts.demographics"][0]["gender"] == "woman"
 
 
 def test_an_entrepreneur_updates_their_contact_and_language(personas, client_for):

@@ -32,6 +32,8 @@ def story(personas):
         reason="Youth start-up program",
         created_by=personas.advisor,
         note=REFERRAL_SECRET,
+        shared_items="Nom, téléphone",
+        consent=True,
     )
     services.referral_change_status(
         referral=referral, to_status="sent", changed_by=personas.advisor, note=REFERRAL_SECRET
@@ -113,17 +115,21 @@ def test_the_data_export_holds_the_shared_coaching_and_no_note(personas, story, 
     response = client_for(who).get(reverse("accounts:entrepreneur_export", args=[personas.entrepreneur.pk]))
     assert response.status_code == 200
     _assert_no_secret(response.content.decode())
-    coaching = json.loads(response.content)["coaching"]
-    session = coaching["sessions"][0]
-    assert (session["summary"], session["next_steps"], session["topics"]) == (
+    sections = json.loads(response.content)["sections"]
+    session = sections["coaching.coachingsession"][0]
+    assert (session["shared_summary"], session["next_steps"]) == (
         "Budget reviewed together",
         "Open a business account",
-        ["finances"],
     )
-    assert "staff_notes" not in session and "notes" not in session
-    assert [change["to"] for change in coaching["referrals"][0]["history"]] == ["proposed", "sent"]
-    assert coaching["financing"][0]["amount_requested"] == "2000.00"
-    assert coaching["milestones"][0]["milestone"] == "first_sale"
+    assert [topic["topic"] for topic in sections["coaching.sessiontopic"]] == ["finances"]
+    assert "staff_notes" not in session
+    assert [change["to_status"] for change in sections["coaching.referralstatuschange"]] == [
+        "proposed",
+        "sent",
+    ]
+    assert all("note" not in change for change in sections["coaching.referralstatuschange"])
+    assert sections["coaching.financingapplication"][0]["amount_requested"] == "2000.00"
+    assert sections["coaching.milestone"][0]["kind"] == "first_sale"
 
 
 def test_the_board_sees_no_note_and_no_name(personas, story, client_for):

@@ -125,6 +125,8 @@ class TestReferrals:
                 "referred_on": days_ago(1).isoformat(),
                 "status": "proposed",
                 "note": "Called first",
+                "shared_items": "Nom, courriel",
+                "consent": "on",
             },
         )
         referral = Referral.objects.get()

@@ -98,6 +98,8 @@ class TestReferrals:
             reason="Youth support",
             created_by=personas.advisor,
             note="first call",
+            shared_items="Nom, téléphone",
+            consent=True,
         )
         services.referral_change_status(referral=referral, to_status="sent", changed_by=personas.advisor)
         services.referral_change_status(
@@ -133,7 +135,12 @@ class TestReferrals:
     )
     def test_a_referral_cannot_jump(self, personas, path, forbidden):
         referral = services.referral_create(
-            profile=personas.entrepreneur, partner=PartnerFactory(), reason="x", created_by=None
+            profile=personas.entrepreneur,
+            partner=PartnerFactory(),
+            reason="x",
+            created_by=None,
+            shared_items="Nom",
+            consent=True,
         )
         for status in path:
             services.referral_change_status(referral=referral, to_status=status, changed_by=None, outcome="o")
@@ -147,7 +154,12 @@ class TestReferrals:
 
     def test_a_stale_copy_cannot_move_a_referral_twice(self, personas):
         referral = services.referral_create(
-            profile=personas.entrepreneur, partner=PartnerFactory(), reason="x", created_by=None
+            profile=personas.entrepreneur,
+            partner=PartnerFactory(),
+            reason="x",
+            created_by=None,
+            shared_items="Nom",
+            consent=True,
         )
         stale = Referral.objects.get(pk=referral.pk)
         services.referral_change_status(referral=referral, to_status="sent", changed_by=personas.advisor)

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from coaching import services
+from microcredit.accounts import consents
 from microcredit.core.timeline import timeline_for
 from tests.coaching.factories import (
     CoachingSessionFactory,
@@ -22,6 +23,9 @@ def _story(profile, advisor, size: int = 1) -> None:
     for n in range(size):
         CoachingSessionFactory(profile=profile, held_on=days_ago(n + 1), topics=["legal", "digital"])
         referral = ReferralFactory(profile=profile)
+        consents.consent_give(
+            profile=profile, purpose="referral", subject=referral.consent_subject, recorded_by=advisor
+        )
         services.referral_change_status(referral=referral, to_status="sent", changed_by=advisor)
         FinancingApplicationFactory(profile=profile)
         MilestoneFactory(profile=profile, kind="jobs_created", jobs_count=n + 1)
@@ -31,7 +35,12 @@ def test_the_timeline_tells_the_whole_story_newest_first(personas):
     profile = personas.entrepreneur
     session = CoachingSessionFactory(profile=profile, held_on=days_ago(20), shared_summary="Price list")
     referral = services.referral_create(
-        profile=profile, partner=PartnerFactory(name="CLD Est"), reason="Grant", created_by=None
+        profile=profile,
+        partner=PartnerFactory(name="CLD Est"),
+        reason="Grant",
+        created_by=None,
+        shared_items="Nom, plan d'affaires",
+        consent=True,
     )
     services.referral_change_status(referral=referral, to_status="sent", changed_by=None)
     MilestoneFactory(profile=profile, kind="business_registered", achieved_on=days_ago(40))

@@ -22,7 +22,7 @@ from django.template.base import Lexer, TokenType
 
 ROOT = Path(__file__).resolve().parents[2]
 CATALOGUE = ROOT / "locale" / "fr" / "LC_MESSAGES" / "django.po"
-CODE = ("circles", "loans", "coaching", "microcredit", "documents", "funds", "reports", "imports")
+CODE = ("circles", "loans", "coaching", "microcredit", "documents", "funds", "reports", "imports", "privacy")
 SOURCES = (*CODE, "templates", "manage.py")
 
 # Templates that are deliberately bilingual as written: the server-error page is rendered without a request

@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[2]
 # Bottom first. Apps on the same layer may not import each other.
 LAYERS = [
     {"microcredit"},  # the project and what every app shares (accounts, core, settings)
-    {"documents"},  # builds and serves PDFs; the apps register their kinds
+    {"documents", "privacy"},  # PDFs; Law 25 registers (people's files read only through core.personal_data)
     {"funds"},  # the loan fund's sources, tranches and repayments to funders; loans charge each loan to one
     {"circles"},
     {"loans"},
