@@ -84,9 +84,22 @@ class TestKeptByTheServices:
     def test_referrals_count_until_completed_or_declined(self, personas):
         profile = personas.entrepreneur
         partner = PartnerFactory()
-        first = services.referral_create(profile=profile, partner=partner, reason="Plan", created_by=None)
+        first = services.referral_create(
+            profile=profile,
+            partner=partner,
+            reason="Plan",
+            created_by=None,
+            shared_items="Nom, téléphone",
+            consent=True,
+        )
         second = services.referral_create(
-            profile=profile, partner=partner, reason="Bank", created_by=None, status=ReferralStatus.SENT
+            profile=profile,
+            partner=partner,
+            reason="Bank",
+            created_by=None,
+            status=ReferralStatus.SENT,
+            shared_items="Nom, téléphone",
+            consent=True,
         )
         assert position(profile) == (None, None, 2)
         services.referral_change_status(referral=second, to_status="in_progress", changed_by=None)
@@ -136,6 +149,8 @@ class TestKeptByTheServices:
                     reason="Besoin",
                     created_by=None,
                     status=rng.choice([ReferralStatus.PROPOSED, ReferralStatus.SENT]),
+                    shared_items="Nom, téléphone",
+                    consent=True,
                 )
             else:
                 record(person, held, follow_up)
@@ -269,7 +284,14 @@ class TestNoScanOverSessions:
             person = EntrepreneurFactory(advisor=personas.advisor, intake_date=days_ago(number))
             record(person, days_ago(number % 20), days_ago(number % 20 - 3) if number % 2 else None)
             if number % 7 == 0:
-                services.referral_create(profile=person, partner=partner, reason="Aide", created_by=None)
+                services.referral_create(
+                    profile=person,
+                    partner=partner,
+                    reason="Aide",
+                    created_by=None,
+                    shared_items="Nom, téléphone",
+                    consent=True,
+                )
             if number % 15 == 0:
                 disbursed_loan(borrower=person, disbursed_on=days_ago(75))
         assert queries_for(client, url) == small
