@@ -3,6 +3,7 @@ Advisors' internal notes are ``staff_only``: in the file of a privacy request un
 recorded a documented exception (organization settings), never in the everyday download."""
 
 from coaching.models import (
+    CaseloadPosition,
     CoachingSession,
     FinancingApplication,
     FinancingStatusChange,
@@ -22,3 +23,4 @@ def register_sources() -> None:
     register(FinancingApplication, "coaching", paths=("profile",))
     register(FinancingStatusChange, "coaching", paths=("application__profile",), staff_only=("note",))
     register(Milestone, "coaching", paths=("profile",))
+    register(CaseloadPosition, "coaching", paths=("profile",))

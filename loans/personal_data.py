@@ -6,6 +6,7 @@ from loans.models import (
     Allocation,
     CircleVote,
     GuaranteeCall,
+    GuaranteeCallNotice,
     Guarantor,
     Instalment,
     Loan,
@@ -13,6 +14,10 @@ from loans.models import (
     LoanTransition,
     Payment,
     PaymentReversal,
+    Restructuring,
+    ScheduleVersion,
+    ScheduleVersionLine,
+    Settlement,
 )
 from loans.reminder_models import Reminder
 from microcredit.core.personal_data import register
@@ -30,3 +35,8 @@ def register_sources() -> None:
     register(GuaranteeCall, "loans", paths=("loan__borrower",))
     register(LoanPosition, "loans", paths=("borrower", "loan__borrower"))
     register(Reminder, "loans", paths=("loan__borrower",))
+    register(GuaranteeCallNotice, "loans", paths=("member",))
+    register(Restructuring, "loans", paths=("loan__borrower",))
+    register(ScheduleVersion, "loans", paths=("loan__borrower",))
+    register(ScheduleVersionLine, "loans", paths=("version__loan__borrower",))
+    register(Settlement, "loans", paths=("loan__borrower", "payment__payer"))

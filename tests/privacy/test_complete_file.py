@@ -25,10 +25,19 @@ from circles.models import (
     SessionAttendance,
     TrainingSession,
 )
-from coaching.models import FinancingStatusChange, ReferralStatusChange, SessionTopic
+from coaching.models import CaseloadPosition, FinancingStatusChange, ReferralStatusChange, SessionTopic
 from documents.models import Document
 from loans import services as loan_services
-from loans.models import CircleVote, GuaranteeCall, Guarantor
+from loans.models import (
+    CircleVote,
+    GuaranteeCall,
+    GuaranteeCallNotice,
+    Guarantor,
+    Restructuring,
+    ScheduleVersion,
+    ScheduleVersionLine,
+    Settlement,
+)
 from loans.reminder_models import Reminder
 from microcredit.accounts import consents
 from microcredit.accounts.models import AdvisorAssignment, EntrepreneurProfile, User
@@ -98,6 +107,15 @@ LEFT_OUT = {
     "privacy.incident.recorded_by": STAFF,
     "privacy.policyversion.created_by": STAFF,
     "privacy.anonymizationrecord.profile": "written only once her file is anonymized: nothing left to give",
+    "core.submission.user": "a form's one-time key: a technical record of a sending, no content of its own",
+    "loans.loan.cycle_exception_by": STAFF,
+    "loans.restructuring.proposed_by": STAFF,
+    "loans.restructuring.decided_by": STAFF,
+    "loans.scheduleversion.created_by": STAFF,
+    **{
+        f"loans.guaranteedloan.{field}": "a proxy of loans.loan: the same rows, exported as loans.loan"
+        for field in ("borrower", "prepared_by", "circle_decided_by", "approved_by", "cycle_exception_by")
+    },
     "privacy.anonymizationrecord.anonymized_by": STAFF,
 }
 
@@ -187,13 +205,36 @@ def person_with_everything(personas):
         loan=loan, amount=Decimal("50.00"), paid_on=timezone.localdate(), method="cash", recorded_by=advisor
     )
     loan_services.payment_reverse(payment=payment, reversed_by=advisor, reason="Chèque sans provision")
-    loan_services.payment_record(
+    kept = loan_services.payment_record(
         loan=loan, amount=Decimal("40.00"), paid_on=timezone.localdate(), method="cash", recorded_by=advisor
     )
     Reminder.objects.create(
         loan=loan, instalment=loan.instalments.first(), kind="before_3", channel="email", recipient="g@x.ca"
     )
-    GuaranteeCall.objects.create(circle=circle, loan=loan)
+    call = GuaranteeCall.objects.create(circle=circle, loan=loan)
+    GuaranteeCallNotice.objects.create(call=call, member=person)
+    version = ScheduleVersion.objects.create(
+        loan=loan, number=1, replaced_on=timezone.localdate(), reason="settlement", kept=0, created_by=advisor
+    )
+    ScheduleVersionLine.objects.create(
+        version=version,
+        number=1,
+        due_date=timezone.localdate(),
+        principal_due=Decimal("10.00"),
+        interest_due=Decimal("1.00"),
+    )
+    Restructuring.objects.create(
+        loan=loan, kind="holiday", reason="Saison creuse", holiday_periods=1, proposed_by=advisor
+    )
+    Settlement.objects.create(
+        loan=loan,
+        payment=kept,
+        settled_on=timezone.localdate(),
+        interest_accrued=Decimal("1.00"),
+        interest_waived=Decimal("0.00"),
+        version=version,
+    )
+    CaseloadPosition.objects.get_or_create(profile=person)
     peer = circle.memberships.exclude(profile=person).first().profile
     peer_loan = loan_services.loan_request_create(
         borrower=peer,
