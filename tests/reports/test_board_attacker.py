@@ -109,10 +109,10 @@ def build(spec: list[dict], coordinator, nudge: tuple | None = None) -> dict:
                     amount=amount,
                     term=6,
                     purpose="Atelier",
-                    plan_summary="Atelier de couture",
-                    plan_market="Quartier",
-                    plan_use_of_funds="Machine",
-                    plan_projections="",
+                    plan_summary="Atelier de couture et retouches pour la clientèle du quartier.",
+                    plan_market="Les familles du quartier et deux boutiques de vêtements voisines.",
+                    plan_use_of_funds="Une machine à coudre industrielle et une surjeteuse d'occasion.",
+                    plan_projections="Des ventes régulières dès le troisième mois d'activité, puis en hausse.",
                 )
                 loan = services.loan_submit(loan=loan, submitted_by=borrower.user)
                 vote_all(loan)
