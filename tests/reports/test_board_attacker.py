@@ -112,7 +112,7 @@ def build(spec: list[dict], coordinator, nudge: tuple | None = None) -> dict:
                     plan_summary="Atelier de couture et retouches pour la clientèle du quartier.",
                     plan_market="Les familles du quartier et deux boutiques de vêtements voisines.",
                     plan_use_of_funds="Une machine à coudre industrielle et une surjeteuse d'occasion.",
-                    plan_projections="Des ventes régulières dès le troisième mois d'activité, puis en hausse.",
+                    plan_projections="Des ventes régulières dès le troisième mois, puis en hausse.",
                 )
                 loan = services.loan_submit(loan=loan, submitted_by=borrower.user)
                 vote_all(loan)
