@@ -11,8 +11,7 @@ from documents.registry import Kind, register
 from loans import selectors as loan_selectors
 from loans.models import DISBURSED_STATUSES, OPEN_STATUSES, Loan, LoanStatus
 from loans.schedule import build_schedule, first_due_date
-from loans.services import days_past_due
-from loans.services.reminders import contact_advisor
+from loans.selectors import contact_advisor, days_past_due
 from microcredit.accounts.models import User
 from microcredit.core.permissions import scope
 

@@ -1,6 +1,7 @@
 """Reads about loans, each in a bounded number of queries."""
 
 import datetime
+import math
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -19,23 +20,29 @@ from django.db.models import (
 )
 from django.db.models.functions import Cast, Coalesce
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from circles.models import Membership
 from loans.models import (
     OPEN_STATUSES,
     Allocation,
     GuaranteeCall,
     GuaranteedLoan,
+    GuaranteeType,
+    Guarantor,
     Instalment,
     Loan,
     LoanStatus,
     Payment,
     Reminder,
+    Vote,
 )
 from loans.schedule import build_schedule, first_due_date
-from loans.services.review import guarantee_regime, vote_tally
 from microcredit.accounts.consents import consented
-from microcredit.accounts.models import ConsentPurpose, User
-from microcredit.core.money import ZERO
+from microcredit.accounts.models import ConsentPurpose, EntrepreneurProfile, User
+from microcredit.core.models import OrganizationSettings
+from microcredit.core.money import ZERO, to_cents
 from microcredit.core.permissions import scope
 
 MONEY = DecimalField(max_digits=14, decimal_places=2)
@@ -467,3 +474,136 @@ def requests_in_review_per_circle():
     from circles.selectors import count_per_circle
 
     return count_per_circle(Loan.objects.filter(status=LoanStatus.SUBMITTED))
+
+
+# --- Reads the services also rely on: the guarantee rule, the circle's tally, days past due, what is owed,
+# who may pay and whom the borrower's notices name. Defined here only; the services import them.
+
+
+def guarantee_type_for(amount: Decimal) -> str:
+    """The guarantee rule's one home: a request up to the organization's threshold (``2000.00`` by
+    default; the threshold itself included) is guaranteed by the circle once it accepts it, and the members
+    who voted for it are its guarantors; above it, the loan is the borrower's individual responsibility."""
+    threshold = OrganizationSettings.load().circle_guarantee_threshold
+    return GuaranteeType.CIRCLE if amount <= threshold else GuaranteeType.INDIVIDUAL
+
+
+def guarantee_regime(loan: Loan) -> str:
+    """The regime of a loan: the one decided at the circle's acceptance, or, before it, the one its amount
+    requested would get (every request page states it, from the draft on)."""
+    return loan.guarantee_type or guarantee_type_for(loan.amount)
+
+
+def eligible_voters(loan: Loan) -> list[EntrepreneurProfile]:
+    """The circle's active members, except the applicant: they never vote on their own request."""
+    return [
+        m.profile
+        for m in Membership.objects.filter(circle=loan.circle, left_on__isnull=True)
+        .exclude(profile=loan.borrower)
+        .select_related("profile__user")
+    ]
+
+
+def vote_tally(loan: Loan) -> dict:
+    eligible = eligible_voters(loan) if loan.circle_id else []
+    eligible_ids = {p.pk for p in eligible}
+    votes = [v for v in loan.votes.filter(review_round=loan.review_round) if v.member_id in eligible_ids]
+    settings = OrganizationSettings.load()
+    count = len(eligible)
+    quorum = math.floor(count * settings.circle_vote_quorum_percent / 100) + 1 if count else 1
+    needed = math.floor(count * settings.circle_vote_approval_percent / 100) + 1 if count else 1
+    tally = {
+        "eligible": count,
+        "cast": len(votes),
+        "for": sum(v.vote == Vote.FOR for v in votes),
+        "against": sum(v.vote == Vote.AGAINST for v in votes),
+        "abstain": sum(v.vote == Vote.ABSTAIN for v in votes),
+        "quorum": min(quorum, count) if count else 1,
+        "needed": min(needed, count) if count else 1,
+    }
+    tally["has_quorum"] = tally["cast"] >= tally["quorum"]
+    tally["accepted"] = tally["has_quorum"] and tally["for"] >= tally["needed"]
+    tally["summary"] = vote_tally_summary(tally)
+    return tally
+
+
+def vote_tally_summary(tally: dict) -> str:
+    """The tally in words, each count agreeing with its noun: "1 vote for out of 4 members (3 needed),
+    1 vote cast." / "1 vote pour sur 4 membres (3 requis), 1 vote exprimé." (the loan page)."""
+    return _("%(for)s out of %(eligible)s (%(needed)s needed), %(cast)s.") % tally_words(tally)
+
+
+def tally_words(tally: dict) -> dict:
+    return {
+        "for": ngettext("%(count)s vote for", "%(count)s votes for", tally["for"]) % {"count": tally["for"]},
+        "eligible": ngettext("%(count)s member", "%(count)s members", tally["eligible"])
+        % {"count": tally["eligible"]},
+        "cast": ngettext("%(count)s vote cast", "%(count)s votes cast", tally["cast"])
+        % {"count": tally["cast"]},
+        "needed": tally["needed"],
+        "quorum": tally["quorum"],
+    }
+
+
+def default_threshold() -> int:
+    return OrganizationSettings.load().loan_default_days
+
+
+def oldest_unpaid_due_date(loan: Loan, as_of: datetime.date | None = None) -> datetime.date | None:
+    """The due date of the oldest instalment unpaid as of ``as_of`` (default today): a payment dated after
+    ``as_of`` does not count (``InstalmentQuerySet.unpaid_as_of``, the report's definition)."""
+    as_of = as_of or timezone.localdate()
+    return (
+        Instalment.objects.filter(loan=loan)
+        .unpaid_as_of(as_of)
+        .order_by("due_date")
+        .values_list("due_date", flat=True)
+        .first()
+    )
+
+
+def days_past_due(loan: Loan, as_of: datetime.date | None = None) -> int:
+    """Days since the oldest due date not fully paid as of ``as_of`` (0 when up to date)."""
+    as_of = as_of or timezone.localdate()
+    oldest = oldest_unpaid_due_date(loan, as_of)
+    return (as_of - oldest).days if oldest else 0
+
+
+def is_default_late(dpd: int) -> bool:
+    """Whether ``dpd`` days past due put a loan in default: *more than* the organization's
+    ``loan_default_days`` (default 90), as PAR90 counts the loans more than 90 days late, so that the board's
+    page reads consistently (a loan exactly 90 days late is in neither; 91 days late, in both)."""
+    return dpd > default_threshold()
+
+
+def arrears_state(loan: Loan, dpd: int) -> str:
+    """ "current", "late" or "in_default" (the loan's status, or days past the organization's threshold)."""
+    if loan.status == LoanStatus.DEFAULTED or is_default_late(dpd):
+        return "in_default"
+    return "late" if dpd > 0 else "current"
+
+
+def contact_advisor(loan: Loan) -> User | None:
+    """Who the borrower's notices name, and who calls them: their advisor, else their circle's."""
+    advisor = loan.borrower.advisor
+    if advisor is not None and advisor.is_active:
+        return advisor
+    circle_advisor = loan.circle.advisor if loan.circle_id else None
+    return circle_advisor if circle_advisor is not None and circle_advisor.is_active else None
+
+
+def amount_owed(loan: Loan) -> Decimal:
+    """Everything left to pay on the schedule."""
+    due = Instalment.objects.filter(loan=loan).aggregate(
+        principal=Sum("principal_due", default=ZERO), interest=Sum("interest_due", default=ZERO)
+    )
+    paid = Allocation.objects.filter(loan=loan).aggregate(
+        principal=Sum("principal", default=ZERO), interest=Sum("interest", default=ZERO)
+    )
+    return to_cents(due["principal"] + due["interest"] - paid["principal"] - paid["interest"])
+
+
+def allowed_payers(loan: Loan) -> list[EntrepreneurProfile]:
+    """The borrower, and the members who stood behind a circle-guaranteed loan."""
+    guarantors = [g.member for g in Guarantor.objects.filter(loan=loan).select_related("member__user")]
+    return [loan.borrower, *guarantors]

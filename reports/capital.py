@@ -130,9 +130,13 @@ def _count(value: int, for_board: bool):
     return HIDDEN if for_board and 0 < value < SMALL_COUNT else value
 
 
-def _ledger_table(ledgers: dict, for_board: bool) -> Table:
+def _ledger_table(ledgers: dict, for_board: bool, portfolio_hidden: frozenset | set = frozenset()) -> Table:
+    """For the board, a fund's loan figures (lent, collected, written off, outstanding, available) are never
+    shown per fund: a fund's write-offs are nearly always one or two people's, and its outstanding principal
+    may be a few active loans' even when it lent to five or more; what it owes a funder who bears losses is
+    hidden with them. The totals follow the portfolio's own rule (``microcredit.core.privacy``)."""
     rows = list(ledgers["rows"]) + ([ledgers["unassigned"]] if ledgers["unassigned"] else [])
-    hidden = _hidden_rows([row["loans"] for row in rows]) if for_board else set()
+    hidden = set(range(len(rows))) if for_board else set()
     table = Table(
         "fund_ledger",
         _("The loan fund's ledger"),
@@ -166,16 +170,25 @@ def _ledger_table(ledgers: dict, for_board: bool) -> Table:
                 _money(row["return_paid"]),
                 *loans,
                 "—" if index in hidden else _money(row["available"]),
-                _money(row["owed"]) if fund else "—",
+                "—"
+                if not fund or (for_board and fund.bears_losses and row["written_off"])
+                else _money(row["owed"]),
             ]
         )
     t = ledgers["totals"]
+    totals_hidden = for_board and (
+        ("kpi", "outstanding") in portfolio_hidden or ("kpi", "written_off") in portfolio_hidden
+    )
+    if totals_hidden:
+        t = {**t, **dict.fromkeys(("lent", "principal_collected", "written_off", "outstanding", "available"))}
+    if for_board and any(row["fund"] and row["fund"].bears_losses and row["written_off"] for row in rows):
+        t = {**t, "owed": None}
     table.rows.append(
         [
             _("Total"),
             "",
             *(
-                _money(t.get(key, ZERO))
+                _money(t.get(key, ZERO)) if key not in t or t[key] is not None else "—"
                 for key in (
                     "received",
                     "capital_repaid",
@@ -234,7 +247,9 @@ def _available_table(ledgers: dict, hidden: frozenset | set = frozenset()) -> Ta
 
 def _use_table(ledgers: dict, for_board: bool) -> Table:
     rows = ledgers["rows"]
-    hidden = _hidden_rows([row["loans"] for row in rows]) if for_board else set()
+    # For the board a fund's outstanding principal is never shown (it may be a few active loans' even when the
+    # fund lent to five or more): its use shows as the loans it financed and what it received.
+    hidden = set(range(len(rows))) if for_board else set()
     table = Table(
         "fund_use",
         _("Each fund's use against its commitment"),
@@ -312,7 +327,7 @@ def capital_tables(capital: dict, *, for_board: bool, hidden: frozenset | set = 
     """The capital section's tables, for the dashboard, its CSV files, the capital page and the PDF."""
     ledgers = capital["ledgers"]
     return [
-        _ledger_table(ledgers, for_board),
+        _ledger_table(ledgers, for_board, hidden if for_board else frozenset()),
         _available_table(ledgers, hidden if for_board else frozenset()),
         _use_table(ledgers, for_board),
         _reserve_table(capital["reserve"], for_board),

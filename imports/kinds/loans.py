@@ -47,9 +47,9 @@ from loans.models import (
     Payment,
     PaymentMethod,
 )
+from loans.selectors import guarantee_type_for
 from loans.services import ledger
 from loans.services.base import lock, transition
-from loans.services.review import guarantee_type_for
 from microcredit.core.formatting import format_money
 
 LOANS = "loans"

@@ -8,52 +8,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from loans.models import CallOutcome, GuaranteeCall, GuaranteeType, Instalment, Loan, LoanStatus
+from loans.models import CallOutcome, GuaranteeCall, GuaranteeType, Loan, LoanStatus
+from loans.selectors import days_past_due, is_default_late
 from loans.services import ledger
 from loans.services.base import lock, transition
 from loans.services.guarantors import guarantee_call_notices_create
 from microcredit.accounts.models import User
-from microcredit.core.models import OrganizationSettings
 
 logger = logging.getLogger(__name__)
-
-
-def default_threshold() -> int:
-    return OrganizationSettings.load().loan_default_days
-
-
-def oldest_unpaid_due_date(loan: Loan, as_of: datetime.date | None = None) -> datetime.date | None:
-    """The due date of the oldest instalment unpaid as of ``as_of`` (default today): a payment dated after
-    ``as_of`` does not count (``InstalmentQuerySet.unpaid_as_of``, the report's definition)."""
-    as_of = as_of or timezone.localdate()
-    return (
-        Instalment.objects.filter(loan=loan)
-        .unpaid_as_of(as_of)
-        .order_by("due_date")
-        .values_list("due_date", flat=True)
-        .first()
-    )
-
-
-def days_past_due(loan: Loan, as_of: datetime.date | None = None) -> int:
-    """Days since the oldest due date not fully paid as of ``as_of`` (0 when up to date)."""
-    as_of = as_of or timezone.localdate()
-    oldest = oldest_unpaid_due_date(loan, as_of)
-    return (as_of - oldest).days if oldest else 0
-
-
-def is_default_late(dpd: int) -> bool:
-    """Whether ``dpd`` days past due put a loan in default: *more than* the organization's
-    ``loan_default_days`` (default 90), as PAR90 counts the loans more than 90 days late, so that the board's
-    page reads consistently (a loan exactly 90 days late is in neither; 91 days late, in both)."""
-    return dpd > default_threshold()
-
-
-def arrears_state(loan: Loan, dpd: int) -> str:
-    """ "current", "late" or "in_default" (the loan's status, or days past the organization's threshold)."""
-    if loan.status == LoanStatus.DEFAULTED or is_default_late(dpd):
-        return "in_default"
-    return "late" if dpd > 0 else "current"
 
 
 def guarantor_circle(loan: Loan):

@@ -13,14 +13,12 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from loans.models import (
     OPEN_STATUSES,
     Allocation,
-    Guarantor,
     Instalment,
     Loan,
     LoanStatus,
@@ -29,22 +27,12 @@ from loans.models import (
     PaymentReversal,
     Settlement,
 )
+from loans.selectors import allowed_payers, amount_owed
 from loans.services import ledger
 from loans.services.base import lock, transition
 from microcredit.accounts.models import EntrepreneurProfile, User
 from microcredit.core.formatting import format_money
-from microcredit.core.money import ZERO, to_cents
-
-
-def amount_owed(loan: Loan) -> Decimal:
-    """Everything left to pay on the schedule."""
-    due = Instalment.objects.filter(loan=loan).aggregate(
-        principal=Sum("principal_due", default=ZERO), interest=Sum("interest_due", default=ZERO)
-    )
-    paid = Allocation.objects.filter(loan=loan).aggregate(
-        principal=Sum("principal", default=ZERO), interest=Sum("interest", default=ZERO)
-    )
-    return to_cents(due["principal"] + due["interest"] - paid["principal"] - paid["interest"])
+from microcredit.core.money import to_cents
 
 
 def reallocate(loan: Loan, change_schedule=None) -> None:
@@ -106,7 +94,7 @@ def _settle_status(loan: Loan, actor: User | None) -> None:
     the daily pass's work (``loans_mark_defaults``), never a payment's or a reversal's: recording a backlog of
     old payments must not open guarantee calls on the way. An open guarantee call is left to the advisor to
     resolve with its outcome."""
-    from loans.services.arrears import days_past_due, is_default_late
+    from loans.selectors import days_past_due, is_default_late
 
     owed = amount_owed(loan)
     if owed == 0 and loan.status in OPEN_STATUSES:
@@ -115,12 +103,6 @@ def _settle_status(loan: Loan, actor: User | None) -> None:
         transition(loan, LoanStatus.ACTIVE, actor=actor, reason=_("A payment was reversed."))
     elif loan.status == LoanStatus.DEFAULTED and not is_default_late(days_past_due(loan)):
         transition(loan, LoanStatus.ACTIVE, actor=actor, reason=_("The arrears were caught up."))
-
-
-def allowed_payers(loan: Loan) -> list[EntrepreneurProfile]:
-    """The borrower, and the members who stood behind a circle-guaranteed loan."""
-    guarantors = [g.member for g in Guarantor.objects.filter(loan=loan).select_related("member__user")]
-    return [loan.borrower, *guarantors]
 
 
 def payment_check(

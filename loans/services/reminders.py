@@ -27,9 +27,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from loans import selectors
-from loans.models import Loan, Reminder, ReminderChannel, ReminderStatus
+from loans.models import Reminder, ReminderChannel, ReminderStatus
+from loans.selectors import contact_advisor
 from microcredit.accounts.consents import has_consent, on_withdrawal
-from microcredit.accounts.models import ConsentPurpose, EntrepreneurProfile, User
+from microcredit.accounts.models import ConsentPurpose, EntrepreneurProfile
 from microcredit.core.emails import render_email
 from microcredit.core.jobs import claim, describe, finish, give_up, hand_back
 from microcredit.core.models import OrganizationSettings
@@ -182,15 +183,6 @@ def why_not_needed(
     if windows is not None and kind_for(reminder.instalment.due_date, windows) != reminder.kind:
         return OUTDATED
     return ""
-
-
-def contact_advisor(loan: Loan) -> User | None:
-    """Who the borrower's notices name, and who calls them: their advisor, else their circle's."""
-    advisor = loan.borrower.advisor
-    if advisor is not None and advisor.is_active:
-        return advisor
-    circle_advisor = loan.circle.advisor if loan.circle_id else None
-    return circle_advisor if circle_advisor is not None and circle_advisor.is_active else None
 
 
 def reminder_deliver(*, reminder_id: int, today: datetime.date | None = None) -> str:

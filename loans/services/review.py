@@ -1,85 +1,15 @@
 """Circle review: each eligible member's vote, then the circle's decision and, on acceptance,
 the guarantee."""
 
-import math
-from decimal import Decimal
-
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
-from circles.models import Membership
 from loans.models import CircleVote, GuaranteeType, Guarantor, Loan, LoanStatus, Vote
+from loans.selectors import eligible_voters, guarantee_type_for, tally_words, vote_tally
 from loans.services.base import lock, transition
 from loans.services.requests import circle_review_blocker
 from microcredit.accounts.models import EntrepreneurProfile, User
-from microcredit.core.models import OrganizationSettings
-
-
-def guarantee_type_for(amount: Decimal) -> str:
-    """The guarantee rule's one home: a request up to the organization's threshold (``2000.00`` by
-    default; the threshold itself included) is guaranteed by the circle once it accepts it, and the members
-    who voted for it are its guarantors; above it, the loan is the borrower's individual responsibility."""
-    threshold = OrganizationSettings.load().circle_guarantee_threshold
-    return GuaranteeType.CIRCLE if amount <= threshold else GuaranteeType.INDIVIDUAL
-
-
-def guarantee_regime(loan: Loan) -> str:
-    """The regime of a loan: the one decided at the circle's acceptance, or, before it, the one its amount
-    requested would get (every request page states it, from the draft on)."""
-    return loan.guarantee_type or guarantee_type_for(loan.amount)
-
-
-def eligible_voters(loan: Loan) -> list[EntrepreneurProfile]:
-    """The circle's active members, except the applicant: they never vote on their own request."""
-    return [
-        m.profile
-        for m in Membership.objects.filter(circle=loan.circle, left_on__isnull=True)
-        .exclude(profile=loan.borrower)
-        .select_related("profile__user")
-    ]
-
-
-def vote_tally(loan: Loan) -> dict:
-    eligible = eligible_voters(loan) if loan.circle_id else []
-    eligible_ids = {p.pk for p in eligible}
-    votes = [v for v in loan.votes.filter(review_round=loan.review_round) if v.member_id in eligible_ids]
-    settings = OrganizationSettings.load()
-    count = len(eligible)
-    quorum = math.floor(count * settings.circle_vote_quorum_percent / 100) + 1 if count else 1
-    needed = math.floor(count * settings.circle_vote_approval_percent / 100) + 1 if count else 1
-    tally = {
-        "eligible": count,
-        "cast": len(votes),
-        "for": sum(v.vote == Vote.FOR for v in votes),
-        "against": sum(v.vote == Vote.AGAINST for v in votes),
-        "abstain": sum(v.vote == Vote.ABSTAIN for v in votes),
-        "quorum": min(quorum, count) if count else 1,
-        "needed": min(needed, count) if count else 1,
-    }
-    tally["has_quorum"] = tally["cast"] >= tally["quorum"]
-    tally["accepted"] = tally["has_quorum"] and tally["for"] >= tally["needed"]
-    tally["summary"] = vote_tally_summary(tally)
-    return tally
-
-
-def vote_tally_summary(tally: dict) -> str:
-    """The tally in words, each count agreeing with its noun: "1 vote for out of 4 members (3 needed),
-    1 vote cast." / "1 vote pour sur 4 membres (3 requis), 1 vote exprimé." (the loan page)."""
-    return _("%(for)s out of %(eligible)s (%(needed)s needed), %(cast)s.") % _tally_words(tally)
-
-
-def _tally_words(tally: dict) -> dict:
-    return {
-        "for": ngettext("%(count)s vote for", "%(count)s votes for", tally["for"]) % {"count": tally["for"]},
-        "eligible": ngettext("%(count)s member", "%(count)s members", tally["eligible"])
-        % {"count": tally["eligible"]},
-        "cast": ngettext("%(count)s vote cast", "%(count)s votes cast", tally["cast"])
-        % {"count": tally["cast"]},
-        "needed": tally["needed"],
-        "quorum": tally["quorum"],
-    }
 
 
 @transaction.atomic
@@ -134,7 +64,7 @@ def circle_decision_record(*, loan: Loan, outcome: str, decided_by: User, remark
                 "The votes do not accept this request: %(for)s out of %(eligible)s, %(needed)s needed "
                 "(%(cast)s, quorum %(quorum)s)."
             )
-            % _tally_words(tally),
+            % tally_words(tally),
             code="not_accepted",
         )
     loan.guarantee_type = guarantee_type_for(loan.amount)

@@ -34,8 +34,9 @@ from loans.models import (
     ScheduleVersion,
     Settlement,
 )
+from loans.selectors import amount_owed
 from loans.services.base import lock
-from loans.services.payments import _settle_status, amount_owed, payment_check, reallocate
+from loans.services.payments import _settle_status, payment_check, reallocate
 from loans.services.schedules import Row, replace_schedule, split
 from microcredit.accounts.models import EntrepreneurProfile, User
 from microcredit.core.money import ZERO, fraction_to_cents

@@ -10,7 +10,7 @@ register = template.Library()
 def regime(loan) -> str:
     """ "circle" or "individual": the guarantee regime of a loan, decided or as its amount would get it
     (``loans.services.review.guarantee_regime``, the rule's one home)."""
-    from loans.services.review import guarantee_regime
+    from loans.selectors import guarantee_regime
 
     return guarantee_regime(loan)
 

@@ -12,7 +12,7 @@ from django.views.generic import FormView, ListView, TemplateView
 from loans import selectors, services
 from loans.forms import CircleReviewForm, LoanRequestForm, MemberVoteForm, PreviewForm, WithdrawForm
 from loans.models import LoanProduct, LoanStatus
-from loans.services.arrears import arrears_state
+from loans.selectors import arrears_state
 from loans.services.requests import at_open_requests_cap
 from loans.views.common import loan_for, run_action
 from microcredit.accounts.models import Role

@@ -212,3 +212,19 @@ def test_the_capital_page_takes_as_many_queries_with_more_funds_and_loans(
         Tranche.objects.create(fund=other, received_on=D(2025, 3, 1), amount=Decimal("5000.00"))
         disbursed_loan(amount="1500.00", disbursed_on=D(2025, 12, 1), fund=funds["caisse"])
     assert queries_for(client, CAPITAL) == small
+
+
+def test_the_board_never_reads_a_funds_loan_figures(personas, client_for, funds):
+    """A fund that lent to five people may hold one person's write-off and three people's balances: the
+    board sees what funders paid in and are owed, never a fund's lent, collected, written-off, outstanding or
+    available amounts (the walk-through found a lone 2 708,34 $ write-off in that table)."""
+    for day in (3, 4, 5, 6, 7):
+        disbursed_loan(amount="1000.00", disbursed_on=D(2025, 11, day), fund=funds["caisse"])
+    page = client_for(personas.board).get(CAPITAL)
+    ledger = next(t for t in page.context["tables"] if t.key == "fund_ledger")
+    for row in ledger.rows[:-1]:  # the funds; the last row is the total
+        assert row[5:10] == ["—"] * 5, row
+    staff = client_for(personas.coordinator).get(CAPITAL)
+    ledger = next(t for t in staff.context["tables"] if t.key == "fund_ledger")
+    caisse = next(row for row in ledger.rows if row[0] == "Caisse solidaire")
+    assert caisse[5] != "—"

@@ -518,7 +518,7 @@ def test_in_default_is_more_than_90_days_late_like_par90():
     exactly.refresh_from_db()
     more.refresh_from_db()
     assert (exactly.status, more.status) == (LoanStatus.ACTIVE, LoanStatus.DEFAULTED)
-    from loans.services.arrears import arrears_state
+    from loans.selectors import arrears_state
 
     assert arrears_state(exactly, 90) == "late"
     assert arrears_state(exactly, 91) == "in_default"
