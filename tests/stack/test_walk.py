@@ -18,7 +18,8 @@ ROLES = {
 }
 PAGES_PER_ROLE = 400
 DEPTH = 3
-PUBLIC = {"/accounts/login/", "/accounts/password_reset/", "/healthz"}
+# The pages anyone may read without signing in (the privacy page is public: Law 25).
+PUBLIC = {"/accounts/login/", "/accounts/password_reset/", "/healthz", "/privacy/"}
 
 
 def worth_visiting(path: str) -> bool:
