@@ -18,6 +18,7 @@ ALLOWED_HOSTS = env_list("DJANGO_ALLOWED_HOSTS", ["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 
 INSTALLED_APPS = [
+    "modeltranslation",  # before the admin: content typed in French and English (see Translations in README)
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -154,6 +155,23 @@ LANGUAGE_COOKIE_HTTPONLY = True
 TIME_ZONE = "America/Montreal"
 USE_I18N = True
 USE_TZ = True
+# Content the organization types (product names, circle characteristics, partner services, fund terms) has a
+# French and an English column (``name_fr``, ``name_en``), registered in each app's ``translation.py``. The
+# reader's language picks one; an empty English falls back to the French, which is required.
+MODELTRANSLATION_LANGUAGES = ("fr", "en")
+MODELTRANSLATION_DEFAULT_LANGUAGE = "fr"
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("fr",)
+
+
+def _localized_label(name, lang):
+    """The label of one language's column: "nom (anglais)", "name (English)"."""
+    from microcredit.core.bilingual import localized_label
+
+    return localized_label(name, lang)
+
+
+MODELTRANSLATION_BUILD_LOCALIZED_VERBOSE_NAME = _localized_label
+
 
 # --- Static and media -----------------------------------------------------------------------------
 STATIC_URL = "/static/"
