@@ -2,6 +2,7 @@
 and check the rules), so here they are read-only; networks and characteristics are freely editable."""
 
 from django.contrib import admin
+from modeltranslation.admin import TranslationAdmin
 
 from circles.models import (
     BusinessFollowUp,
@@ -28,10 +29,10 @@ class CircleNetworkAdmin(admin.ModelAdmin):
 
 
 @admin.register(CircleCharacteristic)
-class CircleCharacteristicAdmin(admin.ModelAdmin):
+class CircleCharacteristicAdmin(TranslationAdmin):  # the name in French and English
     list_display = ("name", "kind")
     list_filter = ("kind",)
-    search_fields = ("name",)
+    search_fields = ("name_fr", "name_en")
 
 
 class MembershipInline(ReadOnlyAdminMixin, admin.TabularInline):

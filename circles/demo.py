@@ -44,13 +44,14 @@ CIRCLES = [
     ("Cercle Verdun", "karim", "Réseau Sud-Ouest", [], [17, 20, 23, 26], "dissolved"),
     ("Cercle Longueuil", "julie", "Réseau Rive-Sud", ["Épargne"], [19, 22, 24, 25, 27, 28, 29], "active"),
 ]
+# French name (the key), English name, kind.
 CHARACTERISTICS = [
-    ("Femmes", CharacteristicKind.GENDER),
-    ("Alimentation", CharacteristicKind.SECTOR),
-    ("Services", CharacteristicKind.SECTOR),
-    ("Anglophones", CharacteristicKind.AFFINITY),
-    ("Nouveaux arrivants", CharacteristicKind.AFFINITY),
-    ("Épargne", CharacteristicKind.SAVINGS),
+    ("Femmes", "Women", CharacteristicKind.GENDER),
+    ("Alimentation", "Food", CharacteristicKind.SECTOR),
+    ("Services", "Services", CharacteristicKind.SECTOR),
+    ("Anglophones", "English speakers", CharacteristicKind.AFFINITY),
+    ("Nouveaux arrivants", "Newcomers", CharacteristicKind.AFFINITY),
+    ("Épargne", "Savings", CharacteristicKind.SAVINGS),
 ]
 PROGRESS = [
     "Premières ventes au marché public",
@@ -81,7 +82,23 @@ def _profile(number: int) -> EntrepreneurProfile:
     return EntrepreneurProfile.objects.select_related("user").get(user__username=f"entrepreneur{number:02d}")
 
 
+def _characteristics() -> dict[str, CircleCharacteristic]:
+    """The demo's characteristics by French name, each with its English name (a demo seeded before has
+    them filled in)."""
+    found = {}
+    for name, name_en, kind in CHARACTERISTICS:
+        characteristic, _created = CircleCharacteristic.objects.get_or_create(
+            name_fr=name, defaults={"name_en": name_en, "kind": kind}
+        )
+        if not characteristic.name_en:
+            characteristic.name_en = name_en
+            characteristic.save(update_fields=["name_en"])
+        found[name] = characteristic
+    return found
+
+
 def seed() -> None:
+    characteristics = _characteristics()
     if Circle.objects.filter(name=CIRCLES[0][0]).exists():
         return
     rng = random.Random(3)
@@ -90,10 +107,6 @@ def seed() -> None:
         u.username: u for u in User.objects.filter(username__in=["amelie", "karim", "julie", "sophie"])
     }
     coordinator = advisors["sophie"]
-    characteristics = {
-        name: CircleCharacteristic.objects.get_or_create(name=name, defaults={"kind": kind})[0]
-        for name, kind in CHARACTERISTICS
-    }
     first_start = today - datetime.timedelta(days=300)
     second_start = today - datetime.timedelta(days=45)
     training = _training(

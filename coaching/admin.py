@@ -2,6 +2,7 @@
 change is in the history; the history rows are read-only."""
 
 from django.contrib import admin
+from modeltranslation.admin import TranslationAdmin
 
 from coaching.models import (
     CaseloadPosition,
@@ -73,10 +74,10 @@ class PartnerContactInline(admin.TabularInline):
 
 
 @admin.register(Partner)
-class PartnerAdmin(admin.ModelAdmin):
+class PartnerAdmin(TranslationAdmin):  # the services in French and English
     list_display = ("name", "kind", "phone", "email", "is_active")
     list_filter = ("kind", "is_active")
-    search_fields = ("name", "services", "contacts__name", "email")
+    search_fields = ("name", "services_fr", "services_en", "contacts__name", "email")
     inlines = [PartnerContactInline]
 
 

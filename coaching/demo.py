@@ -39,53 +39,74 @@ SEED = "coaching-demo-2026"
 DOMAIN = "demo.microcredit.local"
 
 PARTNERS = [
-    # name, kind, services, phone, contacts (name, role)
+    # name, kind, services (French, English), phone, contacts (name, role)
     (
         "CDEC Centre-Est",
         PartnerKind.CDEC,
-        "Aide au démarrage, réseautage d'affaires, soutien aux projets d'économie sociale.",
+        (
+            "Aide au démarrage, réseautage d'affaires, soutien aux projets d'économie sociale.",
+            "Start-up help, business networking, support for social economy projects.",
+        ),
         "514 555-0201",
         [("Louise Gendron", "Agente de développement")],
     ),
     (
         "SAJE Montréal Centre",
         PartnerKind.SAJE,
-        "Accompagnement des jeunes entrepreneurs, formation « Lancement d'une entreprise ».",
+        (
+            "Accompagnement des jeunes entrepreneurs, formation « Lancement d'une entreprise ».",
+            "Coaching for young entrepreneurs, “Starting a business” training.",
+        ),
         "514 555-0202",
         [("Maxime Roy", "Conseiller jeunesse")],
     ),
     (
         "CLD de Longueuil",
         PartnerKind.CLD,
-        "Plan d'affaires, fonds locaux d'investissement, subventions de démarrage.",
+        (
+            "Plan d'affaires, fonds locaux d'investissement, subventions de démarrage.",
+            "Business plans, local investment funds, start-up grants.",
+        ),
         "450 555-0203",
         [("Hélène Dubé", "Commissaire au développement économique")],
     ),
     (
         "SACO Montréal",
         PartnerKind.SACO,
-        "Mentorat bénévole par des gestionnaires retraités : finances, marketing, production.",
+        (
+            "Mentorat bénévole par des gestionnaires retraités : finances, marketing, production.",
+            "Volunteer mentoring by retired managers: finance, marketing, production.",
+        ),
         "514 555-0204",
         [("Robert Lapointe", "Mentor bénévole"), ("Ginette Caron", "Coordonnatrice")],
     ),
     (
         "Caisse populaire du Quartier",
         PartnerKind.FINANCIAL_INSTITUTION,
-        "Compte d'entreprise, marge de crédit, prêt de démarrage.",
+        (
+            "Compte d'entreprise, marge de crédit, prêt de démarrage.",
+            "Business account, line of credit, start-up loan.",
+        ),
         "514 555-0205",
         [("Sylvain Boucher", "Directeur de comptes entreprises")],
     ),
     (
         "Banque solidaire du Québec",
         PartnerKind.FINANCIAL_INSTITUTION,
-        "Prêts aux petites entreprises, services bancaires de base.",
+        (
+            "Prêts aux petites entreprises, services bancaires de base.",
+            "Small business loans, basic banking services.",
+        ),
         "514 555-0206",
         [("Amina Khaled", "Conseillère PME")],
     ),
     (
         "Clinique juridique communautaire",
         PartnerKind.OTHER,
-        "Immatriculation, contrats, baux commerciaux : consultations gratuites.",
+        (
+            "Immatriculation, contrats, baux commerciaux : consultations gratuites.",
+            "Registration, contracts, commercial leases: free consultations.",
+        ),
         "514 555-0207",
         [("Me Julien Paré", "Avocat bénévole")],
     ),
@@ -156,13 +177,14 @@ def _sync(existing, wanted, make):
 
 def _partners() -> dict[str, Partner]:
     partners = {}
-    for index, (name, kind, services, phone, contacts) in enumerate(PARTNERS):
+    for index, (name, kind, (services, services_en), phone, contacts) in enumerate(PARTNERS):
         slug = name.lower().split()[0].replace("é", "e")
         partner, _created = Partner.objects.update_or_create(
             name=name,
             defaults={
                 "kind": kind,
-                "services": services,
+                "services_fr": services,
+                "services_en": services_en,
                 "phone": phone,
                 "email": f"info.{slug}{index}@{DOMAIN}",
                 "website": "",

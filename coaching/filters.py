@@ -66,7 +66,7 @@ class PartnerFilter(django_filters.FilterSet):
         fields = ("q", "kind", "is_active")
 
     def search(self, queryset, name, value):
-        return _search(queryset, ("name", "services", "contacts__name"), value).distinct()
+        return _search(queryset, ("name", "services_fr", "services_en", "contacts__name"), value).distinct()
 
     def active_or_not(self, queryset, name, value):
         return queryset.filter(is_active=value == "true") if value in ("true", "false") else queryset

@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin
 
 from funds.models import FunderRepayment, FundSource, Tranche
 
@@ -15,7 +16,7 @@ class FunderRepaymentInline(admin.TabularInline):
 
 
 @admin.register(FundSource)
-class FundSourceAdmin(admin.ModelAdmin):
+class FundSourceAdmin(TranslationAdmin):  # the terms in French and English
     list_display = ("name", "kind", "amount_committed", "committed_on", "language", "is_active")
     list_filter = ("kind", "is_active")
     search_fields = ("name",)

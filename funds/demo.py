@@ -5,13 +5,14 @@ from decimal import Decimal
 
 from funds.models import FundSource, FundSourceKind, Population, Tranche
 
+# name, kind, amount, committed on, terms (French, English), other fields
 SOURCES = [
     (
         "Caisse solidaire du quartier",
         FundSourceKind.INVESTOR,
         "150000.00",
         datetime.date(2022, 3, 1),
-        "10 years, 1 % a year, repaid at term.",
+        ("10 ans, 1\u00a0% par année, remboursé à l'échéance.", "10 years, 1 % a year, repaid at term."),
         {"annual_return_rate": Decimal("1.00"), "repayable_on": datetime.date(2032, 3, 1)},
     ),
     (
@@ -19,7 +20,10 @@ SOURCES = [
         FundSourceKind.FUND,
         "100000.00",
         datetime.date(2023, 1, 15),
-        "Patient capital, no interest, renewable every 5 years.",
+        (
+            "Capital patient, sans intérêt, renouvelable aux 5 ans.",
+            "Patient capital, no interest, renewable every 5 years.",
+        ),
         {"postal_prefixes": "H1, H2"},
     ),
     (
@@ -27,7 +31,7 @@ SOURCES = [
         FundSourceKind.FOUNDATION,
         "50000.00",
         datetime.date(2023, 9, 1),
-        "Loss reserve: may absorb write-offs.",
+        ("Réserve pour pertes\u00a0: peut absorber les radiations.", "Loss reserve: may absorb write-offs."),
         {"bears_losses": True, "language": "en"},
     ),
     (
@@ -35,7 +39,10 @@ SOURCES = [
         FundSourceKind.GOVERNMENT,
         "75000.00",
         datetime.date(2024, 4, 1),
-        "Interest-free for 7 years, for entrepreneurs under 35.",
+        (
+            "Sans intérêt pendant 7 ans, pour les entrepreneurs de moins de 35 ans.",
+            "Interest-free for 7 years, for entrepreneurs under 35.",
+        ),
         {"population": Population.YOUTH, "max_per_loan": Decimal("5000.00")},
     ),
     (
@@ -43,7 +50,7 @@ SOURCES = [
         FundSourceKind.OWN,
         "20000.00",
         datetime.date(2022, 1, 1),
-        "The organization's own capital.",
+        ("Le capital propre de l'organisme.", "The organization's own capital."),
         {},
     ),
 ]
@@ -59,14 +66,15 @@ TRANCHES = [
 
 
 def seed() -> None:
-    for name, kind, amount, committed_on, terms, extra in SOURCES:
+    for name, kind, amount, committed_on, (terms, terms_en), extra in SOURCES:
         FundSource.objects.update_or_create(
             name=name,
             defaults={
                 "kind": kind,
                 "amount_committed": Decimal(amount),
                 "committed_on": committed_on,
-                "terms": terms,
+                "terms_fr": terms,
+                "terms_en": terms_en,
                 "is_active": True,
                 **extra,
             },

@@ -2,6 +2,7 @@
 because every change to them goes through loans.services (locks, rules, history)."""
 
 from django.contrib import admin
+from modeltranslation.admin import TranslationAdmin
 
 from loans.models import (
     AdvisorDigest,
@@ -29,7 +30,7 @@ from microcredit.core.admin import ReadOnlyAdminMixin
 
 
 @admin.register(LoanProduct)
-class LoanProductAdmin(admin.ModelAdmin):
+class LoanProductAdmin(TranslationAdmin):  # name and description in French and English
     list_display = (
         "name",
         "min_amount",
@@ -41,7 +42,7 @@ class LoanProductAdmin(admin.ModelAdmin):
         "is_active",
     )
     list_filter = ("frequency", "is_active")
-    search_fields = ("name",)
+    search_fields = ("name_fr", "name_en")
     filter_horizontal = ("funds",)
 
     def has_delete_permission(self, request, obj=None):

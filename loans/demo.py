@@ -26,10 +26,11 @@ from loans.models import (
 from microcredit.accounts.models import EntrepreneurProfile, User
 
 D = Decimal
+# (French, English) name and description, then the terms.
 PRODUCTS = [
     (
-        "Microprêt de démarrage",
-        "Pour lancer son entreprise.",
+        ("Microprêt de démarrage", "Start-up microloan"),
+        ("Pour lancer son entreprise.", "To launch one's business."),
         D("500"),
         D("5000"),
         D("6.00"),
@@ -39,8 +40,8 @@ PRODUCTS = [
         0,
     ),
     (
-        "Prêt de croissance",
-        "Pour grandir : équipement, local, inventaire.",
+        ("Prêt de croissance", "Growth loan"),
+        ("Pour grandir : équipement, local, inventaire.", "To grow: equipment, premises, inventory."),
         D("2000"),
         D("15000"),
         D("7.50"),
@@ -50,8 +51,11 @@ PRODUCTS = [
         2,
     ),
     (
-        "Microprêt express",
-        "Un petit fonds de roulement, remboursé aux deux semaines.",
+        ("Microprêt express", "Express microloan"),
+        (
+            "Un petit fonds de roulement, remboursé aux deux semaines.",
+            "A little working capital, repaid every two weeks.",
+        ),
         D("250"),
         D("1500"),
         D("4.00"),
@@ -68,11 +72,12 @@ def _profile(number: int) -> EntrepreneurProfile:
 
 
 def seed() -> None:
-    for name, description, low, high, rate, min_term, max_term, frequency, grace in PRODUCTS:
-        LoanProduct.objects.get_or_create(
-            name=name,
+    for names, descriptions, low, high, rate, min_term, max_term, frequency, grace in PRODUCTS:
+        (name, name_en), (description, description_en) = names, descriptions
+        product, _created = LoanProduct.objects.get_or_create(
+            name_fr=name,
             defaults={
-                "description": description,
+                "description_fr": description,
                 "min_amount": low,
                 "max_amount": high,
                 "annual_rate": rate,
@@ -82,12 +87,15 @@ def seed() -> None:
                 "grace_periods": grace,
             },
         )
+        if not product.name_en:  # a demo seeded before the English names gets them
+            product.name_en, product.description_en = name_en, description_en
+            product.save(update_fields=["name_en", "description_en"])
     if Loan.objects.exists():
         return
     today = timezone.localdate()
     coordinator = User.objects.get(username="sophie")
-    start = LoanProduct.objects.get(name="Microprêt de démarrage")
-    growth = LoanProduct.objects.get(name="Prêt de croissance")
+    start = LoanProduct.objects.get(name_fr="Microprêt de démarrage")
+    growth = LoanProduct.objects.get(name_fr="Prêt de croissance")
 
     def request(number, amount, term, purpose, product=start):
         borrower = _profile(number)

@@ -3,6 +3,8 @@ from decimal import Decimal
 
 from django import forms
 from django.core.validators import MaxLengthValidator
+from django.utils.functional import lazy
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from funds.models import FundSource
@@ -25,6 +27,9 @@ from microcredit.core.dates import DateFormField, DateKind
 from microcredit.core.models import OrganizationSettings
 from microcredit.core.money_fields import MoneyField
 from microcredit.core.submissions import OneTimeKeyField
+from microcredit.core.text_fields import LimitedTextField
+
+DESCRIPTION_MAX_LENGTH = 1000  # a product's description, in each language
 
 
 class LoanRequestForm(forms.ModelForm):
@@ -214,12 +219,27 @@ class CallResolveForm(forms.Form):
     note = forms.CharField(label=_("What was agreed"), widget=forms.Textarea(attrs={"rows": 3}))
 
 
+def _label(model, name: str):
+    return capfirst(model._meta.get_field(name).verbose_name)
+
+
 class LoanProductForm(forms.ModelForm):
+    """Name and description in French (the name required) and in English (empty: the French is shown)."""
+
+    description_fr = LimitedTextField(
+        label=lazy(_label, str)(LoanProduct, "description_fr"), max_length=DESCRIPTION_MAX_LENGTH
+    )
+    description_en = LimitedTextField(
+        label=lazy(_label, str)(LoanProduct, "description_en"), max_length=DESCRIPTION_MAX_LENGTH
+    )
+
     class Meta:
         model = LoanProduct
         fields = (
-            "name",
-            "description",
+            "name_fr",
+            "name_en",
+            "description_fr",
+            "description_en",
             "min_amount",
             "max_amount",
             "annual_rate",
@@ -239,7 +259,6 @@ class LoanProductForm(forms.ModelForm):
             "good_standing_max_days_late",
             "is_active",
         )
-        widgets = {"description": forms.Textarea(attrs={"rows": 2})}
 
 
 class RestructuringForm(forms.Form):

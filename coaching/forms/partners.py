@@ -16,7 +16,7 @@ class PartnerForm(forms.ModelForm):
     class Meta:
         model = Partner
         fields = PARTNER_FIELDS
-        widgets = {"services": text_area(4)}
+        widgets = {"services_fr": text_area(4), "services_en": text_area(4)}
 
     def service_data(self) -> dict:
         return {name: self.cleaned_data[name] for name in self.Meta.fields}

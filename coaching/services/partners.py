@@ -4,7 +4,18 @@ from django.db import transaction
 
 from coaching.models import Partner, PartnerContact
 
-PARTNER_FIELDS = ("name", "kind", "services", "phone", "email", "website", "address", "is_active")
+# The services offered are typed in French and in English (empty: the French is shown).
+PARTNER_FIELDS = (
+    "name",
+    "kind",
+    "services_fr",
+    "services_en",
+    "phone",
+    "email",
+    "website",
+    "address",
+    "is_active",
+)
 CONTACT_FIELDS = ("name", "title", "email", "phone")
 
 

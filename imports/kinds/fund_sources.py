@@ -133,7 +133,7 @@ class FundSourcesKind(Kind):
             "kind": values["kind"],
             "amount_committed": values["amount_committed"],
             "committed_on": values["committed_on"],
-            "terms": values["terms"] or "",
+            "terms_fr": values["terms"] or "",  # the French terms (an English version is typed in the admin)
             "is_active": True if values["is_active"] is None else values["is_active"],
         }
         pk = external_object_id(FUND_SOURCES, external_id)

@@ -50,6 +50,7 @@ from loans.models import (
 from loans.selectors import guarantee_type_for
 from loans.services import ledger
 from loans.services.base import lock, transition
+from microcredit.core import bilingual
 from microcredit.core.formatting import format_money
 
 LOANS = "loans"
@@ -82,7 +83,7 @@ def _loan_columns():
             "product",
             "produit",
             "product",
-            gettext_lazy("Name of an existing loan product."),
+            gettext_lazy("Name of an existing loan product (in French or English)."),
             required=True,
             example="Microcrédit cercle",
         ),
@@ -396,7 +397,7 @@ class LoansKind(Kind):
         from imports.services import external_id_record, external_object_id
 
         borrower = find_entrepreneur(values["borrower"], "borrower")
-        product = LoanProduct.objects.filter(name__iexact=values["product"]).first()
+        product = LoanProduct.objects.filter(bilingual.matches("name", values["product"])).first()
         if product is None:
             raise ValidationError(
                 {"product": _("Unknown loan product “%(name)s”.") % {"name": values["product"]}}

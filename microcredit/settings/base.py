@@ -161,6 +161,7 @@ USE_TZ = True
 MODELTRANSLATION_LANGUAGES = ("fr", "en")
 MODELTRANSLATION_DEFAULT_LANGUAGE = "fr"
 MODELTRANSLATION_FALLBACK_LANGUAGES = ("fr",)
+MODELTRANSLATION_AUTO_POPULATE = "default"  # ``create(name=...)`` without a language fills the French column
 
 
 def _localized_label(name, lang):
