@@ -136,7 +136,7 @@ class PartnersKind(Kind):
         fields = {
             "name": values["name"],
             "kind": values["kind"],
-            "services": values["services"] or "",
+            "services_fr": values["services"] or "",  # the French services (the English is typed in the app)
             "phone": values["phone"] or "",
             "email": values["email"] or "",
             "website": values["website"] or "",
