@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from microcredit.accounts.models import EntrepreneurProfile, User
+from microcredit.core.bilingual import FrenchInPlainColumn
 from microcredit.core.dates import BoundedDateField, DateKind
 
 
@@ -38,7 +39,7 @@ class CharacteristicKind(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class CircleCharacteristic(models.Model):
+class CircleCharacteristic(FrenchInPlainColumn, models.Model):
     """A trait a circle takes on (women's circle, food sector, savings group...); coordinators add more."""
 
     name = models.CharField(_("name"), max_length=80, unique=True)

@@ -10,6 +10,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from microcredit.accounts.models import Language
+from microcredit.core.bilingual import FrenchInPlainColumn
 from microcredit.core.dates import BoundedDateField, DateKind
 from microcredit.core.money_fields import MoneyModelField
 
@@ -35,7 +36,7 @@ class Population(models.TextChoices):
     NO_INCOME = "no_income", _("No income")
 
 
-class FundSource(models.Model):
+class FundSource(FrenchInPlainColumn, models.Model):
     """A socially responsible investment or fund committed to the loan fund (or the organization's own)."""
 
     name = models.CharField(_("name"), max_length=150)

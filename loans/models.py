@@ -21,6 +21,7 @@ from loans.reminder_models import (  # noqa: F401  (registered with the loans ap
     ReminderStatus,
 )
 from microcredit.accounts.models import EntrepreneurProfile, User
+from microcredit.core.bilingual import FrenchInPlainColumn
 from microcredit.core.dates import BoundedDateField, DateKind
 from microcredit.core.formatting import format_money
 from microcredit.core.money_fields import MoneyModelField
@@ -36,7 +37,7 @@ class Frequency(models.TextChoices):
     WEEKLY = "weekly", _("Weekly")
 
 
-class LoanProduct(models.Model):
+class LoanProduct(FrenchInPlainColumn, models.Model):
     name = models.CharField(_("name"), max_length=120, unique=True)
     description = models.TextField(_("description"), blank=True)
     min_amount = money(_("minimum amount"), validators=[MinValueValidator(Decimal("1.00"))])

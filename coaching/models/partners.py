@@ -9,11 +9,12 @@ from django.utils.translation import gettext_lazy as _
 
 from coaching.models.choices import REFERRAL_CLOSED, REFERRAL_STATES, PartnerKind, ReferralStatus
 from microcredit.accounts.models import EntrepreneurProfile
+from microcredit.core.bilingual import FrenchInPlainColumn
 from microcredit.core.dates import BoundedDateField, DateKind
 from microcredit.core.state import StatusChange
 
 
-class Partner(models.Model):
+class Partner(FrenchInPlainColumn, models.Model):
     name = models.CharField(_("name"), max_length=150)
     kind = models.CharField(_("kind"), max_length=30, choices=PartnerKind.choices)
     services = models.TextField(_("services offered"), blank=True)

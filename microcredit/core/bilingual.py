@@ -8,6 +8,7 @@ name in either language (imports) or reads the columns in SQL.
 """
 
 from django.db.models import Q
+from django.utils import translation
 from django.utils.translation import gettext
 
 LANGUAGES = ("fr", "en")
@@ -31,6 +32,16 @@ def matches(field: str, value: str, lookup: str = "iexact") -> Q:
     for column in columns(field):
         condition |= Q(**{f"{column}__{lookup}": value})
     return condition
+
+
+class FrenchInPlainColumn:
+    """A model mixin: the plain column (``name``, which the library keeps beside ``name_fr`` and ``name_en``)
+    is saved with the French, whoever saves, so that its unique constraint and the SQL that reads it see the
+    same value as ``name_fr`` (saved in an English session, it would take the English name)."""
+
+    def save(self, *args, **kwargs):
+        with translation.override("fr"):
+            return super().save(*args, **kwargs)
 
 
 def copy_into_french(app_label: str, model_name: str, fields: tuple[str, ...]):

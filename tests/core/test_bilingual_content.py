@@ -277,3 +277,29 @@ def test_the_data_migration_keeps_the_existing_values_in_the_french_column(
         assert getattr(row, f"{field}_en") is None
         with translation.override("en"):
             assert getattr(row, field) == f"Ancien {field}"  # the English falls back to it
+
+
+def test_saved_in_english_the_plain_column_keeps_the_french(personas, client_for):
+    """The plain ``name`` column (unique, read by SQL) holds the French whoever saves: a product saved in an
+    English session does not take its English name there, where it could meet another product's French."""
+    _speaks(personas.coordinator, "en")
+    client = client_for(personas.coordinator)
+    assert client.post(reverse("loans:product_create"), _product_data()).status_code == 302
+    product = LoanProduct.objects.get(name_fr="Prêt vert")
+    with translation.override("en"):
+        product.description_en = "Greener."
+        product.save()
+    # Another product whose French name is the first one's English name.
+    data = _product_data(name_fr="Green loan", name_en="", description_en="")
+    assert client.post(reverse("loans:product_create"), data).status_code == 302
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT name, name_en FROM loans_loanproduct ORDER BY id")
+        assert cursor.fetchall() == [("Prêt vert", "Green loan"), ("Green loan", None)]
+
+
+def test_an_english_name_already_taken_is_refused_at_the_field(personas, client_for, product):
+    client = client_for(personas.coordinator)
+    response = client.post(reverse("loans:product_create"), _product_data(name_en=ENGLISH))
+    assert response.status_code == 200 and "name_en" in response.context["form"].errors
+    response = client.post(reverse("loans:product_create"), _product_data(name_fr=FRENCH))
+    assert response.status_code == 200 and "name_fr" in response.context["form"].errors
