@@ -303,3 +303,12 @@ def test_an_english_name_already_taken_is_refused_at_the_field(personas, client_
     assert response.status_code == 200 and "name_en" in response.context["form"].errors
     response = client.post(reverse("loans:product_create"), _product_data(name_fr=FRENCH))
     assert response.status_code == 200 and "name_fr" in response.context["form"].errors
+
+
+def test_the_product_list_tells_the_coordinator_which_products_lack_an_english_name(
+    personas, client_for, product
+):
+    LoanProductFactory(name="Prêt de croissance")
+    _speaks(personas.coordinator, "fr-ca")
+    page = client_for(personas.coordinator).get(reverse("loans:product_list")).content.decode()
+    assert page.count('data-testid="no-english-name"') == 1 and "pas encore de nom anglais" in page
