@@ -144,8 +144,8 @@ def test_the_product_form_labels_each_language(personas, client_for):
     assert "Nom (français)" in page and "Nom (anglais)" in page
 
 
-def test_the_partner_form_saves_the_services_in_both_languages(personas, client_for):
-    data = {
+def _partner_data(**extra) -> dict:
+    return {
         "name": "CDEC Rosemont",
         "kind": "cdec",
         "services_fr": "Aide au démarrage",
@@ -159,8 +159,17 @@ def test_the_partner_form_saves_the_services_in_both_languages(personas, client_
         "contacts-INITIAL_FORMS": "0",
         "contacts-MIN_NUM_FORMS": "0",
         "contacts-MAX_NUM_FORMS": "1000",
+        **extra,
     }
-    response = client_for(personas.coordinator).post(reverse("coaching:partner_create"), data)
+
+
+def test_the_partner_form_saves_the_services_in_both_languages(personas, client_for):
+    client = client_for(personas.coordinator)
+    long = "y" * 2001
+    response = client.post(reverse("coaching:partner_create"), _partner_data(services_en=long))
+    assert response.status_code == 200 and "services_en" in response.context["form"].errors
+    assert long in response.content.decode() and not Partner.objects.exists()
+    response = client.post(reverse("coaching:partner_create"), _partner_data())
     assert response.status_code == 302
     partner = Partner.objects.get()
     assert (partner.services_fr, partner.services_en) == ("Aide au démarrage", "Start-up help")
