@@ -321,3 +321,22 @@ def test_the_product_list_tells_the_coordinator_which_products_lack_an_english_n
     _speaks(personas.coordinator, "fr-ca")
     page = client_for(personas.coordinator).get(reverse("loans:product_list")).content.decode()
     assert page.count('data-testid="no-english-name"') == 1 and "pas encore de nom anglais" in page
+
+
+def test_the_demo_fills_both_languages():
+    from django.core.management import call_command
+
+    with open("/dev/null", "w") as quiet:
+        call_command("seed_demo", force=True, stdout=quiet)
+    for model, fields in (
+        (LoanProduct, ("name", "description")),
+        (CircleCharacteristic, ("name",)),
+        (Partner, ("services",)),
+        (FundSource, ("terms",)),
+    ):
+        assert model.objects.exists(), model
+        for row in model.objects.all():
+            for field in fields:
+                assert getattr(row, f"{field}_fr") and getattr(row, f"{field}_en"), (row, field)
+    with translation.override("en"):
+        assert str(LoanProduct.objects.get(name_fr=FRENCH)) == ENGLISH
