@@ -4,15 +4,20 @@
 How the new schedule is computed, on the day D it is shown or approved (rules in the README):
 - the principal is that of the replaced instalments (every instalment not paid in full);
 - it restarts on the loan's rhythm: the first new due date is the first replaced instalment's due date if it
-  is after D, else the first date after D on the loan's rhythm; the instalments left are those of the old
-  schedule due on or after it (at least one);
-- the interest of replaced instalments due before that date (earned, unpaid) is carried and spread evenly
-  over the new instalments (the cents left to the last);
-- payment holiday of N: the same number of instalments, starting N periods later; if the product says
-  interest accrues during a holiday, N periods of interest on the principal are spread over them too;
-- longer term: the principal over the new number of instalments (more than those left);
-- lower instalment: instalments of the new amount (interest first) until the principal is repaid;
-- arrears spread: the principal, overdue included, over the instalments left.
+  is after D, else the first date after D on the loan's rhythm; the instalments *to come* are those of the old
+  schedule due on or after it;
+- no kind ever gives fewer instalments than are unpaid, except the arrears spread (whose very point is to
+  keep the end date): an overdue loan's unpaid instalments are never squeezed into the ones to come;
+- payment holiday of N: the unpaid instalments themselves, unchanged (same number, same amounts), re-dated
+  from N periods after the restart date; if the product says interest accrues during a holiday, N periods of
+  interest on the principal are spread over them;
+- otherwise the interest of replaced instalments due before the restart date (earned, unpaid) is carried:
+- longer term: the principal over the new number of instalments, at least as many as are unpaid and more
+  than those to come (so it ends later), the carried interest spread over them;
+- lower instalment: instalments of exactly the new amount (the carried interest first, then each period's
+  interest, then principal) until all is repaid, the last taking what is left;
+- arrears spread: the principal, overdue included, over the instalments to come (at least one must be
+  left), the carried interest spread over them.
 """
 
 import datetime
@@ -91,7 +96,8 @@ def new_rows(
     while due_date(anchor, frequency, steps) <= on:
         steps += 1
     first = due_date(anchor, frequency, steps)
-    left = max(1, sum(1 for i in replaced if i.due_date >= first))
+    unpaid = len(replaced)
+    to_come = sum(1 for i in replaced if i.due_date >= first)
     carried = sum((i.interest_due for i in replaced if i.due_date < first), ZERO)
 
     def schedule(count: int, start: datetime.date) -> list[Row]:
@@ -111,18 +117,26 @@ def new_rows(
     if kind == RestructuringKind.HOLIDAY:
         if not holiday_periods or not 1 <= holiday_periods <= 12:
             raise ValidationError({"holiday_periods": _("Defer between 1 and 12 instalments.")})
-        extra = carried
+        # The unpaid instalments are deferred as they are: none is dropped, none grows.
+        start = due_date(first, frequency, holiday_periods)
+        rows = [
+            Row(due_date(start, frequency, index), i.principal_due, i.interest_due)
+            for index, i in enumerate(replaced)
+        ]
+        extra = ZERO
         if loan.product.holiday_interest_accrues:
-            extra += holiday_periods * period_interest(principal, periodic_rate(rate, frequency))
-        rows = _spread(schedule(left, due_date(first, frequency, holiday_periods)), extra)
+            extra = holiday_periods * period_interest(principal, periodic_rate(rate, frequency))
+        rows = _spread(rows, extra)
     elif kind == RestructuringKind.LONGER_TERM:
-        if not new_term or not left < new_term <= MAX_INSTALMENTS:
+        shortest = max(unpaid, to_come + 1)
+        if not new_term or not shortest <= new_term <= MAX_INSTALMENTS:
             raise ValidationError(
                 {
                     "new_term": _(
-                        "A longer term has more than the %(left)s instalments left (at most %(max)s)."
+                        "A longer term has at least %(min)s instalments (%(unpaid)s are unpaid) and "
+                        "at most %(max)s."
                     )
-                    % {"left": left, "max": MAX_INSTALMENTS}
+                    % {"min": shortest, "unpaid": unpaid, "max": MAX_INSTALMENTS}
                 }
             )
         rows = _spread(schedule(new_term, first), carried)
@@ -138,13 +152,16 @@ def new_rows(
                 }
             )
         try:
-            scheduled = build_fixed_payment_schedule(
-                amount=principal,
-                annual_rate_percent=rate,
-                payment=new_instalment,
-                frequency=frequency,
-                first_due=first,
-                limit=MAX_INSTALMENTS,
+            rows = _rows(
+                build_fixed_payment_schedule(
+                    amount=principal,
+                    annual_rate_percent=rate,
+                    payment=new_instalment,
+                    frequency=frequency,
+                    first_due=first,
+                    limit=MAX_INSTALMENTS,
+                    owed_interest=carried,
+                )
             )
         except ValueError:
             raise ValidationError(
@@ -155,11 +172,14 @@ def new_rows(
                     % {"max": MAX_INSTALMENTS}
                 }
             ) from None
-        rows = _spread(_rows(scheduled), carried)
     elif kind == RestructuringKind.SPREAD_ARREARS:
         if not any(i.due_date <= on for i in replaced):
             raise ValidationError(_("This loan has no arrears to spread."))
-        rows = _spread(schedule(left, first), carried)
+        if not to_come:
+            raise ValidationError(
+                _("No instalment is left to spread the arrears over: propose a longer term instead.")
+            )
+        rows = _spread(schedule(to_come, first), carried)
     else:
         raise ValidationError({"kind": _("Choose a kind of restructuring.")})
     return {"kept": kept, "replaced": replaced, "rows": rows}
