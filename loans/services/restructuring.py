@@ -21,6 +21,7 @@ How the new schedule is computed, on the day D it is shown or approved (rules in
 """
 
 import datetime
+from collections import Counter
 from decimal import ROUND_DOWN, Decimal
 
 from django.core.exceptions import ValidationError
@@ -185,9 +186,17 @@ def new_rows(
     return {"kept": kept, "replaced": replaced, "rows": rows}
 
 
+def regular_instalment(amounts: list[Decimal]) -> Decimal:
+    """The instalment a borrower pays most periods: the most frequent amount (the first one on a tie), so a
+    last instalment that takes the rounding, or interest-only ones, do not stand for the rest."""
+    return Counter(amounts).most_common(1)[0][0]
+
+
 def comparison(loan: Loan, proposal: dict) -> dict:
-    """The figures the proposal page shows beside each other: the whole schedule's total and interest,
-    today's and the new one's, and what the change costs the borrower."""
+    """The figures the proposal page shows beside each other: the instalment, the number of instalments and
+    the last due date, the whole schedule's total and interest, today's and the new one's (the instalment
+    and the last date of today's schedule are those of the instalments to pay), and what the change costs
+    the borrower."""
     kept, replaced, rows = proposal["kept"], proposal["replaced"], proposal["rows"]
     kept_total = sum((i.total_due for i in kept), ZERO)
     current_total = kept_total + sum((i.total_due for i in replaced), ZERO)
@@ -196,6 +205,10 @@ def comparison(loan: Loan, proposal: dict) -> dict:
     new_interest = sum((i.interest_due for i in kept), ZERO) + sum((row.interest for row in rows), ZERO)
     first_number = kept[-1].number + 1 if kept else 1
     return {
+        "current_instalment": regular_instalment([i.total_due for i in replaced]),
+        "new_instalment": regular_instalment([row.total for row in rows]),
+        "current_end": replaced[-1].due_date,
+        "new_end": rows[-1].due_date,
         "current_total": current_total,
         "new_total": new_total,
         "current_interest": current_interest,

@@ -12,6 +12,7 @@ due before the new first due date of 5 May) 5,01 + 4,02 = 9,03 $, spread evenly 
 """
 
 import datetime
+import re
 from decimal import Decimal
 
 import pytest
@@ -535,3 +536,32 @@ def test_arrears_cannot_be_spread_when_no_instalment_is_left_to_come():
         loan = disbursed_loan(amount="1200.00", term=6, disbursed_on=D(2025, 1, 10))
     with pytest.raises(ValidationError, match="durée plus longue"):
         rs.new_rows(loan, kind=RestructuringKind.SPREAD_ARREARS, on=D(2025, 9, 1))
+
+
+def test_the_preview_shows_the_instalment_count_end_and_cost_before_and_after(late_loan, client_for):
+    advisor = AdvisorFactory()
+    late_loan.circle.advisor = advisor
+    late_loan.circle.save()
+    url = reverse("loans:restructuring_propose", args=[late_loan.pk])
+    data = {"kind": "longer_term", "new_term": "9", "reason": "Saison creuse", "step": "preview"}
+    with at(LATE_DAY):
+        page = client_for(advisor).post(url, data).content.decode()
+    nbsp = "\u00a0"
+    # Today: 12 instalments, 1 652,46 $ in all. After: 3 x 137,71 + 8 x 139,94 + 140,04 = 1 672,69 $.
+    current = (
+        f"12 versements, la plupart de 137,71{nbsp}$, le dernier le 5 septembre 2026 · "
+        f"coût total 1{nbsp}652,46{nbsp}$"
+    )
+    new = (
+        f"12 versements, la plupart de 139,94{nbsp}$, le dernier le 5 janvier 2027 · "
+        f"coût total 1{nbsp}672,69{nbsp}$"
+    )
+    summaries = re.findall(r"data-testid=\"(?:current|new)-summary\">([^<]*)<", page)
+    assert summaries == [current, new], summaries
+    cost = page[page.index('data-testid="restructuring-cost"') :]
+    instalments = f'137,71{nbsp}$</td><td class="text-end" data-testid="new-instalment">139,94{nbsp}$</td>'
+    assert instalments in cost
+    assert (
+        '<td class="text-end">2026-09-05</td><td class="text-end" data-testid="new-end">2027-01-05</td>'
+        in cost
+    )
