@@ -29,6 +29,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from circles.models import Meeting, MeetingStatus
 from loans.models import (
     OPEN_STATUSES,
     CircleOpinion,
@@ -54,7 +55,7 @@ from loans.services.base import lock, transition
 from loans.services.payments import _settle_status
 from loans.services.schedules import Row, replace_schedule, split
 from microcredit.accounts.models import User
-from microcredit.core.formatting import format_money
+from microcredit.core.formatting import format_date, format_money
 from microcredit.core.models import OrganizationSettings
 from microcredit.core.money import CENT, ZERO
 
@@ -273,6 +274,17 @@ def proposal_rows(restructuring: Restructuring, on: datetime.date | None = None)
     )
 
 
+def informing_meetings(loan: Loan, on: datetime.date | None = None):
+    """The circle's meetings where it can have been informed of a restructuring: already held (on or
+    before ``on``, today by default) and not cancelled, the newest first."""
+    on = on or timezone.localdate()
+    return (
+        Meeting.objects.filter(circle_id=loan.circle_id, date__lte=on)
+        .exclude(status=MeetingStatus.CANCELLED)
+        .order_by("-date", "-start_time")
+    )
+
+
 def needs_circle(loan: Loan) -> bool:
     """Whether approving this loan's restructuring records the circle's decision at a meeting."""
     return (
@@ -333,6 +345,11 @@ def restructuring_approve(
             errors["circle_meeting"] = _(
                 "Choose the meeting of the circle where the restructuring was discussed."
             )
+        elif circle_meeting.date > on or circle_meeting.status == MeetingStatus.CANCELLED:
+            errors["circle_meeting"] = _(
+                "The circle can only have been informed at a meeting already held: choose one held on "
+                "or before %(date)s."
+            ) % {"date": format_date(on)}
         if circle_opinion not in CircleOpinion.values:
             errors["circle_opinion"] = _("Record the circle's decision.")
         if errors:

@@ -12,6 +12,7 @@ due before the new first due date of 5 May) 5,01 + 4,02 = 9,03 $, spread evenly 
 """
 
 import datetime
+import html
 import re
 from decimal import Decimal
 
@@ -565,3 +566,43 @@ def test_the_preview_shows_the_instalment_count_end_and_cost_before_and_after(la
         '<td class="text-end">2026-09-05</td><td class="text-end" data-testid="new-end">2027-01-05</td>'
         in cost
     )
+
+
+def test_the_circle_can_only_have_been_informed_at_a_meeting_already_held(loan, client_for):
+    coordinator = CoordinatorFactory()
+    with at(D(2026, 4, 20)):
+        proposal = rs.restructuring_propose(
+            loan=loan, proposed_by=AdvisorFactory(), kind="spread_arrears", reason="x"
+        )
+    held = Meeting.objects.create(circle=loan.circle, date=D(2026, 4, 14), status="held")
+    today = Meeting.objects.create(circle=loan.circle, date=D(2026, 4, 20))
+    coming = Meeting.objects.create(circle=loan.circle, date=D(2026, 4, 28))
+    cancelled = Meeting.objects.create(circle=loan.circle, date=D(2026, 4, 7), status="cancelled")
+    url = reverse("loans:restructuring_detail", args=[proposal.pk])
+    client = client_for(coordinator)
+    with at(D(2026, 4, 20)):
+        page = client.get(url).content.decode()
+        offered = re.findall(r'<option value="(\d+)"', page)
+        assert offered == [str(today.pk), str(held.pk)]
+        assert "14 avril 2026" in page and "28 avril 2026" not in page
+        posted = {"decision": "approve", "circle_meeting": coming.pk, "circle_opinion": "agrees"}
+        response = client.post(url, posted)
+        assert response.status_code == 200
+        refusal = "Choisissez une rencontre du cercle déjà tenue (aujourd'hui ou avant)."
+        assert refusal in html.unescape(response.content.decode())
+        # The service refuses it too, at the field, whoever calls it.
+        for meeting_ in (coming, cancelled):
+            with pytest.raises(ValidationError) as error:
+                rs.restructuring_approve(
+                    restructuring=proposal,
+                    approved_by=coordinator,
+                    circle_meeting=meeting_,
+                    circle_opinion="agrees",
+                )
+            assert error.value.message_dict["circle_meeting"] == [
+                "Le cercle ne peut avoir été informé qu'à une rencontre déjà tenue\u00a0: choisissez-en une "
+                "tenue au plus tard le 20 avril 2026."
+            ]
+    proposal.refresh_from_db()
+    assert proposal.status == RestructuringStatus.PROPOSED
+    assert not ScheduleVersion.objects.filter(loan=loan).exists()
