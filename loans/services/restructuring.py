@@ -28,6 +28,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from circles.models import Meeting, MeetingStatus
 from loans.models import (
@@ -308,9 +309,13 @@ def _decide_checks(restructuring: Restructuring, decided_by: User) -> Restructur
 
 def _describe(restructuring: Restructuring) -> str:
     if restructuring.kind == RestructuringKind.HOLIDAY:
-        detail = _("%(count)s instalments deferred") % {"count": restructuring.holiday_periods}
+        detail = ngettext(
+            "%(count)s instalment deferred", "%(count)s instalments deferred", restructuring.holiday_periods
+        ) % {"count": restructuring.holiday_periods}
     elif restructuring.kind == RestructuringKind.LONGER_TERM:
-        detail = _("%(count)s instalments left") % {"count": restructuring.new_term}
+        detail = ngettext(
+            "%(count)s instalment left", "%(count)s instalments left", restructuring.new_term
+        ) % {"count": restructuring.new_term}
     elif restructuring.kind == RestructuringKind.LOWER_INSTALMENT:
         detail = _("instalment of %(amount)s") % {"amount": format_money(restructuring.new_instalment)}
     else:
