@@ -16,6 +16,7 @@ from microcredit.accounts.models import (
     Role,
     User,
 )
+from microcredit.core.formatting import format_count
 from microcredit.core.privacy import SMALL_COUNT, Figure, Sum, board_hidden
 
 
@@ -30,7 +31,7 @@ class ShareRow:
     def display(self) -> str:
         if self.masked:
             return "—"
-        return "<5" if self.count is None else str(self.count)
+        return "<5" if self.count is None else format_count(self.count)
 
 
 def _share(label: str, count: int, total: int) -> ShareRow:
