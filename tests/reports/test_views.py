@@ -302,3 +302,16 @@ def test_charts_whose_every_month_is_hidden_say_so_instead_of_drawing_nothing(pe
     assert "<svg" in drawn and "chart-empty" not in drawn
     hidden = charts.bar_chart(chart_id="c", title="T", desc="D", labels=["Jan", "Feb"], values=[None, None])
     assert "<svg" not in hidden and 'id="c"' in hidden
+
+
+def test_the_trends_csv_names_its_months_in_the_readers_language(personas, client_for, book):
+    params = {**PERIOD, "format": "csv", "table": "trends"}
+    rows = _csv(client_for(personas.board).get(URL, params))
+    assert rows[1][0] == "Month"
+    assert [row[0] for row in rows[2:4]] == ["July 2024", "August 2024"]
+    personas.board.language = "fr-ca"
+    personas.board.save(update_fields=["language"])
+    content = client_for(personas.board).get(URL, params).content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(content), delimiter=";"))
+    assert rows[1][0] == "Mois"
+    assert [row[0] for row in rows[2:4]] == ["juillet 2024", "août 2024"]
