@@ -2,6 +2,7 @@
 
 import datetime
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from django.db.models import (
@@ -257,9 +258,10 @@ def training_detail(training: Training) -> dict:
     }
 
 
-def attendance_rate(circle: Circle) -> int | None:
-    """Share of expected attendances that were present or late, over the circle's held meetings."""
+def attendance_rate(circle: Circle) -> Decimal | None:
+    """Share of expected attendances that were present or late, over the circle's held meetings, in percent,
+    exact: the page rounds it once, as it writes it (``percent`` filter)."""
     counts = MeetingAttendance.objects.filter(
         meeting__circle=circle, meeting__status=MeetingStatus.HELD
     ).aggregate(total=Count("pk"), came=Count("pk", filter=Q(status__in=["present", "late"])))
-    return round(100 * counts["came"] / counts["total"]) if counts["total"] else None
+    return Decimal(100 * counts["came"]) / counts["total"] if counts["total"] else None

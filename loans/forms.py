@@ -24,6 +24,7 @@ from loans.services.requests import PLAN_FIELDS, TEXT_MAX_LENGTHS
 from microcredit.accounts.forms import DateInput, PersonChoiceField
 from microcredit.accounts.models import EntrepreneurProfile
 from microcredit.core.dates import DateFormField, DateKind
+from microcredit.core.formatting import format_date
 from microcredit.core.models import OrganizationSettings
 from microcredit.core.money_fields import MoneyField
 from microcredit.core.submissions import OneTimeKeyField
@@ -313,7 +314,13 @@ class RestructuringDecisionForm(forms.Form):
         label=_("Note or reason for a refusal"), widget=forms.Textarea(attrs={"rows": 2}), required=False
     )
     circle_meeting = forms.ModelChoiceField(
-        label=_("Meeting where the circle was informed"), queryset=None, required=False
+        label=_("Meeting where the circle was informed"),
+        queryset=None,
+        required=False,
+        # Only the meetings already held are offered (restructuring.informing_meetings).
+        error_messages={
+            "invalid_choice": _("Choose a meeting of the circle already held (today or before).")
+        },
     )
     circle_opinion = forms.ChoiceField(
         label=_("The circle's decision"), choices=[("", "—"), *CircleOpinion.choices], required=False
@@ -324,8 +331,9 @@ class RestructuringDecisionForm(forms.Form):
         if meetings is None:
             del self.fields["circle_meeting"], self.fields["circle_opinion"]
         else:
-            self.fields["circle_meeting"].queryset = meetings
-            self.fields["circle_meeting"].label_from_instance = lambda meeting: meeting.date.isoformat()
+            field = self.fields["circle_meeting"]
+            field.queryset = meetings
+            field.label_from_instance = lambda meeting: format_date(meeting.date)
 
 
 class SettlementForm(forms.Form):

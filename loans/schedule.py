@@ -118,19 +118,27 @@ def build_fixed_payment_schedule(
     frequency: str,
     first_due: datetime.date,
     limit: int = 240,
+    owed_interest: Decimal = ZERO,
 ) -> list[ScheduledInstalment]:
-    """Instalments of ``payment`` (interest first, on the declining balance, rounded as above) until the
-    principal is repaid; the last one takes what is left. Raises ValueError if the payment does not cover
+    """Instalments of ``payment`` until the principal is repaid; the last one takes what is left. Each
+    instalment pays, in this order, what is left of ``owed_interest`` (interest already earned, e.g. an
+    overdue loan's), the period's interest on the declining balance (rounded as above), then principal, so
+    every instalment but the last is exactly ``payment``. Raises ValueError if the payment does not cover
     the first period's interest or would need more than ``limit`` instalments."""
-    amount, payment = to_cents(amount), to_cents(payment)
+    amount, payment, owed = to_cents(amount), to_cents(payment), to_cents(owed_interest)
     rate = periodic_rate(annual_rate_percent, frequency)
     balance, rows = amount, []
-    while balance > 0:
+    if payment <= period_interest(balance, rate):
+        raise ValueError("the payment does not cover the interest")
+    while balance > 0 or owed > 0:
         if len(rows) == limit:
             raise ValueError("too many instalments")
         interest = period_interest(balance, rate)
         if payment <= interest:
             raise ValueError("the payment does not cover the interest")
+        catch_up = min(owed, payment - interest)
+        owed -= catch_up
+        interest += catch_up
         principal = min(payment - interest, balance)
         balance -= principal
         rows.append(

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from funds.models import Population
 from funds.rules import age_band
 from loans.fund_ledger import fund_ledgers
-from microcredit.core.formatting import Money, Percent
+from microcredit.core.formatting import Money, Percent, format_date
 from microcredit.core.money import CENT, ZERO, from_cents
 from microcredit.core.selectors import SMALL_COUNT
 from reports.selectors import BOOK_SQL, OPEN, _fetch, _params, percent
@@ -319,7 +319,7 @@ def _reserve_table(reserve: dict, for_board: bool) -> Table:
     table.note = _(
         "As of %(date)s: the outstanding principal of the active loans times the rate of their band of days "
         "past due, rounded to the cent per band (rates: settings, LOAN_LOSS_RESERVE_BANDS)."
-    ) % {"date": reserve["as_of"].isoformat()}
+    ) % {"date": format_date(reserve["as_of"])}
     return table
 
 

@@ -7,11 +7,26 @@ from decimal import Decimal
 
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
 from microcredit.core.formatting import MISSING, format_label_value, format_money, format_percent
 
 WIDTH, HEIGHT = 640, 220
 MARGIN_LEFT, MARGIN_BOTTOM, MARGIN_TOP = 70, 30, 10
+
+
+def _nothing_to_draw(chart_id: str, title: str) -> SafeString:
+    """What stands in for a chart whose every value is hidden by the board's privacy rule (or that has no
+    value at all): a sentence that says so, rather than an empty frame."""
+    return format_html(
+        '<p class="text-muted small border rounded p-3 mb-0" id="{}" data-testid="chart-empty">{}</p>',
+        chart_id,
+        _(
+            "%(chart)s: nothing to draw, every figure of the period is hidden (an amount made of fewer "
+            "than 5 loans, or one that would single someone out, shows —). The table gives what can be shown."
+        )
+        % {"chart": title},
+    )
 
 
 def _scale(value: Decimal, top: Decimal, span: int) -> float:
@@ -21,7 +36,10 @@ def _scale(value: Decimal, top: Decimal, span: int) -> float:
 def bar_chart(
     *, chart_id: str, title: str, desc: str, labels: list[str], values: list[Decimal | None]
 ) -> SafeString:
-    """Vertical bars, one per label (monthly trends); a value None (hidden) draws no bar and reads "—"."""
+    """Vertical bars, one per label (monthly trends); a value None (hidden) draws no bar and reads "—".
+    When every value is hidden, a sentence says so instead of an empty chart."""
+    if all(value is None for value in values):
+        return _nothing_to_draw(chart_id, title)
     top = max((value for value in values if value is not None), default=Decimal(0)) or Decimal(1)
     plot_h = HEIGHT - MARGIN_BOTTOM - MARGIN_TOP
     step = (WIDTH - MARGIN_LEFT) / max(len(values), 1)
@@ -80,7 +98,9 @@ def bar_chart(
 
 
 def par_chart(*, chart_id: str, title: str, desc: str, rows: list[tuple[str, Decimal | None]]) -> SafeString:
-    """Horizontal bars on a 0-100 % scale (PAR1, PAR30, PAR90)."""
+    """Horizontal bars on a 0-100 % scale (PAR1, PAR30, PAR90); a sentence instead when all are hidden."""
+    if all(value is None for _label, value in rows):
+        return _nothing_to_draw(chart_id, title)
     row_h, width = 34, WIDTH - MARGIN_LEFT - 60
     height = row_h * len(rows) + 10
     bars = []

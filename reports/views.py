@@ -196,6 +196,8 @@ class CapitalView(RoleRequiredMixin, TemplateView):
             funds=[row["fund"] for row in self.capital["ledgers"]["rows"]],
             whole_months=self.for_board,
             as_of=self.as_of,
+            period_start=self.start,
+            period_end=self.end,
             query={
                 "as_of": self.as_of.isoformat(),
                 "start": self.start.isoformat(),

@@ -24,6 +24,7 @@ from coaching.models import (
     Topic,
 )
 from microcredit.accounts.models import EntrepreneurProfile
+from microcredit.core.formatting import format_count
 from microcredit.core.money import ZERO
 from microcredit.core.privacy import SMALL_COUNT, board_hidden
 from microcredit.core.privacy import Figure as Cell
@@ -38,7 +39,7 @@ class Figure:
 
     @property
     def display(self) -> str:
-        return "<5" if self.count is None else str(self.count)
+        return "<5" if self.count is None else format_count(self.count)
 
 
 def _figure(label, count: int, amount: Decimal | None = None) -> Figure:

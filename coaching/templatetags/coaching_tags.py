@@ -2,6 +2,7 @@
 file). Each reads through the selectors, in a bounded number of queries, within the viewer's scope."""
 
 from django import template
+from django.utils import timezone
 
 from coaching import selectors
 from coaching.models import Referral
@@ -49,8 +50,12 @@ def my_coaching_summary(user) -> dict:
     if profile is None:
         return {}
     sessions = selectors.shared_sessions(profile, limit=1)
+    latest = sessions[0] if sessions else None
+    follow_up = latest.next_follow_up_on if latest else None
     return {
-        "latest": sessions[0] if sessions else None,
+        "latest": latest,
+        # Past: overdue, as the advisor's caseload says (coaching.selectors.flags.follow_up_overdue).
+        "follow_up_overdue": follow_up is not None and follow_up < timezone.localdate(),
         "open_referrals": Referral.objects.filter(profile=profile)
         .exclude(status__in=REFERRAL_CLOSED)
         .count(),

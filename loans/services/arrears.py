@@ -14,6 +14,7 @@ from loans.services import ledger
 from loans.services.base import lock, transition
 from loans.services.guarantors import guarantee_call_notices_create
 from microcredit.accounts.models import User
+from microcredit.core.formatting import format_date
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +41,7 @@ def enter_default(loan: Loan, dpd: int, *, actor: User | None) -> None:
     else:
         reason = _("%(days)s days past due; the guarantee call opened on %(date)s stays open.") % {
             "days": dpd,
-            "date": timezone.localdate(call.opened_at).isoformat(),
+            "date": format_date(call.opened_at),
         }
     transition(loan, LoanStatus.DEFAULTED, actor=actor, reason=reason)
     if call is not None:

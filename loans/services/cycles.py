@@ -12,6 +12,7 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from loans.models import Instalment, Loan, LoanProduct, LoanStatus
 from microcredit.accounts.models import EntrepreneurProfile, User
@@ -77,10 +78,20 @@ def check_cycle(
     cycle = borrower_cycle(borrower, product)
     errors = {}
     if amount > cycle.max_amount:
-        errors["amount"] = _(
-            "This would be loan number %(number)s for this borrower (%(good)s repaid in good standing): "
-            "this product lends at most %(max)s for it."
-        ) % {
+        if cycle.repaid_in_good_standing:
+            message = ngettext(
+                "This would be loan number %(number)s for this borrower (%(good)s loan repaid in good "
+                "standing): this product lends at most %(max)s for it.",
+                "This would be loan number %(number)s for this borrower (%(good)s loans repaid in good "
+                "standing): this product lends at most %(max)s for it.",
+                cycle.repaid_in_good_standing,
+            )
+        else:
+            message = _(
+                "This would be loan number %(number)s for this borrower (none repaid in good standing "
+                "yet): this product lends at most %(max)s for it."
+            )
+        errors["amount"] = message % {
             "number": cycle.number,
             "good": cycle.repaid_in_good_standing,
             "max": format_money(cycle.max_amount),

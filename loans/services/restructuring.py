@@ -4,25 +4,33 @@
 How the new schedule is computed, on the day D it is shown or approved (rules in the README):
 - the principal is that of the replaced instalments (every instalment not paid in full);
 - it restarts on the loan's rhythm: the first new due date is the first replaced instalment's due date if it
-  is after D, else the first date after D on the loan's rhythm; the instalments left are those of the old
-  schedule due on or after it (at least one);
-- the interest of replaced instalments due before that date (earned, unpaid) is carried and spread evenly
-  over the new instalments (the cents left to the last);
-- payment holiday of N: the same number of instalments, starting N periods later; if the product says
-  interest accrues during a holiday, N periods of interest on the principal are spread over them too;
-- longer term: the principal over the new number of instalments (more than those left);
-- lower instalment: instalments of the new amount (interest first) until the principal is repaid;
-- arrears spread: the principal, overdue included, over the instalments left.
+  is after D, else the first date after D on the loan's rhythm; the instalments *to come* are those of the old
+  schedule due on or after it;
+- no kind ever gives fewer instalments than are unpaid, except the arrears spread (whose very point is to
+  keep the end date): an overdue loan's unpaid instalments are never squeezed into the ones to come;
+- payment holiday of N: the unpaid instalments themselves, unchanged (same number, same amounts), re-dated
+  from N periods after the restart date; if the product says interest accrues during a holiday, N periods of
+  interest on the principal are spread over them;
+- otherwise the interest of replaced instalments due before the restart date (earned, unpaid) is carried:
+- longer term: the principal over the new number of instalments, at least as many as are unpaid and more
+  than those to come (so it ends later), the carried interest spread over them;
+- lower instalment: instalments of exactly the new amount (the carried interest first, then each period's
+  interest, then principal) until all is repaid, the last taking what is left;
+- arrears spread: the principal, overdue included, over the instalments to come (at least one must be
+  left), the carried interest spread over them.
 """
 
 import datetime
+from collections import Counter
 from decimal import ROUND_DOWN, Decimal
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
+from circles.models import Meeting, MeetingStatus
 from loans.models import (
     OPEN_STATUSES,
     CircleOpinion,
@@ -48,7 +56,7 @@ from loans.services.base import lock, transition
 from loans.services.payments import _settle_status
 from loans.services.schedules import Row, replace_schedule, split
 from microcredit.accounts.models import User
-from microcredit.core.formatting import format_money
+from microcredit.core.formatting import format_date, format_money
 from microcredit.core.models import OrganizationSettings
 from microcredit.core.money import CENT, ZERO
 
@@ -91,7 +99,8 @@ def new_rows(
     while due_date(anchor, frequency, steps) <= on:
         steps += 1
     first = due_date(anchor, frequency, steps)
-    left = max(1, sum(1 for i in replaced if i.due_date >= first))
+    unpaid = len(replaced)
+    to_come = sum(1 for i in replaced if i.due_date >= first)
     carried = sum((i.interest_due for i in replaced if i.due_date < first), ZERO)
 
     def schedule(count: int, start: datetime.date) -> list[Row]:
@@ -111,18 +120,26 @@ def new_rows(
     if kind == RestructuringKind.HOLIDAY:
         if not holiday_periods or not 1 <= holiday_periods <= 12:
             raise ValidationError({"holiday_periods": _("Defer between 1 and 12 instalments.")})
-        extra = carried
+        # The unpaid instalments are deferred as they are: none is dropped, none grows.
+        start = due_date(first, frequency, holiday_periods)
+        rows = [
+            Row(due_date(start, frequency, index), i.principal_due, i.interest_due)
+            for index, i in enumerate(replaced)
+        ]
+        extra = ZERO
         if loan.product.holiday_interest_accrues:
-            extra += holiday_periods * period_interest(principal, periodic_rate(rate, frequency))
-        rows = _spread(schedule(left, due_date(first, frequency, holiday_periods)), extra)
+            extra = holiday_periods * period_interest(principal, periodic_rate(rate, frequency))
+        rows = _spread(rows, extra)
     elif kind == RestructuringKind.LONGER_TERM:
-        if not new_term or not left < new_term <= MAX_INSTALMENTS:
+        shortest = max(unpaid, to_come + 1)
+        if not new_term or not shortest <= new_term <= MAX_INSTALMENTS:
             raise ValidationError(
                 {
                     "new_term": _(
-                        "A longer term has more than the %(left)s instalments left (at most %(max)s)."
+                        "A longer term has at least %(min)s instalments (%(unpaid)s are unpaid) and "
+                        "at most %(max)s."
                     )
-                    % {"left": left, "max": MAX_INSTALMENTS}
+                    % {"min": shortest, "unpaid": unpaid, "max": MAX_INSTALMENTS}
                 }
             )
         rows = _spread(schedule(new_term, first), carried)
@@ -138,13 +155,16 @@ def new_rows(
                 }
             )
         try:
-            scheduled = build_fixed_payment_schedule(
-                amount=principal,
-                annual_rate_percent=rate,
-                payment=new_instalment,
-                frequency=frequency,
-                first_due=first,
-                limit=MAX_INSTALMENTS,
+            rows = _rows(
+                build_fixed_payment_schedule(
+                    amount=principal,
+                    annual_rate_percent=rate,
+                    payment=new_instalment,
+                    frequency=frequency,
+                    first_due=first,
+                    limit=MAX_INSTALMENTS,
+                    owed_interest=carried,
+                )
             )
         except ValueError:
             raise ValidationError(
@@ -155,19 +175,30 @@ def new_rows(
                     % {"max": MAX_INSTALMENTS}
                 }
             ) from None
-        rows = _spread(_rows(scheduled), carried)
     elif kind == RestructuringKind.SPREAD_ARREARS:
         if not any(i.due_date <= on for i in replaced):
             raise ValidationError(_("This loan has no arrears to spread."))
-        rows = _spread(schedule(left, first), carried)
+        if not to_come:
+            raise ValidationError(
+                _("No instalment is left to spread the arrears over: propose a longer term instead.")
+            )
+        rows = _spread(schedule(to_come, first), carried)
     else:
         raise ValidationError({"kind": _("Choose a kind of restructuring.")})
     return {"kept": kept, "replaced": replaced, "rows": rows}
 
 
+def regular_instalment(amounts: list[Decimal]) -> Decimal:
+    """The instalment a borrower pays most periods: the most frequent amount (the first one on a tie), so a
+    last instalment that takes the rounding, or interest-only ones, do not stand for the rest."""
+    return Counter(amounts).most_common(1)[0][0]
+
+
 def comparison(loan: Loan, proposal: dict) -> dict:
-    """The figures the proposal page shows beside each other: the whole schedule's total and interest,
-    today's and the new one's, and what the change costs the borrower."""
+    """The figures the proposal page shows beside each other: the instalment, the number of instalments and
+    the last due date, the whole schedule's total and interest, today's and the new one's (the instalment
+    and the last date of today's schedule are those of the instalments to pay), and what the change costs
+    the borrower."""
     kept, replaced, rows = proposal["kept"], proposal["replaced"], proposal["rows"]
     kept_total = sum((i.total_due for i in kept), ZERO)
     current_total = kept_total + sum((i.total_due for i in replaced), ZERO)
@@ -176,6 +207,10 @@ def comparison(loan: Loan, proposal: dict) -> dict:
     new_interest = sum((i.interest_due for i in kept), ZERO) + sum((row.interest for row in rows), ZERO)
     first_number = kept[-1].number + 1 if kept else 1
     return {
+        "current_instalment": regular_instalment([i.total_due for i in replaced]),
+        "new_instalment": regular_instalment([row.total for row in rows]),
+        "current_end": replaced[-1].due_date,
+        "new_end": rows[-1].due_date,
         "current_total": current_total,
         "new_total": new_total,
         "current_interest": current_interest,
@@ -240,6 +275,17 @@ def proposal_rows(restructuring: Restructuring, on: datetime.date | None = None)
     )
 
 
+def informing_meetings(loan: Loan, on: datetime.date | None = None):
+    """The circle's meetings where it can have been informed of a restructuring: already held (on or
+    before ``on``, today by default) and not cancelled, the newest first."""
+    on = on or timezone.localdate()
+    return (
+        Meeting.objects.filter(circle_id=loan.circle_id, date__lte=on)
+        .exclude(status=MeetingStatus.CANCELLED)
+        .order_by("-date", "-start_time")
+    )
+
+
 def needs_circle(loan: Loan) -> bool:
     """Whether approving this loan's restructuring records the circle's decision at a meeting."""
     return (
@@ -263,9 +309,13 @@ def _decide_checks(restructuring: Restructuring, decided_by: User) -> Restructur
 
 def _describe(restructuring: Restructuring) -> str:
     if restructuring.kind == RestructuringKind.HOLIDAY:
-        detail = _("%(count)s instalments deferred") % {"count": restructuring.holiday_periods}
+        detail = ngettext(
+            "%(count)s instalment deferred", "%(count)s instalments deferred", restructuring.holiday_periods
+        ) % {"count": restructuring.holiday_periods}
     elif restructuring.kind == RestructuringKind.LONGER_TERM:
-        detail = _("%(count)s instalments left") % {"count": restructuring.new_term}
+        detail = ngettext(
+            "%(count)s instalment left", "%(count)s instalments left", restructuring.new_term
+        ) % {"count": restructuring.new_term}
     elif restructuring.kind == RestructuringKind.LOWER_INSTALMENT:
         detail = _("instalment of %(amount)s") % {"amount": format_money(restructuring.new_instalment)}
     else:
@@ -300,6 +350,11 @@ def restructuring_approve(
             errors["circle_meeting"] = _(
                 "Choose the meeting of the circle where the restructuring was discussed."
             )
+        elif circle_meeting.date > on or circle_meeting.status == MeetingStatus.CANCELLED:
+            errors["circle_meeting"] = _(
+                "The circle can only have been informed at a meeting already held: choose one held on "
+                "or before %(date)s."
+            ) % {"date": format_date(on)}
         if circle_opinion not in CircleOpinion.values:
             errors["circle_opinion"] = _("Record the circle's decision.")
         if errors:

@@ -39,6 +39,7 @@ from loans.services.base import lock
 from loans.services.payments import _settle_status, payment_check, reallocate
 from loans.services.schedules import Row, replace_schedule, split
 from microcredit.accounts.models import EntrepreneurProfile, User
+from microcredit.core.formatting import format_date
 from microcredit.core.money import ZERO, fraction_to_cents
 
 
@@ -122,7 +123,7 @@ def settlement_check(loan: Loan, on: datetime.date) -> Quote:
         raise ValidationError(
             {
                 "paid_on": _("A settlement cannot be dated before the loan's latest payment (%(date)s).")
-                % {"date": latest.isoformat()}
+                % {"date": format_date(latest)}
             }
         )
     return quote

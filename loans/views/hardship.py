@@ -82,7 +82,7 @@ class RestructuringDetailView(StaffRequiredMixin, FormView):
     def get_form_kwargs(self):
         meetings = None
         if restructurings.needs_circle(self.loan):
-            meetings = self.loan.circle.meetings.order_by("-date")
+            meetings = restructurings.informing_meetings(self.loan)
         return {**super().get_form_kwargs(), "meetings": meetings}
 
     def get_context_data(self, **kwargs):

@@ -15,11 +15,15 @@ percentage             ``46,3 %``              ``46.3%``
 count                  ``1 234``               ``1,234``
 long date (sentences)  ``1er décembre 2026``   ``December 1, 2026``
 short date (tables)    ``2026-12-01``          ``2026-12-01``
+moment (tables)        ``2026-12-01 13 h 40``  ``2026-12-01 1:40 p.m.``
+hour                   ``13 h 40``             ``1:40 p.m.``
 month (chart axes)     ``déc.``                ``Dec``
 =====================  ======================  =====================
 
 The spaces are non-breaking (U+00A0), so "46,3" and "%" never land on two lines. Templates use the filters
-of the ``microcredit`` library (``money``, ``percent``, ``count``, ``longdate``, ``shortdate``); Python
+of the ``microcredit`` library (``money``, ``percent``, ``count``, ``longdate``, ``shortdate``, and for a
+moment ``longdatetime`` in sentences, "1er décembre 2026, 13 h 40", ``shortdatetime`` in tables, ``clock``
+for an hour), never Django's raw ``date``/``time`` filters or ``str()`` on a date; Python
 code (messages, charts, tables, CSV) calls these functions. CSV cells are written by
 ``microcredit.core.csv_export``, which reads numbers the way a spreadsheet of that language does.
 """
@@ -122,6 +126,24 @@ def format_datetime(value) -> str:
     if timezone.is_aware(value):
         value = timezone.localtime(value)
     return f"{format_date(value)}, {formats.time_format(value, 'TIME_FORMAT')}"
+
+
+def format_short_datetime(value) -> str:
+    """A moment in a table: the short date and the hour, "2026-12-01 13 h 40" / "2026-12-01 1:40 p.m."."""
+    if not value:
+        return ""
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return f"{format_short_date(value)} {formats.time_format(value, 'TIME_FORMAT')}"
+
+
+def format_time(value) -> str:
+    """An hour of the day: "18 h 30" / "6:30 p.m."; a datetime is read in the organization's time zone."""
+    if not value:
+        return ""
+    if isinstance(value, datetime.datetime) and timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return formats.time_format(value, "TIME_FORMAT")
 
 
 def format_short_date(value) -> str:

@@ -2,6 +2,7 @@
 
 import datetime
 from dataclasses import dataclass
+from decimal import Decimal
 
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -16,6 +17,7 @@ from microcredit.accounts.models import (
     Role,
     User,
 )
+from microcredit.core.formatting import format_count
 from microcredit.core.privacy import SMALL_COUNT, Figure, Sum, board_hidden
 
 
@@ -23,20 +25,21 @@ from microcredit.core.privacy import SMALL_COUNT, Figure, Sum, board_hidden
 class ShareRow:
     label: str
     count: int | None  # None when suppressed
-    percent: int | None
+    percent: Decimal | None  # exact, rounded once when written
     masked: bool = False  # 5 or more, hidden so that a hidden one is not the total minus the others
 
     @property
     def display(self) -> str:
         if self.masked:
             return "—"
-        return "<5" if self.count is None else str(self.count)
+        return "<5" if self.count is None else format_count(self.count)
 
 
 def _share(label: str, count: int, total: int) -> ShareRow:
     if count < SMALL_COUNT:
         return ShareRow(str(label), None, None)
-    return ShareRow(str(label), count, round(100 * count / total) if total else 0)
+    # Exact: the page rounds it once, as it writes it (the ``percent`` filter), half up like every figure.
+    return ShareRow(str(label), count, Decimal(100 * count) / total if total else Decimal(0))
 
 
 def board_overview(today: datetime.date | None = None) -> dict:

@@ -314,3 +314,20 @@ def test_the_caseload_page_shows_fifty_a_page_whom_to_call_first_on_the_first(pe
     ]
     assert sorted(every) == sorted(p.pk for p in EntrepreneurProfile.objects.filter(advisor=personas.advisor))
     assert "51" in first.content.decode()
+
+
+def test_the_entrepreneurs_home_says_a_past_follow_up_is_overdue(personas, client_for):
+    """The caseload flags the follow-up as overdue: her home says so too, never "Next follow-up" for a
+    date already past."""
+    from microcredit.core.formatting import format_date
+
+    profile = personas.entrepreneur
+    CoachingSessionFactory(profile=profile, held_on=days_ago(40), next_follow_up_on=days_ago(5))
+    assert "follow_up_overdue" in _codes(_rows(personas)[profile.pk])
+    page = client_for(profile).get(reverse("home")).content.decode()
+    assert f"en retard depuis le {format_date(days_ago(5))}" in page
+    assert "Prochain suivi avec" not in page
+    CoachingSessionFactory(profile=profile, held_on=days_ago(1), next_follow_up_on=days_ago(-7))
+    page = client_for(profile).get(reverse("home")).content.decode()
+    assert f"Prochain suivi avec votre conseiller ou conseillère\u00a0: {format_date(days_ago(-7))}." in page
+    assert 'data-testid="follow-up-overdue"' not in page

@@ -172,3 +172,15 @@ def _snapshot():
             )
         ),
     )
+
+
+def test_a_share_is_rounded_once_half_up(personas):
+    """5 of 40 is 12.5 %: rounded once as it is written, half up, it reads 13 % (rounding it first to a
+    whole number, as Python's round() does to even, and formatting it again gave 12 %)."""
+    from microcredit.core.formatting import format_percent
+
+    factories.DemographicsFactory.create_batch(5, immigrant=True, disability=False)
+    factories.DemographicsFactory.create_batch(35, immigrant=False, disability=False)
+    with translation.override("en"):
+        reach = {row.label: row for row in board_overview()["reach"]}
+        assert format_percent(reach["Immigrants"].percent, 0) == "13%"

@@ -174,3 +174,11 @@ def test_the_french_navigation_fits_on_one_line_at_1280_and_1366(browser, live_s
             )
             visible = browser.execute_script("return document.documentElement.clientWidth")
             assert right <= visible, (persona, width, right, visible)
+            # The brand (the organization's name, at the left) stays readable: never squeezed to a sliver to
+            # make room for the menu, the whole name shown (on two lines at most).
+            shown, needed, lines = browser.execute_script(
+                "const b = document.querySelector('nav.navbar .navbar-brand');"
+                "return [b.clientWidth, b.scrollWidth, Math.round(b.getBoundingClientRect().height /"
+                " parseFloat(getComputedStyle(b).lineHeight))]"
+            )
+            assert shown >= 100 and needed <= shown + 1 and lines <= 2, (persona, width, shown, needed, lines)

@@ -103,8 +103,8 @@ def test_a_first_loan_is_limited(product):
     with pytest.raises(ValidationError) as error:
         request(product, other, "1500.01")
     assert error.value.message_dict["amount"] == [
-        "Ce serait le prêt nº\u00a01 de cette personne (0 remboursés en bonne tenue)\u00a0: "
-        "ce produit prête au plus 1\u00a0500,00\u00a0$ pour celui-ci."
+        "Ce serait le prêt nº\u00a01 de cette personne (aucun remboursé en bonne tenue pour l'instant)"
+        "\u00a0: ce produit prête au plus 1\u00a0500,00\u00a0$ pour celui-ci."
     ]
     assert borrower_cycle(borrower, product).number == 2
 
@@ -151,7 +151,7 @@ def test_the_form_shows_the_cycle_and_the_file_shows_her_loans_as_steps(product,
     form = client_for(borrower.user).get(reverse("loans:loan_create")).content.decode()
     assert (
         "prêt nº\u00a02 pour" in form
-        and "(1 remboursés en bonne tenue), au plus 3\u00a0000,00\u00a0$" in form
+        and "(1 prêt remboursé en bonne tenue), au plus 3\u00a0000,00\u00a0$" in form
     )
     advisor = late.circle.advisor
     page = (

@@ -12,6 +12,8 @@ due before the new first due date of 5 May) 5,01 + 4,02 = 9,03 $, spread evenly 
 """
 
 import datetime
+import html
+import re
 from decimal import Decimal
 
 import pytest
@@ -110,14 +112,18 @@ def test_the_four_kinds_of_new_schedule_on_20_april(loan):
         M("1225.07"),
         M("3.99"),
     )
-    # Payment holiday of 2, interest accruing (the product's default): same 3 instalments two months later,
-    # with 2 x 5,01 of holiday interest on 1 002,49 added to the 9,03 carried: 19,05, 6,35 on each.
+    # Payment holiday of 2, interest accruing (the product's default): the five unpaid instalments themselves
+    # (none dropped, none grown), from 5 July, two months after the restart date of 5 May, with 2 x 5,01 of
+    # holiday interest on 1 002,49 spread over them: 10,02, 2,00 on each and 2,02 on the last.
     holiday = rs.new_rows(loan, kind=RestructuringKind.HOLIDAY, on=on, holiday_periods=2)
     assert [(r.due_date, r.principal, r.interest) for r in holiday["rows"]] == [
-        (D(2026, 7, 5), M("332.50"), M("11.36")),
-        (D(2026, 8, 5), M("334.16"), M("9.70")),
-        (D(2026, 9, 5), M("335.83"), M("8.03")),
+        (D(2026, 7, 5), M("198.50"), M("7.01")),
+        (D(2026, 8, 5), M("199.49"), M("6.02")),
+        (D(2026, 9, 5), M("200.49"), M("5.02")),
+        (D(2026, 10, 5), M("201.49"), M("4.02")),
+        (D(2026, 11, 5), M("202.52"), M("3.03")),
     ]
+    assert rs.comparison(loan, holiday)["extra_cost"] == M("10.02")
     # Longer term: 8 instalments of 128,15 + 1,12 of the carried interest (the last takes 1,19).
     longer = rs.new_rows(loan, kind=RestructuringKind.LONGER_TERM, on=on, new_term=8)
     rows = longer["rows"]
@@ -129,9 +135,16 @@ def test_the_four_kinds_of_new_schedule_on_20_april(loan):
         M("1.83"),
     )
     assert rs.comparison(loan, longer)["extra_cost"] == M("16.64")
-    # Lower instalment of 120,00: 8 of them and a last of 67,70 (the carried 9,03: 1,00 on each, 1,03 last).
+    # Lower instalment of 120,00, exactly: the first pays the carried 9,03 and May's 5,01 of interest (14,04)
+    # and 105,96 of principal; then 4,48 + 115,52 on 896,53, 3,91 + 116,09 on 781,01, ... until the last,
+    # on 5 January 2027, takes the 75,67 left and its 0,38 of interest.
     lower = rs.new_rows(loan, kind=RestructuringKind.LOWER_INSTALMENT, on=on, new_instalment=M("120.00"))
-    assert [r.total for r in lower["rows"]] == [M("121.00")] * 8 + [M("67.70")]
+    assert [r.total for r in lower["rows"]] == [M("120.00")] * 8 + [M("76.05")]
+    assert [(r.principal, r.interest) for r in lower["rows"][:3]] == [
+        (M("105.96"), M("14.04")),
+        (M("115.52"), M("4.48")),
+        (M("116.09"), M("3.91")),
+    ]
     assert lower["rows"][-1].due_date == D(2027, 1, 5)
 
 
@@ -139,11 +152,15 @@ def test_a_holiday_without_interest_when_the_product_says_so(loan):
     loan.product.holiday_interest_accrues = False
     loan.product.save()
     holiday = rs.new_rows(loan, kind=RestructuringKind.HOLIDAY, on=D(2026, 4, 20), holiday_periods=2)
-    assert [(r.due_date, r.interest) for r in holiday["rows"]] == [
-        (D(2026, 7, 5), M("8.02")),
-        (D(2026, 8, 5), M("6.36")),
-        (D(2026, 9, 5), M("4.69")),
+    # The unpaid instalments exactly as they were, five months later each; nothing more to pay.
+    assert [(r.due_date, r.total) for r in holiday["rows"]] == [
+        (D(2026, 7, 5), M("203.51")),
+        (D(2026, 8, 5), M("203.51")),
+        (D(2026, 9, 5), M("203.51")),
+        (D(2026, 10, 5), M("203.51")),
+        (D(2026, 11, 5), M("203.53")),
     ]
+    assert rs.comparison(loan, holiday)["extra_cost"] == M("0.00")
 
 
 def test_proposals_that_do_not_hold_are_refused_with_the_reason(loan):
@@ -368,3 +385,224 @@ def test_two_coordinators_approving_at_once_restructure_once():
     assert ScheduleVersion.objects.filter(loan=loan).count() == 1
     assert Instalment.objects.filter(loan=loan).count() == 9
     assert ledger_differences() == []
+
+
+# A loan 91 days late. 1 600,00 $ at 6 % a year, 12 monthly instalments from 5 October 2025: eleven of
+# 137,71 $ and a last of 137,65 $ (interest 8,00 / 7,35 / 6,70 / 6,04 / 5,39 / 4,72 / 4,06 / 3,39 / 2,72 /
+# 2,04 / 1,37 / 0,68). Paid: the first three in full (October to December) and 60,00 $ on 20 February.
+# On 6 April 2026 the January instalment is 91 days late and four (January to April) are overdue: nine
+# instalments are unpaid, 8 x 137,71 + 137,65 = 1 239,33 $ (principal 1 208,92, interest 30,41); the whole
+# loan costs 1 652,46 $ (52,46 of interest). The restart date is 5 May; the schedule ends on 5 September.
+LATE_DAY = D(2026, 4, 6)
+
+
+@pytest.fixture
+def late_loan():
+    with at(D(2025, 9, 5)):
+        loan = disbursed_loan(amount="1600.00", term=12, disbursed_on=D(2025, 9, 5))
+    coordinator = CoordinatorFactory()
+    with at(LATE_DAY):
+        for amount, day in (
+            ("137.71", D(2025, 10, 5)),
+            ("137.71", D(2025, 11, 5)),
+            ("137.71", D(2025, 12, 5)),
+            ("60.00", D(2026, 2, 20)),
+        ):
+            services.payment_record(
+                loan=loan, amount=M(amount), paid_on=day, method="cash", recorded_by=coordinator
+            )
+        assert services.days_past_due(loan) == 91
+    return loan
+
+
+def approve_late(loan, kind, **terms):
+    with at(LATE_DAY):
+        proposal = rs.restructuring_propose(
+            loan=loan, proposed_by=AdvisorFactory(), kind=kind, reason="Saison creuse", **terms
+        )
+        return rs.restructuring_approve(
+            restructuring=proposal,
+            approved_by=CoordinatorFactory(),
+            circle_meeting=Meeting.objects.create(circle=loan.circle, date=D(2026, 4, 1)),
+            circle_opinion="agrees",
+        )
+
+
+def monthly(first: datetime.date, count: int) -> list[datetime.date]:
+    return [rs.due_date(first, "monthly", k) for k in range(count)]
+
+
+def test_a_holiday_on_a_loan_91_days_late_defers_the_nine_unpaid_instalments_as_they_are(late_loan):
+    late_loan.product.holiday_interest_accrues = False
+    late_loan.product.save()
+    proposal = rs.new_rows(late_loan, kind=RestructuringKind.HOLIDAY, on=LATE_DAY, holiday_periods=2)
+    # Still nine instalments of 137,71 $ (the last 137,65 $): the two of May and June are deferred, the
+    # first falls on 5 July 2026, the last on 5 March 2027 (six months later than 5 September 2026).
+    assert [(r.due_date, r.total) for r in proposal["rows"]] == list(
+        zip(monthly(D(2026, 7, 5), 9), [M("137.71")] * 8 + [M("137.65")], strict=True)
+    )
+    assert [r.interest for r in proposal["rows"]] == [
+        M(x) for x in ("6.04", "5.39", "4.72", "4.06", "3.39", "2.72", "2.04", "1.37", "0.68")
+    ]
+    figures = rs.comparison(late_loan, proposal)
+    # Total cost unchanged: 1 652,46 $, of which 52,46 $ of interest.
+    assert (figures["current_count"], figures["new_count"]) == (12, 12)
+    assert (figures["current_total"], figures["new_total"], figures["extra_cost"]) == (
+        M("1652.46"),
+        M("1652.46"),
+        M("0.00"),
+    )
+    assert figures["new_interest"] == M("52.46")
+
+    approve_late(late_loan, RestructuringKind.HOLIDAY, holiday_periods=2)
+    assert [(n, due, total) for n, due, _p, _i, total in _lines(late_loan)][3:] == list(
+        zip(range(4, 13), monthly(D(2026, 7, 5), 9), [M("137.71")] * 8 + [M("137.65")], strict=True)
+    )
+    # The 60,00 of 20 February now sits on the first deferred instalment: 6,04 interest, 53,96 principal.
+    fourth = Instalment.objects.get(loan=late_loan, number=4)
+    assert [(a.interest, a.principal) for a in fourth.allocations.all()] == [(M("6.04"), M("53.96"))]
+    with at(LATE_DAY):
+        assert services.days_past_due(late_loan) == 0
+        assert services.amount_owed(late_loan) == M("1239.33") - M("60.00")
+    assert LoanPosition.objects.get(loan=late_loan).scheduled_cents == 165246
+    assert ledger_differences() == []
+
+
+def _lines(loan):
+    return [
+        (i.number, i.due_date, i.principal_due, i.interest_due, i.principal_due + i.interest_due)
+        for i in Instalment.objects.filter(loan=loan).order_by("number")
+    ]
+
+
+def test_a_holiday_with_interest_accruing_adds_only_the_holidays_interest(late_loan):
+    # Two months of interest on 1 208,92 $: 2 x 6,04 = 12,08 $, 1,34 $ on each instalment, 1,36 $ on the last.
+    proposal = rs.new_rows(late_loan, kind=RestructuringKind.HOLIDAY, on=LATE_DAY, holiday_periods=2)
+    assert [r.total for r in proposal["rows"]] == [M("139.05")] * 8 + [M("139.01")]
+    assert proposal["rows"][0].due_date == D(2026, 7, 5)
+    figures = rs.comparison(late_loan, proposal)
+    assert (figures["new_total"], figures["extra_cost"]) == (M("1664.54"), M("12.08"))
+    approve_late(late_loan, RestructuringKind.HOLIDAY, holiday_periods=2)
+    assert Instalment.objects.filter(loan=late_loan).count() == 12
+    assert ledger_differences() == []
+
+
+def test_a_longer_term_on_a_late_loan_never_has_fewer_instalments_than_are_unpaid(late_loan):
+    # Five instalments are still to come (May to September), but nine are unpaid: a "longer term" of 6 would
+    # squeeze nine instalments into six larger ones.
+    with pytest.raises(ValidationError) as error:
+        rs.new_rows(late_loan, kind=RestructuringKind.LONGER_TERM, on=LATE_DAY, new_term=6)
+    assert error.value.message_dict["new_term"] == [
+        "Une durée plus longue compte au moins 9 versements (9 sont impayés) et au plus 240."
+    ]
+    # Nine from 5 May: 1 208,92 $ over nine months, 137,70 $ (the last 137,75 $), plus the four overdue
+    # instalments' interest carried (6,04 + 5,39 + 4,72 + 4,06 = 20,21 $: 2,24 $ on each, 2,29 $ on the last).
+    proposal = rs.new_rows(late_loan, kind=RestructuringKind.LONGER_TERM, on=LATE_DAY, new_term=9)
+    assert [r.total for r in proposal["rows"]] == [M("139.94")] * 8 + [M("140.04")]
+    assert proposal["rows"][-1].due_date == D(2027, 1, 5)
+    approve_late(late_loan, RestructuringKind.LONGER_TERM, new_term=9)
+    with at(LATE_DAY):
+        assert services.days_past_due(late_loan) == 0
+    assert ledger_differences() == []
+
+
+def test_a_lower_instalment_on_a_late_loan_is_exactly_the_amount_asked(late_loan):
+    # 120,00 $ a month from 5 May: the first pays the 20,21 $ of overdue interest and May's 6,04 $ (26,25 $)
+    # and 93,75 $ of principal; ten instalments of 120,00 $ and a last of 64,84 $ on 5 March 2027.
+    proposal = rs.new_rows(
+        late_loan, kind=RestructuringKind.LOWER_INSTALMENT, on=LATE_DAY, new_instalment=M("120.00")
+    )
+    rows = proposal["rows"]
+    assert [r.total for r in rows] == [M("120.00")] * 10 + [M("64.84")]
+    assert (rows[0].interest, rows[0].principal) == (M("26.25"), M("93.75"))
+    assert (rows[0].due_date, rows[-1].due_date) == (D(2026, 5, 5), D(2027, 3, 5))
+    assert sum(r.principal for r in rows) == M("1208.92")
+    approve_late(late_loan, RestructuringKind.LOWER_INSTALMENT, new_instalment=M("120.00"))
+    assert ledger_differences() == []
+
+
+def test_spreading_a_late_loans_arrears_keeps_its_end_date(late_loan):
+    # The arrears spread is the one kind that keeps the end date: 1 208,92 $ over the five instalments to
+    # come (May to September), 20,21 $ of overdue interest carried (4,04 $ on each, 4,05 $ on the last).
+    proposal = rs.new_rows(late_loan, kind=RestructuringKind.SPREAD_ARREARS, on=LATE_DAY)
+    rows = proposal["rows"]
+    assert [r.due_date for r in rows] == monthly(D(2026, 5, 5), 5)
+    assert sum(r.principal for r in rows) == M("1208.92")
+    approve_late(late_loan, RestructuringKind.SPREAD_ARREARS)
+    assert ledger_differences() == []
+
+
+def test_arrears_cannot_be_spread_when_no_instalment_is_left_to_come():
+    with at(D(2025, 1, 10)):
+        loan = disbursed_loan(amount="1200.00", term=6, disbursed_on=D(2025, 1, 10))
+    with pytest.raises(ValidationError, match="durée plus longue"):
+        rs.new_rows(loan, kind=RestructuringKind.SPREAD_ARREARS, on=D(2025, 9, 1))
+
+
+def test_the_preview_shows_the_instalment_count_end_and_cost_before_and_after(late_loan, client_for):
+    advisor = AdvisorFactory()
+    late_loan.circle.advisor = advisor
+    late_loan.circle.save()
+    url = reverse("loans:restructuring_propose", args=[late_loan.pk])
+    data = {"kind": "longer_term", "new_term": "9", "reason": "Saison creuse", "step": "preview"}
+    with at(LATE_DAY):
+        page = client_for(advisor).post(url, data).content.decode()
+    nbsp = "\u00a0"
+    # Today: 12 instalments, 1 652,46 $ in all. After: 3 x 137,71 + 8 x 139,94 + 140,04 = 1 672,69 $.
+    current = (
+        f"12 versements, la plupart de 137,71{nbsp}$, le dernier le 5 septembre 2026 · "
+        f"coût total 1{nbsp}652,46{nbsp}$"
+    )
+    new = (
+        f"12 versements, la plupart de 139,94{nbsp}$, le dernier le 5 janvier 2027 · "
+        f"coût total 1{nbsp}672,69{nbsp}$"
+    )
+    summaries = re.findall(r"data-testid=\"(?:current|new)-summary\">([^<]*)<", page)
+    assert summaries == [current, new], summaries
+    cost = page[page.index('data-testid="restructuring-cost"') :]
+    instalments = f'137,71{nbsp}$</td><td class="text-end" data-testid="new-instalment">139,94{nbsp}$</td>'
+    assert instalments in cost
+    assert (
+        '<td class="text-end">2026-09-05</td><td class="text-end" data-testid="new-end">2027-01-05</td>'
+        in cost
+    )
+
+
+def test_the_circle_can_only_have_been_informed_at_a_meeting_already_held(loan, client_for):
+    coordinator = CoordinatorFactory()
+    with at(D(2026, 4, 20)):
+        proposal = rs.restructuring_propose(
+            loan=loan, proposed_by=AdvisorFactory(), kind="spread_arrears", reason="x"
+        )
+    held = Meeting.objects.create(circle=loan.circle, date=D(2026, 4, 14), status="held")
+    today = Meeting.objects.create(circle=loan.circle, date=D(2026, 4, 20))
+    coming = Meeting.objects.create(circle=loan.circle, date=D(2026, 4, 28))
+    cancelled = Meeting.objects.create(circle=loan.circle, date=D(2026, 4, 7), status="cancelled")
+    url = reverse("loans:restructuring_detail", args=[proposal.pk])
+    client = client_for(coordinator)
+    with at(D(2026, 4, 20)):
+        page = client.get(url).content.decode()
+        offered = re.findall(r'<option value="(\d+)"', page)
+        assert offered == [str(today.pk), str(held.pk)]
+        assert "14 avril 2026" in page and "28 avril 2026" not in page
+        posted = {"decision": "approve", "circle_meeting": coming.pk, "circle_opinion": "agrees"}
+        response = client.post(url, posted)
+        assert response.status_code == 200
+        refusal = "Choisissez une rencontre du cercle déjà tenue (aujourd'hui ou avant)."
+        assert refusal in html.unescape(response.content.decode())
+        # The service refuses it too, at the field, whoever calls it.
+        for meeting_ in (coming, cancelled):
+            with pytest.raises(ValidationError) as error:
+                rs.restructuring_approve(
+                    restructuring=proposal,
+                    approved_by=coordinator,
+                    circle_meeting=meeting_,
+                    circle_opinion="agrees",
+                )
+            assert error.value.message_dict["circle_meeting"] == [
+                "Le cercle ne peut avoir été informé qu'à une rencontre déjà tenue\u00a0: choisissez-en une "
+                "tenue au plus tard le 20 avril 2026."
+            ]
+    proposal.refresh_from_db()
+    assert proposal.status == RestructuringStatus.PROPOSED
+    assert not ScheduleVersion.objects.filter(loan=loan).exists()

@@ -147,6 +147,7 @@ def test_circle_members_vote_from_their_own_page(personas, client_for):
     client = client_for(personas.entrepreneur)
     page = client.get(reverse("loans:loan_detail", args=[loan.pk]))
     assert page.status_code == 200 and page.context["member_vote_form"]
+    assert 'type="submit">Voter</button>' in page.content.decode()  # the verb, not the noun "Vote"
     assert "payments" not in page.context  # a peer sees the request, not the borrower's account
     client.post(reverse("loans:member_vote", args=[loan.pk]), {"vote": "for", "comment": "Bon projet"})
     assert loan.votes.get(member=personas.entrepreneur).vote == "for"

@@ -285,3 +285,33 @@ def test_the_board_sees_whole_months_staff_the_exact_dates(personas, client_for,
         datetime.date(2025, 2, 10),
         datetime.date(2025, 3, 3),
     )
+
+
+def test_charts_whose_every_month_is_hidden_say_so_instead_of_drawing_nothing(personas, client_for):
+    from reports import charts
+
+    page = client_for(personas.board).get(URL, PERIOD).content.decode()
+    # No loan at all: the portfolio at risk is hidden (fewer than 5 loans), PAR1, PAR30 and PAR90 alike.
+    empty = re.findall(r'<p [^>]*id="([\w-]+)" data-testid="chart-empty">([^<]*)</p>', page)
+    assert [chart for chart, _text in empty] == ["chart-par"], empty
+    assert empty[0][1].startswith("Portfolio at risk: nothing to draw, every figure of the period is hidden")
+    assert 'aria-labelledby="chart-par-title' not in page
+    drawn = charts.bar_chart(
+        chart_id="c", title="T", desc="D", labels=["Jan", "Feb"], values=[None, Decimal("10")]
+    )
+    assert "<svg" in drawn and "chart-empty" not in drawn
+    hidden = charts.bar_chart(chart_id="c", title="T", desc="D", labels=["Jan", "Feb"], values=[None, None])
+    assert "<svg" not in hidden and 'id="c"' in hidden
+
+
+def test_the_trends_csv_names_its_months_in_the_readers_language(personas, client_for, book):
+    params = {**PERIOD, "format": "csv", "table": "trends"}
+    rows = _csv(client_for(personas.board).get(URL, params))
+    assert rows[1][0] == "Month"
+    assert [row[0] for row in rows[2:4]] == ["July 2024", "August 2024"]
+    personas.board.language = "fr-ca"
+    personas.board.save(update_fields=["language"])
+    content = client_for(personas.board).get(URL, params).content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(content), delimiter=";"))
+    assert rows[1][0] == "Mois"
+    assert [row[0] for row in rows[2:4]] == ["juillet 2024", "août 2024"]

@@ -59,6 +59,18 @@ def longdatetime(value) -> str:
 
 
 @register.filter
+def shortdatetime(value) -> str:
+    """A moment in a table: "2026-12-01 13 h 40" / "2026-12-01 1:40 p.m."."""
+    return formatting.format_short_datetime(value)
+
+
+@register.filter
+def clock(value) -> str:
+    """An hour of the day: "18 h 30" / "6:30 p.m."."""
+    return formatting.format_time(value)
+
+
+@register.filter
 def shortdate(value) -> str:
     """The short date of tables: 2026-12-01."""
     return formatting.format_short_date(value)
