@@ -47,11 +47,6 @@ class CollectionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.loans, self.meeting = loans or {}, meeting
 
-    @property
-    def loan(self):
-        loan_id = self.cleaned_data.get("loan_id") if hasattr(self, "cleaned_data") else None
-        return self.loans.get(loan_id or self.initial.get("loan_id"))
-
     def clean(self):
         data = super().clean()
         loan = self.loans.get(data.get("loan_id"))
