@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from loans import selectors
-from loans.models import Loan, PaymentMethod
+from loans.models import Loan, Payment, PaymentMethod
 from loans.services.payments import payment_check, payment_record
 from microcredit.core.formatting import format_money
 from microcredit.core.money import ZERO
@@ -51,6 +51,9 @@ class CollectionForm(forms.Form):
         data = super().clean()
         loan = self.loans.get(data.get("loan_id"))
         if loan is None or not data.get("amount") or "method" not in data:
+            return data
+        if Payment.objects.filter(submission_key=data.get("submission_key")).exists():
+            # Already recorded by this very form (sent twice): the save finds it and records nothing more.
             return data
         try:
             data["amount"] = payment_check(
@@ -178,12 +181,15 @@ class MeetingCollection:
     """The extension registered into ``circles.meeting_extensions``."""
 
     def record_part(self, *, meeting, members, user, data):
+        collected = selectors.collected_at_meetings([meeting.pk])
         loans = selectors.collection_loans(
-            scope(user, Loan.objects.all()), [m.profile_id for m in members], meeting.date
+            scope(user, Loan.objects.all()),
+            [m.profile_id for m in members],
+            meeting.date,
+            also={payment.loan_id for payment in collected},
         )
         if not loans:
             return None
-        collected = selectors.collected_at_meetings([meeting.pk])
         return CollectionPart(meeting=meeting, loans=loans, collected=collected, data=data)
 
     def detail(self, *, meeting, user):

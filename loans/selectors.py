@@ -643,12 +643,13 @@ def due_at_meeting(loans, on: datetime.date) -> dict[int, DueAtMeeting]:
     return due
 
 
-def collection_loans(loans: QuerySet[Loan], profile_ids, on: datetime.date) -> list[Loan]:
+def collection_loans(loans: QuerySet[Loan], profile_ids, on: datetime.date, *, also=()) -> list[Loan]:
     """Among ``loans`` (the reader's scope), the open loans (disbursed, not closed) of these members,
-    disbursed by ``on``, each with ``due`` (``DueAtMeeting`` on that date); by member then loan. Two
-    queries."""
+    disbursed by ``on``, and those among ``also`` (paid at the meeting, closed since), each with ``due``
+    (``DueAtMeeting`` on that date); by member then loan. Two queries."""
     loans = list(
-        loans.filter(borrower_id__in=list(profile_ids), status__in=OPEN_STATUSES, disbursed_on__lte=on)
+        loans.filter(borrower_id__in=list(profile_ids))
+        .filter(Q(status__in=OPEN_STATUSES, disbursed_on__lte=on) | Q(pk__in=list(also)))
         .select_related("borrower__user")
         .order_by("borrower__user__last_name", "borrower__user__first_name", "pk")
     )

@@ -315,3 +315,29 @@ def test_members_who_left_and_closed_loans_are_not_collected(personas, client_fo
     meeting = MeetingFactory(circle=circle, date=TODAY)
     page = client_for(personas.advisor).get(record_url(meeting), **FR)
     assert [form.initial["loan_id"] for form in page.context["collection_formset"]] == [first.pk]
+
+
+def test_a_loan_paid_off_at_the_meeting_and_the_form_sent_again_records_one_payment(
+    personas, client_for, circle_loans
+):
+    circle, _first, second = circle_loans
+    meeting = MeetingFactory(circle=circle, date=TODAY)
+    client = client_for(personas.advisor)
+    page = client.get(record_url(meeting), **FR)
+    owed = services.amount_owed(second)
+    typed = f"{owed}".replace(".", ",")
+    data = page_data(page, **{f"collection-{row_of(page, second)}-amount": typed})
+    shown = client.post(record_url(meeting), data, **FR)
+    confirm = {**data, "step": "confirm", "reviewed": shown.context["reviewed"]}
+    assert client.post(record_url(meeting), confirm, **FR).status_code == 302
+    second.refresh_from_db()
+    assert second.status == "repaid"
+    # The same form again (the back button, a double click): the paid-off loan is still on the screen,
+    # its payment found by its one-time key, nothing more recorded, no refusal.
+    again = client.post(record_url(meeting), confirm, **FR)
+    assert again.status_code == 302
+    assert Payment.objects.filter(loan=second).count() == 1
+    reopened = client.get(record_url(meeting), **FR)
+    row = next(r for r in reopened.context["parts"][0].rows if r["loan"].pk == second.pk)
+    assert row["collected_before"] == owed and row["loan"].due.total == 0
+    assert ledger_differences() == []
