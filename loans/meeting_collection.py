@@ -46,6 +46,15 @@ class CollectionForm(forms.Form):
     def __init__(self, *args, loans=None, meeting=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.loans, self.meeting = loans or {}, meeting
+        # Rendered in a table row, the column saying what each field is (``loans/_meeting_collection.html``).
+        for name in ("amount", "method", "reference"):
+            self.fields[name].widget.attrs["class"] = "form-select" if name == "method" else "form-control"
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                self.fields[name].widget.attrs["class"] += " is-invalid"
 
     def clean(self):
         data = super().clean()
@@ -133,7 +142,7 @@ class CollectionPart:
                 "amount": format_money(data["amount"]),
                 "member": form.loans[data["loan_id"]].borrower.user.get_full_name(),
                 "number": data["loan_id"],
-                "method": PaymentMethod(data["method"]).label,
+                "method": str(PaymentMethod(data["method"]).label).lower(),
             }
             for form, data in self._typed()
         ]
