@@ -186,16 +186,31 @@ class CollectionPart:
             )
 
 
+def sent_loan_ids(data) -> set[int]:
+    """The loans a sent record screen had rows for (whole numbers only; the formset checks the rest)."""
+    if data is None:
+        return set()
+    values = (data.get(f"collection-{index}-loan_id", "") for index in range(1000))
+    found = set()
+    for value in values:
+        if not value:
+            break
+        if str(value).isdigit():
+            found.add(int(value))
+    return found
+
+
 class MeetingCollection:
     """The extension registered into ``circles.meeting_extensions``."""
 
     def record_part(self, *, meeting, members, user, data):
         collected = selectors.collected_at_meetings([meeting.pk])
+        # Besides the open loans: those paid at this meeting (closed since), and those the screen was sent
+        # with (closed or written off since it was opened: the payment rules then refuse the amount at the
+        # member's field, rather than the whole list being out of date).
+        also = {payment.loan_id for payment in collected} | sent_loan_ids(data)
         loans = selectors.collection_loans(
-            scope(user, Loan.objects.all()),
-            [m.profile_id for m in members],
-            meeting.date,
-            also={payment.loan_id for payment in collected},
+            scope(user, Loan.objects.all()), [m.profile_id for m in members], meeting.date, also=also
         )
         if not loans:
             return None

@@ -341,3 +341,22 @@ def test_a_loan_paid_off_at_the_meeting_and_the_form_sent_again_records_one_paym
     row = next(r for r in reopened.context["parts"][0].rows if r["loan"].pk == second.pk)
     assert row["collected_before"] == owed and row["loan"].due.total == 0
     assert ledger_differences() == []
+
+
+def test_a_loan_written_off_since_the_screen_was_opened_is_refused_at_its_members_amount(
+    personas, client_for, circle_loans
+):
+    circle, first, second = circle_loans
+    meeting = MeetingFactory(circle=circle, date=TODAY)
+    client = client_for(personas.advisor)
+    page = client.get(record_url(meeting), **FR)
+    i, j = row_of(page, first), row_of(page, second)
+    services.loan_write_off(loan=second, written_off_by=personas.coordinator, reason="Entreprise fermée")
+    data = page_data(page, **{f"collection-{i}-amount": "21,50", f"collection-{j}-amount": "40,00"})
+    response = client.post(record_url(meeting), data, **FR)
+    assert response.status_code == 200
+    errors = response.context["collection_formset"].forms[j].errors
+    assert "prêts débloqués qui ne sont pas clos" in html.unescape(str(errors["amount"]))
+    assert not Payment.objects.exists()
+    meeting.refresh_from_db()
+    assert meeting.status == MeetingStatus.PLANNED
