@@ -24,7 +24,7 @@ from loans.services.payments import payment_check, payment_record
 from microcredit.core.formatting import format_money
 from microcredit.core.money import ZERO
 from microcredit.core.money_fields import MoneyField
-from microcredit.core.permissions import scope
+from microcredit.core.permissions import Action, scope
 from microcredit.core.submissions import OneTimeKeyField
 
 # The service's fields a refusal may name, all shown at the member's amount (the date is the meeting's,
@@ -210,7 +210,10 @@ class MeetingCollection:
         # member's field, rather than the whole list being out of date).
         also = {payment.loan_id for payment in collected} | sent_loan_ids(data)
         loans = selectors.collection_loans(
-            scope(user, Loan.objects.all()), [m.profile_id for m in members], meeting.date, also=also
+            scope(user, Loan.objects.all(), Action.CHANGE),
+            [m.profile_id for m in members],
+            meeting.date,
+            also=also,
         )
         if not loans:
             return None
