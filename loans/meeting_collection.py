@@ -52,9 +52,7 @@ class CollectionForm(forms.Form):
 
     def full_clean(self):
         super().full_clean()
-        for name in self.errors:
-            if name in self.fields:
-                self.fields[name].widget.attrs["class"] += " is-invalid"
+        mark_invalid(self)
 
     def clean(self):
         data = super().clean()
@@ -73,6 +71,15 @@ class CollectionForm(forms.Form):
         return data
 
 
+def mark_invalid(form: forms.Form) -> None:
+    """The fields in error drawn as such (their box in red), as crispy does on the other screens."""
+    for name in form.errors:
+        if name in form.fields and not form.fields[name].widget.is_hidden:
+            attrs = form.fields[name].widget.attrs
+            if "is-invalid" not in attrs.get("class", ""):
+                attrs["class"] = f"{attrs.get('class', '')} is-invalid".strip()
+
+
 def place_refusal(form: forms.Form, error: ValidationError) -> None:
     """The payment service's refusal, next to the member's amount."""
     if hasattr(error, "error_dict"):
@@ -80,6 +87,7 @@ def place_refusal(form: forms.Form, error: ValidationError) -> None:
             form.add_error(field if field in ("method", "reference") else "amount", errors)
     else:
         form.add_error("amount", error)
+    mark_invalid(form)
 
 
 class BaseCollectionFormSet(forms.BaseFormSet):
@@ -124,9 +132,16 @@ class CollectionPart:
         for payment in collected:
             if not hasattr(payment, "reversal"):
                 before[payment.loan_id] = before.get(payment.loan_id, ZERO) + payment.amount
+        # Each row with the loan it was sent for (a sent list out of order or of another length is refused
+        # by the formset's own check, shown above the rows; a row for no known loan shows no line).
         self.rows = []
-        for form, loan in zip(self.formset.forms, loans, strict=True):
-            self.rows.append({"form": form, "loan": loan, "collected_before": before.get(loan.pk)})
+        for index, form in enumerate(self.formset.forms):
+            sent = str(form["loan_id"].value() or "")
+            loan = by_id.get(int(sent)) if sent.isdigit() else None
+            if loan is None and data is None and index < len(loans):
+                loan = loans[index]
+            if loan is not None:
+                self.rows.append({"form": form, "loan": loan, "collected_before": before.get(loan.pk)})
         self.total_due = sum((loan.due.total for loan in loans), ZERO)
 
     def _typed(self):

@@ -251,6 +251,8 @@ def test_a_payment_refused_under_the_lock_rolls_the_whole_meeting_back(
     content = html.unescape(response.content.decode())
     assert "Un paiement a été refusé" in content
     assert "dépasse les" in str(response.context["collection_formset"].forms[j].errors["amount"])
+    field = re.search(rf'<input[^>]*name="collection-{j}-amount"[^>]*>', content).group(0)
+    assert 'value="50,00"' in field and "is-invalid" in field
     assert list(Payment.objects.values_list("loan_id", flat=True)) == [second.pk]  # only the loan page's
     meeting.refresh_from_db()
     assert meeting.status == MeetingStatus.PLANNED and not meeting.attendance.exists()
@@ -360,3 +362,20 @@ def test_a_loan_written_off_since_the_screen_was_opened_is_refused_at_its_member
     assert not Payment.objects.exists()
     meeting.refresh_from_db()
     assert meeting.status == MeetingStatus.PLANNED
+
+
+def test_a_tampered_list_of_loans_is_refused_with_a_message_never_a_500(personas, client_for, circle_loans):
+    circle, first, second = circle_loans
+    meeting = MeetingFactory(circle=circle, date=TODAY)
+    client = client_for(personas.advisor)
+    page = client.get(record_url(meeting), **FR)
+    j = row_of(page, second)
+    for tampered in (
+        {"collection-TOTAL_FORMS": "1", "collection-0-loan_id": str(first.pk), "collection-0-amount": "2"},
+        {"collection-TOTAL_FORMS": "3", "collection-2-loan_id": "999999", "collection-2-amount": "5"},
+        {f"collection-{j}-loan_id": str(first.pk), f"collection-{j}-amount": "5"},
+    ):
+        response = client.post(record_url(meeting), page_data(page, **tampered), **FR)
+        assert response.status_code == 200
+        assert "Rien n\u2019a été enregistré" in html.unescape(response.content.decode())
+    assert not Payment.objects.exists()
