@@ -17,3 +17,8 @@ class LoansConfig(AppConfig):
         from loans.selectors import requests_in_review_per_circle
 
         CIRCLE_LIST_FIGURES["loans_in_review"] = requests_in_review_per_circle
+
+        from circles import meeting_extensions
+        from loans.meeting_collection import COLLECTION
+
+        meeting_extensions.register(COLLECTION)

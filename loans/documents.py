@@ -1,23 +1,27 @@
 """The loan's PDFs (agreement and statement): what they show and who may read them, registered with the
 documents app from ``LoansConfig.ready()``. The readers are those the loan page shows the whole file to:
-staff and the borrower (not a circle member who voted, not a guarantor)."""
+staff and the borrower (not a circle member who voted, not a guarantor). And a circle's collection sheet:
+what each member with an open loan owes at the circle's next planned meeting, for its staff."""
 
 import datetime
 
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from circles.models import Circle, Meeting, MeetingStatus, Membership
 from documents.registry import Kind, register
 from loans import selectors as loan_selectors
 from loans.models import DISBURSED_STATUSES, OPEN_STATUSES, Loan, LoanStatus
 from loans.schedule import build_schedule, first_due_date
 from loans.selectors import contact_advisor, days_past_due
 from microcredit.accounts.models import User
+from microcredit.core.money import ZERO
 from microcredit.core.permissions import scope
 
 LOAN_AGREEMENT = "loan_agreement"
 LOAN_STATEMENT = "loan_statement"
 LOAN_PAYOFF_QUOTE = "loan_payoff_quote"
+CIRCLE_COLLECTION_SHEET = "circle_collection_sheet"
 # How far ahead a payoff quote may be valid.
 QUOTE_DAYS_AHEAD = 90
 
@@ -104,6 +108,40 @@ def loan_payoff_quote(params: dict, today: datetime.date) -> dict:
     }
 
 
+def may_read_collection_sheet(user: User, params: dict) -> bool:
+    """The organization's staff who may see the circle (members owe each other no sight of their debts)."""
+    return user.is_staff_member and scope(user, Circle.objects.filter(pk=params["circle"])).exists()
+
+
+def collection_sheet(params: dict, today: datetime.date) -> dict:
+    """Each active member's open loans and what they ask at the circle's next planned meeting (today or
+    later; without one, today): overdue, due that day, in all (``loans.selectors.due_at_meeting``)."""
+    circle = Circle.objects.select_related("advisor").get(pk=params["circle"])
+    meeting = (
+        Meeting.objects.filter(circle=circle, status=MeetingStatus.PLANNED, date__gte=today)
+        .order_by("date", "start_time")
+        .first()
+    )
+    on = meeting.date if meeting else today
+    members = list(
+        Membership.objects.filter(circle=circle, left_on__isnull=True)
+        .select_related("profile__user")
+        .order_by("profile__user__last_name", "profile__user__first_name")
+    )
+    loans = loan_selectors.collection_loans(Loan.objects.all(), [m.profile_id for m in members], on)
+    return {
+        "circle": circle,
+        "meeting": meeting,
+        "on": on,
+        "loans": loans,
+        "members_without_loan": [
+            m for m in members if m.profile_id not in {loan.borrower_id for loan in loans}
+        ],
+        "total_overdue": sum((loan.due.overdue for loan in loans), ZERO),
+        "total_due": sum((loan.due.total for loan in loans), ZERO),
+    }
+
+
 def _loan_url(params: dict) -> str:
     return reverse("loans:loan_detail", args=[params["loan"]])
 
@@ -144,5 +182,15 @@ def register_kinds() -> None:
             subject=lambda params: f"{params['loan']}-{params.get('on', '')}",
             back_url=_loan_url,
             clean_extra=clean_quote_date,
+        ),
+        Kind(
+            code=CIRCLE_COLLECTION_SHEET,
+            label=_("Collection sheet"),
+            template="pdf/collection_sheet.html",
+            param_names=("circle",),
+            allowed=may_read_collection_sheet,
+            context=collection_sheet,
+            subject=lambda params: str(params["circle"]),
+            back_url=lambda params: reverse("circles:circle_detail", args=[params["circle"]]),
         ),
     )

@@ -249,6 +249,8 @@ class LoanProductForm(forms.ModelForm):
             "frequency",
             "grace_periods",
             "first_due_max_days",
+            "due_dates_follow_meetings",
+            "first_due_min_days",
             "holiday_interest_accrues",
             "settlement_waives_interest",
             "first_loan_max_amount",

@@ -64,6 +64,22 @@ class LoanProduct(FrenchInPlainColumn, models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(366)],
         help_text=_("A first due date typed at the disbursement must fall within this many days."),
     )
+    # Due dates on the circle's meeting rhythm: the first at the first planned meeting at least
+    # ``first_due_min_days`` after the disbursement, then one every meeting interval (``loans.schedule``).
+    due_dates_follow_meetings = models.BooleanField(
+        _("due dates follow the circle's meetings"),
+        default=False,
+        help_text=_(
+            "If so, the first instalment falls at the circle's first planned meeting at least the number of "
+            "days below after the disbursement, then one at every meeting interval."
+        ),
+    )
+    first_due_min_days = models.PositiveSmallIntegerField(
+        _("first instalment at least (days after the disbursement)"),
+        default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(366)],
+        help_text=_("Used when the due dates follow the circle's meetings."),
+    )
     is_active = models.BooleanField(_("offered"), default=True)
     # Restricted funds limited to some products list them here (a fund no product lists finances any).
     funds = models.ManyToManyField(
@@ -257,6 +273,10 @@ class Loan(models.Model):
         related_name="loans",
         verbose_name=_("charged to the fund"),
     )
+
+    # The schedule fixed at disbursement follows the circle's meetings (its product's option, when the circle
+    # had a meeting rhythm to follow); the frequency is then the circle's rhythm.
+    due_dates_on_meetings = models.BooleanField(_("due dates on the circle's meetings"), default=False)
 
     # Loan cycles: a request above the borrower's cycle maximum needs an advisor's justified exception,
     # which the approver sees.
@@ -481,6 +501,15 @@ class Payment(models.Model):
         User, on_delete=models.PROTECT, related_name="+", verbose_name=_("recorded by")
     )
     recorded_at = models.DateTimeField(_("recorded"), default=timezone.now)
+    # Collected at a circle meeting (its record screen): the meeting page shows what was collected.
+    meeting = models.ForeignKey(
+        "circles.Meeting",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="payments",
+        verbose_name=_("collected at the meeting"),
+    )
     # The form carries a one-time key: submitting the same form twice records one payment.
     submission_key = models.UUIDField(_("submission key"), unique=True, default=uuid.uuid4, editable=False)
 

@@ -50,6 +50,32 @@ def first_due_date(disbursed_on: datetime.date, frequency: str) -> datetime.date
     return due_date(disbursed_on, frequency, 1)
 
 
+def first_meeting_due(
+    *,
+    disbursed_on: datetime.date,
+    min_days: int,
+    rhythm: str,
+    planned: list[datetime.date],
+    latest: datetime.date | None = None,
+) -> datetime.date | None:
+    """The first due date on a circle's meeting rhythm (a product's *due dates follow the circle's meetings*):
+    the first planned meeting at least ``min_days`` after the disbursement; when none is planned that far,
+    the rhythm carried on from the circle's latest meeting (``latest``, or the latest planned one) to the
+    first date at least that far. None when the circle has no meeting at all (the product's usual schedule
+    then applies). The instalments then fall every meeting interval: ``due_date(first, rhythm, index)``."""
+    earliest = disbursed_on + datetime.timedelta(days=min_days)
+    later = sorted(day for day in planned if day >= earliest)
+    if later:
+        return later[0]
+    known = [day for day in (*planned, latest) if day is not None]
+    if not known:
+        return None
+    anchor, index = max(known), 0
+    while due_date(anchor, rhythm, index) < earliest:
+        index += 1
+    return due_date(anchor, rhythm, index)
+
+
 def periodic_rate(annual_rate_percent: Decimal, frequency: str) -> Fraction:
     """The exact periodic rate: annual rate / (100 x periods per year), never rounded."""
     return Fraction(Decimal(annual_rate_percent)) / (100 * PERIODS_PER_YEAR[frequency])

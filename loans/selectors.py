@@ -607,3 +607,63 @@ def allowed_payers(loan: Loan) -> list[EntrepreneurProfile]:
     """The borrower, and the members who stood behind a circle-guaranteed loan."""
     guarantors = [g.member for g in Guarantor.objects.filter(loan=loan).select_related("member__user")]
     return [loan.borrower, *guarantors]
+
+
+# Repayments collected at circle meetings (``loans/meeting_collection.py``, the collection sheet).
+
+
+@dataclass(frozen=True)
+class DueAtMeeting:
+    """What a loan asks at a meeting held on ``on``: the amount left on the instalments due before it
+    (``overdue``) and on the one due that day, if any; then the next instalment after it."""
+
+    on: datetime.date
+    overdue: Decimal
+    overdue_since: datetime.date | None
+    due_that_day: Decimal
+    next_due_on: datetime.date | None
+    next_due_amount: Decimal | None
+
+    @property
+    def total(self) -> Decimal:
+        return self.overdue + self.due_that_day
+
+
+def due_at_meeting(loans, on: datetime.date) -> dict[int, DueAtMeeting]:
+    """For each disbursed loan among ``loans``: what is due at a meeting on ``on`` (overdue, plus due by that
+    date), from ``repayments`` (one query, whatever their number)."""
+    standing = repayments(loans, as_of=on)
+    due = {}
+    for pk, repayment in standing.items():
+        if repayment.next_due_on == on:
+            that_day, next_on, next_amount = repayment.next_due_amount, None, None
+        else:
+            that_day, next_on, next_amount = ZERO, repayment.next_due_on, repayment.next_due_amount
+        due[pk] = DueAtMeeting(on, repayment.overdue, repayment.overdue_since, that_day, next_on, next_amount)
+    return due
+
+
+def collection_loans(loans: QuerySet[Loan], profile_ids, on: datetime.date, *, also=()) -> list[Loan]:
+    """Among ``loans`` (the reader's scope), the open loans (disbursed, not closed) of these members,
+    disbursed by ``on``, and those among ``also`` (paid at the meeting, closed since), each with ``due``
+    (``DueAtMeeting`` on that date); by member then loan. Two queries."""
+    loans = list(
+        loans.filter(borrower_id__in=list(profile_ids))
+        .filter(Q(status__in=OPEN_STATUSES, disbursed_on__lte=on) | Q(pk__in=list(also)))
+        .select_related("borrower__user")
+        .order_by("borrower__user__last_name", "borrower__user__first_name", "pk")
+    )
+    due = due_at_meeting(loans, on)
+    for loan in loans:
+        loan.due = due[loan.pk]
+    return loans
+
+
+def collected_at_meetings(meeting_ids) -> list[Payment]:
+    """The payments collected at these meetings, reversed ones included (``reversal`` read with them), by
+    member. One query."""
+    return list(
+        Payment.objects.filter(meeting_id__in=list(meeting_ids))
+        .select_related("loan__borrower__user", "reversal")
+        .order_by("loan__borrower__user__last_name", "loan__borrower__user__first_name", "loan_id", "pk")
+    )

@@ -1,6 +1,7 @@
 """Circle meetings: planning, and recording attendance and each member's business follow-up in one go."""
 
 import datetime
+from collections.abc import Callable, Iterable
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -53,10 +54,15 @@ def meeting_record(
     shared_notes: str = "",
     advisor_notes: str = "",
     next_meeting: dict | None = None,
+    also: Iterable[Callable[[Meeting], None]] = (),
 ) -> Meeting:
     """Record a held meeting: every active member's attendance (required), a follow-up of each member's
     business (optional per member), decisions, notes, and optionally plan the next meeting.
-    Recording again corrects the record."""
+    Recording again corrects the record.
+
+    ``also``: what the apps above add to the record (``circles.meeting_extensions``: the repayments
+    collected), each called with the locked meeting in this same transaction, after the rest is written; a
+    ``ValidationError`` from any of them refuses the whole record."""
     meeting = Meeting.objects.select_for_update().select_related("circle").get(pk=meeting.pk)
     if meeting.status == MeetingStatus.CANCELLED:
         raise ValidationError(_("This meeting was cancelled."))
@@ -118,6 +124,8 @@ def meeting_record(
                 agenda=next_meeting.get("agenda", ""),
                 planned_by=recorded_by,
             )
+    for extra in also:
+        extra(meeting)
     return meeting
 
 

@@ -7,11 +7,12 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
 from django.views import View
 from django.views.generic import DetailView, FormView, ListView
 
-from circles import selectors, services
+from circles import meeting_extensions, selectors, services
 from circles.forms import MeetingPlanForm, MeetingRecordForm, MemberRecordFormSet
 from circles.models import AttendanceStatus, Circle, Meeting, MeetingStatus
 from microcredit.accounts.models import Role
@@ -69,6 +70,7 @@ class MeetingDetailView(ScopedObjectMixin, DetailView):
         context = super().get_context_data(**kwargs)
         context.update(selectors.meeting_detail(self.object))
         context["is_staff_view"] = self.request.user.is_staff_member
+        context["extension_details"] = meeting_extensions.details(meeting=self.object, user=self.request.user)
         return context
 
 
@@ -76,7 +78,10 @@ MARK_ALL_PRESENT = "mark_all_present"
 
 
 class MeetingRecordView(StaffRequiredMixin, FormView):
-    """One screen: each member's attendance and business follow-up, decisions, notes, the next meeting."""
+    """One screen: each member's attendance and business follow-up, decisions, notes, the next meeting, and
+    what the apps above add (``circles.meeting_extensions``: the repayments collected). When a part has
+    something to confirm (amounts of money), the screen shows it back first, nothing recorded, and records
+    only on Confirm with the same figures (a fingerprint of what was shown, as the loan page's payments)."""
 
     template_name = "circles/meeting_record.html"
     form_class = MeetingRecordForm
@@ -138,9 +143,28 @@ class MeetingRecordView(StaffRequiredMixin, FormView):
             form.member = names.get(form.initial.get("profile_id"))
         return formset
 
+    def record_parts(self):
+        if not hasattr(self, "_parts"):
+            self._parts = meeting_extensions.record_parts(
+                meeting=self.meeting,
+                members=self.members,
+                user=self.request.user,
+                data=self.request.POST if self.request.method == "POST" else None,
+            )
+        return self._parts
+
+    def reviewed(self, parts) -> str:
+        text = "|".join(f"{part.name}:{part.fingerprint()}" for part in parts)
+        return salted_hmac(
+            f"circles.meeting_record.{self.meeting.pk}.{self.request.user.pk}", text
+        ).hexdigest()
+
     def get_context_data(self, **kwargs):
         kwargs.setdefault("formset", self.member_formset())
-        return super().get_context_data(meeting=self.meeting, **kwargs)
+        parts = self.record_parts()
+        # Each part's formset at the top of the context, so that a refusal is announced (refusal_summary).
+        kwargs.update({f"{part.name}_formset": part.formset for part in parts})
+        return super().get_context_data(meeting=self.meeting, parts=parts, **kwargs)
 
     def post(self, request, *args, **kwargs):
         form = self.get_form()
@@ -148,8 +172,25 @@ class MeetingRecordView(StaffRequiredMixin, FormView):
         if MARK_ALL_PRESENT in request.POST:
             # "Everyone present" without JavaScript: the same page, every row present, nothing saved yet.
             return self.render_to_response(self.get_context_data(form=form, formset=formset, marking=True))
-        if not (form.is_valid() and formset.is_valid()):
+        parts = self.record_parts()
+        valid = [form.is_valid(), formset.is_valid(), *(part.formset.is_valid() for part in parts)]
+        if not all(valid):
             return self.render_to_response(self.get_context_data(form=form, formset=formset))
+        confirming = [line for part in parts for line in part.confirmation()]
+        if confirming:
+            reviewed = self.reviewed(parts)
+            step = request.POST.get("step")
+            if not (step == "confirm" and constant_time_compare(request.POST.get("reviewed", ""), reviewed)):
+                # Shown back first, nothing recorded: the amounts, then Confirm (or change them below).
+                return self.render_to_response(
+                    self.get_context_data(
+                        form=form,
+                        formset=formset,
+                        confirming=confirming,
+                        reviewed=reviewed,
+                        changed=step == "confirm",
+                    )
+                )
         rows = [f.cleaned_data for f in formset]
         data = form.cleaned_data
         try:
@@ -169,12 +210,16 @@ class MeetingRecordView(StaffRequiredMixin, FormView):
                     "start_time": data["next_start_time"],
                     "place": data["next_place"],
                 },
+                also=[self._saver(part) for part in parts],
             )
         except ValidationError as error:
             add_service_errors(form, error)
             return self.render_to_response(self.get_context_data(form=form, formset=formset))
         messages.success(request, _("The meeting is recorded."))
         return redirect("circles:meeting_detail", pk=self.meeting.pk)
+
+    def _saver(self, part):
+        return lambda meeting: part.save(meeting=meeting, user=self.request.user)
 
 
 class MeetingCancelView(StaffRequiredMixin, View):

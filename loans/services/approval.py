@@ -14,9 +14,10 @@ from loans.models import Instalment, Loan, LoanStatus
 from loans.schedule import build_schedule, first_due_date
 from loans.services import funding, ledger
 from loans.services.base import lock, transition
+from loans.services.schedules import meeting_rhythm
 from microcredit.accounts.models import Role, User
 from microcredit.core.dates import DateKind, checked_date
-from microcredit.core.formatting import format_money
+from microcredit.core.formatting import format_date, format_money
 from microcredit.core.models import OrganizationSettings
 from microcredit.core.money import to_cents
 
@@ -146,6 +147,20 @@ def disbursement_check(
     if disbursed_on > timezone.localdate() and not settings.LOAN_DISBURSEMENT_DAYS_AHEAD:
         raise ValidationError({"disbursed_on": _("The disbursement date cannot be in the future.")})
     checked_date("disbursed_on", disbursed_on, DateKind.DISBURSEMENT)
+    rhythm = meeting_rhythm(loan, disbursed_on)
+    if rhythm is not None and rhythm.follows:
+        # The product sets the due dates on the circle's meetings: no other first due date.
+        if first_due is not None and first_due != rhythm.first_due:
+            raise ValidationError(
+                {
+                    "first_due": _(
+                        "This product sets the due dates on the circle's meetings: the first one is the "
+                        "meeting of %(date)s. Leave the first due date empty."
+                    )
+                    % {"date": format_date(rhythm.first_due)}
+                }
+            )
+        return rhythm.first_due
     if first_due is None:
         return first_due_date(disbursed_on, loan.frequency)
     if first_due <= disbursed_on:
@@ -181,6 +196,10 @@ def loan_disburse(
     first_due = disbursement_check(loan=loan, disbursed_on=disbursed_on, first_due=first_due)
     funding.lock_funds()
     loan.fund = funding.disbursement_fund(loan=loan, fund=fund, on=disbursed_on)
+    rhythm = meeting_rhythm(loan, disbursed_on)
+    if rhythm is not None and rhythm.follows:
+        # One instalment at every meeting: the circle's rhythm is the loan's frequency (its interest period).
+        loan.frequency, loan.due_dates_on_meetings = rhythm.frequency, True
     rows = build_schedule(
         amount=loan.approved_amount,
         annual_rate_percent=loan.annual_rate,
@@ -207,5 +226,12 @@ def loan_disburse(
         loan,
         LoanStatus.ACTIVE,
         actor=disbursed_by,
-        fields=("disbursed_on", "disbursement_method", "disbursement_reference", "fund"),
+        fields=(
+            "disbursed_on",
+            "disbursement_method",
+            "disbursement_reference",
+            "fund",
+            "frequency",
+            "due_dates_on_meetings",
+        ),
     )

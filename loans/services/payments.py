@@ -154,8 +154,10 @@ def payment_record(
     payer: EntrepreneurProfile | None = None,
     reference: str = "",
     submission_key: uuid.UUID | None = None,
+    meeting=None,
 ) -> Payment:
-    """Record a payment. The same submission key twice (a double click, a resent form) records one payment."""
+    """Record a payment. The same submission key twice (a double click, a resent form) records one payment.
+    ``meeting``: the circle meeting it was collected at (``loans/meeting_collection.py``)."""
     if submission_key is not None:
         existing = Payment.objects.filter(submission_key=submission_key).first()
         if existing is not None:
@@ -177,6 +179,7 @@ def payment_record(
         payer=payer,
         recorded_by=recorded_by,
         submission_key=submission_key or uuid.uuid4(),
+        meeting=meeting,
     )
     reallocate(loan)
     _settle_status(loan, recorded_by)

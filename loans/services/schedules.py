@@ -21,6 +21,8 @@ from decimal import Decimal
 from django.db.models import F, Sum
 from django.db.models.functions import Coalesce
 
+from circles.models import CircleStatus, Meeting, MeetingStatus
+from circles.selectors import current_membership
 from loans.models import (
     Instalment,
     Loan,
@@ -29,6 +31,7 @@ from loans.models import (
     ScheduleVersion,
     ScheduleVersionLine,
 )
+from loans.schedule import PERIODS_PER_YEAR, first_meeting_due
 from loans.services import ledger
 from loans.services.payments import reallocate
 from loans.services.reminders import REPLACED
@@ -47,6 +50,48 @@ class Row:
     @property
     def total(self) -> Decimal:
         return self.principal + self.interest
+
+
+@dataclass(frozen=True)
+class MeetingRhythm:
+    """How a loan whose product's due dates follow the circle's meetings is scheduled at a disbursement:
+    ``first_due`` and ``frequency`` (the circle's rhythm) when it follows them, else ``first_due`` None (the
+    product's usual schedule applies) and ``circle`` the circle it could not follow (or None: no circle)."""
+
+    circle: object
+    first_due: datetime.date | None
+    frequency: str
+
+    @property
+    def follows(self) -> bool:
+        return self.first_due is not None
+
+
+def meeting_rhythm(loan: Loan, disbursed_on: datetime.date) -> MeetingRhythm | None:
+    """None when the loan's product does not follow meetings; else the rhythm of the loan's circle (the one
+    that reviewed it, or the borrower's current circle): its planned meetings and latest meeting give the
+    first due date (``loans.schedule.first_meeting_due``). Two queries."""
+    if not loan.product.due_dates_follow_meetings:
+        return None
+    circle = loan.circle
+    if circle is None:
+        membership = current_membership(loan.borrower)
+        circle = membership.circle if membership else None
+    if circle is None or circle.status not in (CircleStatus.FORMING, CircleStatus.ACTIVE):
+        return MeetingRhythm(circle, None, loan.frequency)
+    if circle.meeting_rhythm not in PERIODS_PER_YEAR:
+        return MeetingRhythm(circle, None, loan.frequency)
+    meetings = Meeting.objects.filter(circle=circle).exclude(status=MeetingStatus.CANCELLED)
+    planned = list(meetings.filter(status=MeetingStatus.PLANNED).values_list("date", flat=True))
+    latest = meetings.order_by("-date").values_list("date", flat=True).first()
+    first = first_meeting_due(
+        disbursed_on=disbursed_on,
+        min_days=loan.product.first_due_min_days,
+        rhythm=circle.meeting_rhythm,
+        planned=planned,
+        latest=latest,
+    )
+    return MeetingRhythm(circle, first, circle.meeting_rhythm if first else loan.frequency)
 
 
 def split(loan: Loan) -> tuple[list[Instalment], list[Instalment]]:

@@ -22,6 +22,7 @@ from loans.forms import (
     ReasonForm,
 )
 from loans.models import DisbursementMethod, GuaranteeCall, LoanProduct, LoanStatus, Payment, PaymentMethod
+from loans.services.schedules import meeting_rhythm
 from loans.views.common import loan_for
 from microcredit.accounts.models import Role
 from microcredit.core.formatting import format_money
@@ -221,6 +222,7 @@ class DisburseView(CoordinatorRequiredMixin, ConfirmedLoanFormView):
         return {
             "amount": self.loan.final_amount,
             "first_due": first_due,
+            "rhythm": meeting_rhythm(self.loan, data["disbursed_on"]),
             "fund": fund,
             "method_label": DisbursementMethod(data["method"]).label,
         }

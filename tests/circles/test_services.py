@@ -239,6 +239,34 @@ def test_recording_a_meeting(personas):
     assert Meeting.objects.filter(circle=circle, date=next_date, status=MeetingStatus.PLANNED).exists()
 
 
+def test_what_the_apps_above_add_is_saved_in_the_meetings_transaction_and_can_refuse_it_all(personas):
+    """``meeting_record(also=...)``: the hooks registered through ``circles.meeting_extensions`` (the
+    repayments collected, from loans) run with the locked meeting after the rest is written; a refusal
+    there leaves nothing, not the attendance, not the next meeting."""
+    circle = circle_with_members(4)
+    attendance = dict.fromkeys(circle.memberships.values_list("profile_id", flat=True), "present")
+    meeting = MeetingFactory(circle=circle, date=timezone.localdate())
+    next_date = timezone.localdate() + timezone.timedelta(days=30)
+    seen = []
+
+    def refuse(locked):
+        seen.append((locked.pk, locked.status, locked.attendance.count()))
+        raise ValidationError("refused by an extension")
+
+    with pytest.raises(ValidationError, match="refused by an extension"):
+        services.meeting_record(
+            meeting=meeting,
+            recorded_by=personas.advisor,
+            attendance=attendance,
+            next_meeting={"date": next_date},
+            also=[refuse],
+        )
+    assert seen == [(meeting.pk, MeetingStatus.HELD, 4)]  # called after the record was written
+    meeting.refresh_from_db()
+    assert meeting.status == MeetingStatus.PLANNED and not meeting.attendance.exists()
+    assert not Meeting.objects.filter(circle=circle, date=next_date).exists()
+
+
 def test_every_members_attendance_is_required(personas):
     circle = circle_with_members(4)
     members = list(circle.memberships.values_list("profile_id", flat=True))
