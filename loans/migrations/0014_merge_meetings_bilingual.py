@@ -4,11 +4,9 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('loans', '0012_meeting_collection_and_rhythm'),
-        ('loans', '0013_copy_product_into_french'),
+        ("loans", "0012_meeting_collection_and_rhythm"),
+        ("loans", "0013_copy_product_into_french"),
     ]
 
-    operations = [
-    ]
+    operations = []
