@@ -101,6 +101,7 @@ def _product_data(**extra) -> dict:
         "frequency": "monthly",
         "grace_periods": "0",
         "first_due_max_days": "90",
+        "first_due_min_days": "14",
         "good_standing_max_days_late": "30",
         "is_active": "on",
         **extra,
