@@ -3,9 +3,10 @@
     .venv/bin/python benchmarks/bench_pages.py                       # 1,000 and 100,000 loans
     .venv/bin/python benchmarks/bench_pages.py --reuse               # measure again on the same data
     .venv/bin/python benchmarks/bench_pages.py --sizes 1000,10000 --port 18731 --clients 20
+    .venv/bin/python benchmarks/bench_pages.py --database-prefix mc_speed_bench_   # other databases
 
-For each size it DROPS and creates again a database named ``microcredit_bench_fast_<size>`` (on the server
-of ``--database-url``), generates the portfolio with ``bench_report.py``'s generator (50 % as many
+For each size it DROPS and creates again a database named ``microcredit_bench_fast_<size>`` (or
+``--database-prefix`` then the size; on the server of ``--database-url``), generates the portfolio with ``bench_report.py``'s generator (50 % as many
 entrepreneurs as loans, 2,000 circles, 20 advisors, 10 monthly instalments a loan, 80 % paid on time, 10 %
 35 days late, 10 % stopped), gives each entrepreneur an advisor (the 20 advisors share them) and three
 accounts a password, then:
@@ -80,6 +81,11 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_SERVER))
     parser.add_argument("--sizes", default="1000,100000")
+    parser.add_argument(
+        "--database-prefix",
+        default="microcredit_bench_fast_",
+        help="Database names: this prefix, then the size (it must contain 'bench').",
+    )
     parser.add_argument("--port", type=int, default=18731)
     parser.add_argument("--requests", type=int, default=15, help="Requests per page, one at a time.")
     parser.add_argument("--clients", type=int, default=20)
@@ -90,8 +96,8 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def database_url(server: str, size: int) -> str:
-    return urlunsplit(urlsplit(server)._replace(path=f"/microcredit_bench_fast_{size}"))
+def database_url(server: str, size: int, prefix: str = "microcredit_bench_fast_") -> str:
+    return urlunsplit(urlsplit(server)._replace(path=f"/{prefix}{size}"))
 
 
 # --- In a child process (one Django setup per database) -------------------------------------------------
@@ -320,7 +326,18 @@ def loaded(port: int, paths: dict, clients: int, per_client: int) -> dict[str, l
 
 def child(args: argparse.Namespace, kind: str, size: int, **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run(  # noqa: S603
-        [PYTHON, __file__, "--child", kind, "--size", str(size), "--database-url", args.database_url],
+        [
+            PYTHON,
+            __file__,
+            "--child",
+            kind,
+            "--size",
+            str(size),
+            "--database-url",
+            args.database_url,
+            "--database-prefix",
+            args.database_prefix,
+        ],
         check=True,
         text=True,
         **kwargs,
@@ -330,7 +347,7 @@ def child(args: argparse.Namespace, kind: str, size: int, **kwargs) -> subproces
 def main() -> None:
     args = parse_args()
     if args.child:
-        url = database_url(args.database_url, args.size)
+        url = database_url(args.database_url, args.size, args.database_prefix)
         {"generate": lambda: child_generate(url, args.size), "count": lambda: child_count(url)}.get(
             args.child, lambda: child_profile(url)
         )()
@@ -340,7 +357,7 @@ def main() -> None:
     results = {}
     try:
         for size in sizes:
-            url = database_url(args.database_url, size)
+            url = database_url(args.database_url, size, args.database_prefix)
             if not args.reuse:
                 print(f"Generating {size:,} loans in {urlsplit(url).path[1:]}…", flush=True)
                 started = time.perf_counter()

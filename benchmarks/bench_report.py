@@ -101,10 +101,11 @@ GENERATE = [
               '', 'fr-ca'
        FROM generate_series(0, %(people)s + 20) AS n""",
     """INSERT INTO accounts_entrepreneurprofile (address, city, postal_code, business_name, business_sector,
-        business_stage, business_description, intake_date, created_at, updated_at, user_id)
+        business_stage, business_description, intake_date, created_at, updated_at, user_id,
+        share_contact_with_circle)
        SELECT '', 'Montréal', 'H2X 1Y4', 'Entreprise ' || u.id, 'food', 'starting', '', current_date,
               now(), now(),
-              u.id
+              u.id, false
        FROM accounts_user u WHERE u.role = 'entrepreneur'""",
     """INSERT INTO circles_circlenetwork (name, description)
        SELECT 'Réseau ' || n, '' FROM generate_series(1, 5) AS n""",
@@ -116,10 +117,11 @@ GENERATE = [
        FROM generate_series(0, 1999) AS n""",
     """INSERT INTO loans_loanproduct (name, description, min_amount, max_amount, annual_rate, min_term,
         max_term,
-        frequency, grace_periods, is_active, first_due_max_days)
-       VALUES ('Démarrage', '', 300, 5000, 6, 6, 24, 'monthly', 0, true, 90),
-              ('Croissance', '', 300, 5000, 6, 6, 24, 'monthly', 0, true, 90),
-              ('Relance', '', 300, 5000, 6, 6, 24, 'monthly', 0, true, 90)""",
+        frequency, grace_periods, is_active, first_due_max_days, good_standing_max_days_late,
+        holiday_interest_accrues, settlement_waives_interest)
+       VALUES ('Démarrage', '', 300, 5000, 6, 6, 24, 'monthly', 0, true, 90, 30, true, true),
+              ('Croissance', '', 300, 5000, 6, 6, 24, 'monthly', 0, true, 90, 30, true, true),
+              ('Relance', '', 300, 5000, 6, 6, 24, 'monthly', 0, true, 90, 30, true, true)""",
     # Loans: n = 0 .. N-1. behaviour: 0 on time (80 %), 1 late by 35 days (10 %), 2 stops after 1 + n % 6.
     """CREATE TEMP TABLE bench_loan AS
        SELECT n, (500 + (n * 37 %% 45) * 100)::numeric(12, 2) AS amount,
@@ -131,14 +133,15 @@ GENERATE = [
         plan_use_of_funds,
         plan_projections, plan_document, plan_document_name, created_at, review_round, circle_remarks,
         guarantee_type, frequency, disbursement_method, disbursement_reference, borrower_id, prepared_by_id,
-        product_id, circle_id, approved_amount, approved_term, annual_rate, grace_periods, disbursed_on)
+        product_id, circle_id, approved_amount, approved_term, annual_rate, grace_periods, disbursed_on,
+        cycle_exception_reason)
        SELECT b.n + 1, 'active', b.amount, 10, 'Projet', '', '', '', '', '', '', now(), 1, '',
               CASE WHEN b.amount <= 2000 THEN 'circle' ELSE 'individual' END, 'monthly', 'transfer', '',
               (SELECT min(id) FROM accounts_entrepreneurprofile) + b.n %% %(people)s,
               (SELECT id FROM accounts_user WHERE username = 'bench-0'),
               (SELECT min(id) FROM loans_loanproduct) + b.n %% 3,
               (SELECT min(id) FROM circles_circle) + b.n %% 2000,
-              b.amount, 10, 6, 0, b.disbursed_on
+              b.amount, 10, 6, 0, b.disbursed_on, ''
        FROM bench_loan b""",
     # Ten instalments: equal principal (the last one takes the rest), interest at 0.5 % a month.
     """INSERT INTO loans_instalment (loan_id, number, due_date, principal_due, interest_due)
