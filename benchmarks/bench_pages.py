@@ -6,10 +6,10 @@
     .venv/bin/python benchmarks/bench_pages.py --database-prefix mc_speed_bench_   # other databases
 
 For each size it DROPS and creates again a database named ``microcredit_bench_fast_<size>`` (or
-``--database-prefix`` then the size; on the server of ``--database-url``), generates the portfolio with ``bench_report.py``'s generator (50 % as many
-entrepreneurs as loans, 2,000 circles, 20 advisors, 10 monthly instalments a loan, 80 % paid on time, 10 %
-35 days late, 10 % stopped), gives each entrepreneur an advisor (the 20 advisors share them) and three
-accounts a password, then:
+``--database-prefix`` then the size; on the server of ``--database-url``), generates the portfolio with
+``bench_report.py``'s generator (50 % as many entrepreneurs as loans, 2,000 circles, 20 advisors, 10 monthly
+instalments a loan, 80 % paid on time, 10 % 35 days late, 10 % stopped), gives each entrepreneur an advisor
+(the 20 advisors share them) and three accounts a password, then:
 
 1. counts each page's SQL queries with Django's query capture (the test client, in a child process);
 2. serves the app with gunicorn on the production settings (``microcredit.settings.production``, 2 workers,
