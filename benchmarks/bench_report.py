@@ -213,7 +213,7 @@ GENERATE = [
 def generate(loans: int) -> None:
     from django.db import connection
 
-    from loans.services.ledger import rebuild_ledger
+    from loans.services.ledger import rebuild_ledger, snapshot_closed_months
 
     with connection.cursor() as cursor:
         for statement in GENERATE:
@@ -226,6 +226,13 @@ def generate(loans: int) -> None:
         started = time.perf_counter()
         rows = rebuild_ledger()
         print(f"  {time.perf_counter() - started:6.1f} s  rebuild_ledger ({rows:,} daily rows)", flush=True)
+        # The monthly snapshots the daily task takes (``loans.snapshot_months``): every month end so far.
+        started = time.perf_counter()
+        months = snapshot_closed_months()
+        print(
+            f"  {time.perf_counter() - started:6.1f} s  snapshot_closed_months ({len(months)} months)",
+            flush=True,
+        )
         # What autovacuum does on a live database after the bulk updates above.
         cursor.execute("VACUUM ANALYZE")
 
@@ -275,10 +282,21 @@ def main() -> None:
             cursor.execute(BARE_SQL)
             cursor.fetchone()
 
+    from microcredit.core.months import add_months, month_end
+
+    if args.reuse:
+        from loans.services.ledger import snapshot_closed_months
+
+        snapshot_closed_months()  # the months the daily task would have taken since the data was made
     today = timezone.localdate()
     past = today - datetime.timedelta(days=182)
+    past_month_end = month_end(add_months(today, -7))
     calls = {"bare": bare_scan}
-    for label, as_of in (("today", today), ("6 months ago", past)):
+    for label, as_of in (
+        ("today", today),
+        (f"the month end six months back ({past_month_end})", past_month_end),
+        (f"182 days ago ({past}, mid-month)", past),
+    ):
         start = default_period(as_of)
         totals = portfolio_figures(as_of=as_of, start=start, end=as_of)["totals"]
         print(

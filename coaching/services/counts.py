@@ -140,18 +140,22 @@ def _apply(deltas: dict[tuple, int]) -> None:
 
 def caseload_tally_refresh(*, profile_ids: Iterable[int]) -> None:
     """Recompute these entrepreneurs' tallies and move the counters by the difference. Inside the caller's
-    transaction; the profiles are locked first (in id order), so two changes for one person at once count
-    once."""
+    transaction; their tally rows are locked first (in id order; a person without one yet, their profile), so
+    two changes for one person at once count once. Locking the tallies rather than the profiles keeps a
+    payment (which holds its loan's lock) from waiting on a service that holds the borrower's profile."""
     ids = sorted({pk for pk in profile_ids if pk})
     if not ids:
         return
     with transaction.atomic():
-        list(
-            EntrepreneurProfile.objects.select_for_update()
-            .filter(pk__in=ids)
-            .order_by("pk")
-            .values_list("pk")
-        )
+        tallies = CaseloadTally.objects.select_for_update().filter(pk__in=ids).order_by("pk")
+        locked = set(tallies.values_list("pk", flat=True))
+        if len(locked) < len(ids):
+            new = (
+                EntrepreneurProfile.objects.select_for_update()
+                .filter(pk__in=set(ids) - locked)
+                .order_by("pk")
+            )
+            list(new.values_list("pk"))
         days = rule_days()
         if days is None:  # no counters yet: ``rebuild_caseload`` (the migration) makes them
             days = OrganizationSettings.load().coaching_no_contact_days
