@@ -17,3 +17,8 @@ class LoansConfig(AppConfig):
         from loans.selectors import requests_in_review_per_circle
 
         CIRCLE_LIST_FIGURES["loans_in_review"] = requests_in_review_per_circle
+
+        # The arrears counters follow the circles' and borrowers' advisors (``services.arrears_counts``).
+        from loans import receivers
+
+        receivers.connect()

@@ -717,6 +717,50 @@ class PositionSnapshot(models.Model):
         return f"{self.month_end} · {self.loan_id}"
 
 
+class ArrearsTally(models.Model):
+    """Derived: what a disbursed loan is counted under in the arrears counters (``ArrearsCount``): the
+    advisors whose "my loans" it is (its circle's and its borrower's, 0 for none) and, while it is open, the
+    due date of its oldest unpaid instalment (None when it is closed or nothing is unpaid). Kept by
+    ``loans.services.arrears_counts`` in the transaction of each change; ``rebuild_ledger`` recomputes it."""
+
+    loan = models.OneToOneField(
+        Loan, on_delete=models.CASCADE, primary_key=True, related_name="+", verbose_name=_("loan")
+    )
+    circle_advisor_key = models.BigIntegerField(_("circle's advisor"), default=0)
+    borrower_advisor_key = models.BigIntegerField(_("borrower's advisor"), default=0)
+    unsettled_due = BoundedDateField(
+        _("oldest unpaid due date"), null=True, blank=True, date_kind=DateKind.ANY
+    )
+
+    class Meta:
+        verbose_name = _("arrears tally")
+        verbose_name_plural = _("arrears tallies")
+
+    def __str__(self) -> str:
+        return str(self.loan_id)
+
+
+class ArrearsCount(models.Model):
+    """Derived: how many open loans have their oldest unpaid instalment due on ``day``, for the whole
+    organization (``advisor_key`` 0) and for each advisor's loans (their circles' and their caseload's, each
+    loan once). The loans late as of today are the sum over the days before today: the homes read a few
+    hundred rows, whatever the portfolio. Kept with ``ArrearsTally``."""
+
+    advisor_key = models.BigIntegerField(_("advisor"))
+    day = BoundedDateField(_("day"), date_kind=DateKind.ANY)
+    count = models.IntegerField(_("count"), default=0)
+
+    class Meta:
+        verbose_name = _("arrears count")
+        verbose_name_plural = _("arrears counts")
+        constraints = [
+            models.UniqueConstraint(fields=["advisor_key", "day"], name="loans_arrearscount_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.advisor_key} · {self.day}"
+
+
 class ScheduleVersion(models.Model):
     """A schedule as it stood before a restructuring or an early settlement replaced its unpaid part: kept
     readable on the loan page. Version 1 is the schedule set at disbursement; the live schedule is always the

@@ -29,6 +29,12 @@ from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from loans.portfolio import CENTS, oldest_unsettled_due, snapshot_month_sql, unsettled_sql
+from loans.services.arrears_counts import (
+    arrears_count_differences,
+    arrears_tally_open,
+    arrears_tally_refresh,
+    rebuild_arrears_counts,
+)
 from loans.signals import position_changed
 from microcredit.core.money import as_cents
 from microcredit.core.months import month_end, month_start
@@ -127,6 +133,7 @@ def record_disbursement(loan, instalments: Iterable) -> None:
     disbursed["disbursed_cents"] += lent
     _apply(changes)
     record_snapshots(loan)
+    arrears_tally_open(loan)
     position_changed.send(sender=LoanPosition, loan=loan)
 
 
@@ -160,6 +167,7 @@ def record_reallocation(loan, before: dict, after: dict, first_unsettled_due: da
         }
     _apply(changes)
     record_snapshots(loan)
+    arrears_tally_refresh(loan_ids=[loan.pk])
     position_changed.send(sender=LoanPosition, loan=loan)
 
 
@@ -364,12 +372,13 @@ def rebuild_ledger() -> int:
         with connection.cursor() as cursor:
             cursor.execute(
                 "LOCK TABLE loans_payment, loans_paymentreversal, loans_allocation, loans_instalment, "
-                "loans_loanposition, loans_portfolioday, loans_positionmonth, loans_positionsnapshot "
-                "IN SHARE ROW EXCLUSIVE MODE"
+                "loans_loanposition, loans_portfolioday, loans_positionmonth, loans_positionsnapshot, "
+                "loans_arrearstally, loans_arrearscount IN SHARE ROW EXCLUSIVE MODE"
             )
     rebuild_rows()
     rows = rebuild_portfolio_days(Loan, Instalment, Allocation, PortfolioDay)
     rebuild_snapshots()
+    rebuild_arrears_counts()
     return rows
 
 
@@ -405,7 +414,7 @@ def ledger_differences() -> list[str]:
         rebuild_ledger()
         expected = _snapshot()
         transaction.set_rollback(True)
-    differences = []
+    differences = arrears_count_differences()
     for kind in stored:
         for key in sorted(stored[kind].keys() | expected[kind].keys(), key=str):
             if stored[kind].get(key) != expected[kind].get(key):
