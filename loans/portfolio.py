@@ -100,17 +100,25 @@ WHERE p.disbursed_on <= %(month_end)s {only.format("p")}
 POSITIONS, SNAPSHOT = "positions", "snapshot"
 
 
+def _base_parts(base: str) -> tuple[str | None, str, str, str]:
+    """What the book reads from its base: the day it was taken (an SQL parameter, None for today), the
+    principal paid and the oldest unpaid due date as of then (SQL over ``p``, the position, and ``m``, the
+    snapshot row), and the join that brings the snapshot row."""
+    if base == POSITIONS:
+        return None, "p.principal_paid_cents", "p.first_unsettled_due", ""
+    return (
+        "%(base)s",
+        "COALESCE(m.principal_paid_cents, p.lent_cents)",
+        "m.first_unsettled_due",
+        "LEFT JOIN loans_positionsnapshot m ON m.loan_id = p.loan_id AND m.month_end = %(base)s\n    ",
+    )
+
+
 def book_sql(base: str = POSITIONS) -> str:
     """The ``later``, ``settled_since`` and ``book`` common table expressions as of ``%(as_of)s``, from the
     positions (``base`` POSITIONS) or from the snapshot of the month end ``%(base)s`` (SNAPSHOT, a month end
     on or after ``as_of``). A loan without a snapshot row is repaid as of that month end."""
-    if base == POSITIONS:
-        until, paid, unsettled, join = None, "p.principal_paid_cents", "p.first_unsettled_due", ""
-    else:
-        until = "%(base)s"
-        paid = "COALESCE(m.principal_paid_cents, p.lent_cents)"
-        unsettled = "m.first_unsettled_due"
-        join = "LEFT JOIN loans_positionsnapshot m ON m.loan_id = p.loan_id AND m.month_end = %(base)s\n    "
+    until, paid, unsettled, join = _base_parts(base)
     later_bound = "" if until is None else f" AND a.paid_on <= {until}"
     return f"""
 WITH
@@ -213,6 +221,8 @@ def portfolio_sql(base: str, breakdowns: tuple[str, ...]) -> str:
         f"CAST({expression} AS BIGINT) AS {name}" for name, expression in AGGREGATES.items()
     )
     sums = ", ".join(f"CAST(SUM({name}) AS BIGINT) AS {name}" for name in AGGREGATES)
+    # The borrowers are counted from the base tables, not from ``book``: a CTE read twice is materialized.
+    _until, paid, _unsettled, join = _base_parts(base)
     selects = []
     for grouped in (None, *breakdowns):
         flags = ", ".join(f"{0 if name == grouped else 1} AS g_{name}" for name in breakdowns)
@@ -229,7 +239,11 @@ def portfolio_sql(base: str, breakdowns: tuple[str, ...]) -> str:
         book_sql(base)
         + f""",
 borrowers AS (
-    SELECT COUNT(DISTINCT borrower_id) AS n FROM book WHERE {OPEN}
+    SELECT COUNT(DISTINCT p.borrower_id) AS n
+    FROM loans_loanposition p
+    {join}LEFT JOIN later ON later.loan_id = p.loan_id
+    WHERE p.disbursed_on <= %(as_of)s AND (p.written_off_at IS NULL OR p.written_off_at >= %(as_of_end)s)
+      AND p.lent_cents - {paid} + COALESCE(later.principal, 0) > 0
 ),
 classes AS (
     SELECT circle_id, product_id, guaranteed, {class_names},

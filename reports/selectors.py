@@ -14,8 +14,8 @@ Definitions (as of a date D, over a period [start, end] that ends on or before D
 - *Outstanding principal*: amount lent less the principal paid as of D, over the active loans.
 - *Days late*: D minus the due date of the oldest instalment not fully paid as of D. Payments fill the
   instalments in order, so an instalment is fully paid as of D exactly when the payment that completed it
-  (``Instalment.settled_on``, kept by the allocation) is dated on or before D. The same definition as the
-  loans' days past due (``InstalmentQuerySet.unpaid_as_of``), written here in SQL.
+  (``Instalment.settled_on``, kept by the allocation) is dated on or before D. The one definition of the
+  loans' days past due (``loans.portfolio``: ``unsettled_sql``, the SQL form the book is built from).
 - *PARn*: outstanding principal of the active loans more than n days late / outstanding principal of all
   active loans (percent, rounded to 0.01). Exactly 30 days late is not in PAR30; 31 is. A loan is in
   default when more than ``loan_default_days`` (90) late: exactly 90 is in neither PAR90 nor default.

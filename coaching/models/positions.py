@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from microcredit.accounts.models import EntrepreneurProfile
+from microcredit.core.dates import BoundedDateField, DateKind
 
 # The kinds of caseload counters (``CaseloadCount``) and the day of those without one.
 NO_DAY = datetime.date(1, 1, 1)
@@ -97,7 +98,7 @@ class CaseloadCount(models.Model):
 
     advisor_key = models.BigIntegerField(_("advisor"))
     kind = models.CharField(_("kind"), max_length=12)
-    day = models.DateField(_("day"))  # NO_DAY for the counts that have none
+    day = BoundedDateField(_("day"), date_kind=DateKind.ANY)  # NO_DAY for the counts that have none
     count = models.IntegerField(_("count"), default=0)
 
     class Meta:
