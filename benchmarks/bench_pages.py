@@ -3,22 +3,26 @@
     .venv/bin/python benchmarks/bench_pages.py                       # 1,000 and 100,000 loans
     .venv/bin/python benchmarks/bench_pages.py --reuse               # measure again on the same data
     .venv/bin/python benchmarks/bench_pages.py --sizes 1000,10000 --port 18731 --clients 20
+    .venv/bin/python benchmarks/bench_pages.py --database-prefix mc_speed_bench_   # other databases
 
-For each size it DROPS and creates again a database named ``microcredit_bench_fast_<size>`` (on the server
-of ``--database-url``), generates the portfolio with ``bench_report.py``'s generator (50 % as many
-entrepreneurs as loans, 2,000 circles, 20 advisors, 10 monthly instalments a loan, 80 % paid on time, 10 %
-35 days late, 10 % stopped), gives each entrepreneur an advisor (the 20 advisors share them) and three
-accounts a password, then:
+For each size it DROPS and creates again a database named ``microcredit_bench_fast_<size>`` (or
+``--database-prefix`` then the size; on the server of ``--database-url``), generates the portfolio with
+``bench_report.py``'s generator (50 % as many entrepreneurs as loans, 2,000 circles, 20 advisors, 10 monthly
+instalments a loan, 80 % paid on time, 10 % 35 days late, 10 % stopped), gives each entrepreneur an advisor
+(the 20 advisors share them) and three accounts a password, then:
 
 1. counts each page's SQL queries with Django's query capture (the test client, in a child process);
 2. serves the app with gunicorn on the production settings (``microcredit.settings.production``, 2 workers,
    on 127.0.0.1:``--port``; plain HTTP on loopback, so ``DJANGO_SECURE_SSL_REDIRECT=false``);
-3. signs in through the login form and requests each page ``--requests`` times, one at a time (p50, p95);
+3. signs in through the login form and requests each page ``--requests`` times, one at a time (p50, p95),
+   both sizes served at once (ports ``--port`` and ``--port`` + 1) and requested in the same rounds, page by
+   page and size by size, so that the shared machine's noise weighs on both sizes alike;
 4. at the largest size, ``--clients`` concurrent clients (threads on loopback, each signed in, a bounded
    number of requests each) request each page (p50, p95 under load).
 
-It prints per page the times at each size and the ratios largest / smallest (the goal: at most 1.5) and
-loaded p95 / single-user p50 (the goal: at most 3).
+It prints per page the times at each size, the SQL time (median of 5 requests through the test client,
+Django's query capture) and the ratios largest / smallest (the goal: at most 1.5) and loaded p95 /
+single-user p50 (the goal: at most 3).
 """
 
 import argparse
@@ -80,6 +84,11 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--database-url", default=os.environ.get("BENCH_DATABASE_URL", DEFAULT_SERVER))
     parser.add_argument("--sizes", default="1000,100000")
+    parser.add_argument(
+        "--database-prefix",
+        default="microcredit_bench_fast_",
+        help="Database names: this prefix, then the size (it must contain 'bench').",
+    )
     parser.add_argument("--port", type=int, default=18731)
     parser.add_argument("--requests", type=int, default=15, help="Requests per page, one at a time.")
     parser.add_argument("--clients", type=int, default=20)
@@ -90,8 +99,8 @@ def parse_args() -> argparse.Namespace:
     return parser.parse_args()
 
 
-def database_url(server: str, size: int) -> str:
-    return urlunsplit(urlsplit(server)._replace(path=f"/microcredit_bench_fast_{size}"))
+def database_url(server: str, size: int, prefix: str = "microcredit_bench_fast_") -> str:
+    return urlunsplit(urlsplit(server)._replace(path=f"/{prefix}{size}"))
 
 
 # --- In a child process (one Django setup per database) -------------------------------------------------
@@ -145,9 +154,12 @@ def child_count(url: str) -> None:
         client = Client(HTTP_HOST="127.0.0.1")
         client.force_login(User.objects.get(username=login))
         client.get(path.format(**paths))  # warm
-        with CaptureQueriesContext(connection) as queries:
-            response = client.get(path.format(**paths))
-        print(f"{name}\t{response.status_code}\t{len(queries)}", flush=True)
+        sql_times = []
+        for _run in range(5):
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(path.format(**paths))
+            sql_times.append(sum(float(query["time"]) for query in queries.captured_queries))
+        print(f"{name}\t{response.status_code}\t{len(queries)}\t{statistics.median(sql_times)}", flush=True)
 
 
 def child_profile(url: str) -> None:
@@ -276,15 +288,20 @@ def percentile(values: list[float], share: float) -> float:
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
-def single_user(port: int, paths: dict, requests: int) -> dict[str, list[float]]:
+def single_user(servers: dict[int, tuple[int, dict]], requests: int) -> dict[int, dict[str, list[float]]]:
+    """Each page at each size (``servers``: {size: (port, paths)}) ``requests`` times, one request at a
+    time, in rounds: each round requests every page at every size in turn, so that a noisy moment of the
+    shared machine weighs on both sizes alike (the ratios are of the same rounds)."""
     browsers = {}
-    times = {name: [] for name, _login, _path in PAGES}
-    for _name, login, path in PAGES:
-        browser = browsers.get(login) or browsers.setdefault(login, Browser(port, login))
-        browser.timed(path.format(**paths))  # warm
-    for _round in range(requests):  # interleaved: a noisy moment weighs on every page alike
+    times = {size: {name: [] for name, _login, _path in PAGES} for size in servers}
+    for size, (port, paths) in servers.items():
+        for _name, login, path in PAGES:
+            browser = browsers.get((size, login)) or browsers.setdefault((size, login), Browser(port, login))
+            browser.timed(path.format(**paths))  # warm
+    for _round in range(requests):
         for name, login, path in PAGES:
-            times[name].append(browsers[login].timed(path.format(**paths)))
+            for size, (_port, paths) in servers.items():
+                times[size][name].append(browsers[(size, login)].timed(path.format(**paths)))
     return times
 
 
@@ -320,7 +337,18 @@ def loaded(port: int, paths: dict, clients: int, per_client: int) -> dict[str, l
 
 def child(args: argparse.Namespace, kind: str, size: int, **kwargs) -> subprocess.CompletedProcess:
     return subprocess.run(  # noqa: S603
-        [PYTHON, __file__, "--child", kind, "--size", str(size), "--database-url", args.database_url],
+        [
+            PYTHON,
+            __file__,
+            "--child",
+            kind,
+            "--size",
+            str(size),
+            "--database-url",
+            args.database_url,
+            "--database-prefix",
+            args.database_prefix,
+        ],
         check=True,
         text=True,
         **kwargs,
@@ -330,17 +358,17 @@ def child(args: argparse.Namespace, kind: str, size: int, **kwargs) -> subproces
 def main() -> None:
     args = parse_args()
     if args.child:
-        url = database_url(args.database_url, args.size)
+        url = database_url(args.database_url, args.size, args.database_prefix)
         {"generate": lambda: child_generate(url, args.size), "count": lambda: child_count(url)}.get(
             args.child, lambda: child_profile(url)
         )()
         return
     sizes = [int(size) for size in args.sizes.split(",")]
     workdir = Path(tempfile.mkdtemp(prefix="bench_fast_"))
-    results = {}
+    results, targets_of = {}, {}
     try:
         for size in sizes:
-            url = database_url(args.database_url, size)
+            url = database_url(args.database_url, size, args.database_prefix)
             if not args.reuse:
                 print(f"Generating {size:,} loans in {urlsplit(url).path[1:]}…", flush=True)
                 started = time.perf_counter()
@@ -348,23 +376,34 @@ def main() -> None:
                 print(f"  generated in {time.perf_counter() - started:.0f} s", flush=True)
             counts, paths = {}, {}
             for line in child(args, "count", size, capture_output=True).stdout.splitlines():
-                name, status, queries = line.split("\t")
+                name, status, queries, *sql = line.split("\t")
                 if name == "#targets":
                     paths = {"circle": int(status), "loan": int(queries)}
                 else:
-                    counts[name] = (int(status), int(queries))
+                    counts[name] = (int(status), int(queries), float(sql[0]))
                     if counts[name][0] != 200:
                         sys.exit(f"{name} answered {status} at {size:,} loans")
-            server = serve(url, args.port, workdir)
-            try:
-                print(
-                    f"Measuring {size:,} loans (circle {paths['circle']}, loan {paths['loan']})…", flush=True
-                )
-                single = single_user(args.port, paths, args.requests)
-                load = loaded(args.port, paths, args.clients, args.per_client) if size == max(sizes) else {}
-            finally:
+            targets_of[size] = (url, counts, paths)
+        # Both sizes served at once (one gunicorn each, on ``--port`` and the next ports) and measured in
+        # the same rounds.
+        servers = {}
+        try:
+            for index, size in enumerate(sizes):
+                url, _counts, paths = targets_of[size]
+                servers[size] = serve(url, args.port + index, workdir)
+                where = f"circle {paths['circle']}, loan {paths['loan']}"
+                print(f"Serving {size:,} loans on port {args.port + index} ({where})", flush=True)
+            single = single_user(
+                {size: (args.port + index, targets_of[size][2]) for index, size in enumerate(sizes)},
+                args.requests,
+            )
+            large = max(sizes)
+            load = loaded(args.port + sizes.index(large), targets_of[large][2], args.clients, args.per_client)
+        finally:
+            for server in servers.values():
                 stop(server)
-            results[size] = (counts, single, load)
+        for size in sizes:
+            results[size] = (targets_of[size][1], single[size], load if size == large else {})
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     report(results, sizes, args)
@@ -378,8 +417,8 @@ def report(results: dict, sizes: list[int], args: argparse.Namespace) -> None:
     )
     header = (
         f"{'page':<20}"
-        + "".join(f"{f'{size:,} p50':>12}{'p95':>8}{'queries':>9}" for size in sizes)
-        + f"{'ratio p50':>11}{'loaded p95':>12}{'vs p50':>8}"
+        + "".join(f"{f'{size:,} p50':>12}{'p95':>8}{'queries':>9}{'SQL':>8}" for size in sizes)
+        + f"{'ratio p50':>11}{'ratio SQL':>10}{'loaded p95':>12}{'vs p50':>8}"
     )
     print(header)
     for name, _login, _path in PAGES:
@@ -389,10 +428,12 @@ def report(results: dict, sizes: list[int], args: argparse.Namespace) -> None:
             line += (
                 f"{statistics.median(single[name]) * 1000:>9.0f} ms"
                 f"{percentile(single[name], 0.95) * 1000:>5.0f} ms{counts[name][1]:>9}"
+                f"{counts[name][2] * 1000:>5.0f} ms"
             )
         ratio = statistics.median(results[large][1][name]) / statistics.median(results[small][1][name])
+        sql_ratio = results[large][0][name][2] / max(results[small][0][name][2], 0.0005)
         load = results[large][2].get(name)
-        line += f"{ratio:>10.2f}x"
+        line += f"{ratio:>10.2f}x{sql_ratio:>9.2f}x"
         if load:
             p95 = percentile(load, 0.95)
             line += f"{p95 * 1000:>9.0f} ms{p95 / statistics.median(results[large][1][name]):>7.2f}x"

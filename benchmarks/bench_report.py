@@ -101,10 +101,11 @@ GENERATE = [
               '', 'fr-ca'
        FROM generate_series(0, %(people)s + 20) AS n""",
     """INSERT INTO accounts_entrepreneurprofile (address, city, postal_code, business_name, business_sector,
-        business_stage, business_description, intake_date, created_at, updated_at, user_id)
+        business_stage, business_description, intake_date, created_at, updated_at, user_id,
+        share_contact_with_circle)
        SELECT '', 'Montréal', 'H2X 1Y4', 'Entreprise ' || u.id, 'food', 'starting', '', current_date,
               now(), now(),
-              u.id
+              u.id, false
        FROM accounts_user u WHERE u.role = 'entrepreneur'""",
     """INSERT INTO circles_circlenetwork (name, description)
        SELECT 'Réseau ' || n, '' FROM generate_series(1, 5) AS n""",
@@ -116,10 +117,11 @@ GENERATE = [
        FROM generate_series(0, 1999) AS n""",
     """INSERT INTO loans_loanproduct (name, name_fr, description, min_amount, max_amount, annual_rate,
         min_term, max_term,
-        frequency, grace_periods, is_active, first_due_max_days)
-       VALUES ('Démarrage', 'Démarrage', '', 300, 5000, 6, 6, 24, 'monthly', 0, true, 90),
-              ('Croissance', 'Croissance', '', 300, 5000, 6, 6, 24, 'monthly', 0, true, 90),
-              ('Relance', 'Relance', '', 300, 5000, 6, 6, 24, 'monthly', 0, true, 90)""",
+        frequency, grace_periods, is_active, first_due_max_days, good_standing_max_days_late,
+        holiday_interest_accrues, settlement_waives_interest, due_dates_follow_meetings, first_due_min_days)
+       VALUES ('Démarrage', 'Démarrage', '', 300, 5000, 6, 6, 24, 'monthly', 0, true, 90, 30, true, true, false, 14),
+              ('Croissance', 'Croissance', '', 300, 5000, 6, 6, 24, 'monthly', 0, true, 90, 30, true, true, false, 14),
+              ('Relance', 'Relance', '', 300, 5000, 6, 6, 24, 'monthly', 0, true, 90, 30, true, true, false, 14)""",
     # Loans: n = 0 .. N-1. behaviour: 0 on time (80 %), 1 late by 35 days (10 %), 2 stops after 1 + n % 6.
     """CREATE TEMP TABLE bench_loan AS
        SELECT n, (500 + (n * 37 %% 45) * 100)::numeric(12, 2) AS amount,
@@ -131,14 +133,15 @@ GENERATE = [
         plan_use_of_funds,
         plan_projections, plan_document, plan_document_name, created_at, review_round, circle_remarks,
         guarantee_type, frequency, disbursement_method, disbursement_reference, borrower_id, prepared_by_id,
-        product_id, circle_id, approved_amount, approved_term, annual_rate, grace_periods, disbursed_on)
+        product_id, circle_id, approved_amount, approved_term, annual_rate, grace_periods, disbursed_on,
+        cycle_exception_reason)
        SELECT b.n + 1, 'active', b.amount, 10, 'Projet', '', '', '', '', '', '', now(), 1, '',
               CASE WHEN b.amount <= 2000 THEN 'circle' ELSE 'individual' END, 'monthly', 'transfer', '',
               (SELECT min(id) FROM accounts_entrepreneurprofile) + b.n %% %(people)s,
               (SELECT id FROM accounts_user WHERE username = 'bench-0'),
               (SELECT min(id) FROM loans_loanproduct) + b.n %% 3,
               (SELECT min(id) FROM circles_circle) + b.n %% 2000,
-              b.amount, 10, 6, 0, b.disbursed_on
+              b.amount, 10, 6, 0, b.disbursed_on, ''
        FROM bench_loan b""",
     # Ten instalments: equal principal (the last one takes the rest), interest at 0.5 % a month.
     """INSERT INTO loans_instalment (loan_id, number, due_date, principal_due, interest_due)
@@ -210,7 +213,7 @@ GENERATE = [
 def generate(loans: int) -> None:
     from django.db import connection
 
-    from loans.services.ledger import rebuild_ledger
+    from loans.services.ledger import rebuild_ledger, snapshot_closed_months
 
     with connection.cursor() as cursor:
         for statement in GENERATE:
@@ -223,6 +226,13 @@ def generate(loans: int) -> None:
         started = time.perf_counter()
         rows = rebuild_ledger()
         print(f"  {time.perf_counter() - started:6.1f} s  rebuild_ledger ({rows:,} daily rows)", flush=True)
+        # The monthly snapshots the daily task takes (``loans.snapshot_months``): every month end so far.
+        started = time.perf_counter()
+        months = snapshot_closed_months()
+        print(
+            f"  {time.perf_counter() - started:6.1f} s  snapshot_closed_months ({len(months)} months)",
+            flush=True,
+        )
         # What autovacuum does on a live database after the bulk updates above.
         cursor.execute("VACUUM ANALYZE")
 
@@ -272,10 +282,21 @@ def main() -> None:
             cursor.execute(BARE_SQL)
             cursor.fetchone()
 
+    from microcredit.core.months import add_months, month_end
+
+    if args.reuse:
+        from loans.services.ledger import snapshot_closed_months
+
+        snapshot_closed_months()  # the months the daily task would have taken since the data was made
     today = timezone.localdate()
     past = today - datetime.timedelta(days=182)
+    past_month_end = month_end(add_months(today, -7))
     calls = {"bare": bare_scan}
-    for label, as_of in (("today", today), ("6 months ago", past)):
+    for label, as_of in (
+        ("today", today),
+        (f"the month end six months back ({past_month_end})", past_month_end),
+        (f"182 days ago ({past}, mid-month)", past),
+    ):
         start = default_period(as_of)
         totals = portfolio_figures(as_of=as_of, start=start, end=as_of)["totals"]
         print(

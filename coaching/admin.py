@@ -5,7 +5,9 @@ from django.contrib import admin
 from modeltranslation.admin import TranslationAdmin
 
 from coaching.models import (
+    CaseloadCount,
     CaseloadPosition,
+    CaseloadTally,
     CoachingSession,
     FinancingApplication,
     FinancingStatusChange,
@@ -172,6 +174,22 @@ class MilestoneAdmin(admin.ModelAdmin):
     autocomplete_fields = ("profile",)
     date_hierarchy = "achieved_on"
     readonly_fields = ("recorded_by", "created_at")
+
+
+@admin.register(CaseloadTally)
+class CaseloadTallyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Derived: what a person is counted under in the caseload counters (``rebuild_caseload``): shown only."""
+
+    list_display = ("profile", "advisor_key", "has_email", "follow_up_on", "since_on", "flagged_from")
+    list_select_related = ("profile__user",)
+
+
+@admin.register(CaseloadCount)
+class CaseloadCountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Derived: the caseload counters the homes read (``rebuild_caseload``): shown only."""
+
+    list_display = ("advisor_key", "kind", "day", "count")
+    list_filter = ("kind",)
 
 
 @admin.register(CaseloadPosition)

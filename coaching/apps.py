@@ -12,4 +12,14 @@ class CoachingConfig(AppConfig):
 
         personal_data.register_sources()
         retention.register()
+        # The caseload counters follow the profiles, accounts and loans (``coaching.services.counts``).
+        from coaching import receivers
         from coaching.selectors import flags, loan_flags  # noqa: F401
+
+        receivers.connect()
+        from coaching.selectors.counts import caseload_size, people_counts
+        from microcredit.core.selectors import CASELOAD_SIZE, PEOPLE_COUNTS
+
+        if people_counts not in PEOPLE_COUNTS:
+            PEOPLE_COUNTS.append(people_counts)
+            CASELOAD_SIZE.append(caseload_size)

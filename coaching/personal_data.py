@@ -4,6 +4,7 @@ recorded a documented exception (organization settings), never in the everyday d
 
 from coaching.models import (
     CaseloadPosition,
+    CaseloadTally,
     CoachingSession,
     FinancingApplication,
     FinancingStatusChange,
@@ -24,3 +25,4 @@ def register_sources() -> None:
     register(FinancingStatusChange, "coaching", paths=("application__profile",), staff_only=("note",))
     register(Milestone, "coaching", paths=("profile",))
     register(CaseloadPosition, "coaching", paths=("profile",))
+    register(CaseloadTally, "coaching", paths=("profile",))

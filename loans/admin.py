@@ -7,6 +7,8 @@ from modeltranslation.admin import TranslationAdmin
 from loans.models import (
     AdvisorDigest,
     Allocation,
+    ArrearsCount,
+    ArrearsTally,
     CircleVote,
     GuaranteeCall,
     GuaranteeCallNotice,
@@ -20,6 +22,8 @@ from loans.models import (
     Payment,
     PaymentReversal,
     PortfolioDay,
+    PositionMonth,
+    PositionSnapshot,
     Reminder,
     Restructuring,
     ScheduleVersion,
@@ -119,6 +123,35 @@ class InstalmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_filter = ("due_date",)
     search_fields = ("loan__pk",)
     list_select_related = ("loan__borrower__user",)
+
+
+@admin.register(PositionMonth)
+class PositionMonthAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """The month ends whose positions were taken (the daily task ``loans.snapshot_months``): shown only."""
+
+    list_display = ("month_end", "taken_at")
+
+
+@admin.register(PositionSnapshot)
+class PositionSnapshotAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Derived: a loan's position at a month end (``manage.py rebuild_ledger`` recomputes them)."""
+
+    list_display = ("month_end", "loan", "principal_paid_cents", "first_unsettled_due")
+    list_filter = ("month_end",)
+
+
+@admin.register(ArrearsTally)
+class ArrearsTallyAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Derived: what a loan is counted under in the arrears counters (``rebuild_ledger`` recomputes it)."""
+
+    list_display = ("loan", "circle_advisor_key", "borrower_advisor_key", "unsettled_due")
+
+
+@admin.register(ArrearsCount)
+class ArrearsCountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Derived: the arrears counters the homes read (``rebuild_ledger`` recomputes them)."""
+
+    list_display = ("advisor_key", "day", "count")
 
 
 @admin.register(LoanPosition)

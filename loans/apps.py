@@ -22,3 +22,8 @@ class LoansConfig(AppConfig):
         from loans.meeting_collection import COLLECTION
 
         meeting_extensions.register(COLLECTION)
+
+        # The arrears counters follow the circles' and borrowers' advisors (``services.arrears_counts``).
+        from loans import receivers
+
+        receivers.connect()

@@ -421,11 +421,12 @@ class Guarantor(models.Model):
 class InstalmentQuerySet(models.QuerySet):
     def unpaid_as_of(self, as_of: datetime.date) -> "InstalmentQuerySet":
         """The instalments not fully paid as of ``as_of``: fallen due on or before it, and not completed by
-        a payment dated on or before it (``settled_on``). The one definition of "unpaid as of a date" behind
-        days past due (``loans.services.arrears``), the loan lists and drill-down (``loans.selectors``); the
-        board's report reads the same in SQL (``BOOK_SQL`` in ``reports.selectors``, tested to
-        agree)."""
-        return self.filter(due_date__lte=as_of).filter(Q(settled_on__isnull=True) | Q(settled_on__gt=as_of))
+        a payment dated on or before it (``settled_on``). The ORM form of the one definition of "unpaid as
+        of a date" (``loans.portfolio.unsettled_q``), behind days past due and the loan lists and drill-down
+        (``loans.selectors``); the board's report reads the SQL form (``loans.portfolio.book_sql``)."""
+        from loans.portfolio import unsettled_q
+
+        return self.filter(due_date__lte=as_of).filter(unsettled_q(as_of))
 
 
 class Instalment(models.Model):
@@ -702,6 +703,92 @@ class PortfolioDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.day} · {self.product_key}"
+
+
+class PositionMonth(models.Model):
+    """Derived: a month end whose positions were taken (``PositionSnapshot``), so that the board's report as
+    of a past date reads that picture instead of every payment since. Added once the month is over
+    (``loans.services.ledger.snapshot_closed_months``, daily); a month end without one is read from the
+    ledger (slower, same figures)."""
+
+    month_end = BoundedDateField(_("month end"), unique=True, date_kind=DateKind.ANY)
+    taken_at = models.DateTimeField(_("taken"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("month of positions")
+        verbose_name_plural = _("months of positions")
+
+    def __str__(self) -> str:
+        return str(self.month_end)
+
+
+class PositionSnapshot(models.Model):
+    """Derived: a loan's position at a month end (``PositionMonth``), in cents: the principal paid by
+    payments dated on or before it and the oldest due date not fully paid as of it. Only the loans disbursed
+    by then and not repaid as of then have a row (no row: repaid). Kept by ``loans.services.ledger`` in the
+    transaction of each change (a payment backdated into a past month rewrites the loan's rows from that
+    month on); ``manage.py rebuild_ledger`` recomputes them."""
+
+    month_end = BoundedDateField(_("month end"), date_kind=DateKind.ANY)
+    loan = models.ForeignKey(Loan, on_delete=models.CASCADE, related_name="+", verbose_name=_("loan"))
+    principal_paid_cents = models.BigIntegerField(_("principal paid (cents)"))
+    first_unsettled_due = BoundedDateField(
+        _("oldest unpaid due date"), null=True, blank=True, date_kind=DateKind.ANY
+    )
+
+    class Meta:
+        verbose_name = _("monthly loan position")
+        verbose_name_plural = _("monthly loan positions")
+        constraints = [
+            models.UniqueConstraint(fields=["month_end", "loan"], name="loans_positionsnapshot_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month_end} · {self.loan_id}"
+
+
+class ArrearsTally(models.Model):
+    """Derived: what a disbursed loan is counted under in the arrears counters (``ArrearsCount``): the
+    advisors whose "my loans" it is (its circle's and its borrower's, 0 for none) and, while it is open, the
+    due date of its oldest unpaid instalment (None when it is closed or nothing is unpaid). Kept by
+    ``loans.services.arrears_counts`` in the transaction of each change; ``rebuild_ledger`` recomputes it."""
+
+    loan = models.OneToOneField(
+        Loan, on_delete=models.CASCADE, primary_key=True, related_name="+", verbose_name=_("loan")
+    )
+    circle_advisor_key = models.BigIntegerField(_("circle's advisor"), default=0)
+    borrower_advisor_key = models.BigIntegerField(_("borrower's advisor"), default=0)
+    unsettled_due = BoundedDateField(
+        _("oldest unpaid due date"), null=True, blank=True, date_kind=DateKind.ANY
+    )
+
+    class Meta:
+        verbose_name = _("arrears tally")
+        verbose_name_plural = _("arrears tallies")
+
+    def __str__(self) -> str:
+        return str(self.loan_id)
+
+
+class ArrearsCount(models.Model):
+    """Derived: how many open loans have their oldest unpaid instalment due on ``day``, for the whole
+    organization (``advisor_key`` 0) and for each advisor's loans (their circles' and their caseload's, each
+    loan once). The loans late as of today are the sum over the days before today: the homes read a few
+    hundred rows, whatever the portfolio. Kept with ``ArrearsTally``."""
+
+    advisor_key = models.BigIntegerField(_("advisor"))
+    day = BoundedDateField(_("day"), date_kind=DateKind.ANY)
+    count = models.IntegerField(_("count"), default=0)
+
+    class Meta:
+        verbose_name = _("arrears count")
+        verbose_name_plural = _("arrears counts")
+        constraints = [
+            models.UniqueConstraint(fields=["advisor_key", "day"], name="loans_arrearscount_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.advisor_key} · {self.day}"
 
 
 class ScheduleVersion(models.Model):

@@ -4,6 +4,7 @@ and guarantees on others' requests are hers; the votes and guarantors on her own
 
 from loans.models import (
     Allocation,
+    ArrearsTally,
     CircleVote,
     GuaranteeCall,
     GuaranteeCallNotice,
@@ -14,6 +15,7 @@ from loans.models import (
     LoanTransition,
     Payment,
     PaymentReversal,
+    PositionSnapshot,
     Restructuring,
     ScheduleVersion,
     ScheduleVersionLine,
@@ -34,6 +36,8 @@ def register_sources() -> None:
     register(Guarantor, "loans", paths=("member",))
     register(GuaranteeCall, "loans", paths=("loan__borrower",))
     register(LoanPosition, "loans", paths=("borrower", "loan__borrower"))
+    register(PositionSnapshot, "loans", paths=("loan__borrower",))
+    register(ArrearsTally, "loans", paths=("loan__borrower",))
     register(Reminder, "loans", paths=("loan__borrower",))
     register(GuaranteeCallNotice, "loans", paths=("member",))
     register(Restructuring, "loans", paths=("loan__borrower",))

@@ -376,6 +376,21 @@ def arrears(user: User, as_of: datetime.date | None = None, *, mine: bool = Fals
     return late(loans.select_related("borrower__user", "product", "circle__advisor"), as_of)
 
 
+def arrears_count(user: User, *, mine: bool = False, today: datetime.date | None = None) -> int:
+    """How many loans the arrears list (``arrears``) holds as of today, from the arrears counters
+    (``ArrearsCount``, kept by ``loans.services.arrears_counts``): one query summing a few rows per day,
+    whatever the portfolio. Staff see every loan; an advisor's ``mine``: those of their circles and their
+    caseload. Equal to ``arrears(user, mine=mine).count()`` (tested)."""
+    from loans.models import ArrearsCount
+
+    if not user.is_staff_member:
+        return late(scope(user, Loan.objects.all())).count()
+    today = today or timezone.localdate()
+    key = user.pk if mine else 0
+    total = ArrearsCount.objects.filter(advisor_key=key, day__lt=today).aggregate(n=Sum("count"))["n"]
+    return total or 0
+
+
 # --- Reminders ------------------------------------------------------------------------------------
 
 

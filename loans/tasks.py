@@ -52,6 +52,15 @@ def mark_defaults() -> int:
     return loans_mark_defaults()
 
 
+@shared_task(name="loans.snapshot_months")
+def snapshot_months() -> int:
+    """Daily (beat): take the positions of every month end that is over and not taken yet (the board's
+    report as of a past month reads them)."""
+    from loans.services.ledger import snapshot_closed_months
+
+    return len(snapshot_closed_months())
+
+
 # --- Repayment reminders (queue "reminders", see CELERY_TASK_ROUTES) -------------------------------
 # Claimed, sent once, retried with backoff: microcredit/core/jobs.py.
 

@@ -17,10 +17,11 @@ from django.utils.translation import gettext as _
 from funds.models import Population
 from funds.rules import age_band
 from loans.fund_ledger import fund_ledgers
+from loans.portfolio import loss_reserve_sql
 from microcredit.core.formatting import Money, Percent, format_date
 from microcredit.core.money import CENT, ZERO, from_cents
 from microcredit.core.selectors import SMALL_COUNT
-from reports.selectors import BOOK_SQL, OPEN, _fetch, _params, percent
+from reports.selectors import _fetch, _params, book, percent
 from reports.tables import HIDDEN, Table
 
 
@@ -38,16 +39,9 @@ def loss_reserve(*, as_of: datetime.date) -> dict:
     params = _params(as_of, as_of, as_of)
     for index, (first_day, _rate) in enumerate(bands):
         params[f"band{index}"] = as_of - datetime.timedelta(days=first_day)
+    base, base_params = book(as_of)
     # Fixed fragments only: every value is a bound parameter.
-    sql = (
-        BOOK_SQL
-        + f""",
-banded AS (SELECT id, balance, {_band_case(bands)} AS band FROM book WHERE {OPEN})
-SELECT l.fund_id, banded.band, COUNT(*) AS loans, CAST(SUM(banded.balance) AS BIGINT) AS balance
-FROM banded JOIN loans_loan l ON l.id = banded.id
-GROUP BY l.fund_id, banded.band"""
-    )
-    rows = _fetch(sql, params)
+    rows = _fetch(loss_reserve_sql(base, _band_case(bands)), {**params, **base_params})
     result_bands = []
     for index, (first_day, rate) in enumerate(bands):
         last_day = bands[index + 1][0] - 1 if index + 1 < len(bands) else None

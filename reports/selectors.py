@@ -14,8 +14,8 @@ Definitions (as of a date D, over a period [start, end] that ends on or before D
 - *Outstanding principal*: amount lent less the principal paid as of D, over the active loans.
 - *Days late*: D minus the due date of the oldest instalment not fully paid as of D. Payments fill the
   instalments in order, so an instalment is fully paid as of D exactly when the payment that completed it
-  (``Instalment.settled_on``, kept by the allocation) is dated on or before D. The same definition as the
-  loans' days past due (``InstalmentQuerySet.unpaid_as_of``), written here in SQL.
+  (``Instalment.settled_on``, kept by the allocation) is dated on or before D. The one definition of the
+  loans' days past due (``loans.portfolio``: ``unsettled_sql``, the SQL form the book is built from).
 - *PARn*: outstanding principal of the active loans more than n days late / outstanding principal of all
   active loans (percent, rounded to 0.01). Exactly 30 days late is not in PAR30; 31 is. A loan is in
   default when more than ``loan_default_days`` (90) late: exactly 90 is in neither PAR90 nor default.
@@ -40,85 +40,18 @@ from django.utils.translation import gettext as _
 
 from circles.models import Circle, CircleNetwork, TrainingSession
 from coaching.selectors.impact import impact_figures
+from loans import portfolio
 from loans.models import Allocation, GuaranteeCall, LoanPosition, LoanProduct, PortfolioDay
+from loans.portfolio import AGGREGATES, OPEN, PAR_DAYS, REPAID
 from microcredit.accounts.models import Demographics, EntrepreneurProfile, Gender, IncomeSource, User
 from microcredit.core.money import ZERO, from_cents
+from microcredit.core.months import add_months, month_start
 from microcredit.core.selectors import SMALL_COUNT
 
 PERCENT = Decimal("0.01")
 BREAKDOWNS = ("circle", "advisor", "product", "network")
-PAR_DAYS = (1, 30, 90)
 TREND_MONTHS = 12
-
-# One row per loan disbursed as of D ("book"), in cents; the report groups it, the drill-down lists it.
-# It reads the loans' narrow positions (``LoanPosition``, kept by ``loans.services.ledger``) and takes back
-# what was paid after D: as of today it reads no payment and no instalment. The oldest instalment unpaid as of
-# D is the oldest unpaid today or one settled after D (an index range, empty as of today).
-BOOK_SQL = """
-WITH
-later AS (
-    SELECT a.loan_id, CAST(ROUND(SUM(a.principal) * 100) AS BIGINT) AS principal
-    FROM loans_allocation a
-    WHERE a.paid_on > %(as_of)s
-    GROUP BY a.loan_id
-),
-settled_since AS (
-    SELECT i.loan_id, MIN(i.due_date) AS due_date
-    FROM loans_instalment i
-    WHERE i.settled_on > %(as_of)s
-    GROUP BY i.loan_id
-),
-book AS (
-    SELECT p.loan_id AS id, p.borrower_id, p.circle_id, p.product_id, p.guaranteed, p.disbursed_on,
-           p.lent_cents AS lent,
-           p.lent_cents - p.principal_paid_cents + COALESCE(later.principal, 0) AS balance,
-           CASE WHEN s.due_date < p.first_unsettled_due OR p.first_unsettled_due IS NULL THEN s.due_date
-                ELSE p.first_unsettled_due END AS oldest_unpaid,
-           CASE WHEN p.written_off_at < %(as_of_end)s THEN p.written_off_at END AS written_off_at,
-           CASE WHEN p.restructured_on <= %(as_of)s THEN 1 ELSE 0 END AS restructured
-    FROM loans_loanposition p
-    LEFT JOIN later ON later.loan_id = p.loan_id
-    LEFT JOIN settled_since s ON s.loan_id = p.loan_id
-    WHERE p.disbursed_on <= %(as_of)s
-)"""
-
-# Active (open, in arrears or in default) and repaid, as of D.
-OPEN = "(written_off_at IS NULL AND balance > 0)"
-REPAID = "(written_off_at IS NULL AND balance <= 0)"
-WRITTEN_OFF_IN_PERIOD = "written_off_at >= %(start_at)s AND written_off_at < %(end_at)s"
-
-# Each loan of the book is classed once (state, lateness, in the period or not); the classes are counted and
-# summed by circle and product in one pass over the book, and the figures read from those few thousand rows.
-CLASSES = {
-    "state": "CASE WHEN written_off_at IS NOT NULL THEN 2 WHEN balance > 0 THEN 0 ELSE 1 END",  # 0 active
-    "late": "CASE WHEN oldest_unpaid < %(par90)s THEN 90 WHEN oldest_unpaid < %(par30)s THEN 30 "
-    "WHEN oldest_unpaid < %(par1)s THEN 1 ELSE 0 END",  # more than n days late
-    "disbursed_in_period": "CASE WHEN disbursed_on BETWEEN %(start)s AND %(end)s THEN 1 ELSE 0 END",
-    "written_off_in_period": f"CASE WHEN {WRITTEN_OFF_IN_PERIOD} THEN 1 ELSE 0 END",
-    "restructured": "restructured",  # restructured on or before D (``LoanPosition.restructured_on``)
-}
-ACTIVE = "state = 0"
-AGGREGATES = {
-    "active_loans": f"SUM(loans) FILTER (WHERE {ACTIVE})",
-    "outstanding": f"SUM(balance) FILTER (WHERE {ACTIVE})",
-    "outstanding_circle": f"SUM(balance) FILTER (WHERE {ACTIVE} AND guaranteed)",
-    "outstanding_individual": f"SUM(balance) FILTER (WHERE {ACTIVE} AND NOT guaranteed)",
-    "loans_circle": f"SUM(loans) FILTER (WHERE {ACTIVE} AND guaranteed)",
-    "loans_individual": f"SUM(loans) FILTER (WHERE {ACTIVE} AND NOT guaranteed)",
-    **{f"par{days}": f"SUM(balance) FILTER (WHERE {ACTIVE} AND late >= {days})" for days in PAR_DAYS},
-    **{f"par{days}_loans": f"SUM(loans) FILTER (WHERE {ACTIVE} AND late >= {days})" for days in PAR_DAYS},
-    "restructured": f"SUM(balance) FILTER (WHERE {ACTIVE} AND restructured = 1)",
-    "restructured_loans": f"SUM(loans) FILTER (WHERE {ACTIVE} AND restructured = 1)",
-    "disbursed_count": "SUM(loans) FILTER (WHERE disbursed_in_period = 1)",
-    "disbursed_amount": "SUM(lent) FILTER (WHERE disbursed_in_period = 1)",
-    "disbursed_count_all": "SUM(loans)",
-    "disbursed_amount_all": "SUM(lent)",
-    "repaid_loans": "SUM(loans) FILTER (WHERE state = 1)",
-    "written_off_loans": "SUM(loans) FILTER (WHERE state = 2)",
-    "written_off": "SUM(balance) FILTER (WHERE state = 2)",
-    "written_off_loans_period": "SUM(loans) FILTER (WHERE written_off_in_period = 1)",
-    "written_off_period": "SUM(balance) FILTER (WHERE written_off_in_period = 1)",
-}
+# The figures of ``loans.portfolio.AGGREGATES`` that are amounts (in cents there).
 CENTS_FIGURES = (
     "outstanding",
     "restructured",
@@ -133,64 +66,8 @@ CENTS_FIGURES = (
     "written_off_period",
 )
 
-
-def _grouped_sql() -> str:
-    """Classes of loans by circle and product, their figures by circle and product, then one SELECT per
-    grouping (the totals, then each breakdown) joined with UNION ALL: the rows of GROUP BY GROUPING SETS,
-    written so that SQLite (the demo) runs it too. The number of active borrowers (distinct people) is
-    counted once, for the totals."""
-    classes = ",\n".join(f"{expression} AS {name}" for name, expression in CLASSES.items())
-    class_names = ", ".join(CLASSES)
-    # Sums of integers kept integers (PostgreSQL would widen them to numeric, slower to add up).
-    by_group = ",\n".join(
-        f"CAST({expression} AS BIGINT) AS {name}" for name, expression in AGGREGATES.items()
-    )
-    sums = ", ".join(f"CAST(SUM({name}) AS BIGINT) AS {name}" for name in AGGREGATES)
-    selects = []
-    for grouped in (None, *BREAKDOWNS):
-        flags = ", ".join(f"{0 if name == grouped else 1} AS g_{name}" for name in BREAKDOWNS)
-        keys = ", ".join(
-            f"{name}_id" if name == grouped else f"CAST(NULL AS BIGINT) AS {name}_id" for name in BREAKDOWNS
-        )
-        borrowers = "(SELECT n FROM borrowers)" if grouped is None else "NULL"
-        group_by = f" GROUP BY {grouped}_id" if grouped else ""
-        select = f"SELECT {flags}, {keys}, {sums}, {borrowers} AS active_borrowers FROM g{group_by}"
-        selects.append(select)
-    # Fixed fragments only: every value is a bound parameter.
-    return (
-        BOOK_SQL
-        + f""",
-borrowers AS (
-    SELECT COUNT(DISTINCT p.borrower_id) AS n
-    FROM loans_loanposition p
-    LEFT JOIN later ON later.loan_id = p.loan_id
-    WHERE p.disbursed_on <= %(as_of)s AND (p.written_off_at IS NULL OR p.written_off_at >= %(as_of_end)s)
-      AND p.lent_cents - p.principal_paid_cents + COALESCE(later.principal, 0) > 0
-),
-classes AS (
-    SELECT circle_id, product_id, guaranteed, {class_names},
-           COUNT(*) AS loans, CAST(SUM(balance) AS BIGINT) AS balance, CAST(SUM(lent) AS BIGINT) AS lent
-    FROM (SELECT circle_id, product_id, guaranteed, balance, lent,
-{classes}
-          FROM book) AS classed
-    GROUP BY circle_id, product_id, guaranteed, {class_names}
-),
-by_group AS (
-    SELECT circle_id, product_id,
-{by_group}
-    FROM classes
-    GROUP BY circle_id, product_id
-),
-g AS (
-    SELECT by_group.*, c.advisor_id, c.network_id
-    FROM by_group LEFT JOIN circles_circle c ON c.id = by_group.circle_id
-)
-"""
-        + "\nUNION ALL\n".join(selects)
-    )
-
-
-PORTFOLIO_SQL = _grouped_sql()
+# The portfolio SQL over the loans tables (the book, its classes and aggregates, the drill-down, the board's
+# activity) is the loans app's: ``loans.portfolio``. This module reads it and turns it into figures.
 
 
 def percent(part: Decimal, whole: Decimal) -> Decimal | None:
@@ -274,6 +151,11 @@ def period_flows(start: datetime.date, end: datetime.date) -> dict[str, Decimal]
     }
 
 
+def book(as_of: datetime.date) -> tuple[str, dict]:
+    """The base of the book as of ``as_of`` (``loans.portfolio.book_base``) and its parameter."""
+    return portfolio.book_base(as_of, timezone.localdate())
+
+
 def _params(as_of: datetime.date, start: datetime.date, end: datetime.date) -> dict:
     # Instants in UTC: SQLite (the demo) compares them as text with the UTC values Django stores.
     return {
@@ -299,7 +181,8 @@ def portfolio_figures(
     """The portfolio's KPIs (``totals``) and, with ``breakdown`` (``"all"`` or one of BREAKDOWNS), its
     breakdowns: one query for the figures, four for the labels of the groups."""
     end = _check_period(as_of, start, end)
-    rows = _fetch(PORTFOLIO_SQL, _params(as_of, start, end))
+    base, base_params = book(as_of)
+    rows = _fetch(portfolio.portfolio_sql(base, BREAKDOWNS), {**_params(as_of, start, end), **base_params})
     totals = next(_figures(row) for row in rows if all(row[f"g_{name}"] for name in BREAKDOWNS))
     # Collections over the period: for the whole portfolio (the breakdowns show stocks and disbursements).
     totals.update(period_flows(start, end))
@@ -366,33 +249,18 @@ def loans_behind(
     if figure not in FIGURES:
         raise ValueError(f"Unknown figure {figure!r}")
     end = _check_period(as_of, start, end)
-    params = _params(as_of, start, end)
-    where = FIGURES[figure]
-    sql = (
-        BOOK_SQL
-        + f" SELECT book.id FROM book LEFT JOIN circles_circle c ON c.id = book.circle_id WHERE {where}"
-    )
-    if breakdown in BREAKDOWNS:
-        if key == "none":
-            sql += f" AND {breakdown}_id IS NULL"
-        else:
-            sql += f" AND {breakdown}_id = %(key)s"
-            params["key"] = int(key)
+    base, base_params = book(as_of)
+    params = {**_params(as_of, start, end), **base_params}
+    grouped = breakdown if breakdown in BREAKDOWNS else None
+    if grouped and key != "none":
+        params["key"] = int(key)
+    sql = portfolio.loans_behind_sql(base, FIGURES[figure], grouped, none=key == "none")
     return RawSQL(*_positional(sql, params))
-
-
-def _month_start(day: datetime.date) -> datetime.date:
-    return day.replace(day=1)
-
-
-def _add_months(day: datetime.date, months: int) -> datetime.date:
-    index = day.year * 12 + day.month - 1 + months
-    return datetime.date(index // 12, index % 12 + 1, 1)
 
 
 def default_period(end: datetime.date) -> datetime.date:
     """The start of the default period: the twelve calendar months up to ``end``."""
-    return _add_months(_month_start(end), -11)
+    return add_months(month_start(end), -11)
 
 
 def portfolio_trends(*, as_of: datetime.date, months: int = TREND_MONTHS) -> list[dict]:
@@ -400,9 +268,9 @@ def portfolio_trends(*, as_of: datetime.date, months: int = TREND_MONTHS) -> lis
     written off, and the outstanding principal at the end of each month (everything disbursed minus principal
     repaid minus written off up to then). The month of ``as_of`` stops at ``as_of``. Three queries on the
     daily rows and the written-off positions, whatever the portfolio size."""
-    last = _month_start(as_of)
-    first = _add_months(last, -(months - 1))
-    keys = [_add_months(first, index) for index in range(months)]
+    last = month_start(as_of)
+    first = add_months(last, -(months - 1))
+    keys = [add_months(first, index) for index in range(months)]
     flows = {
         key: dict.fromkeys(("disbursed", "due", "collected", "principal", "written_off"), ZERO)
         for key in keys
@@ -427,7 +295,7 @@ def portfolio_trends(*, as_of: datetime.date, months: int = TREND_MONTHS) -> lis
     for at, lent, paid in LoanPosition.objects.filter(written_off_at__lt=_end_of(as_of)).values_list(
         "written_off_at", "lent_cents", "principal_paid_cents"
     ):
-        month = _month_start(timezone.localdate(at))
+        month = month_start(timezone.localdate(at))
         if month in flows:
             flows[month]["written_off"] += from_cents(lent - paid)
         elif month < first:
@@ -549,7 +417,7 @@ def portfolio_report(
 ) -> dict:
     """Everything on the board's dashboard, as plain dicts of Decimals and ints; no person's name except
     advisors' in the ``advisor`` breakdown (views show that one to staff only). Default: as of today, over
-    the twelve months up to it. A fixed number of queries, whatever the size of the portfolio. For the board
+    the twelve months up to it. A fixed number of queries, whatever the size of the portfolio. For the board's
     (``for_board``): with what the privacy rule needs (``board_activity``)."""
     as_of = as_of or timezone.localdate()
     end = end or as_of
@@ -580,53 +448,10 @@ def month_of(index: int) -> datetime.date:
     return datetime.date(index // 12, index % 12 + 1, 1)
 
 
-def _month_sql(column: str) -> str:
-    """The month index of a date column, in SQL (``%%`` because the query has parameters)."""
-    if connection.vendor == "postgresql":
-        return (
-            f"(CAST(EXTRACT(YEAR FROM {column}) AS INTEGER) * 12"
-            f" + CAST(EXTRACT(MONTH FROM {column}) AS INTEGER) - 1)"
-        )
-    return (
-        f"(CAST(strftime('%%Y', {column}) AS INTEGER) * 12 + CAST(strftime('%%m', {column}) AS INTEGER) - 1)"
-    )
-
-
 def _rows(sql: str, params) -> list[tuple]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
-
-
-def _prev_book_sql() -> str:
-    """BOOK_SQL's common table expressions as of the previous month's end (``%(prev)s``), renamed."""
-    sql = BOOK_SQL.replace("WITH\n", ",\n", 1)
-    for old, new in (("later", "later_p"), ("settled_since", "settled_p"), ("book", "book_p")):
-        sql = re.sub(rf"\b{old}\b", new, sql)
-    return sql.replace("%(as_of)s", "%(prev)s").replace("%(as_of_end)s", "%(prev_end)s")
-
-
-def _in_band(alias: str, days: int, suffix: str = "") -> str:
-    return (
-        f"CASE WHEN {alias}.written_off_at IS NULL AND {alias}.balance > 0 "
-        f"AND {alias}.oldest_unpaid < %(par{days}{suffix})s THEN 1 ELSE 0 END"
-    )
-
-
-PAR_MOVERS_SQL = (
-    BOOK_SQL
-    + _prev_book_sql()
-    + ",\nbands AS (SELECT n.circle_id, n.product_id, "
-    + ", ".join(
-        f"CASE WHEN {_in_band('n', days)} <> COALESCE({_in_band('o', days, '_p')}, 0) "
-        f"OR ({_in_band('n', days)} = 1 AND n.balance <> o.balance) THEN 1 ELSE 0 END AS moved{days}"
-        for days in PAR_DAYS
-    )
-    + " FROM book n LEFT JOIN book_p o ON o.id = n.id)\n"
-    + "SELECT circle_id, product_id, "
-    + ", ".join(f"SUM(moved{days}) AS moved{days}" for days in PAR_DAYS)
-    + " FROM bands GROUP BY circle_id, product_id"
-)
 
 
 def board_activity(*, as_of: datetime.date, start: datetime.date) -> dict:
@@ -659,23 +484,9 @@ def board_activity(*, as_of: datetime.date, start: datetime.date) -> dict:
     def group_month(key, m):
         return groups.setdefault(key, {}).setdefault(m, {"movers": 0, "disbursed": 0, "written_off": 0})
 
-    moved_sql = f"""
-SELECT moved.m, p.circle_id, p.product_id, p.guaranteed,
-       COUNT(DISTINCT CASE WHEN moved.kind <> 'i' THEN moved.loan_id END),
-       COUNT(DISTINCT CASE WHEN moved.kind IN ('i', 'p') THEN moved.loan_id END),
-       COUNT(DISTINCT CASE WHEN moved.kind = 'p' THEN moved.loan_id END),
-       COUNT(DISTINCT CASE WHEN moved.kind = 'd' THEN moved.loan_id END)
-FROM (
-    SELECT a.loan_id, {_month_sql("a.paid_on")} AS m, CASE WHEN a.principal > 0 THEN 'p' ELSE 'i' END AS kind
-    FROM loans_allocation a WHERE a.paid_on >= %s AND a.paid_on <= %s
-    UNION ALL
-    SELECT d.loan_id, {_month_sql("d.disbursed_on")} AS m, 'd' AS kind
-    FROM loans_loanposition d WHERE d.disbursed_on >= %s AND d.disbursed_on <= %s
-) moved JOIN loans_loanposition p ON p.loan_id = moved.loan_id
-GROUP BY moved.m, p.circle_id, p.product_id, p.guaranteed"""
     moved_in: set[tuple[int, int]] = set()  # (loan, month) for the written-off loans, below
     for m, circle, product, guaranteed, movers, payers, principal_payers, disbursed in _rows(
-        moved_sql, [lo, hi, lo, hi]
+        portfolio.moved_sql(), [lo, hi, lo, hi]
     ):
         month = months[m]
         month["movers"] += movers
@@ -715,28 +526,14 @@ GROUP BY moved.m, p.circle_id, p.product_id, p.guaranteed"""
                 months[m]["movers"] += 1
                 entry["movers"] += 1
 
-    due_sql = f"""
-SELECT {_month_sql("i.due_date")}, COUNT(DISTINCT i.loan_id)
-FROM loans_instalment i JOIN loans_loanposition p ON p.loan_id = i.loan_id
-WHERE i.due_date >= %s AND i.due_date <= %s AND p.disbursed_on <= %s
-  AND (p.written_off_at IS NULL OR i.due_date < date(p.written_off_at))
-GROUP BY {_month_sql("i.due_date")}"""
-    for m, due in _rows(due_sql, [lo, hi, hi]):
+    for m, due in _rows(portfolio.due_sql(), [lo, hi, hi]):
         months[m]["due"] = due
 
     # Active at each month's end: disbursed by then, neither repaid (last instalment settled) nor written off.
-    active_sql = f"""
-SELECT {_month_sql("x.disbursed_on")}, {_month_sql("x.repaid_on")}, COUNT(*)
-FROM (
-    SELECT p.disbursed_on,
-           CASE WHEN p.principal_paid_cents >= p.lent_cents
-                THEN (SELECT MAX(i.settled_on) FROM loans_instalment i WHERE i.loan_id = p.loan_id)
-           END AS repaid_on
-    FROM loans_loanposition p
-    WHERE p.disbursed_on <= %s AND (p.written_off_at IS NULL OR p.written_off_at >= %s)
-) x
-GROUP BY {_month_sql("x.disbursed_on")}, {_month_sql("x.repaid_on")}"""
-    spans = [(dm, rm, count) for dm, rm, count in _rows(active_sql, [hi, as_of_end.astimezone(datetime.UTC)])]
+    spans = [
+        (dm, rm, count)
+        for dm, rm, count in _rows(portfolio.active_sql(), [hi, as_of_end.astimezone(datetime.UTC)])
+    ]
     spans += [(month_index(d), None, 1) for _l, _c, _p, _g, _at, d in written]
     wo_end = dict(written_months)
     for m, month in months.items():
@@ -759,14 +556,18 @@ GROUP BY {_month_sql("x.disbursed_on")}, {_month_sql("x.repaid_on")}"""
 
     prev = month_of(last) - datetime.timedelta(days=1)
     params = _params(as_of, start, as_of)
+    base, base_params = book(as_of)
+    prev_base, prev_params = book(prev)
     params.update(
+        base_params,
         prev=prev,
         prev_end=_end_of(prev).astimezone(datetime.UTC),
+        prev_base=prev_params.get("base"),
         **{f"par{days}_p": prev - datetime.timedelta(days=days) for days in PAR_DAYS},
     )
     par_movers = {
         (row["circle_id"], row["product_id"]): {days: row[f"moved{days}"] or 0 for days in PAR_DAYS}
-        for row in _fetch(PAR_MOVERS_SQL, params)
+        for row in _fetch(portfolio.par_movers_sql(base, prev_base), params)
     }
     return {
         "first": first,

@@ -15,13 +15,15 @@ from coaching.models.choices import (
 from coaching.models.financing import FinancingApplication, FinancingStatusChange
 from coaching.models.milestones import Milestone
 from coaching.models.partners import Partner, PartnerContact, Referral, ReferralStatusChange
-from coaching.models.positions import CaseloadPosition
+from coaching.models.positions import CaseloadCount, CaseloadPosition, CaseloadTally
 from coaching.models.sessions import CoachingSession, SessionTopic
 
 __all__ = [
     "FINANCING_STATES",
     "REFERRAL_STATES",
+    "CaseloadCount",
     "CaseloadPosition",
+    "CaseloadTally",
     "CoachingSession",
     "FinancingApplication",
     "FinancingKind",

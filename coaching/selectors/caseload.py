@@ -4,10 +4,13 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, DateField, F, Q, QuerySet, Value, Window
+from django.db.models import DateField, F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from coaching.models import CaseloadCount
+from coaching.models.positions import NO_DAY, PEOPLE
+from coaching.selectors.counts import ZEROS, counted
 from coaching.selectors.flags import CaseloadFlag, FlagContext, flags_for, urgency_expression
 from microcredit.accounts.models import EntrepreneurProfile, Role, User
 from microcredit.core.models import OrganizationSettings
@@ -136,39 +139,56 @@ def caseload_page(
     page of rows in SQL, flags computed for that page only. ``object_list`` holds ``CaseloadRow``s."""
     context = _context(viewer, today, settings)
     ranked = ranked_caseload(viewer, advisor, context)
-    page = Paginator(ranked.values_list("pk", flat=True), size).get_page(number)
+    page = Paginator(_Counted(ranked.values_list("pk", flat=True), advisor.pk), size).get_page(number)
     page.object_list = _rows(_fetch(ranked, list(page.object_list)), context)
     return page
 
 
+class _Counted:
+    """A ranked caseload for the paginator: its length read from the caseload counters (one row), its pages
+    sliced in SQL."""
+
+    def __init__(self, queryset, advisor_key: int):
+        self.queryset, self.advisor_key = queryset, advisor_key
+
+    def count(self) -> int:
+        return (
+            CaseloadCount.objects.filter(advisor_key=self.advisor_key, kind=PEOPLE, day=NO_DAY)
+            .values_list("count", flat=True)
+            .first()
+            or 0
+        )
+
+    def __getitem__(self, index):
+        return self.queryset[index]
+
+
 def advisor_agenda(viewer: User, *, today: datetime.date | None = None, size: int = 5) -> dict:
     """For the advisor's home page: whom to call next (the first ``size`` flagged or due today), the
-    follow-ups of the coming week and how many are flagged: one query ranking and counting the caseload in
-    SQL (the counts as window aggregates over the whole caseload), one fetching the few shown."""
+    follow-ups of the coming week and how many are flagged: the counts from the caseload counters (one
+    query over a few rows per day), the first few from the ranking (one query, ``LIMIT size``), one fetching
+    them."""
     context = _context(viewer, today, None)
     today = context.today
-    week = Q(next_follow_up__range=(today, today + datetime.timedelta(days=SOON_DAYS)))
-    ranked = ranked_caseload(viewer, viewer, context)
-    top = list(
-        ranked.annotate(
-            total=Window(Count("pk")),
-            flagged=Window(Count("pk", filter=Q(urgency__gt=0))),
-            due_this_week=Window(Count("pk", filter=week)),
-        ).values_list("pk", "urgency", "next_follow_up", "total", "flagged", "due_this_week")[:size]
+    counts = counted([viewer.pk], today, context.settings.coaching_no_contact_days, SOON_DAYS).get(
+        viewer.pk, ZEROS
     )
+    ranked = ranked_caseload(viewer, viewer, context)
+    flagged = counts["flagged"]
+    if flagged is None:  # the counters wait for ``rebuild_caseload`` after a change of the no-contact delay
+        flagged = ranked.filter(urgency__gt=0).count()
     # The ranking puts the flagged first, then (among the unflagged, whose follow-ups cannot be past) those
     # due today: the people to call are the first rows, up to the first that is neither.
     call_next = []
-    for pk, urgency, follow_up, *_counts in top:
+    for pk, urgency, follow_up in ranked.values_list("pk", "urgency", "next_follow_up")[:size]:
         if not (urgency > 0 or follow_up == today):
             break
         call_next.append(pk)
-    total, flagged, due = top[0][3:] if top else (0, 0, 0)
     return {
         "call_next": _rows(_fetch(ranked, call_next), context),
-        "total": total,
+        "total": counts["people"],
         "flagged": flagged,
-        "due_this_week": due,
+        "due_this_week": counts["due_this_week"],
     }
 
 
@@ -182,30 +202,18 @@ class AdvisorLoad:
 
 def caseload_overview(viewer: User, *, today: datetime.date | None = None) -> list[AdvisorLoad]:
     """Per advisor: how many entrepreneurs, how many without contact for too long, how many follow-ups
-    overdue (two queries, counted over the caseload positions). The first row is the entrepreneurs without an
-    advisor."""
+    overdue, from the caseload counters (two queries, over a few rows per advisor and day). The first row is
+    the entrepreneurs without an advisor. Coordinators see every caseload (``scope``)."""
     today = today or timezone.localdate()
-    cutoff = today - datetime.timedelta(days=OrganizationSettings.load().coaching_no_contact_days)
-    counts = {
-        row["advisor"]: row
-        for row in with_follow_up(scope(viewer, EntrepreneurProfile.objects.all()))
-        .annotate(since=Coalesce(F("last_contact"), F("intake_date"), output_field=DateField()))
-        .order_by()
-        .values("advisor")
-        .annotate(
-            total=Count("pk"),
-            no_contact=Count("pk", filter=Q(since__lt=cutoff)),
-            overdue=Count("pk", filter=Q(next_follow_up__lt=today)),
-        )
-    }
+    counts = counted(None, today, OrganizationSettings.load().coaching_no_contact_days)
     advisors = User.objects.filter(
-        Q(role=Role.ADVISOR, is_active=True) | Q(pk__in=[pk for pk in counts if pk])
+        Q(role=Role.ADVISOR, is_active=True)
+        | Q(pk__in=[pk for pk, row in counts.items() if pk and row["people"]])
     )
-    empty = {"total": 0, "no_contact": 0, "overdue": 0}
     loads = []
     for advisor in [None, *advisors.order_by("first_name", "last_name", "username")]:
-        row = counts.get(advisor.pk if advisor else None, empty)
-        if advisor is None and not row["total"]:
+        row = counts.get(advisor.pk if advisor else 0, ZEROS)
+        if advisor is None and not row["people"]:
             continue
-        loads.append(AdvisorLoad(advisor, row["total"], row["no_contact"], row["overdue"]))
+        loads.append(AdvisorLoad(advisor, row["people"], row["no_contact"], row["overdue"]))
     return loads

@@ -3,8 +3,8 @@ whole caseload). Registered under the names the loans app would use, so that pro
 by the loans app itself replace these instead of doubling them."""
 
 from django.apps import apps
-from django.db.models import Exists, F, IntegerField, Min, OuterRef, Subquery, Value
-from django.db.models.functions import Coalesce, Least
+from django.db.models import F, Q, Value
+from django.db.models.functions import Least
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -23,33 +23,19 @@ def _loans(context, profiles):
     return scope(context.viewer, queryset) if context.viewer is not None else queryset
 
 
-def _person_loans(context):
-    """The loans of the caseload row ``OuterRef("pk")`` the viewer may see (for the SQL weights)."""
-    from loans.models import Loan
-
-    queryset = Loan.objects.filter(borrower_id=OuterRef("pk"))
-    return scope(context.viewer, queryset) if context.viewer is not None else queryset
-
-
 def loans_in_arrears_sql(context):
-    """40 + days late (at most 365) of the person's longest-late open loan, from the loan positions (one
-    subquery per person over their loans' positions, giving the weight itself; 0 when none is late)."""
-    from loans.selectors import OPEN_STATUSES
-
-    weight = (
-        _person_loans(context)
-        .filter(status__in=OPEN_STATUSES, position__first_unsettled_due__lt=context.today)
-        .order_by()
-        .values("borrower")
-        .annotate(oldest=Min("position__first_unsettled_due"))
-        .annotate(weight=Value(40) + Least(DaysBetween(Value(context.today), F("oldest")), Value(365)))
-        .values("weight")[:1]
+    """40 + days late (at most 365) of the person's longest-late open loan, from their caseload tally
+    (``CaseloadTally.arrears_since``, the oldest unpaid due date of their open loans, kept with the loan
+    positions): no subquery over the loans per person; 0 when none is late."""
+    since = F("caseload_tally__arrears_since")
+    return weight_when(
+        Q(caseload_tally__arrears_since__lt=context.today),
+        Value(40) + Least(DaysBetween(Value(context.today), since), Value(365)),
     )
-    return Coalesce(Subquery(weight, output_field=IntegerField()), Value(0))
 
 
 def pending_loan_requests_sql(context):
-    return weight_when(Exists(_person_loans(context).filter(status__in=PENDING_STATUSES)), 10)
+    return weight_when(Q(caseload_tally__pending_request=True), 10)
 
 
 def loans_in_arrears(profiles, context):

@@ -10,6 +10,11 @@ from django.db.models.functions import Coalesce
 
 from coaching.models import CaseloadPosition, CoachingSession, Referral
 from coaching.models.choices import REFERRAL_CLOSED
+from coaching.services.counts import (
+    caseload_count_differences,
+    caseload_tally_refresh,
+    rebuild_caseload_counts,
+)
 from microcredit.accounts.models import EntrepreneurProfile
 
 FIELDS = ("last_contact_on", "next_follow_up_on", "open_referrals")
@@ -67,6 +72,7 @@ def caseload_position_refresh(*, profile_ids: Iterable[int]) -> None:
             CaseloadPosition.objects.update_or_create(
                 profile_id=pk, defaults=dict(zip(FIELDS, values, strict=True))
             )
+        caseload_tally_refresh(profile_ids=ids)
 
 
 def _stored() -> dict[int, tuple]:
@@ -74,6 +80,12 @@ def _stored() -> dict[int, tuple]:
 
 
 def caseload_differences() -> list[str]:
+    """Every stored position, tally or counter that differs from a recount (``position_differences``, then
+    ``caseload_count_differences``)."""
+    return position_differences() + caseload_count_differences()
+
+
+def position_differences() -> list[str]:
     """Every entrepreneur whose stored position differs from a recount of the sessions and referrals."""
     expected = _expected(EntrepreneurProfile.objects.all())
     stored = _stored()
@@ -92,10 +104,14 @@ def caseload_differences() -> list[str]:
 
 @transaction.atomic
 def rebuild_caseload() -> int:
-    """Recompute every position (sessions and referrals recorded meanwhile wait); returns the rows kept."""
+    """Recompute every position, then every tally and counter (``coaching.services.counts``); the changes
+    recorded meanwhile wait. Returns the positions kept."""
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
-            cursor.execute(f"LOCK TABLE {CaseloadPosition._meta.db_table} IN SHARE ROW EXCLUSIVE MODE")
+            cursor.execute(
+                "LOCK TABLE coaching_caseloadposition, coaching_caseloadtally, coaching_caseloadcount "
+                "IN SHARE ROW EXCLUSIVE MODE"
+            )
     expected = _expected(EntrepreneurProfile.objects.all())
     CaseloadPosition.objects.all().delete()
     CaseloadPosition.objects.bulk_create(
@@ -105,4 +121,5 @@ def rebuild_caseload() -> int:
         ],
         batch_size=2000,
     )
+    rebuild_caseload_counts()
     return len(expected)

@@ -67,4 +67,7 @@ def transition(
         reason=reason,
         **({"at": at} if at is not None else {}),
     )
+    from loans.services.arrears_counts import arrears_tally_refresh
+
+    arrears_tally_refresh(loan_ids=[loan.pk])  # open or closed: the arrears counters follow
     return loan

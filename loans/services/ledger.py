@@ -4,6 +4,10 @@
   ``loans.services.payments.reallocate``;
 - ``LoanPosition`` (one narrow row per disbursed loan, in cents) is created at disbursement, its paid amounts
   follow each rebuilt allocation, its write-off date the write-off;
+- ``PositionSnapshot`` (a loan's paid principal and oldest unpaid due date at each month end taken,
+  ``PositionMonth``) is rewritten for the loan from the month of the change on, whenever its allocation or
+  schedule changes or it is disbursed (so a payment backdated into a past month updates the past months);
+  ``snapshot_closed_months`` takes each month once it is over (a daily task);
 - ``PortfolioDay`` (by day and product, in cents: due, collected, disbursed) is added to at disbursement
   and corrected by the difference each time a loan's allocation is rebuilt; at a write-off, the instalments
   that fall due after the write-off day are taken out of "due" (nothing is expected on them any more: the
@@ -24,7 +28,16 @@ from django.db.models import Count, F, Max, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from loans.portfolio import CENTS, oldest_unsettled_due, snapshot_month_sql, unsettled_sql
+from loans.services.arrears_counts import (
+    arrears_count_differences,
+    arrears_tally_open,
+    arrears_tally_refresh,
+    rebuild_arrears_counts,
+)
+from loans.signals import position_changed
 from microcredit.core.money import as_cents
+from microcredit.core.months import month_end, month_start
 
 FIELDS = ("due_cents", "collected_cents", "principal_collected_cents", "disbursed_count", "disbursed_cents")
 
@@ -39,8 +52,8 @@ ON CONFLICT (day, product_key) DO UPDATE SET {updates}
 )
 
 # Portable SQL (PostgreSQL and SQLite) recomputing the per-row derived fields from the ledger. Amounts are
-# compared and cast in whole cents: SQLite adds decimals as floats (290.76 + 100.00 + 112.71 = 503.4699…).
-CENTS = "CAST(ROUND(COALESCE({}, 0) * 100) AS BIGINT)"
+# compared and cast in whole cents: SQLite adds decimals as floats (290.76 + 100.00 + 112.71 = 503.4699…)
+# (``CENTS``).
 # What a loan's whole schedule asks (LoanPosition.scheduled_cents; migration 0006 fills it the same way).
 SCHEDULED = "(SELECT SUM(i.principal_due + i.interest_due) FROM loans_instalment i WHERE i.loan_id = {loan})"
 REBUILD_SQL = (
@@ -71,7 +84,7 @@ REBUILD_SQL = (
                    WHERE t.loan_id = l.id AND t.to_status = 'written_off') END,
               (SELECT MAX(r.decided_on) FROM loans_restructuring r
                WHERE r.loan_id = l.id AND r.status = 'approved'),
-              (SELECT MIN(i.due_date) FROM loans_instalment i WHERE i.loan_id = l.id AND i.settled_on IS NULL)
+              (SELECT MIN(i.due_date) FROM loans_instalment i WHERE i.loan_id = l.id AND {unsettled_sql("i")})
        FROM loans_loan l
        WHERE l.disbursed_on IS NOT NULL""",
 )
@@ -103,7 +116,7 @@ def record_disbursement(loan, instalments: Iterable) -> None:
     instalments = list(instalments)
     LoanPosition.objects.create(
         loan=loan,
-        first_unsettled_due=min((i.due_date for i in instalments if i.settled_on is None), default=None),
+        first_unsettled_due=oldest_unsettled_due(instalments),
         borrower_id=loan.borrower_id,
         circle_id=loan.circle_id,
         product_id=loan.product_id,
@@ -119,6 +132,9 @@ def record_disbursement(loan, instalments: Iterable) -> None:
     disbursed["disbursed_count"] += 1
     disbursed["disbursed_cents"] += lent
     _apply(changes)
+    record_snapshots(loan)
+    arrears_tally_open(loan)
+    position_changed.send(sender=LoanPosition, loan=loan)
 
 
 def daily_collections(allocations: Iterable) -> dict[datetime.date, tuple[int, int]]:
@@ -150,6 +166,9 @@ def record_reallocation(loan, before: dict, after: dict, first_unsettled_due: da
             "principal_collected_cents": new[0] - old[0],
         }
     _apply(changes)
+    record_snapshots(loan)
+    arrears_tally_refresh(loan_ids=[loan.pk])
+    position_changed.send(sender=LoanPosition, loan=loan)
 
 
 def record_schedule_change(loan, removed: Iterable, added: Iterable) -> None:
@@ -168,7 +187,7 @@ def record_schedule_change(loan, removed: Iterable, added: Iterable) -> None:
         changes[(instalment.due_date, *_keys(loan))]["due_cents"] += as_cents(instalment.total_due)
         delta += as_cents(instalment.total_due)
     LoanPosition.objects.filter(loan=loan).update(scheduled_cents=F("scheduled_cents") + delta)
-    _apply(changes)
+    _apply(changes)  # the snapshots follow the rebuilt allocation (``record_reallocation``)
 
 
 def record_restructuring(loan, on: datetime.date) -> None:
@@ -260,6 +279,80 @@ def rebuild_portfolio_days(Loan, Instalment, Allocation, PortfolioDay) -> int:
     return len(rows)
 
 
+# One loan's snapshot rows at every month end taken from its disbursement on, in one statement (correlated
+# subqueries over that loan's few instalments and allocations, by index).
+LOAN_SNAPSHOTS_SQL = f"""
+INSERT INTO loans_positionsnapshot (month_end, loan_id, principal_paid_cents, first_unsettled_due)
+SELECT x.month_end, x.loan_id, x.paid, x.unsettled
+FROM (SELECT m.month_end, p.loan_id, p.lent_cents AS lent,
+             {
+    CENTS.format(
+        "(SELECT SUM(a.principal) FROM loans_allocation a WHERE a.loan_id = p.loan_id "
+        "AND a.paid_on <= m.month_end)"
+    )
+} AS paid,
+             (SELECT MIN(i.due_date) FROM loans_instalment i
+              WHERE i.loan_id = p.loan_id AND {unsettled_sql("i", "m.month_end")}) AS unsettled
+      FROM loans_positionmonth m JOIN loans_loanposition p ON p.disbursed_on <= m.month_end
+      WHERE p.loan_id = %s) x
+WHERE x.unsettled IS NOT NULL OR x.paid < x.lent"""
+
+
+def record_snapshots(loan) -> None:
+    """Rewrite the loan's monthly snapshot rows from its ledger (two statements, whatever the number of
+    months): after a payment, a reversal, a schedule change or the disbursement, in that transaction. Every
+    month is rewritten, not only those after the change: a change of allocation reaches back to the
+    earliest payment it moves, and the rows are few (one per month end taken)."""
+    from loans.models import PositionSnapshot
+
+    PositionSnapshot.objects.filter(loan_id=loan.pk).delete()
+    with connection.cursor() as cursor:
+        cursor.execute(LOAN_SNAPSHOTS_SQL, [loan.pk])
+
+
+def _take_month(month: datetime.date) -> None:
+    with connection.cursor() as cursor:
+        cursor.execute(snapshot_month_sql(loan_filter=False), {"month_end": month})
+
+
+def snapshot_closed_months(today: datetime.date | None = None) -> list[datetime.date]:
+    """Take every month end that is over (before ``today``) since the first disbursement and not taken yet,
+    from the ledger: one statement per month. Returns the months taken. Run daily (``loans.snapshot_months``);
+    concurrent payments wait on the snapshot table's lock for the few seconds each month takes."""
+    from loans.models import LoanPosition, PositionMonth
+
+    today = today or timezone.localdate()
+    first = LoanPosition.objects.order_by("disbursed_on").values_list("disbursed_on", flat=True).first()
+    if first is None:
+        return []
+    taken = []
+    with transaction.atomic():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "LOCK TABLE loans_positionmonth, loans_positionsnapshot IN SHARE ROW EXCLUSIVE MODE"
+                )
+        have = set(PositionMonth.objects.values_list("month_end", flat=True))
+        month = month_end(first)
+        while month < today:
+            if month not in have:
+                _take_month(month)
+                PositionMonth.objects.create(month_end=month)
+                taken.append(month)
+            month = month_end(month_start(month) + datetime.timedelta(days=32))
+    return taken
+
+
+def rebuild_snapshots() -> int:
+    """Recompute the snapshot rows of every month end taken (``PositionMonth``). Returns the rows."""
+    from loans.models import PositionMonth, PositionSnapshot
+
+    PositionSnapshot.objects.all().delete()
+    for month in PositionMonth.objects.order_by("month_end").values_list("month_end", flat=True):
+        _take_month(month)
+    return PositionSnapshot.objects.count()
+
+
 def rebuild_rows(using_connection=None) -> None:
     """Recompute the per-row derived data (allocations' loan and date, instalments' settlement dates, loan
     positions)."""
@@ -279,14 +372,18 @@ def rebuild_ledger() -> int:
         with connection.cursor() as cursor:
             cursor.execute(
                 "LOCK TABLE loans_payment, loans_paymentreversal, loans_allocation, loans_instalment, "
-                "loans_loanposition, loans_portfolioday IN SHARE ROW EXCLUSIVE MODE"
+                "loans_loanposition, loans_portfolioday, loans_positionmonth, loans_positionsnapshot, "
+                "loans_arrearstally, loans_arrearscount IN SHARE ROW EXCLUSIVE MODE"
             )
     rebuild_rows()
-    return rebuild_portfolio_days(Loan, Instalment, Allocation, PortfolioDay)
+    rows = rebuild_portfolio_days(Loan, Instalment, Allocation, PortfolioDay)
+    rebuild_snapshots()
+    rebuild_arrears_counts()
+    return rows
 
 
 def _snapshot() -> dict:
-    from loans.models import Allocation, Instalment, LoanPosition, PortfolioDay
+    from loans.models import Allocation, Instalment, LoanPosition, PortfolioDay, PositionSnapshot
 
     position_fields = [f.attname for f in LoanPosition._meta.concrete_fields]
     return {
@@ -300,6 +397,12 @@ def _snapshot() -> dict:
             for day, product, *values in PortfolioDay.objects.values_list("day", "product_key", *FIELDS)
             if any(values)
         },
+        "snapshot": {
+            (month, loan): (paid, unsettled)
+            for month, loan, paid, unsettled in PositionSnapshot.objects.values_list(
+                "month_end", "loan_id", "principal_paid_cents", "first_unsettled_due"
+            )
+        },
     }
 
 
@@ -311,7 +414,7 @@ def ledger_differences() -> list[str]:
         rebuild_ledger()
         expected = _snapshot()
         transaction.set_rollback(True)
-    differences = []
+    differences = arrears_count_differences()
     for kind in stored:
         for key in sorted(stored[kind].keys() | expected[kind].keys(), key=str):
             if stored[kind].get(key) != expected[kind].get(key):

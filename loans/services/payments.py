@@ -27,6 +27,7 @@ from loans.models import (
     PaymentReversal,
     Settlement,
 )
+from loans.portfolio import oldest_unsettled_due
 from loans.selectors import allowed_payers, amount_owed
 from loans.services import ledger
 from loans.services.base import lock, transition
@@ -84,7 +85,7 @@ def reallocate(loan: Loan, change_schedule=None) -> None:
         loan,
         before,
         ledger.daily_collections((row.paid_on, row.principal, row.interest) for row in rows),
-        first_unsettled_due=min((i.due_date for i in instalments if settled.get(i.pk) is None), default=None),
+        first_unsettled_due=oldest_unsettled_due(instalments, settled_on=lambda i: settled.get(i.pk)),
     )
 
 

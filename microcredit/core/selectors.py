@@ -90,12 +90,27 @@ def board_overview(today: datetime.date | None = None) -> dict:
     }
 
 
+# Who counts the entrepreneurs for the coordinator's home: a function returning ``entrepreneurs``,
+# ``without_advisor`` and ``without_email``, registered by an app above (coaching registers its caseload
+# counters, ``coaching.selectors.counts.people_counts``); without one, they are counted here.
+PEOPLE_COUNTS: list = []
+# Likewise, how many entrepreneurs an advisor follows (the advisor's home): ``function(advisor) -> int``.
+CASELOAD_SIZE: list = []
+
+
+def caseload_size(advisor: User) -> int:
+    if CASELOAD_SIZE:
+        return CASELOAD_SIZE[-1](advisor)
+    return EntrepreneurProfile.objects.filter(advisor=advisor).count()
+
+
 def coordinator_overview() -> dict:
-    return {
-        **EntrepreneurProfile.objects.aggregate(
+    if PEOPLE_COUNTS:
+        people = PEOPLE_COUNTS[-1]()
+    else:
+        people = EntrepreneurProfile.objects.aggregate(
             entrepreneurs=Count("pk"),
             without_advisor=Count("pk", filter=Q(advisor__isnull=True)),
             without_email=Count("pk", filter=Q(user__email="")),
-        ),
-        "advisors": User.objects.filter(role=Role.ADVISOR, is_active=True).count(),
-    }
+        )
+    return {**people, "advisors": User.objects.filter(role=Role.ADVISOR, is_active=True).count()}

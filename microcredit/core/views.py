@@ -23,7 +23,9 @@ def home(request):
     if user.role == Role.ADVISOR:
         caseload = entrepreneurs_for(user).filter(advisor=user)
         return render(
-            request, "core/home_advisor.html", {"caseload": caseload[:50], "caseload_count": caseload.count()}
+            request,
+            "core/home_advisor.html",
+            {"caseload": caseload[:50], "caseload_count": selectors.caseload_size(user)},
         )
     if user.role == Role.ENTREPRENEUR:
         profile = entrepreneurs_for(user).first()

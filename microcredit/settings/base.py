@@ -310,6 +310,8 @@ CELERY_BEAT_SCHEDULE: dict = {
         "schedule": crontab(hour=3, minute=30),
     },
     "mark-defaults": {"task": "loans.mark_defaults", "schedule": crontab(hour=6, minute=0)},
+    # The monthly positions of the month just over (the board's report as of a past month end reads them).
+    "snapshot-months": {"task": "loans.snapshot_months", "schedule": crontab(hour=2, minute=30)},
     "scan-reminders": {"task": "loans.scan_reminders", "schedule": crontab(hour=7, minute=0)},
     # After the reminder scan: lists the people without an email address whom the scan found.
     "advisor-digests": {"task": "loans.scan_digests", "schedule": crontab(hour=7, minute=30)},

@@ -12,8 +12,9 @@ from django.db import connection
 
 from loans import services
 from loans.models import Frequency
+from loans.portfolio import BOOK_SQL
 from loans.selectors import days_late, with_balances
-from reports.selectors import BOOK_SQL, _params, loans_behind
+from reports.selectors import _params, loans_behind
 from tests.factories import CoordinatorFactory
 from tests.loans.factories import LoanProductFactory, disbursed_loan
 

@@ -208,6 +208,10 @@ def person_with_everything(personas):
     kept = loan_services.payment_record(
         loan=loan, amount=Decimal("40.00"), paid_on=timezone.localdate(), method="cash", recorded_by=advisor
     )
+    # The loan's monthly snapshot row (``PositionSnapshot``): a month end after its disbursement.
+    from loans.services.ledger import snapshot_closed_months
+
+    snapshot_closed_months(today=timezone.localdate() + datetime.timedelta(days=62))
     Reminder.objects.create(
         loan=loan, instalment=loan.instalments.first(), kind="before_3", channel="email", recipient="g@x.ca"
     )

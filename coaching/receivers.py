@@ -1,0 +1,50 @@
+"""What keeps the caseload counters (``coaching.services.counts``) in step with the apps below coaching:
+connected in ``CoachingConfig.ready()``, run inside the transaction of the change (a saved profile or
+account, a saved or deleted loan, a changed loan position)."""
+
+from django.db.models.signals import post_delete, post_save, pre_delete
+
+from coaching.services.counts import caseload_tally_forget, caseload_tally_refresh
+from loans.models import Loan
+from loans.signals import position_changed
+from microcredit.accounts.models import EntrepreneurProfile, Role, User
+
+
+def profile_saved(sender, instance, raw=False, **kwargs):
+    if not raw:
+        caseload_tally_refresh(profile_ids=[instance.pk])
+
+
+def profile_deleting(sender, instance, **kwargs):
+    caseload_tally_forget(instance.pk)
+
+
+def user_saved(sender, instance, raw=False, created=False, update_fields=None, **kwargs):
+    # Only an entrepreneur's email address counts (a new account has no profile yet: the profile's save
+    # counts; a sign-in saves only ``last_login``).
+    if raw or created or instance.role != Role.ENTREPRENEUR:
+        return
+    if update_fields is not None and "email" not in update_fields:
+        return
+    profile_ids = EntrepreneurProfile.objects.filter(user=instance).values_list("pk", flat=True)
+    caseload_tally_refresh(profile_ids=list(profile_ids))
+
+
+def loan_changed(sender, instance, raw=False, **kwargs):
+    if not raw and instance.borrower_id:
+        caseload_tally_refresh(profile_ids=[instance.borrower_id])
+
+
+def position_moved(sender, loan, **kwargs):
+    caseload_tally_refresh(profile_ids=[loan.borrower_id])
+
+
+def connect() -> None:
+    post_save.connect(profile_saved, sender=EntrepreneurProfile, dispatch_uid="coaching.counts.profile")
+    pre_delete.connect(
+        profile_deleting, sender=EntrepreneurProfile, dispatch_uid="coaching.counts.profile_del"
+    )
+    post_save.connect(user_saved, sender=User, dispatch_uid="coaching.counts.user")
+    post_save.connect(loan_changed, sender=Loan, dispatch_uid="coaching.counts.loan")
+    post_delete.connect(loan_changed, sender=Loan, dispatch_uid="coaching.counts.loan_del")
+    position_changed.connect(position_moved, dispatch_uid="coaching.counts.position")
