@@ -119,9 +119,12 @@ GENERATE = [
         min_term, max_term,
         frequency, grace_periods, is_active, first_due_max_days, good_standing_max_days_late,
         holiday_interest_accrues, settlement_waives_interest, due_dates_follow_meetings, first_due_min_days)
-       VALUES ('Démarrage', 'Démarrage', '', 300, 5000, 6, 6, 24, 'monthly', 0, true, 90, 30, true, true, false, 14),
-              ('Croissance', 'Croissance', '', 300, 5000, 6, 6, 24, 'monthly', 0, true, 90, 30, true, true, false, 14),
-              ('Relance', 'Relance', '', 300, 5000, 6, 6, 24, 'monthly', 0, true, 90, 30, true, true, false, 14)""",
+       VALUES ('Démarrage', 'Démarrage', '', 300, 5000, 6, 6, 24, 'monthly', 0, true, 90, 30, true, true,
+                false, 14),
+              ('Croissance', 'Croissance', '', 300, 5000, 6, 6, 24, 'monthly', 0, true, 90, 30, true, true,
+                false, 14),
+              ('Relance', 'Relance', '', 300, 5000, 6, 6, 24, 'monthly', 0, true, 90, 30, true, true,
+                false, 14)""",
     # Loans: n = 0 .. N-1. behaviour: 0 on time (80 %), 1 late by 35 days (10 %), 2 stops after 1 + n % 6.
     """CREATE TEMP TABLE bench_loan AS
        SELECT n, (500 + (n * 37 %% 45) * 100)::numeric(12, 2) AS amount,
