@@ -50,7 +50,7 @@ class LoanProductAdmin(admin.ModelAdmin):
 
 class TransitionInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = LoanTransition
-    fields = ("at", "from_status", "to_status", "actor", "reason")
+    fields = ("changed_at", "from_status", "to_status", "changed_by", "note")
     readonly_fields = fields
     extra = 0
 
@@ -83,10 +83,10 @@ class LoanAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(LoanTransition)
 class LoanTransitionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("loan", "from_status", "to_status", "actor", "at")
+    list_display = ("loan", "from_status", "to_status", "changed_by", "changed_at")
     list_filter = ("to_status",)
-    search_fields = ("loan__pk", "reason")
-    list_select_related = ("loan__borrower__user", "actor")
+    search_fields = ("loan__pk", "note")
+    list_select_related = ("loan__borrower__user", "changed_by")
 
 
 @admin.register(Payment)

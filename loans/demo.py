@@ -226,7 +226,7 @@ def _date_the_history(today: datetime.date) -> None:
             else:
                 day = today
             at = max(previous, _at(day))
-            LoanTransition.objects.filter(pk=transition.pk).update(at=at)
+            LoanTransition.objects.filter(pk=transition.pk).update(changed_at=at)
             previous = at
             if status == LoanStatus.DEFAULTED:
                 GuaranteeCall.objects.filter(loan=loan).update(opened_at=at)

@@ -24,6 +24,7 @@ from microcredit.accounts.models import EntrepreneurProfile, User
 from microcredit.core.dates import BoundedDateField, DateKind
 from microcredit.core.formatting import format_money
 from microcredit.core.money_fields import MoneyModelField
+from microcredit.core.state import StatusChange
 
 
 def money(verbose_name, **kwargs):
@@ -321,24 +322,24 @@ class Loan(models.Model):
         return self.status in (LoanStatus.DRAFT, LoanStatus.RETURNED)
 
 
-class LoanTransition(models.Model):
-    """Every change of a loan's status: who, when, from, to, why."""
+class LoanTransition(StatusChange):
+    """Every change of a loan's status: who, when, from, to, why (``microcredit/core/state.py``). A
+    restructuring keeps the status: its row moves a loan to the status it has."""
 
     loan = models.ForeignKey(
         Loan, on_delete=models.PROTECT, related_name="transitions", verbose_name=_("loan")
     )
     from_status = models.CharField(_("from"), max_length=20, choices=LoanStatus.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=LoanStatus.choices)
-    actor = models.ForeignKey(
+    changed_by = models.ForeignKey(
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("by")
     )
-    at = models.DateTimeField(_("date"), default=timezone.now)
-    reason = models.TextField(_("reason"), blank=True)
+    # Shown to staff on the loan's page and timeline; in the borrower's complete file (not a coaching note).
+    note = models.TextField(_("reason"), blank=True)
 
-    class Meta:
+    class Meta(StatusChange.Meta):
         verbose_name = _("loan transition")
         verbose_name_plural = _("loan history")
-        ordering = ["at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.loan_id}: {self.from_status} → {self.to_status}"

@@ -578,8 +578,8 @@ class LoansKind(Kind):
             loan=loan,
             from_status="",
             to_status=LoanStatus.APPROVED,
-            actor=actor,
-            reason=_("Imported from the organization's files."),
+            changed_by=actor,
+            note=_("Imported from the organization's files."),
         )
         loan = lock(loan)
         rows = Instalment.objects.bulk_create(

@@ -63,8 +63,8 @@ def transition(
         loan=loan,
         from_status=from_status,
         to_status=to_status,
-        actor=actor,
-        reason=reason,
-        **({"at": at} if at is not None else {}),
+        changed_by=actor,
+        note=reason,
+        **({"changed_at": at} if at is not None else {}),
     )
     return loan

@@ -95,7 +95,7 @@ def test_a_second_default_with_the_call_still_open_is_recorded_on_that_call(
     assert kept.pk == call.pk and kept.is_open
     assert kept.defaults == 2
     assert kept.last_defaulted_at == datetime.datetime(2025, 7, 1, 6, tzinfo=MONTREAL)
-    assert [t.to_status for t in loan.transitions.order_by("at", "pk")][-4:] == [
+    assert [t.to_status for t in loan.transitions.order_by("changed_at", "pk")][-4:] == [
         LoanStatus.ACTIVE,  # disbursed
         LoanStatus.DEFAULTED,
         LoanStatus.ACTIVE,  # caught up

@@ -202,9 +202,9 @@ def test_restructuring_after_partial_payments_replaces_the_unpaid_part_keeps_the
         (5, M("0.00")),
         (6, M("0.00")),
     ]
-    history = loan.transitions.order_by("-at", "-pk").first()
+    history = loan.transitions.order_by("-changed_at", "-pk").first()
     assert history.from_status == history.to_status == LoanStatus.ACTIVE
-    assert history.reason.startswith("Restructuré")
+    assert history.note.startswith("Restructuré")
     assert ledger_differences() == []
 
 
