@@ -225,8 +225,8 @@ class SettlementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(GuaranteeCallNotice)
 class GuaranteeCallNoticeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("call", "member", "created_at", "sent_at")
-    list_filter = (("sent_at", admin.EmptyFieldListFilter),)
+    list_display = ("call", "member", "status", "created_at", "sent_at", "attempts")
+    list_filter = ("status",)
     search_fields = ("call__loan__pk", "member__user__last_name")
     list_select_related = ("call__circle", "call__loan__borrower__user", "member__user")
 

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from circles.models import Circle
 from funds.models import FundSource
@@ -23,6 +24,7 @@ from loans.reminder_models import (  # noqa: F401  (registered with the loans ap
 from microcredit.accounts.models import EntrepreneurProfile, User
 from microcredit.core.dates import BoundedDateField, DateKind
 from microcredit.core.formatting import format_money
+from microcredit.core.jobs import SendOnce
 from microcredit.core.money_fields import MoneyModelField
 from microcredit.core.state import StatusChange
 
@@ -858,10 +860,18 @@ class GuaranteedLoan(Loan):
         verbose_name_plural = _("guaranteed loans")
 
 
-class GuaranteeCallNotice(models.Model):
+class NoticeStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", pgettext_lazy("reminder status", "Sent")
+    NOT_EMAILED = "not_emailed", _("Not emailed (shown on her home page)")
+    FAILED = "failed", _("Failed")
+
+
+class GuaranteeCallNotice(SendOnce):
     """One guarantor told that a guarantee call opened on a loan she stands behind. The row is created with
-    the call (one per guarantor, a unique constraint) and claimed by the sending task (``sent_at``), so a
-    task run twice sends one email."""
+    the call (one per guarantor, a unique constraint) and claimed by the sending task
+    (``microcredit/core/jobs.py``), so a task run twice sends one email."""
 
     call = models.ForeignKey(
         GuaranteeCall, on_delete=models.CASCADE, related_name="notices", verbose_name=_("guarantee call")
@@ -869,7 +879,9 @@ class GuaranteeCallNotice(models.Model):
     member = models.ForeignKey(
         EntrepreneurProfile, on_delete=models.PROTECT, related_name="+", verbose_name=_("guarantor")
     )
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    status = models.CharField(
+        _("status"), max_length=12, choices=NoticeStatus.choices, default=NoticeStatus.PENDING
+    )
     sent_at = models.DateTimeField(_("emailed"), null=True, blank=True, editable=False)
 
     class Meta:
@@ -877,6 +889,9 @@ class GuaranteeCallNotice(models.Model):
         verbose_name_plural = _("guarantee call notices")
         constraints = [
             models.UniqueConstraint(fields=["call", "member"], name="loans_call_notice_once"),
+            models.CheckConstraint(
+                condition=Q(status__in=NoticeStatus.values), name="loans_call_notice_status_valid"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -88,16 +88,23 @@ def send_reminder(self, reminder_id: int) -> str:
 
 @shared_task(
     name="loans.send_reminder_guarantee_call",
-    autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError),
-    retry_backoff=60,
+    bind=True,
     max_retries=MAX_RETRIES,
+    soft_time_limit=60,
+    time_limit=90,
     ignore_result=True,
 )
-def send_reminder_guarantee_call(notice_id: int) -> str:
-    """Tell one guarantor that a guarantee call opened on a loan she stands behind (claimed, sent once)."""
-    from loans.services.guarantors import guarantee_call_notice_deliver
+def send_reminder_guarantee_call(self, notice_id: int) -> str:
+    """Tell one guarantor that a guarantee call opened on a loan she stands behind (claimed, sent once,
+    retried with backoff)."""
+    from loans.services.guarantors import guarantee_call_notice_deliver, guarantee_call_notice_fail
 
-    return guarantee_call_notice_deliver(notice_id=notice_id)
+    return deliver_with_retries(
+        self,
+        notice_id,
+        lambda: guarantee_call_notice_deliver(notice_id=notice_id),
+        lambda error: guarantee_call_notice_fail(notice_id=notice_id, error=error),
+    )
 
 
 @shared_task(name="loans.scan_digests", soft_time_limit=5 * 60, time_limit=6 * 60)

@@ -88,7 +88,7 @@ LEFT_OUT = {
     "loans.loan.prepared_by": "her own loan when she prepared it (in her file as borrower); otherwise staff",
     "loans.loan.circle_decided_by": STAFF,
     "loans.loan.approved_by": STAFF,
-    "loans.loantransition.changed_by": "her loans' transitions are in her file; the actor is staff or herself",
+    "loans.loantransition.changed_by": "her loans' moves are in her file; the mover is staff or herself",
     "loans.circlevote.recorded_by": "her own vote (in her file as member) or staff recording it",
     "loans.circlevote.loan__borrower": "the peers' votes on her request are theirs (Law 25, s. 40)",
     "loans.guarantor.loan__borrower": "the peers who guaranteed her loan are third parties (s. 40)",
