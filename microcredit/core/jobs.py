@@ -65,7 +65,9 @@ def claim(
     **conditions,
 ) -> bool:
     """pending -> claimed, for one row: True for the one caller that gets it. With ``stale_after``, a row
-    claimed longer ago than that (its worker died) may be claimed again. ``now`` becomes ``claimed_at``."""
+    claimed longer ago than that (its worker died) may be claimed again. ``now`` becomes ``claimed_at``.
+    ``conditions`` name the row's own columns only: PostgreSQL does not check a join again once the row it
+    waited for is updated, so two workers could both win."""
     now = now or timezone.now()
     claimable = Q(status=PENDING)
     if stale_after is not None:

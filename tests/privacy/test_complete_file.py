@@ -40,7 +40,7 @@ from loans.models import (
 )
 from loans.reminder_models import Reminder
 from microcredit.accounts import consents
-from microcredit.accounts.models import AdvisorAssignment, EntrepreneurProfile, User
+from microcredit.accounts.models import AdvisorAssignment, EntrepreneurProfile, Invitation, User
 from microcredit.core.personal_data import personal_file, source_for, sources
 from privacy.models import PrivacyRequest
 from tests.circles.factories import MeetingFactory, TrainingFactory, TrainingParticipantFactory
@@ -213,6 +213,7 @@ def person_with_everything(personas):
     )
     call = GuaranteeCall.objects.create(circle=circle, loan=loan)
     GuaranteeCallNotice.objects.create(call=call, member=person)
+    Invitation.objects.create(user=person.user, status="sent", sent_at=timezone.now())
     version = ScheduleVersion.objects.create(
         loan=loan, number=1, replaced_on=timezone.localdate(), reason="settlement", kept=0, created_by=advisor
     )
