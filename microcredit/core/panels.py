@@ -28,3 +28,13 @@ def register(page: str, name: str, reader: Callable[..., Any]) -> None:
 def panels_for(page: str, **kwargs) -> dict[str, Any]:
     """What each section of ``page`` shows, by the name it was registered under."""
     return {name: reader(**kwargs) for name, reader in _READERS.get(page, {}).items()}
+
+
+def panel(page: str, name: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Decorator: ``@panel("home", "circles_advisor")`` registers the reader below it."""
+
+    def decorate(reader: Callable[..., Any]) -> Callable[..., Any]:
+        register(page, name, reader)
+        return reader
+
+    return decorate
