@@ -47,7 +47,7 @@ from loans.models import (
     Payment,
     PaymentMethod,
 )
-from loans.selectors import guarantee_type_for
+from loans.selectors import amount_owed, guarantee_type_for
 from loans.services import ledger
 from loans.services.base import lock, transition
 from microcredit.core.formatting import format_money
@@ -494,7 +494,7 @@ class LoansKind(Kind):
             if action == "unchanged":
                 action = "update"
         loan.refresh_from_db()
-        owed = loans.amount_owed(loan)
+        owed = amount_owed(loan)
         if status == LoanStatus.REPAID and owed > 0:
             raise ValidationError(
                 {

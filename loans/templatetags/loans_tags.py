@@ -9,7 +9,7 @@ register = template.Library()
 @register.filter
 def regime(loan) -> str:
     """ "circle" or "individual": the guarantee regime of a loan, decided or as its amount would get it
-    (``loans.services.review.guarantee_regime``, the rule's one home)."""
+    (``loans.selectors.guarantee_regime``, the rule's one home)."""
     from loans.selectors import guarantee_regime
 
     return guarantee_regime(loan)

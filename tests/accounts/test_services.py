@@ -159,21 +159,6 @@ def test_the_database_refuses_answers_without_consent(personas):
         Demographics.objects.create(profile=personas.entrepreneur, gender=Gender.WOMAN)
 
 
-def test_notices_go_to_the_advisor_when_there_is_no_email(personas):
-    own = services.notice_recipient(personas.entrepreneur.user)
-    assert (own.email, own.via_advisor) == (personas.entrepreneur.user.email, False)
-    relayed = services.notice_recipient(personas.other_entrepreneur.user)
-    assert (relayed.email, relayed.via_advisor) == (personas.other_advisor.email, True)
-    assert relayed.language == personas.other_advisor.language
-
-
-def test_no_recipient_when_nobody_can_be_reached(personas):
-    profile = personas.other_entrepreneur
-    profile.advisor = None
-    profile.save()
-    assert services.notice_recipient(profile.user) is None
-
-
 def test_a_change_of_advisor_is_kept_in_the_history(personas):
     profile = services.entrepreneur_assign_advisor(
         profile=personas.entrepreneur,

@@ -44,7 +44,7 @@ def _text(response) -> str:
 
 def test_the_vote_form_says_what_voting_for_means_within_the_threshold(client_for):
     loan = submitted_loan(amount="2000.00")
-    voter = services.eligible_voters(loan)[0]
+    voter = selectors.eligible_voters(loan)[0]
     page = _text(client_for(voter.user).get(reverse("loans:loan_detail", args=[loan.pk])))
     assert 'data-testid="vote-meaning"' in page
     assert "vous devenez l'une des personnes garantes de ce prêt" in page
@@ -53,7 +53,7 @@ def test_the_vote_form_says_what_voting_for_means_within_the_threshold(client_fo
 
 def test_the_vote_form_says_no_guarantee_above_the_threshold(client_for):
     loan = submitted_loan(amount="2000.01")
-    voter = services.eligible_voters(loan)[0]
+    voter = selectors.eligible_voters(loan)[0]
     page = _text(client_for(voter.user).get(reverse("loans:loan_detail", args=[loan.pk])))
     assert "responsabilité individuelle de la personne emprunteuse" in page
     assert "personne garante" not in page.split('data-testid="vote-meaning"')[1].split("</div>")[0]
@@ -105,7 +105,7 @@ def test_a_guarantor_reads_the_loans_she_stands_behind_and_nothing_more(client_f
 def test_above_the_threshold_nobody_is_a_guarantor(client_for):
     loan = accepted_loan(amount="2500.00")
     assert loan.guarantee_type == "individual" and not loan.guarantors.exists()
-    voter = services.eligible_voters(loan)[0]
+    voter = selectors.eligible_voters(loan)[0]
     assert f"<td>{loan.pk}</td>" not in _text(client_for(voter.user).get(reverse("loans:guaranteed_list")))
 
 
