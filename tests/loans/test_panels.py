@@ -24,7 +24,8 @@ def _overdue_loan(days_late: int):
 
 
 def _tile(page: str, testid: str) -> int:
-    found = re.search(rf'data-testid="{testid}">\s*<div class="card-body">\s*<div class="stat">(\d+)</div>', page)
+    tile = rf'data-testid="{testid}">\s*<div class="card-body">\s*<div class="stat">(\d+)</div>'
+    found = re.search(tile, page)
     assert found, testid
     return int(found.group(1))
 
