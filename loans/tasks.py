@@ -8,7 +8,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from microcredit.core.emails import render_email
-from microcredit.core.jobs import MAX_RETRIES, deliver_with_retries
+from microcredit.core.jobs import SEND_ONCE_TASK, deliver_with_retries
 
 logger = logging.getLogger(__name__)
 
@@ -65,14 +65,7 @@ def scan_reminders() -> dict:
 
 
 # Outcomes are recorded on the rows, so the result backend keeps nothing for the (many) send tasks.
-@shared_task(
-    name="loans.send_reminder",
-    bind=True,
-    max_retries=MAX_RETRIES,
-    soft_time_limit=60,
-    time_limit=90,
-    ignore_result=True,
-)
+@shared_task(name="loans.send_reminder", soft_time_limit=60, time_limit=90, **SEND_ONCE_TASK)
 def send_reminder(self, reminder_id: int) -> str:
     """Send one reminder, once. A failing mail server is retried with backoff; other reminders are
     separate tasks, so one failure never holds them up."""
@@ -86,14 +79,7 @@ def send_reminder(self, reminder_id: int) -> str:
     )
 
 
-@shared_task(
-    name="loans.send_reminder_guarantee_call",
-    bind=True,
-    max_retries=MAX_RETRIES,
-    soft_time_limit=60,
-    time_limit=90,
-    ignore_result=True,
-)
+@shared_task(name="loans.send_reminder_guarantee_call", soft_time_limit=60, time_limit=90, **SEND_ONCE_TASK)
 def send_reminder_guarantee_call(self, notice_id: int) -> str:
     """Tell one guarantor that a guarantee call opened on a loan she stands behind (claimed, sent once,
     retried with backoff)."""
@@ -115,14 +101,7 @@ def scan_digests() -> int:
     return len(digests_plan())
 
 
-@shared_task(
-    name="loans.send_reminder_digest",
-    bind=True,
-    max_retries=MAX_RETRIES,
-    soft_time_limit=120,
-    time_limit=180,
-    ignore_result=True,
-)
+@shared_task(name="loans.send_reminder_digest", soft_time_limit=120, time_limit=180, **SEND_ONCE_TASK)
 def send_reminder_digest(self, digest_id: int) -> str:
     from loans.services.digests import digest_deliver, digest_fail
 

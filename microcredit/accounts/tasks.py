@@ -14,7 +14,7 @@ from django.utils.http import urlsafe_base64_encode
 from microcredit.accounts.models import Invitation, InvitationStatus, User
 from microcredit.core.emails import render_email
 from microcredit.core.jobs import (
-    MAX_RETRIES,
+    SEND_ONCE_TASK,
     claim,
     deliver_with_retries,
     describe,
@@ -26,13 +26,7 @@ from microcredit.core.jobs import (
 logger = logging.getLogger(__name__)
 
 
-@shared_task(
-    name="accounts.send_invitation",
-    bind=True,
-    max_retries=MAX_RETRIES,
-    soft_time_limit=60,
-    time_limit=90,
-)
+@shared_task(name="accounts.send_invitation", soft_time_limit=60, time_limit=90, **SEND_ONCE_TASK)
 def send_invitation(self, user_id: int) -> bool | str:
     """Email a new person a link to choose their password, in their language. Sends at most once: True
     when this run sent it, False when it was sent already (or the person has no address or left); a

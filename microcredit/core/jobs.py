@@ -29,6 +29,9 @@ FAILED = "failed"
 # Errors a later attempt may not meet: the mail server is down, refuses for now, or times out.
 TRANSIENT_ERRORS = (smtplib.SMTPException, OSError)
 MAX_RETRIES = 5
+# The options of every send-once task: bound (``deliver_with_retries`` asks it to retry), retried with
+# backoff up to MAX_RETRIES, its outcome kept on the row (the result backend keeps nothing).
+SEND_ONCE_TASK = {"bind": True, "max_retries": MAX_RETRIES, "ignore_result": True}
 
 
 class ClaimedJob(models.Model):

@@ -1,30 +1,19 @@
 """Recompute the caseload positions (last contact, next follow-up, open referrals per entrepreneur) from the
 coaching sessions and referrals: after a manual repair of the database, or to check them (``--check``)."""
 
-from django.core.management.base import BaseCommand, CommandError
-
 from coaching.services import caseload_differences, rebuild_caseload
+from microcredit.core.rebuild import RebuildCommand
 
 
-class Command(BaseCommand):
+class Command(RebuildCommand):
     help = __doc__
+    check_help = "Only compare the stored positions with the sessions and referrals; change nothing."
+    differ = "{count} caseload positions differ from the sessions and referrals:"
+    agree = "The caseload positions agree with the sessions and referrals."
+    rebuilt = "Caseload positions rebuilt ({rows} entrepreneurs)."
 
-    def add_arguments(self, parser):
-        parser.add_argument(
-            "--check",
-            action="store_true",
-            help="Only compare the stored positions with the sessions and referrals; change nothing.",
-        )
+    def differences(self) -> list[str]:
+        return caseload_differences()
 
-    def handle(self, *args, check=False, **options):
-        if check:
-            differences = caseload_differences()
-            if differences:
-                raise CommandError(
-                    f"{len(differences)} caseload positions differ from the sessions and referrals:\n"
-                    + "\n".join(differences[:50])
-                )
-            self.stdout.write("The caseload positions agree with the sessions and referrals.")
-            return
-        rows = rebuild_caseload()
-        self.stdout.write(f"Caseload positions rebuilt ({rows} entrepreneurs).")
+    def rebuild(self) -> int:
+        return rebuild_caseload()
