@@ -8,13 +8,13 @@ from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from loans import selectors, services
+from loans import selectors
 from loans.forms import RestructuringDecisionForm, RestructuringForm, SettlementForm
 from loans.models import PaymentMethod, Restructuring, RestructuringStatus
 from loans.services import restructuring as restructurings
 from loans.services import settlement as settlements
 from loans.views.common import LoanFormView, loan_for
-from loans.views.office import ConfirmedLoanFormView
+from loans.views.office import ConfirmedLoanFormView, PayerFormMixin
 from microcredit.accounts.models import Role
 from microcredit.core.formatting import format_money
 from microcredit.core.permissions import Action
@@ -121,18 +121,12 @@ class RestructuringDetailView(StaffRequiredMixin, LoanFormView):
         return _("The restructuring is approved: the loan follows its new schedule.")
 
 
-class SettlementView(StaffRequiredMixin, ConfirmedLoanFormView):
+class SettlementView(StaffRequiredMixin, PayerFormMixin, ConfirmedLoanFormView):
     """Early settlement: the payoff amount on the date, shown back, then recorded; the loan closes."""
 
     template_name = "loans/settlement_form.html"
     confirm_template_name = "loans/settlement_confirm.html"
     form_class = SettlementForm
-
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "payers": services.payments.allowed_payers(self.loan)}
-
-    def get_initial(self):
-        return {"paid_on": timezone.localdate()}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

@@ -214,16 +214,20 @@ class DisburseView(CoordinatorRequiredMixin, ConfirmedLoanFormView):
         return _("The loan is disbursed and its schedule is set.")
 
 
-class PaymentCreateView(StaffRequiredMixin, ConfirmedLoanFormView):
-    template_name = "loans/payment_form.html"
-    confirm_template_name = "loans/payment_confirm.html"
-    form_class = PaymentForm
+class PayerFormMixin:
+    """A form of money received on a loan (a payment, a settlement): who may pay, paid today by default."""
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "payers": services.payments.allowed_payers(self.loan)}
+        return {**super().get_form_kwargs(), "payers": selectors.allowed_payers(self.loan)}
 
     def get_initial(self):
         return {"paid_on": timezone.localdate()}
+
+
+class PaymentCreateView(StaffRequiredMixin, PayerFormMixin, ConfirmedLoanFormView):
+    template_name = "loans/payment_form.html"
+    confirm_template_name = "loans/payment_confirm.html"
+    form_class = PaymentForm
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(owed=selectors.amount_owed(self.loan), **kwargs)
