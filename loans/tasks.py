@@ -65,7 +65,9 @@ def scan_reminders() -> dict:
 
 
 # Outcomes are recorded on the rows, so the result backend keeps nothing for the (many) send tasks.
-@shared_task(name="loans.send_reminder", soft_time_limit=60, time_limit=90, **SEND_ONCE_TASK)
+@shared_task(
+    name="loans.send_reminder", soft_time_limit=60, time_limit=90, ignore_result=True, **SEND_ONCE_TASK
+)
 def send_reminder(self, reminder_id: int) -> str:
     """Send one reminder, once. A failing mail server is retried with backoff; other reminders are
     separate tasks, so one failure never holds them up."""
@@ -79,7 +81,13 @@ def send_reminder(self, reminder_id: int) -> str:
     )
 
 
-@shared_task(name="loans.send_reminder_guarantee_call", soft_time_limit=60, time_limit=90, **SEND_ONCE_TASK)
+@shared_task(
+    name="loans.send_reminder_guarantee_call",
+    soft_time_limit=60,
+    time_limit=90,
+    ignore_result=True,
+    **SEND_ONCE_TASK,
+)
 def send_reminder_guarantee_call(self, notice_id: int) -> str:
     """Tell one guarantor that a guarantee call opened on a loan she stands behind (claimed, sent once,
     retried with backoff)."""
@@ -101,7 +109,13 @@ def scan_digests() -> int:
     return len(digests_plan())
 
 
-@shared_task(name="loans.send_reminder_digest", soft_time_limit=120, time_limit=180, **SEND_ONCE_TASK)
+@shared_task(
+    name="loans.send_reminder_digest",
+    soft_time_limit=120,
+    time_limit=180,
+    ignore_result=True,
+    **SEND_ONCE_TASK,
+)
 def send_reminder_digest(self, digest_id: int) -> str:
     from loans.services.digests import digest_deliver, digest_fail
 

@@ -30,8 +30,8 @@ FAILED = "failed"
 TRANSIENT_ERRORS = (smtplib.SMTPException, OSError)
 MAX_RETRIES = 5
 # The options of every send-once task: bound (``deliver_with_retries`` asks it to retry), retried with
-# backoff up to MAX_RETRIES, its outcome kept on the row (the result backend keeps nothing).
-SEND_ONCE_TASK = {"bind": True, "max_retries": MAX_RETRIES, "ignore_result": True}
+# backoff up to MAX_RETRIES. The many reminder tasks add ``ignore_result`` (their outcome is on the row).
+SEND_ONCE_TASK = {"bind": True, "max_retries": MAX_RETRIES}
 
 
 class ClaimedJob(models.Model):
