@@ -180,23 +180,23 @@ GENERATE = [
     "SELECT setval(pg_get_serial_sequence('loans_payment', 'id'), (SELECT max(id) FROM loans_payment))",
     "SELECT setval(pg_get_serial_sequence('loans_loan', 'id'), (SELECT max(id) FROM loans_loan))",
     # Statuses and their history.
-    """INSERT INTO loans_loantransition (loan_id, from_status, to_status, at, reason)
+    """INSERT INTO loans_loantransition (loan_id, from_status, to_status, changed_at, note)
        SELECT id, 'approved', 'active', disbursed_on::timestamptz + interval '10 hours', ''
        FROM loans_loan""",
     """UPDATE loans_loan l SET status = 'repaid'
        FROM (SELECT loan_id FROM loans_payment WHERE id < 10000000 GROUP BY loan_id HAVING count(*) = 10) p
        WHERE p.loan_id = l.id""",
-    """INSERT INTO loans_loantransition (loan_id, from_status, to_status, at, reason)
+    """INSERT INTO loans_loantransition (loan_id, from_status, to_status, changed_at, note)
        SELECT l.id, 'active', 'repaid', l.disbursed_on + interval '10 months 11 hours', ''
        FROM loans_loan l WHERE l.status = 'repaid'""",
     """UPDATE loans_loan l SET status = 'defaulted' FROM bench_loan b
        WHERE b.n + 1 = l.id AND b.behaviour = 2 AND l.status = 'active'
          AND (b.disbursed_on + make_interval(months => b.stop_after + 1))::date < current_date - 90""",
-    """INSERT INTO loans_loantransition (loan_id, from_status, to_status, at, reason)
+    """INSERT INTO loans_loantransition (loan_id, from_status, to_status, changed_at, note)
        SELECT id, 'active', 'defaulted', now() - (id %% 200) * interval '1 day', '' FROM loans_loan
        WHERE status = 'defaulted'""",
     """UPDATE loans_loan SET status = 'written_off' WHERE status = 'defaulted' AND (id / 10) %% 5 = 0""",
-    """INSERT INTO loans_loantransition (loan_id, from_status, to_status, at, reason)
+    """INSERT INTO loans_loantransition (loan_id, from_status, to_status, changed_at, note)
        SELECT id, 'defaulted', 'written_off', now() - (id %% 150) * interval '1 day', 'Irrécouvrable'
        FROM loans_loan WHERE status = 'written_off'""",
     """INSERT INTO loans_guaranteecall (circle_id, loan_id, opened_at, outcome, note, defaults)

@@ -7,7 +7,7 @@ class CirclesConfig(AppConfig):
     verbose_name = _("Borrowing circles")
 
     def ready(self) -> None:
-        from circles import permissions, personal_data, retention, timeline  # noqa: F401  (policies, timeline events)
+        from circles import panels, permissions, personal_data, retention, timeline  # noqa: F401  (policies, timeline, panels)
 
         personal_data.register_sources()
         retention.register()

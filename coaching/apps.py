@@ -7,8 +7,8 @@ class CoachingConfig(AppConfig):
     verbose_name = _("Coaching")
 
     def ready(self) -> None:
-        # Registers the access policies, the timeline events, the caseload flags, the personal file.
-        from coaching import personal_data, policies, retention, timeline  # noqa: F401
+        # Registers the access policies, timeline events, caseload flags, personal file and panels.
+        from coaching import panels, personal_data, policies, retention, timeline  # noqa: F401
 
         personal_data.register_sources()
         retention.register()

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from documents.registry import get_kind
 from microcredit.accounts.models import Language, User
+from microcredit.core.jobs import ClaimedJob
 
 # A build still waiting or running after this long was lost (a worker died, the broker lost the message):
 # it may be claimed again or retried. Longer than the build task's hard time limit.
@@ -35,11 +36,16 @@ def document_upload_to(instance, filename: str) -> str:
 def stale_builds(now: datetime.datetime | None = None) -> Q:
     cutoff = (now or timezone.now()) - STALE_AFTER
     return Q(status=DocumentStatus.PENDING, queued_at__lt=cutoff) | Q(
-        status=DocumentStatus.RUNNING, started_at__lt=cutoff
+        status=DocumentStatus.RUNNING, claimed_at__lt=cutoff
     )
 
 
-class Document(models.Model):
+class Document(ClaimedJob):
+    """A PDF asked for: claimed by one build (pending -> running, ``microcredit/core/jobs.py``); a build
+    left running past ``STALE_AFTER`` was lost and may be claimed again."""
+
+    CLAIMED = "running"
+
     # A kind registered by the app that owns it (``documents.registry``); unknown kinds are refused there.
     kind = models.CharField(_("document"), max_length=30)
     params = models.JSONField(_("parameters"), default=dict, blank=True)
@@ -56,11 +62,9 @@ class Document(models.Model):
     filename = models.CharField(_("file name"), max_length=150, blank=True)
     pages = models.PositiveIntegerField(_("pages"), null=True, blank=True)
     size = models.PositiveIntegerField(_("size (bytes)"), null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
-    error = models.TextField(_("error"), blank=True)
     created_at = models.DateTimeField(_("requested"), default=timezone.now)
     queued_at = models.DateTimeField(_("queued"), default=timezone.now)
-    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("started"), null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
     class Meta:
@@ -99,7 +103,7 @@ class Document(models.Model):
         if self.status == DocumentStatus.PENDING:
             return self.queued_at < cutoff
         return (
-            self.status == DocumentStatus.RUNNING and self.started_at is not None and self.started_at < cutoff
+            self.status == DocumentStatus.RUNNING and self.claimed_at is not None and self.claimed_at < cutoff
         )
 
     @property

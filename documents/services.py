@@ -1,8 +1,9 @@
 """Writes about documents: ask for one, retry it, build it (the Celery task calls this), purge old files.
 
-A build is claimed like every background job here: a conditional UPDATE pending -> running that only one
-worker wins. The task is acknowledged late, so a worker that dies mid-build gives the message back to the
-broker; the next worker may claim a build left "running" once it is stale (``STALE_AFTER``).
+A build is claimed like every background job here (``microcredit/core/jobs.py``): a conditional UPDATE
+pending -> running that only one worker wins. The task is acknowledged late, so a worker that dies
+mid-build gives the message back to the broker; the next worker may claim a build left "running" once it
+is stale (``STALE_AFTER``).
 """
 
 import datetime
@@ -15,7 +16,7 @@ from django.conf import settings
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import F, Q
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext_noop
@@ -30,6 +31,7 @@ from documents.models import (
 )
 from documents.registry import get_kind
 from microcredit.accounts.models import User
+from microcredit.core.jobs import claim, describe, finish
 from microcredit.core.models import OrganizationSettings
 
 logger = logging.getLogger(__name__)
@@ -92,7 +94,7 @@ def document_retry(*, document: Document) -> Document:
     try:
         with transaction.atomic():
             updated = Document.objects.filter(retryable, pk=document.pk).update(
-                status=DocumentStatus.PENDING, error="", queued_at=now, started_at=None, finished_at=None
+                status=DocumentStatus.PENDING, error="", queued_at=now, claimed_at=None, finished_at=None
             )
     except IntegrityError:
         return (
@@ -151,13 +153,7 @@ def render_document(document: Document, today: datetime.date) -> tuple[bytes, in
 def document_build(*, document_id: int) -> str:
     """Build one document if it is still waiting (or its build was lost). Returns what happened."""
     started = timezone.now()
-    claimable = Q(status=DocumentStatus.PENDING) | Q(
-        status=DocumentStatus.RUNNING, started_at__lt=started - STALE_AFTER
-    )
-    claimed = Document.objects.filter(claimable, pk=document_id).update(
-        status=DocumentStatus.RUNNING, started_at=started, attempts=F("attempts") + 1
-    )
-    if not claimed:
+    if not claim(Document, document_id, now=started, stale_after=STALE_AFTER):
         return "skipped"
     document = Document.objects.get(pk=document_id)
     try:
@@ -168,15 +164,17 @@ def document_build(*, document_id: int) -> str:
         return DocumentStatus.FAILED
     except Exception as error:
         logger.exception("Document %s could not be built", document_id)
-        _fail(document_id, started, f"{type(error).__name__}: {error}"[:1000])
+        _fail(document_id, started, describe(error))
         return DocumentStatus.FAILED
-    done = Document.objects.filter(pk=document_id, status=DocumentStatus.RUNNING, started_at=started).update(
-        status=DocumentStatus.DONE,
+    done = finish(
+        Document,
+        document_id,
+        DocumentStatus.DONE,
+        claimed_at=started,
         file=name,
         filename=filename,
         pages=pages,
         size=len(pdf),
-        error="",
         finished_at=timezone.now(),
     )
     if not done:  # another worker took the build over meanwhile: keep only its file
@@ -186,8 +184,13 @@ def document_build(*, document_id: int) -> str:
 
 
 def _fail(document_id: int, started: datetime.datetime, error: str) -> None:
-    Document.objects.filter(pk=document_id, status=DocumentStatus.RUNNING, started_at=started).update(
-        status=DocumentStatus.FAILED, error=error, finished_at=timezone.now()
+    finish(
+        Document,
+        document_id,
+        DocumentStatus.FAILED,
+        error=error,
+        claimed_at=started,
+        finished_at=timezone.now(),
     )
 
 

@@ -55,7 +55,7 @@ class LoanProductAdmin(TranslationAdmin):  # name and description in French and 
 
 class TransitionInline(ReadOnlyAdminMixin, admin.TabularInline):
     model = LoanTransition
-    fields = ("at", "from_status", "to_status", "actor", "reason")
+    fields = ("changed_at", "from_status", "to_status", "changed_by", "note")
     readonly_fields = fields
     extra = 0
 
@@ -88,10 +88,10 @@ class LoanAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(LoanTransition)
 class LoanTransitionAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("loan", "from_status", "to_status", "actor", "at")
+    list_display = ("loan", "from_status", "to_status", "changed_by", "changed_at")
     list_filter = ("to_status",)
-    search_fields = ("loan__pk", "reason")
-    list_select_related = ("loan__borrower__user", "actor")
+    search_fields = ("loan__pk", "note")
+    list_select_related = ("loan__borrower__user", "changed_by")
 
 
 @admin.register(Payment)
@@ -259,8 +259,8 @@ class SettlementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(GuaranteeCallNotice)
 class GuaranteeCallNoticeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("call", "member", "created_at", "sent_at")
-    list_filter = (("sent_at", admin.EmptyFieldListFilter),)
+    list_display = ("call", "member", "status", "created_at", "sent_at", "attempts")
+    list_filter = ("status",)
     search_fields = ("call__loan__pk", "member__user__last_name")
     list_select_related = ("call__circle", "call__loan__borrower__user", "member__user")
 

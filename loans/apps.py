@@ -7,11 +7,12 @@ class LoansConfig(AppConfig):
     verbose_name = _("Loans")
 
     def ready(self) -> None:
-        from loans import documents, permissions, personal_data, retention, timeline  # noqa: F401  (policies, timeline)
+        from loans import documents, panels, permissions, personal_data, retention, timeline  # noqa: F401  (policies, timeline)
 
         documents.register_kinds()
         personal_data.register_sources()
         retention.register()
+        panels.register_panels()
 
         from circles.selectors import CIRCLE_LIST_FIGURES
         from loans.selectors import requests_in_review_per_circle

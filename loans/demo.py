@@ -11,7 +11,7 @@ from decimal import Decimal
 from dateutil.relativedelta import relativedelta
 from django.utils import timezone
 
-from loans import services
+from loans import selectors, services
 from loans.models import (
     CircleVote,
     Frequency,
@@ -114,7 +114,7 @@ def seed() -> None:
 
     def reviewed(loan, outcome="circle_accepted", remarks=""):
         loan = services.loan_submit(loan=loan, submitted_by=loan.borrower.user)
-        for member in services.eligible_voters(loan):
+        for member in selectors.eligible_voters(loan):
             services.circle_vote_record(loan=loan, member=member, vote="for", recorded_by=loan.circle.advisor)
         return services.circle_decision_record(
             loan=loan, outcome=outcome, decided_by=loan.circle.advisor, remarks=remarks
@@ -149,7 +149,7 @@ def seed() -> None:
     in_review = services.loan_submit(
         loan=request(7, "1800.00", 12, "Site web et affiches"), submitted_by=_profile(7).user
     )
-    for member in services.eligible_voters(in_review)[:2]:
+    for member in selectors.eligible_voters(in_review)[:2]:
         services.circle_vote_record(
             loan=in_review, member=member, vote="for", recorded_by=in_review.circle.advisor
         )
@@ -234,7 +234,7 @@ def _date_the_history(today: datetime.date) -> None:
             else:
                 day = today
             at = max(previous, _at(day))
-            LoanTransition.objects.filter(pk=transition.pk).update(at=at)
+            LoanTransition.objects.filter(pk=transition.pk).update(changed_at=at)
             previous = at
             if status == LoanStatus.DEFAULTED:
                 GuaranteeCall.objects.filter(loan=loan).update(opened_at=at)

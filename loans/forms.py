@@ -20,7 +20,7 @@ from loans.models import (
     Vote,
 )
 from loans.services.plan_files import ACCEPT, validate_plan_document
-from loans.services.requests import PLAN_FIELDS, TEXT_MAX_LENGTHS
+from loans.services.requests import PLAN_FIELDS, REQUEST_FIELDS, TEXT_MAX_LENGTHS
 from microcredit.accounts.forms import DateInput, PersonChoiceField
 from microcredit.accounts.models import EntrepreneurProfile
 from microcredit.core.dates import DateFormField, DateKind
@@ -43,16 +43,7 @@ class LoanRequestForm(forms.ModelForm):
 
     class Meta:
         model = Loan
-        fields = (
-            "product",
-            "amount",
-            "term",
-            "purpose",
-            "plan_summary",
-            "plan_market",
-            "plan_use_of_funds",
-            "plan_projections",
-        )
+        fields = REQUEST_FIELDS  # what the service takes (``loans.services.requests``)
         widgets = {
             name: forms.Textarea(attrs={"rows": 3})
             for name in ("plan_summary", "plan_market", "plan_use_of_funds", "plan_projections")

@@ -10,6 +10,7 @@ from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from circles.models import Circle
 from funds.models import FundSource
@@ -24,7 +25,9 @@ from microcredit.accounts.models import EntrepreneurProfile, User
 from microcredit.core.bilingual import FrenchInPlainColumn
 from microcredit.core.dates import BoundedDateField, DateKind
 from microcredit.core.formatting import format_money
+from microcredit.core.jobs import SendOnce
 from microcredit.core.money_fields import MoneyModelField
+from microcredit.core.state import StatusChange
 
 
 def money(verbose_name, **kwargs):
@@ -342,24 +345,24 @@ class Loan(models.Model):
         return self.status in (LoanStatus.DRAFT, LoanStatus.RETURNED)
 
 
-class LoanTransition(models.Model):
-    """Every change of a loan's status: who, when, from, to, why."""
+class LoanTransition(StatusChange):
+    """Every change of a loan's status: who, when, from, to, why (``microcredit/core/state.py``). A
+    restructuring keeps the status: its row moves a loan to the status it has."""
 
     loan = models.ForeignKey(
         Loan, on_delete=models.PROTECT, related_name="transitions", verbose_name=_("loan")
     )
     from_status = models.CharField(_("from"), max_length=20, choices=LoanStatus.choices, blank=True)
     to_status = models.CharField(_("to"), max_length=20, choices=LoanStatus.choices)
-    actor = models.ForeignKey(
+    changed_by = models.ForeignKey(
         User, on_delete=models.PROTECT, null=True, blank=True, related_name="+", verbose_name=_("by")
     )
-    at = models.DateTimeField(_("date"), default=timezone.now)
-    reason = models.TextField(_("reason"), blank=True)
+    # Shown to staff on the loan's page and timeline; in the borrower's complete file (not a coaching note).
+    note = models.TextField(_("reason"), blank=True)
 
-    class Meta:
+    class Meta(StatusChange.Meta):
         verbose_name = _("loan transition")
         verbose_name_plural = _("loan history")
-        ordering = ["at", "pk"]
 
     def __str__(self) -> str:
         return f"{self.loan_id}: {self.from_status} → {self.to_status}"
@@ -974,10 +977,18 @@ class GuaranteedLoan(Loan):
         verbose_name_plural = _("guaranteed loans")
 
 
-class GuaranteeCallNotice(models.Model):
+class NoticeStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", pgettext_lazy("reminder status", "Sent")
+    NOT_EMAILED = "not_emailed", _("Not emailed (shown on her home page)")
+    FAILED = "failed", _("Failed")
+
+
+class GuaranteeCallNotice(SendOnce):
     """One guarantor told that a guarantee call opened on a loan she stands behind. The row is created with
-    the call (one per guarantor, a unique constraint) and claimed by the sending task (``sent_at``), so a
-    task run twice sends one email."""
+    the call (one per guarantor, a unique constraint) and claimed by the sending task
+    (``microcredit/core/jobs.py``), so a task run twice sends one email."""
 
     call = models.ForeignKey(
         GuaranteeCall, on_delete=models.CASCADE, related_name="notices", verbose_name=_("guarantee call")
@@ -985,7 +996,9 @@ class GuaranteeCallNotice(models.Model):
     member = models.ForeignKey(
         EntrepreneurProfile, on_delete=models.PROTECT, related_name="+", verbose_name=_("guarantor")
     )
-    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    status = models.CharField(
+        _("status"), max_length=12, choices=NoticeStatus.choices, default=NoticeStatus.PENDING
+    )
     sent_at = models.DateTimeField(_("emailed"), null=True, blank=True, editable=False)
 
     class Meta:
@@ -993,6 +1006,9 @@ class GuaranteeCallNotice(models.Model):
         verbose_name_plural = _("guarantee call notices")
         constraints = [
             models.UniqueConstraint(fields=["call", "member"], name="loans_call_notice_once"),
+            models.CheckConstraint(
+                condition=Q(status__in=NoticeStatus.values), name="loans_call_notice_status_valid"
+            ),
         ]
 
     def __str__(self) -> str:

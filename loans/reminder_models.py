@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext, pgettext_lazy
 
 from microcredit.core.dates import BoundedDateField, DateKind
-from microcredit.core.jobs import ClaimedJob
+from microcredit.core.jobs import SendOnce
 from microcredit.core.money_fields import MoneyModelField
 
 
@@ -50,7 +50,7 @@ def reminder_kind_label(kind: str) -> str:
     return text % {"days": days}
 
 
-class AdvisorDigest(ClaimedJob):
+class AdvisorDigest(SendOnce):
     """One email a day to an advisor: the overdue loans of their circles and caseload, and the people
     without an email address to call about a reminder. The unique (advisor, day) row is the claim."""
 
@@ -80,7 +80,7 @@ class AdvisorDigest(ClaimedJob):
         return f"{self.advisor_id} · {self.day}"
 
 
-class Reminder(ClaimedJob):
+class Reminder(SendOnce):
     """A repayment reminder about one instalment. ``kind`` says when: "before_3" is three days before the
     due date, "after_7" seven days after it. The unique (instalment, kind) row is the claim: a scan run
     twice, or on two workers, creates it once; sending claims it again (pending -> sending)."""

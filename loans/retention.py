@@ -23,7 +23,7 @@ def _last_loan_closed() -> dict:
     rows = (
         LoanTransition.objects.filter(to_status__in=ENDED)
         .values("loan__borrower_id")
-        .annotate(last=Max("at"))
+        .annotate(last=Max("changed_at"))
     )
     return {row["loan__borrower_id"]: row["last"].date() for row in rows}
 

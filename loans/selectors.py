@@ -268,7 +268,7 @@ def loan_detail(loan: Loan, as_of: datetime.date | None = None) -> dict:
         )
     )
     standing = [p for p in payments if not is_reversed(p)]
-    transitions = list(loan.transitions.select_related("actor").order_by("at", "pk"))
+    transitions = list(loan.transitions.select_related("changed_by").order_by("changed_at", "pk"))
     principal_paid = Allocation.objects.filter(loan=loan).aggregate(total=Sum("principal", default=ZERO))[
         "total"
     ]
@@ -317,10 +317,10 @@ def loan_history(transitions, payments) -> list[HistoryEntry]:
     entries = [
         # A restructuring keeps the status (a move to itself): it says so.
         HistoryEntry(
-            t.at,
+            t.changed_at,
             _("Restructured") if t.from_status == t.to_status else t.get_to_status_display(),
-            t.actor,
-            t.reason,
+            t.changed_by,
+            t.note,
         )
         for t in transitions
     ]

@@ -8,7 +8,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from microcredit.core.emails import render_email
-from microcredit.core.jobs import MAX_RETRIES, deliver_with_retries
+from microcredit.core.jobs import SEND_ONCE_TASK, deliver_with_retries
 
 logger = logging.getLogger(__name__)
 
@@ -75,12 +75,7 @@ def scan_reminders() -> dict:
 
 # Outcomes are recorded on the rows, so the result backend keeps nothing for the (many) send tasks.
 @shared_task(
-    name="loans.send_reminder",
-    bind=True,
-    max_retries=MAX_RETRIES,
-    soft_time_limit=60,
-    time_limit=90,
-    ignore_result=True,
+    name="loans.send_reminder", soft_time_limit=60, time_limit=90, ignore_result=True, **SEND_ONCE_TASK
 )
 def send_reminder(self, reminder_id: int) -> str:
     """Send one reminder, once. A failing mail server is retried with backoff; other reminders are
@@ -97,16 +92,22 @@ def send_reminder(self, reminder_id: int) -> str:
 
 @shared_task(
     name="loans.send_reminder_guarantee_call",
-    autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError),
-    retry_backoff=60,
-    max_retries=MAX_RETRIES,
+    soft_time_limit=60,
+    time_limit=90,
     ignore_result=True,
+    **SEND_ONCE_TASK,
 )
-def send_reminder_guarantee_call(notice_id: int) -> str:
-    """Tell one guarantor that a guarantee call opened on a loan she stands behind (claimed, sent once)."""
-    from loans.services.guarantors import guarantee_call_notice_deliver
+def send_reminder_guarantee_call(self, notice_id: int) -> str:
+    """Tell one guarantor that a guarantee call opened on a loan she stands behind (claimed, sent once,
+    retried with backoff)."""
+    from loans.services.guarantors import guarantee_call_notice_deliver, guarantee_call_notice_fail
 
-    return guarantee_call_notice_deliver(notice_id=notice_id)
+    return deliver_with_retries(
+        self,
+        notice_id,
+        lambda: guarantee_call_notice_deliver(notice_id=notice_id),
+        lambda error: guarantee_call_notice_fail(notice_id=notice_id, error=error),
+    )
 
 
 @shared_task(name="loans.scan_digests", soft_time_limit=5 * 60, time_limit=6 * 60)
@@ -119,11 +120,10 @@ def scan_digests() -> int:
 
 @shared_task(
     name="loans.send_reminder_digest",
-    bind=True,
-    max_retries=MAX_RETRIES,
     soft_time_limit=120,
     time_limit=180,
     ignore_result=True,
+    **SEND_ONCE_TASK,
 )
 def send_reminder_digest(self, digest_id: int) -> str:
     from loans.services.digests import digest_deliver, digest_fail

@@ -12,11 +12,13 @@ from microcredit.core.timeline import TimelineEvent, timeline_provider
 @timeline_provider
 def loan_events(profile: EntrepreneurProfile, viewer: User):
     transitions = (
-        LoanTransition.objects.filter(loan__borrower=profile).select_related("loan").order_by("-at")[:100]
+        LoanTransition.objects.filter(loan__borrower=profile)
+        .select_related("loan")
+        .order_by("-changed_at")[:100]
     )
     for row in transitions:
         yield TimelineEvent(
-            when=row.at,
+            when=row.changed_at,
             kind="loan",
             title=_("Loan #%(number)s of %(amount)s: %(status)s")
             % {
@@ -24,6 +26,6 @@ def loan_events(profile: EntrepreneurProfile, viewer: User):
                 "amount": format_money(row.loan.final_amount),
                 "status": row.get_to_status_display().lower(),
             },
-            detail=row.reason if viewer.is_staff_member else "",
+            detail=row.note if viewer.is_staff_member else "",
             url=reverse("loans:loan_detail", args=[row.loan_id]),
         )

@@ -8,7 +8,7 @@ class PrivacyConfig(AppConfig):
 
     def ready(self) -> None:
         from microcredit.core.personal_data import register
-        from privacy import policies  # noqa: F401  (registers the access policies)
+        from privacy import panels, policies  # noqa: F401  (registers the access policies, the home panel)
         from privacy.models import PrivacyRequest
 
         # Her own requests are part of her file.

@@ -11,45 +11,43 @@ from microcredit.core.models import FileAccess, OrganizationSettings
 from privacy.models import CLOSED_STATUSES, AnonymizationRecord, Incident, PolicyVersion, PrivacyRequest
 
 
+def _saved(row):
+    """Every register's row is checked whole (``full_clean``) before it is written; an answered request
+    is dated the day it closes."""
+    if isinstance(row, PrivacyRequest) and row.status in CLOSED_STATUSES and row.answered_on is None:
+        row.answered_on = timezone.localdate()
+    row.full_clean()
+    row.save()
+    return row
+
+
+def _changed(row, fields: dict):
+    """The row locked and read again, then changed: two people editing it one after the other."""
+    row = type(row).objects.select_for_update().get(pk=row.pk)
+    for name, value in fields.items():
+        setattr(row, name, value)
+    return _saved(row)
+
+
 @transaction.atomic
 def privacy_request_record(*, recorded_by: User, **fields) -> PrivacyRequest:
     """A request as received: its due date is 30 days after ``received_on``."""
-    request = PrivacyRequest(recorded_by=recorded_by, **fields)
-    if request.status in CLOSED_STATUSES and request.answered_on is None:
-        request.answered_on = timezone.localdate()
-    request.full_clean()
-    request.save()
-    return request
+    return _saved(PrivacyRequest(recorded_by=recorded_by, **fields))
 
 
 @transaction.atomic
 def privacy_request_update(*, request: PrivacyRequest, **fields) -> PrivacyRequest:
-    request = PrivacyRequest.objects.select_for_update().get(pk=request.pk)
-    for name, value in fields.items():
-        setattr(request, name, value)
-    if request.status in CLOSED_STATUSES and request.answered_on is None:
-        request.answered_on = timezone.localdate()
-    request.full_clean()
-    request.save()
-    return request
+    return _changed(request, fields)
 
 
 @transaction.atomic
 def incident_record(*, recorded_by: User, **fields) -> Incident:
-    incident = Incident(recorded_by=recorded_by, **fields)
-    incident.full_clean()
-    incident.save()
-    return incident
+    return _saved(Incident(recorded_by=recorded_by, **fields))
 
 
 @transaction.atomic
 def incident_update(*, incident: Incident, **fields) -> Incident:
-    incident = Incident.objects.select_for_update().get(pk=incident.pk)
-    for name, value in fields.items():
-        setattr(incident, name, value)
-    incident.full_clean()
-    incident.save()
-    return incident
+    return _changed(incident, fields)
 
 
 @transaction.atomic

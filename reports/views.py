@@ -2,9 +2,12 @@
 
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, HttpResponseBadRequest
+from django.shortcuts import render
 from django.utils import timezone
+from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.generic import TemplateView
+from django_htmx.http import push_url, reswap, retarget
 
 from loans.models import Loan
 from loans.selectors import with_standing
@@ -49,6 +52,24 @@ class DashboardView(RoleRequiredMixin, TemplateView):
                 return HttpResponseBadRequest(errors, content_type="text/plain; charset=utf-8")
             return self.csv(request.GET.get("table", ""))
         return super().get(request, *args, **kwargs)
+
+    def render_to_response(self, context, **response_kwargs):
+        """With htmx (a new period asked from the page), only what changes: the region of figures, and the
+        form out of band (its errors gone); a period refused sends the form back with its errors, the figures
+        and the address left as they were. A history restore and every request without htmx get the page."""
+        htmx = self.request.htmx
+        if htmx and not htmx.history_restore_request:
+            if self.form.is_bound and not self.form.is_valid():
+                response = render(self.request, "reports/_dashboard_form.html", context)
+                response = push_url(reswap(retarget(response, "#report-period"), "outerHTML"), False)
+            else:
+                response = render(
+                    self.request, "reports/_dashboard_region.html", {**context, "oob_form": True}
+                )
+        else:
+            response = super().render_to_response(context, **response_kwargs)
+        patch_vary_headers(response, ("HX-Request",))
+        return response
 
     def csv(self, key: str) -> HttpResponse:
         table = next((t for t in self.tables if t.key == key), None)

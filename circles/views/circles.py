@@ -22,6 +22,7 @@ from circles.models import Circle, Membership
 from microcredit.accounts.models import Role
 from microcredit.accounts.selectors import own_profile_or_404
 from microcredit.core.models import OrganizationSettings
+from microcredit.core.panels import panels_for
 from microcredit.core.permissions import Action, get_object_or_404_for
 from microcredit.core.submissions import OneTimeSubmissionViewMixin
 from microcredit.core.views_mixins import (
@@ -136,6 +137,7 @@ class CircleDetailView(ScopedObjectMixin, DetailView):
             context["member_search"] = self.request.GET.get("member_search", "")[:100]
             context.setdefault("add_form", MemberAddForm(circle=self.object, search=context["member_search"]))
             context["merge_form"] = CircleMergeForm(circle=self.object)
+            context["panels"] = panels_for("circle", user=self.request.user, circle=self.object)
         return context
 
 

@@ -47,7 +47,7 @@ from loans.models import (
     Payment,
     PaymentMethod,
 )
-from loans.selectors import guarantee_type_for
+from loans.selectors import amount_owed, guarantee_type_for
 from loans.services import ledger
 from loans.services.base import lock, transition
 from microcredit.core import bilingual
@@ -495,7 +495,7 @@ class LoansKind(Kind):
             if action == "unchanged":
                 action = "update"
         loan.refresh_from_db()
-        owed = loans.amount_owed(loan)
+        owed = amount_owed(loan)
         if status == LoanStatus.REPAID and owed > 0:
             raise ValidationError(
                 {
@@ -579,8 +579,8 @@ class LoansKind(Kind):
             loan=loan,
             from_status="",
             to_status=LoanStatus.APPROVED,
-            actor=actor,
-            reason=_("Imported from the organization's files."),
+            changed_by=actor,
+            note=_("Imported from the organization's files."),
         )
         loan = lock(loan)
         rows = Instalment.objects.bulk_create(

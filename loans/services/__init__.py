@@ -1,13 +1,6 @@
-"""Writes about loans; views, forms, tasks and the admin call these, nothing else changes a loan."""
+"""Writes about loans; views, forms, tasks and the admin call these, nothing else changes a loan. The
+reads (what is owed, days past due, the tally...) are in ``loans.selectors``: import them from there."""
 
-from loans.selectors import (  # reads the services rely on, defined in selectors (kept here for callers)
-    amount_owed,
-    days_past_due,
-    eligible_voters,
-    guarantee_regime,
-    guarantee_type_for,
-    vote_tally,
-)
 from loans.services.approval import (
     approver_roles,
     can_decide,
@@ -49,7 +42,6 @@ from loans.services.review import (
 
 __all__ = [
     "LOAN_STATES",
-    "amount_owed",
     "approver_roles",
     "can_decide",
     "can_transition",
@@ -58,14 +50,10 @@ __all__ = [
     "circle_review_blocker",
     "circle_review_record",
     "circle_vote_record",
-    "days_past_due",
     "decision_blocker",
     "disbursement_check",
     "disbursement_fund",
-    "eligible_voters",
     "guarantee_call_resolve",
-    "guarantee_regime",
-    "guarantee_type_for",
     "loan_approve",
     "loan_disburse",
     "loan_mark_default",
@@ -82,5 +70,4 @@ __all__ = [
     "payment_reverse",
     "possible_approvers",
     "reallocate",
-    "vote_tally",
 ]

@@ -14,6 +14,7 @@ from loans.models import Instalment, Loan, LoanStatus
 from loans.schedule import build_schedule, first_due_date
 from loans.services import funding, ledger
 from loans.services.base import lock, transition
+from loans.services.requests import term_refusal
 from loans.services.schedules import meeting_rhythm
 from microcredit.accounts.models import Role, User
 from microcredit.core.dates import DateKind, checked_date
@@ -94,13 +95,8 @@ def loan_approve(
     elif amount < product.min_amount:
         lowest = format_money(product.min_amount)
         errors["amount"] = _("The product lends at least %(min)s.") % {"min": lowest}
-    if not product.min_term <= term <= product.max_term:
-        errors["term"] = _(
-            "For this product the number of instalments must be between %(min)s and %(max)s."
-        ) % {
-            "min": product.min_term,
-            "max": product.max_term,
-        }
+    if error := term_refusal(product, term):
+        errors["term"] = error
     if errors:
         raise ValidationError(errors)
     loan.approved_amount, loan.approved_term = amount, term

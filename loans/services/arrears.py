@@ -122,7 +122,9 @@ def loan_write_off(
             )
         at = timezone.make_aware(datetime.datetime.combine(written_off_on, datetime.time(12)))
     transition(loan, LoanStatus.WRITTEN_OFF, actor=written_off_by, reason=reason, at=at)
-    ledger.record_write_off(loan, loan.transitions.filter(to_status=LoanStatus.WRITTEN_OFF).latest("at").at)
+    ledger.record_write_off(
+        loan, loan.transitions.filter(to_status=LoanStatus.WRITTEN_OFF).latest("changed_at").changed_at
+    )
     for call in GuaranteeCall.objects.filter(loan=loan, resolved_at__isnull=True):
         guarantee_call_resolve(
             call=call, outcome=CallOutcome.WRITTEN_OFF, resolved_by=written_off_by, note=reason

@@ -63,9 +63,9 @@ def transition(
         loan=loan,
         from_status=from_status,
         to_status=to_status,
-        actor=actor,
-        reason=reason,
-        **({"at": at} if at is not None else {}),
+        changed_by=actor,
+        note=reason,
+        **({"changed_at": at} if at is not None else {}),
     )
     from loans.services.arrears_counts import arrears_tally_refresh
 

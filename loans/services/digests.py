@@ -82,7 +82,7 @@ def _fail_orphans() -> int:
 
 def people_to_call(advisor: User) -> Q:
     """The reminders an advisor passes on: their caseload's, and their circles' members without an
-    active advisor of their own (the same rule as ``reminders.contact_advisor``)."""
+    active advisor of their own (the same rule as ``loans.selectors.contact_advisor``)."""
     without_own_advisor = Q(loan__borrower__advisor__isnull=True) | Q(
         loan__borrower__advisor__is_active=False
     )

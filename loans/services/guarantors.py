@@ -1,16 +1,17 @@
 """Guarantors told when a guarantee call opens on a loan they stand behind (their home page shows it too).
 
 A notice row per guarantor is created in the transaction that opens the call; the email is sent after the
-commit by its own task, which claims the row (``sent_at``) before sending and hands it back if the mail
-server fails, so a task run twice, or two workers, send it once."""
+commit by its own task, which claims the row before sending and hands it back if the mail server fails
+(``microcredit/core/jobs.py``), so a task run twice, or two workers, send it once."""
 
 from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from loans.models import GuaranteeCall, GuaranteeCallNotice, Guarantor
+from loans.models import GuaranteeCall, GuaranteeCallNotice, Guarantor, NoticeStatus
 from microcredit.core.emails import render_email
+from microcredit.core.jobs import claim, describe, finish, give_up, hand_back
 
 
 def guarantee_call_notices_create(call: GuaranteeCall) -> list[GuaranteeCallNotice]:
@@ -29,11 +30,8 @@ def guarantee_call_notices_create(call: GuaranteeCall) -> list[GuaranteeCallNoti
 
 def guarantee_call_notice_deliver(*, notice_id: int) -> str:
     """Email one guarantor about the call, once. Returns what happened; raises the mail server's error after
-    handing the row back, for the task to retry."""
-    claimed = GuaranteeCallNotice.objects.filter(pk=notice_id, sent_at__isnull=True).update(
-        sent_at=timezone.now()
-    )
-    if not claimed:
+    handing the row back (pending), for the task to retry."""
+    if not claim(GuaranteeCallNotice, notice_id):
         return "skipped"
     notice = GuaranteeCallNotice.objects.select_related(
         "member__user", "call__circle", "call__loan__borrower__user"
@@ -41,7 +39,8 @@ def guarantee_call_notice_deliver(*, notice_id: int) -> str:
     person = notice.member.user
     if not person.email or not person.is_active or not notice.call.is_open:
         # No address: her home page tells her (and her advisor meets the circle). Kept as handled.
-        return "not_emailed"
+        finish(GuaranteeCallNotice, notice_id, NoticeStatus.NOT_EMAILED)
+        return NoticeStatus.NOT_EMAILED
     message = render_email(
         "guarantor_call",
         {
@@ -55,7 +54,13 @@ def guarantee_call_notice_deliver(*, notice_id: int) -> str:
     )
     try:
         message.send()
-    except Exception:
-        GuaranteeCallNotice.objects.filter(pk=notice_id).update(sent_at=None)
+    except Exception as error:
+        hand_back(GuaranteeCallNotice, notice_id, error=describe(error))
         raise
-    return "sent"
+    finish(GuaranteeCallNotice, notice_id, NoticeStatus.SENT, sent_at=timezone.now())
+    return NoticeStatus.SENT
+
+
+def guarantee_call_notice_fail(*, notice_id: int, error: str) -> None:
+    """Give up on a notice (the retries are spent, or the error is not one a retry fixes)."""
+    give_up(GuaranteeCallNotice, notice_id, error=error)

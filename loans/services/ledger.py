@@ -80,7 +80,7 @@ REBUILD_SQL = (
               {CENTS.format("(SELECT SUM(a.principal) FROM loans_allocation a WHERE a.loan_id = l.id)")},
               {CENTS.format("(SELECT SUM(a.interest) FROM loans_allocation a WHERE a.loan_id = l.id)")},
               CASE WHEN l.status = 'written_off' THEN
-                  (SELECT MAX(t.at) FROM loans_loantransition t
+                  (SELECT MAX(t.changed_at) FROM loans_loantransition t
                    WHERE t.loan_id = l.id AND t.to_status = 'written_off') END,
               (SELECT MAX(r.decided_on) FROM loans_restructuring r
                WHERE r.loan_id = l.id AND r.status = 'approved'),
@@ -231,7 +231,7 @@ def written_off_instants(Loan) -> dict[int, datetime.datetime]:
     """{loan id: when it was written off} (a written-off loan stays so: its last such transition)."""
     return dict(
         Loan.objects.filter(status="written_off")
-        .annotate(at=Max("transitions__at", filter=Q(transitions__to_status="written_off")))
+        .annotate(at=Max("transitions__changed_at", filter=Q(transitions__to_status="written_off")))
         .filter(at__isnull=False)
         .values_list("pk", "at")
     )

@@ -55,15 +55,20 @@ def check_terms(*, product: LoanProduct, amount: Decimal, term: int) -> None:
             "min": format_money(product.min_amount),
             "max": format_money(product.max_amount),
         }
-    if not product.min_term <= term <= product.max_term:
-        errors["term"] = _(
-            "For this product the number of instalments must be between %(min)s and %(max)s."
-        ) % {
-            "min": product.min_term,
-            "max": product.max_term,
-        }
+    if error := term_refusal(product, term):
+        errors["term"] = error
     if errors:
         raise ValidationError(errors)
+
+
+def term_refusal(product: LoanProduct, term: int) -> str | None:
+    """The product's range of instalments (asked for, and approved): the refusal, or None."""
+    if product.min_term <= term <= product.max_term:
+        return None
+    return _("For this product the number of instalments must be between %(min)s and %(max)s.") % {
+        "min": product.min_term,
+        "max": product.max_term,
+    }
 
 
 def check_texts(fields: dict) -> None:

@@ -388,7 +388,7 @@ def restructuring_approve(
         transition(loan, LoanStatus.ACTIVE, actor=approved_by, reason=reason)
     else:
         LoanTransition.objects.create(
-            loan=loan, from_status=loan.status, to_status=loan.status, actor=approved_by, reason=reason
+            loan=loan, from_status=loan.status, to_status=loan.status, changed_by=approved_by, note=reason
         )
     _settle_status(loan, approved_by)
     return restructuring

@@ -7,15 +7,14 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.generic import FormView
 
-from loans import selectors, services
+from loans import selectors
 from loans.forms import RestructuringDecisionForm, RestructuringForm, SettlementForm
 from loans.models import PaymentMethod, Restructuring, RestructuringStatus
 from loans.services import restructuring as restructurings
 from loans.services import settlement as settlements
-from loans.views.common import loan_for
-from loans.views.office import ConfirmedLoanFormView, LoanFormView
+from loans.views.common import LoanFormView, loan_for
+from loans.views.office import ConfirmedLoanFormView, PayerFormMixin
 from microcredit.accounts.models import Role
 from microcredit.core.formatting import format_money
 from microcredit.core.permissions import Action
@@ -64,20 +63,19 @@ class RestructuringProposeView(StaffRequiredMixin, LoanFormView):
         return redirect("loans:restructuring_detail", pk=restructuring.pk)
 
 
-class RestructuringDetailView(StaffRequiredMixin, FormView):
+class RestructuringDetailView(StaffRequiredMixin, LoanFormView):
     """The proposal (the schedules side by side, the cost) and, for a coordinator, the decision."""
 
     template_name = "loans/restructuring_detail.html"
     form_class = RestructuringDecisionForm
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            restructuring = Restructuring.objects.filter(pk=kwargs["pk"]).values_list("loan_id", flat=True)
-            self.loan = loan_for(request, restructuring.first() or 0, Action.VIEW)
-            self.restructuring = Restructuring.objects.select_related(
-                "proposed_by", "decided_by", "circle_meeting", "version"
-            ).get(pk=kwargs["pk"], loan=self.loan)
-        return super().dispatch(request, *args, **kwargs)
+    def get_loan(self, request, **kwargs):
+        restructuring = Restructuring.objects.filter(pk=kwargs["pk"]).values_list("loan_id", flat=True)
+        loan = loan_for(request, restructuring.first() or 0, Action.VIEW)
+        self.restructuring = Restructuring.objects.select_related(
+            "proposed_by", "decided_by", "circle_meeting", "version"
+        ).get(pk=kwargs["pk"], loan=loan)
+        return loan
 
     def get_form_kwargs(self):
         meetings = None
@@ -86,7 +84,7 @@ class RestructuringDetailView(StaffRequiredMixin, FormView):
         return {**super().get_form_kwargs(), "meetings": meetings}
 
     def get_context_data(self, **kwargs):
-        context = super().get_context_data(loan=self.loan, restructuring=self.restructuring, **kwargs)
+        context = super().get_context_data(restructuring=self.restructuring, **kwargs)
         context["can_decide"] = (
             self.restructuring.status == RestructuringStatus.PROPOSED
             and self.request.user.role == Role.COORDINATOR
@@ -107,42 +105,28 @@ class RestructuringDetailView(StaffRequiredMixin, FormView):
             raise PermissionDenied
         return super().post(request, *args, **kwargs)
 
-    def form_valid(self, form):
-        data = form.cleaned_data
-        try:
-            if data["decision"] == "refuse":
-                restructurings.restructuring_refuse(
-                    restructuring=self.restructuring, refused_by=self.request.user, note=data["note"]
-                )
-                message = _("The restructuring is refused.")
-            else:
-                restructurings.restructuring_approve(
-                    restructuring=self.restructuring,
-                    approved_by=self.request.user,
-                    note=data["note"],
-                    circle_meeting=data.get("circle_meeting"),
-                    circle_opinion=data.get("circle_opinion", ""),
-                )
-                message = _("The restructuring is approved: the loan follows its new schedule.")
-        except ValidationError as error:
-            add_service_errors(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, message)
-        return redirect("loans:loan_detail", pk=self.loan.pk)
+    def perform(self, data):
+        if data["decision"] == "refuse":
+            restructurings.restructuring_refuse(
+                restructuring=self.restructuring, refused_by=self.request.user, note=data["note"]
+            )
+            return _("The restructuring is refused.")
+        restructurings.restructuring_approve(
+            restructuring=self.restructuring,
+            approved_by=self.request.user,
+            note=data["note"],
+            circle_meeting=data.get("circle_meeting"),
+            circle_opinion=data.get("circle_opinion", ""),
+        )
+        return _("The restructuring is approved: the loan follows its new schedule.")
 
 
-class SettlementView(StaffRequiredMixin, ConfirmedLoanFormView):
+class SettlementView(StaffRequiredMixin, PayerFormMixin, ConfirmedLoanFormView):
     """Early settlement: the payoff amount on the date, shown back, then recorded; the loan closes."""
 
     template_name = "loans/settlement_form.html"
     confirm_template_name = "loans/settlement_confirm.html"
     form_class = SettlementForm
-
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "payers": services.payments.allowed_payers(self.loan)}
-
-    def get_initial(self):
-        return {"paid_on": timezone.localdate()}
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

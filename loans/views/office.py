@@ -10,7 +10,7 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
-from django.views.generic import CreateView, FormView, ListView, TemplateView, UpdateView
+from django.views.generic import CreateView, ListView, TemplateView, UpdateView
 
 from loans import selectors, services
 from loans.forms import (
@@ -23,7 +23,7 @@ from loans.forms import (
 )
 from loans.models import DisbursementMethod, GuaranteeCall, LoanProduct, LoanStatus, Payment, PaymentMethod
 from loans.services.schedules import meeting_rhythm
-from loans.views.common import loan_for
+from loans.views.common import LoanFormView, loan_for
 from microcredit.accounts.models import Role
 from microcredit.core.formatting import format_money
 from microcredit.core.models import OrganizationSettings
@@ -34,30 +34,6 @@ from microcredit.core.views_mixins import (
     StaffRequiredMixin,
     add_service_errors,
 )
-
-
-class LoanFormView(FormView):
-    """A form about one loan, then a service call; refusals are shown on the form, nothing typed is lost."""
-
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            self.loan = loan_for(request, kwargs["pk"], Action.CHANGE)
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(loan=self.loan, **kwargs)
-
-    def form_valid(self, form):
-        try:
-            message = self.perform(form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, message)
-        return self.success_redirect()
-
-    def success_redirect(self):
-        return redirect("loans:loan_detail", pk=self.loan.pk)
 
 
 def _plain(value) -> str:
@@ -240,19 +216,23 @@ class DisburseView(CoordinatorRequiredMixin, ConfirmedLoanFormView):
         return _("The loan is disbursed and its schedule is set.")
 
 
-class PaymentCreateView(StaffRequiredMixin, ConfirmedLoanFormView):
-    template_name = "loans/payment_form.html"
-    confirm_template_name = "loans/payment_confirm.html"
-    form_class = PaymentForm
+class PayerFormMixin:
+    """A form of money received on a loan (a payment, a settlement): who may pay, paid today by default."""
 
     def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "payers": services.payments.allowed_payers(self.loan)}
+        return {**super().get_form_kwargs(), "payers": selectors.allowed_payers(self.loan)}
 
     def get_initial(self):
         return {"paid_on": timezone.localdate()}
 
+
+class PaymentCreateView(StaffRequiredMixin, PayerFormMixin, ConfirmedLoanFormView):
+    template_name = "loans/payment_form.html"
+    confirm_template_name = "loans/payment_confirm.html"
+    form_class = PaymentForm
+
     def get_context_data(self, **kwargs):
-        return super().get_context_data(owed=services.amount_owed(self.loan), **kwargs)
+        return super().get_context_data(owed=selectors.amount_owed(self.loan), **kwargs)
 
     def check(self, data):
         amount = services.payment_check(
@@ -264,7 +244,7 @@ class PaymentCreateView(StaffRequiredMixin, ConfirmedLoanFormView):
         )
         return {
             "amount": amount,
-            "owed_after": services.amount_owed(self.loan) - amount,
+            "owed_after": selectors.amount_owed(self.loan) - amount,
             "method_label": PaymentMethod(data["method"]).label,
         }
 
@@ -282,30 +262,20 @@ class PaymentCreateView(StaffRequiredMixin, ConfirmedLoanFormView):
         return _("A payment of %(amount)s is recorded.") % {"amount": format_money(payment.amount)}
 
 
-class PaymentReverseView(StaffRequiredMixin, FormView):
+class PaymentReverseView(StaffRequiredMixin, LoanFormView):
     template_name = "loans/payment_reverse.html"
     form_class = ReasonForm
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            payment = Payment.objects.filter(pk=kwargs["pk"]).first()
-            self.loan = loan_for(request, payment.loan_id if payment else 0, Action.CHANGE)
-            self.payment = payment
-        return super().dispatch(request, *args, **kwargs)
+    def get_loan(self, request, **kwargs):
+        self.payment = Payment.objects.filter(pk=kwargs["pk"]).first()
+        return loan_for(request, self.payment.loan_id if self.payment else 0, Action.CHANGE)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(loan=self.loan, payment=self.payment, **kwargs)
+        return super().get_context_data(payment=self.payment, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            services.payment_reverse(
-                payment=self.payment, reversed_by=self.request.user, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("The payment is reversed; the other payments are allocated again."))
-        return redirect("loans:loan_detail", pk=self.loan.pk)
+    def perform(self, data):
+        services.payment_reverse(payment=self.payment, reversed_by=self.request.user, reason=data["reason"])
+        return _("The payment is reversed; the other payments are allocated again.")
 
 
 class WriteOffView(CoordinatorRequiredMixin, LoanFormView):
@@ -347,32 +317,27 @@ class GuaranteeCallListView(StaffRequiredMixin, ListView):
         )
 
 
-class GuaranteeCallResolveView(StaffRequiredMixin, FormView):
+class GuaranteeCallResolveView(StaffRequiredMixin, LoanFormView):
     template_name = "loans/guarantee_call_resolve.html"
     form_class = CallResolveForm
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            self.call = get_object_or_404_for(
-                request.user,
-                GuaranteeCall.objects.select_related("circle", "loan"),
-                Action.CHANGE,
-                pk=kwargs["pk"],
-            )
-        return super().dispatch(request, *args, **kwargs)
+    def get_loan(self, request, **kwargs):
+        self.call = get_object_or_404_for(
+            request.user,
+            GuaranteeCall.objects.select_related("circle", "loan"),
+            Action.CHANGE,
+            pk=kwargs["pk"],
+        )
+        return self.call.loan
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(call=self.call, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            services.guarantee_call_resolve(
-                call=self.call, resolved_by=self.request.user, **form.cleaned_data
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("The guarantee call is resolved."))
+    def perform(self, data):
+        services.guarantee_call_resolve(call=self.call, resolved_by=self.request.user, **data)
+        return _("The guarantee call is resolved.")
+
+    def success_redirect(self):
         return redirect("loans:guarantee_calls")
 
 

@@ -14,7 +14,7 @@ from loans.forms import CircleReviewForm, LoanRequestForm, MemberVoteForm, Previ
 from loans.models import LoanProduct, LoanStatus
 from loans.selectors import arrears_state
 from loans.services.requests import at_open_requests_cap
-from loans.views.common import loan_for, run_action
+from loans.views.common import LoanFormView, loan_for, run_action
 from microcredit.accounts.models import Role
 from microcredit.accounts.selectors import entrepreneurs_for, own_profile_or_404
 from microcredit.core.permissions import Action
@@ -94,7 +94,7 @@ def request_preview(data) -> dict:
         "preview_error": "",
     }
     if amount:
-        context["preview_regime"] = services.guarantee_type_for(amount)
+        context["preview_regime"] = selectors.guarantee_type_for(amount)
     if product and amount and term:
         try:
             services.check_terms(product=product, amount=amount, term=term)
@@ -257,7 +257,7 @@ class LoanDetailView(RoleRequiredMixin, TemplateView):
         ):
             context["preview"] = selectors.schedule_preview(loan)
         if loan.is_disbursed:
-            context["dpd"] = services.days_past_due(loan)
+            context["dpd"] = selectors.days_past_due(loan)
             context["arrears_state"] = arrears_state(loan, context["dpd"])
             if user.is_staff_member:
                 context["reminders"] = selectors.loan_reminders(loan)
@@ -283,29 +283,14 @@ class LoanSubmitView(RoleRequiredMixin, View):
         )
 
 
-class LoanWithdrawView(RoleRequiredMixin, FormView):
+class LoanWithdrawView(RoleRequiredMixin, LoanFormView):
     allowed_roles = WORKING_ROLES
     template_name = "loans/loan_withdraw.html"
     form_class = WithdrawForm
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            self.loan = loan_for(request, kwargs["pk"], Action.CHANGE)
-        return super().dispatch(request, *args, **kwargs)
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(loan=self.loan, **kwargs)
-
-    def form_valid(self, form):
-        try:
-            services.loan_withdraw(
-                loan=self.loan, withdrawn_by=self.request.user, reason=form.cleaned_data["reason"]
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("The request is withdrawn."))
-        return redirect("loans:loan_detail", pk=self.loan.pk)
+    def perform(self, data):
+        services.loan_withdraw(loan=self.loan, withdrawn_by=self.request.user, reason=data["reason"])
+        return _("The request is withdrawn.")
 
 
 class LoanDocumentView(RoleRequiredMixin, View):
@@ -352,45 +337,33 @@ class MemberVoteView(RoleRequiredMixin, View):
         return TemplateResponse(request, page.template_name, context)
 
 
-class CircleReviewView(StaffRequiredMixin, FormView):
+class CircleReviewView(StaffRequiredMixin, LoanFormView):
     """During a meeting the advisor records each vote and, once the circle has decided, the outcome."""
 
     template_name = "loans/circle_review.html"
     form_class = CircleReviewForm
 
-    def dispatch(self, request, *args, **kwargs):
-        if request.user.is_authenticated:
-            self.loan = loan_for(request, kwargs["pk"], Action.CHANGE)
-        return super().dispatch(request, *args, **kwargs)
-
     def get_form_kwargs(self):
-        voters = services.eligible_voters(self.loan) if self.loan.circle_id else []
+        self.voters = selectors.eligible_voters(self.loan) if self.loan.circle_id else []
         votes = {v.member_id: v for v in self.loan.votes.filter(review_round=self.loan.review_round)}
-        return {**super().get_form_kwargs(), "voters": voters, "votes": votes}
+        return {**super().get_form_kwargs(), "voters": self.voters, "votes": votes}
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            loan=self.loan,
-            tally=services.vote_tally(self.loan) if self.loan.status == LoanStatus.SUBMITTED else None,
+            tally=selectors.vote_tally(self.loan) if self.loan.status == LoanStatus.SUBMITTED else None,
             **kwargs,
         )
 
-    def form_valid(self, form):
-        data = form.cleaned_data
-        try:
-            services.circle_review_record(
-                loan=self.loan,
-                votes=[
-                    (member, data[f"vote_{member.pk}"], data.get(f"comment_{member.pk}", ""))
-                    for member in form.voters
-                    if data.get(f"vote_{member.pk}")
-                ],
-                outcome=data["outcome"],
-                remarks=data["remarks"],
-                recorded_by=self.request.user,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-            return self.form_invalid(form)
-        messages.success(self.request, _("The circle's review is recorded."))
-        return redirect("loans:loan_detail", pk=self.loan.pk)
+    def perform(self, data):
+        services.circle_review_record(
+            loan=self.loan,
+            votes=[
+                (member, data[f"vote_{member.pk}"], data.get(f"comment_{member.pk}", ""))
+                for member in self.voters
+                if data.get(f"vote_{member.pk}")
+            ],
+            outcome=data["outcome"],
+            remarks=data["remarks"],
+            recorded_by=self.request.user,
+        )
+        return _("The circle's review is recorded.")

@@ -8,8 +8,27 @@ from microcredit.accounts.models import (
     ConsentRecord,
     Demographics,
     EntrepreneurProfile,
+    Invitation,
     User,
 )
+from microcredit.core.admin import ReadOnlyAdminMixin
+
+
+class InvitationInline(ReadOnlyAdminMixin, admin.StackedInline):
+    """The invitation's email: sent by the task, read here (``microcredit/core/jobs.py``)."""
+
+    model = Invitation
+    fields = ("status", "created_at", "sent_at", "attempts", "error")
+    readonly_fields = fields
+    extra = 0
+
+
+@admin.register(Invitation)
+class InvitationAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    list_display = ("user", "status", "created_at", "sent_at", "attempts")
+    list_filter = ("status",)
+    search_fields = ("user__username", "user__last_name", "user__email")
+    list_select_related = ("user",)
 
 
 @admin.register(User)
@@ -26,12 +45,13 @@ class PersonAdmin(UserAdmin):
     )
     list_filter = ("role", "language", "is_active", "is_staff")
     search_fields = ("username", "first_name", "last_name", "email", "phone")
-    readonly_fields = ("last_login", "date_joined", "invitation_sent_at")
+    readonly_fields = ("last_login", "date_joined")
+    inlines = [InvitationInline]
     fieldsets = (
         (None, {"fields": ("username", "password")}),
         (_("Person"), {"fields": ("first_name", "last_name", "email", "phone", "language")}),
         (_("Role and access"), {"fields": ("role", "is_active", "is_staff", "is_superuser", "groups")}),
-        (_("Dates"), {"fields": ("last_login", "date_joined", "invitation_sent_at")}),
+        (_("Dates"), {"fields": ("last_login", "date_joined")}),
     )
     add_fieldsets = (
         (None, {"classes": ("wide",), "fields": ("username", "role", "email", "password1", "password2")}),

@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from microcredit.core.dates import BoundedDateField, DateKind
+from microcredit.core.jobs import SendOnce
 
 
 class Role(models.TextChoices):
@@ -40,8 +41,6 @@ class User(AbstractUser):
     language = models.CharField(
         _("preferred language"), max_length=5, choices=Language.choices, default=Language.FRENCH
     )
-    # Claimed by the invitation task before it sends, so a task run twice sends one email.
-    invitation_sent_at = models.DateTimeField(_("invitation sent"), null=True, blank=True, editable=False)
 
     objects = PersonManager()
 
@@ -99,6 +98,39 @@ class User(AbstractUser):
 
     def has_module_perms(self, app_label) -> bool:
         return self.is_coordinator or super().has_module_perms(app_label)
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class Invitation(SendOnce):
+    """The email that lets a new person choose a password: one row per person (its key is the person's),
+    claimed by the invitation task before it sends (``microcredit/core/jobs.py``), so a task run twice
+    sends one email; a failing mail server is retried with backoff."""
+
+    user = models.OneToOneField(
+        User, on_delete=models.CASCADE, primary_key=True, related_name="invitation", verbose_name=_("person")
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=InvitationStatus.choices, default=InvitationStatus.PENDING
+    )
+    sent_at = models.DateTimeField(_("invitation sent"), null=True, blank=True, editable=False)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status__in=InvitationStatus.values), name="accounts_invitation_status_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.status}"
 
 
 class BusinessSector(models.TextChoices):

@@ -5,6 +5,7 @@ from microcredit.accounts.models import (
     ConsentRecord,
     Demographics,
     EntrepreneurProfile,
+    Invitation,
     User,
 )
 from microcredit.core.personal_data import register
@@ -12,6 +13,7 @@ from microcredit.core.personal_data import register
 
 def register_sources() -> None:
     register(User, "accounts", paths=("entrepreneur_profile",), secret=("password",))
+    register(Invitation, "accounts", paths=("user__entrepreneur_profile",))
     register(EntrepreneurProfile, "accounts", paths=("pk",))
     register(Demographics, "accounts", paths=("profile",))
     register(AdvisorAssignment, "accounts", paths=("profile",))

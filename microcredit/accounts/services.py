@@ -2,7 +2,6 @@
 
 import hashlib
 import logging
-from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import cache
@@ -184,27 +183,6 @@ def demographics_withdraw(*, profile: EntrepreneurProfile, recorded_by: User | N
     Demographics.objects.get_or_create(profile=profile)
     consents.consent_withdraw(profile=profile, purpose=ConsentPurpose.DEMOGRAPHICS, recorded_by=recorded_by)
     return Demographics.objects.get(profile=profile)
-
-
-@dataclass(frozen=True)
-class NoticeRecipient:
-    """Where a notice about a person goes. ``via_advisor`` is true when the person has no email address
-    and their advisor receives it to pass it on (by phone, in person)."""
-
-    email: str
-    language: str
-    via_advisor: bool
-    person: User
-
-
-def notice_recipient(person: User) -> NoticeRecipient | None:
-    if person.email:
-        return NoticeRecipient(person.email, person.language, via_advisor=False, person=person)
-    profile = getattr(person, "entrepreneur_profile", None)
-    advisor = profile.advisor if profile else None
-    if advisor is not None and advisor.email and advisor.is_active:
-        return NoticeRecipient(advisor.email, advisor.language, via_advisor=True, person=person)
-    return None
 
 
 # --- Password reset: the same work whatever the address, and a cap per address and per client ------------

@@ -11,37 +11,47 @@ from django.utils import timezone
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from microcredit.accounts.models import User
+from microcredit.accounts.models import Invitation, InvitationStatus, User
 from microcredit.core.emails import render_email
+from microcredit.core.jobs import (
+    SEND_ONCE_TASK,
+    claim,
+    deliver_with_retries,
+    describe,
+    finish,
+    give_up,
+    hand_back,
+)
 
 logger = logging.getLogger(__name__)
 
 
-@shared_task(
-    name="accounts.send_invitation",
-    bind=True,
-    autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError),
-    retry_backoff=30,
-    max_retries=5,
-)
-def send_invitation(self, user_id: int) -> bool:
-    """Email a new person a link to choose their password, in their language. Sends at most once."""
-    # Claim first: of two runs (a retry racing a duplicate, two workers) only one gets the row.
-    claimed = (
-        User.objects.filter(pk=user_id, invitation_sent_at__isnull=True, is_active=True)
-        .exclude(email="")
-        .update(invitation_sent_at=timezone.now())
+@shared_task(name="accounts.send_invitation", soft_time_limit=60, time_limit=90, **SEND_ONCE_TASK)
+def send_invitation(self, user_id: int) -> bool | str:
+    """Email a new person a link to choose their password, in their language. Sends at most once: True
+    when this run sent it, False when it was sent already (or the person has no address or left); a
+    failing mail server is retried with backoff, then ``"failed"``."""
+    return deliver_with_retries(
+        self,
+        user_id,
+        lambda: invitation_deliver(user_id=user_id),
+        lambda error: give_up(Invitation, user_id, error=error),
     )
-    if claimed != 1:
+
+
+def invitation_deliver(*, user_id: int) -> bool:
+    user = User.objects.filter(pk=user_id, is_active=True).exclude(email="").first()
+    # The row is the claim: of two runs (a retry racing a duplicate, two workers) only one gets it.
+    if user is None or not claim(Invitation, Invitation.objects.get_or_create(user=user)[0].pk):
         logger.info("Invitation for user %s already sent or not applicable", user_id)
         return False
-    user = User.objects.get(pk=user_id)
     try:
         _send_invitation_email(user)
-    except Exception:
+    except Exception as error:
         # Release the claim so that the retry can send it.
-        User.objects.filter(pk=user_id).update(invitation_sent_at=None)
+        hand_back(Invitation, user_id, error=describe(error))
         raise
+    finish(Invitation, user_id, InvitationStatus.SENT, sent_at=timezone.now())
     return True
 
 

@@ -24,6 +24,7 @@ from microcredit.accounts.forms import (
 )
 from microcredit.accounts.models import ConsentPurpose, ConsentRecord, Demographics, EntrepreneurProfile, Role
 from microcredit.core.access_log import log_file_access
+from microcredit.core.panels import panels_for
 from microcredit.core.permissions import Action, get_object_or_404_for
 from microcredit.core.submissions import OneTimeSubmissionViewMixin
 from microcredit.core.timeline import timeline_for
@@ -103,6 +104,7 @@ class EntrepreneurDetailView(ScopedObjectMixin, DetailView):
         context["is_own_profile"] = self.object.user_id == self.request.user.pk
         log_file_access(user=self.request.user, profile=self.object, what="file")
         context["timeline"] = timeline_for(self.object, self.request.user)
+        context["panels"] = panels_for("entrepreneur_file", user=self.request.user, profile=self.object)
         context["assignments"] = (
             self.object.advisor_assignments.select_related("previous_advisor", "advisor", "changed_by")[:20]
             if self.request.user.is_staff_member

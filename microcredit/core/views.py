@@ -11,26 +11,27 @@ from microcredit.accounts.selectors import entrepreneurs_for
 from microcredit.core import selectors
 from microcredit.core.forms import OrganizationSettingsForm
 from microcredit.core.models import OrganizationSettings
+from microcredit.core.panels import panels_for
 from microcredit.core.views_mixins import CoordinatorRequiredMixin
 
 
 @login_required
 def home(request):
-    """Each role lands on its own page; later issues fill them (circles, loans, coaching, reports)."""
+    """Each role lands on its own page; the apps add their sections to it (``microcredit/core/panels.py``)."""
     user = request.user
+    context = {"panels": panels_for("home", user=user)}
     if user.role == Role.COORDINATOR:
-        return render(request, "core/home_coordinator.html", {"overview": selectors.coordinator_overview()})
+        context["overview"] = selectors.coordinator_overview()
+        return render(request, "core/home_coordinator.html", context)
     if user.role == Role.ADVISOR:
         caseload = entrepreneurs_for(user).filter(advisor=user)
-        return render(
-            request,
-            "core/home_advisor.html",
-            {"caseload": caseload[:50], "caseload_count": selectors.caseload_size(user)},
-        )
+        context.update(caseload=caseload[:50], caseload_count=selectors.caseload_size(user))
+        return render(request, "core/home_advisor.html", context)
     if user.role == Role.ENTREPRENEUR:
-        profile = entrepreneurs_for(user).first()
-        return render(request, "core/home_entrepreneur.html", {"profile": profile})
-    return render(request, "core/home_board.html", {"overview": selectors.board_overview()})
+        context["profile"] = entrepreneurs_for(user).first()
+        return render(request, "core/home_entrepreneur.html", context)
+    context["overview"] = selectors.board_overview()
+    return render(request, "core/home_board.html", context)
 
 
 @require_POST

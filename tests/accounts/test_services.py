@@ -5,7 +5,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from microcredit.accounts import services
-from microcredit.accounts.models import Demographics, Gender, IncomeSource, Role, User
+from microcredit.accounts.models import Demographics, Gender, IncomeSource, Invitation, Role, User
 from microcredit.accounts.tasks import send_invitation
 from tests import factories
 
@@ -100,8 +100,27 @@ def test_a_failed_send_releases_the_claim_for_the_retry(personas, monkeypatch):
     monkeypatch.setattr("django.core.mail.EmailMultiAlternatives.send", broken)
     with pytest.raises(Retry):  # retried later with backoff
         send_invitation.apply(args=[user.pk], throw=True).get()
-    user.refresh_from_db()
-    assert user.invitation_sent_at is None
+    invitation = Invitation.objects.get(user=user)
+    assert (invitation.status, invitation.sent_at, invitation.attempts) == ("pending", None, 1)
+    assert "mail server down" in invitation.error
+    monkeypatch.undo()
+    assert send_invitation.apply(args=[user.pk]).get() is True
+    assert len(mail.outbox) == 1
+
+
+def test_an_invitation_whose_retries_are_spent_fails_for_good(personas, monkeypatch):
+    user = personas.entrepreneur.user
+
+    def broken(self, *args, **kwargs):
+        raise ConnectionError("mail server down")
+
+    monkeypatch.setattr("django.core.mail.EmailMultiAlternatives.send", broken)
+    assert send_invitation.apply(args=[user.pk], retries=send_invitation.max_retries).get() == "failed"
+    invitation = Invitation.objects.get(user=user)
+    assert (invitation.status, invitation.sent_at) == ("failed", None)
+    monkeypatch.undo()
+    assert send_invitation.apply(args=[user.pk]).get() is False  # given up: never sent late, twice
+    assert mail.outbox == []
 
 
 def test_demographics_need_consent(personas):
@@ -138,21 +157,6 @@ def test_withdrawing_consent_erases_the_answers(personas):
 def test_the_database_refuses_answers_without_consent(personas):
     with pytest.raises(IntegrityError), transaction.atomic():
         Demographics.objects.create(profile=personas.entrepreneur, gender=Gender.WOMAN)
-
-
-def test_notices_go_to_the_advisor_when_there_is_no_email(personas):
-    own = services.notice_recipient(personas.entrepreneur.user)
-    assert (own.email, own.via_advisor) == (personas.entrepreneur.user.email, False)
-    relayed = services.notice_recipient(personas.other_entrepreneur.user)
-    assert (relayed.email, relayed.via_advisor) == (personas.other_advisor.email, True)
-    assert relayed.language == personas.other_advisor.language
-
-
-def test_no_recipient_when_nobody_can_be_reached(personas):
-    profile = personas.other_entrepreneur
-    profile.advisor = None
-    profile.save()
-    assert services.notice_recipient(profile.user) is None
 
 
 def test_a_change_of_advisor_is_kept_in_the_history(personas):

@@ -27,7 +27,7 @@ def _seed():
 
 
 def _history():
-    return sorted(LoanTransition.objects.values_list("loan_id", "to_status", "at"))
+    return sorted(LoanTransition.objects.values_list("loan_id", "to_status", "changed_at"))
 
 
 def test_the_demo_is_believable_and_stays_so_when_loaded_again():
@@ -43,7 +43,7 @@ def test_the_demo_is_believable_and_stays_so_when_loaded_again():
 
     # Only the latest steps may be today's; nothing of the history is dated the minute of the load.
     recent = loaded_at - datetime.timedelta(minutes=5)
-    assert not LoanTransition.objects.filter(at__gte=recent).exists()
+    assert not LoanTransition.objects.filter(changed_at__gte=recent).exists()
     assert not Loan.objects.filter(created_at__gte=recent).exists()
     assert not CircleVote.objects.filter(recorded_at__gte=recent).exists()
     assert not Payment.objects.filter(recorded_at__gte=recent).exists()
@@ -54,21 +54,21 @@ def test_the_demo_is_believable_and_stays_so_when_loaded_again():
 
     for loan in Loan.objects.exclude(disbursed_on=None).prefetch_related("transitions", "payments"):
         steps = list(loan.transitions.all())
-        assert [s.at for s in steps] == sorted(s.at for s in steps), loan.pk
+        assert [s.changed_at for s in steps] == sorted(s.changed_at for s in steps), loan.pk
         disbursed = next(s for s in steps if s.to_status == LoanStatus.ACTIVE)
-        assert timezone.localdate(disbursed.at) == loan.disbursed_on, loan.pk
+        assert timezone.localdate(disbursed.changed_at) == loan.disbursed_on, loan.pk
         assert timezone.localdate(loan.created_at) < loan.disbursed_on, loan.pk
-        before = [s for s in steps if s.at < disbursed.at]
+        before = [s for s in steps if s.changed_at < disbursed.changed_at]
         assert {s.to_status for s in before} >= {LoanStatus.SUBMITTED, LoanStatus.APPROVED}, loan.pk
         for payment in loan.payments.all():
             assert timezone.localdate(payment.recorded_at) == payment.paid_on
         for step in steps:
-            assert timezone.localdate(step.at) <= today
+            assert timezone.localdate(step.changed_at) <= today
     defaulted = LoanTransition.objects.filter(to_status=LoanStatus.DEFAULTED).select_related("loan")
     assert defaulted.exists()
     for step in defaulted:
         call = GuaranteeCall.objects.filter(loan=step.loan).first()
-        assert call is None or call.opened_at == step.at
+        assert call is None or call.opened_at == step.changed_at
 
     trainings = list(Training.objects.all())
     assert trainings

@@ -21,6 +21,7 @@ from django.forms import BaseForm, BaseFormSet
 from django.utils import timezone
 
 from circles.models import Membership
+from loans import selectors as loan_selectors
 from tests.circles.factories import MeetingFactory, TrainingFactory, circle_with_members
 from tests.coaching.factories import (
     CoachingSessionFactory,
@@ -181,7 +182,7 @@ def world(personas):
     )
     accepted = request_in_circle(advisor=advisor)
     accepted = loan_services.loan_submit(loan=accepted, submitted_by=accepted.borrower.user)
-    for member in loan_services.eligible_voters(accepted):
+    for member in loan_selectors.eligible_voters(accepted):
         loan_services.circle_vote_record(loan=accepted, member=member, vote="for", recorded_by=advisor)
     accepted = loan_services.circle_decision_record(
         loan=accepted, outcome="circle_accepted", decided_by=advisor

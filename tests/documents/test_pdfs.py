@@ -12,7 +12,7 @@ from django.utils import translation
 from circles.models import AttendanceStatus, MeetingAttendance, MeetingStatus
 from documents.models import Document
 from documents.services import params_key, render_document
-from loans import services as loan_services
+from loans import selectors as loan_selectors
 from microcredit.core.templatetags.microcredit import money
 from tests.circles.factories import MeetingFactory
 from tests.documents.conftest import flat, pdf_text
@@ -57,7 +57,7 @@ def test_the_statement_has_the_terms_guarantee_schedule_payments_and_balance(per
         f"Guaranteed by the circle {loan.circle.name}",
         _money(first.total_due),  # the first instalment, paid
         "VIR-42",
-        _money(loan_services.amount_owed(loan)),  # still owed
+        _money(loan_selectors.amount_owed(loan)),  # still owed
         _money(D("1500.00") - first.principal_due),  # principal outstanding
     ):
         assert expected in text, expected
@@ -67,7 +67,7 @@ def test_the_statement_has_the_terms_guarantee_schedule_payments_and_balance(per
 
 def test_the_statement_in_french_writes_amounts_and_dates_the_french_way(personas, loan):
     text, _pages, _filename = _pdf("loan_statement", {"loan": loan.pk}, personas.entrepreneur.user, "fr-ca")
-    owed = _money(loan_services.amount_owed(loan), "fr-ca")
+    owed = _money(loan_selectors.amount_owed(loan), "fr-ca")
     assert owed.endswith(" $") and "," in owed
     assert owed in text and "1 500,00 $" in text
     assert "novembre 2026" in text  # "Prepared on 22 novembre 2026"

@@ -70,7 +70,7 @@ def test_while_in_progress_the_page_refreshes_itself_and_asking_again_starts_not
     # Asked again while nothing changed: nothing is sent back (htmx keeps the region and asks again).
     assert client.get(url, {"shown": "pending"}, HTTP_HX_REQUEST="true").status_code == 204
     # Once it changed, only the region comes back.
-    Document.objects.filter(pk=first.pk).update(status=DocumentStatus.RUNNING, started_at=timezone.now())
+    Document.objects.filter(pk=first.pk).update(status=DocumentStatus.RUNNING, claimed_at=timezone.now())
     region = client.get(url, {"shown": "pending"}, HTTP_HX_REQUEST="true")
     assert region.status_code == 200 and "<html" not in region.content.decode()
     assert 'data-status="running"' in region.content.decode()

@@ -88,7 +88,7 @@ def test_a_build_lost_with_its_worker_is_taken_over(personas, loan, monkeypatch)
     document, _created = services.document_request(
         kind="loan_statement", params={"loan": loan.pk}, requested_by=personas.advisor
     )
-    Document.objects.filter(pk=document.pk).update(status="running", started_at=timezone.now())
+    Document.objects.filter(pk=document.pk).update(status="running", claimed_at=timezone.now())
     assert services.document_build(document_id=document.pk) == "skipped"  # still running elsewhere
-    Document.objects.filter(pk=document.pk).update(started_at=timezone.now() - datetime.timedelta(hours=1))
+    Document.objects.filter(pk=document.pk).update(claimed_at=timezone.now() - datetime.timedelta(hours=1))
     assert services.document_build(document_id=document.pk) == "done"  # the redelivered task (acks_late)

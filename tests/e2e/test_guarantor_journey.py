@@ -8,7 +8,7 @@ import pytest
 from selenium.webdriver.common.by import By
 
 from circles.models import Membership
-from loans import services
+from loans import selectors, services
 from loans.models import Guarantor
 from tests.circles.factories import circle_with_members
 from tests.e2e.helpers import follow, sign_in, submit
@@ -59,7 +59,7 @@ def test_a_guarantor_knows_before_voting_and_then_sees_the_loan_she_stands_behin
     assert "Votre vote est enregistré" in browser.find_element(By.TAG_NAME, "main").text
 
     # The other members vote for it, and the advisor records the circle's acceptance.
-    for member in services.eligible_voters(loan):
+    for member in selectors.eligible_voters(loan):
         if member.pk != personas.entrepreneur.pk:
             services.circle_vote_record(loan=loan, member=member, vote="for", recorded_by=personas.advisor)
     services.circle_decision_record(loan=loan, outcome="circle_accepted", decided_by=personas.advisor)

@@ -12,7 +12,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 from loans.models import Loan, LoanStatus
-from loans.services import amount_owed
+from loans.selectors import amount_owed
 from tests.circles.factories import circle_with_members
 from tests.e2e.helpers import follow, set_value, sign_in, submit
 from tests.loans.factories import LoanProductFactory

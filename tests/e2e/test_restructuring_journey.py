@@ -11,7 +11,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import Select
 
 from circles.models import Meeting
-from loans import services
+from loans import selectors, services
 from loans.models import RestructuringStatus
 from loans.services.ledger import ledger_differences
 from tests.e2e.helpers import follow, sign_in, submit
@@ -73,5 +73,5 @@ def test_an_advisor_proposes_and_a_coordinator_approves_a_restructuring(
     assert "Restructuré" in history and "Perte de son principal client" in history
     assert browser.find_elements(By.CSS_SELECTOR, "[data-testid=schedule-version]")
     assert loan.restructurings.get().status == RestructuringStatus.APPROVED
-    assert services.days_past_due(loan) == 0
+    assert selectors.days_past_due(loan) == 0
     assert ledger_differences() == []

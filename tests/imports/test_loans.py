@@ -271,7 +271,7 @@ def test_the_write_off_date_of_the_file_is_kept(organization):
     report = import_loans(organization, data)
     assert report.is_valid, report.problems
     loan = Loan.objects.get(status=LoanStatus.WRITTEN_OFF)
-    written_off = loan.transitions.get(to_status=LoanStatus.WRITTEN_OFF).at
+    written_off = loan.transitions.get(to_status=LoanStatus.WRITTEN_OFF).changed_at
     assert timezone.localdate(written_off) == datetime.date(2025, 6, 30)
     assert timezone.localdate(LoanPosition.objects.get(loan=loan).written_off_at) == datetime.date(
         2025, 6, 30

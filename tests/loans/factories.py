@@ -7,7 +7,7 @@ import factory
 from django.utils import timezone
 
 from circles.models import Membership
-from loans import services
+from loans import selectors, services
 from loans.models import Frequency, Loan, LoanProduct
 from tests.circles.factories import circle_with_members
 from tests.factories import AdvisorFactory, CoordinatorFactory, EntrepreneurFactory
@@ -58,7 +58,7 @@ def submitted_loan(**kwargs) -> Loan:
 
 
 def vote_all(loan: Loan, vote: str = "for") -> None:
-    for member in services.eligible_voters(loan):
+    for member in selectors.eligible_voters(loan):
         services.circle_vote_record(loan=loan, member=member, vote=vote, recorded_by=loan.circle.advisor)
 
 

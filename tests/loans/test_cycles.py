@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import translation
 
-from loans import services
+from loans import selectors, services
 from loans.services.cycles import borrower_cycle
 from loans.services.ledger import ledger_differences
 from tests.factories import AdvisorFactory, CoordinatorFactory
@@ -57,7 +57,7 @@ def repaid_loan(product, *, days_late: int, borrower=None):
     with at(day):
         services.payment_record(
             loan=loan,
-            amount=services.amount_owed(loan),
+            amount=selectors.amount_owed(loan),
             paid_on=day,
             method="cash",
             recorded_by=CoordinatorFactory(),

@@ -14,7 +14,7 @@ import pytest
 import time_machine
 from django.core import mail
 
-from loans import services
+from loans import selectors, services
 from loans.models import CallOutcome, Frequency, GuaranteeCall, GuaranteeType, LoanStatus
 from tests.factories import CoordinatorFactory
 from tests.loans.factories import LoanProductFactory, disbursed_loan
@@ -95,7 +95,7 @@ def test_a_second_default_with_the_call_still_open_is_recorded_on_that_call(
     assert kept.pk == call.pk and kept.is_open
     assert kept.defaults == 2
     assert kept.last_defaulted_at == datetime.datetime(2025, 7, 1, 6, tzinfo=MONTREAL)
-    assert [t.to_status for t in loan.transitions.order_by("at", "pk")][-4:] == [
+    assert [t.to_status for t in loan.transitions.order_by("changed_at", "pk")][-4:] == [
         LoanStatus.ACTIVE,  # disbursed
         LoanStatus.DEFAULTED,
         LoanStatus.ACTIVE,  # caught up
@@ -135,7 +135,7 @@ def test_a_reversal_that_puts_the_loan_back_past_the_threshold_defaults_it_on_th
     # not default the loan (only the daily pass does); the next morning's pass does, on the call still open.
     with _on(D(2025, 6, 5), 11):
         services.payment_reverse(payment=second, reversed_by=loan.circle.advisor, reason="Chèque retourné")
-        assert services.days_past_due(loan) == 96
+        assert selectors.days_past_due(loan) == 96
     assert _status(loan) == LoanStatus.ACTIVE
     assert _nightly_pass(D(2025, 6, 6)) == 1
     assert _status(loan) == LoanStatus.DEFAULTED
@@ -208,7 +208,7 @@ def test_exactly_90_days_late_is_neither_in_default_nor_in_par90_and_91_is_both(
         return report["totals"]["par90_loans"], report["guarantee_calls"]["open"]
 
     _nightly_pass(D(2025, 5, 2))
-    assert services.days_past_due(loan, as_of=D(2025, 5, 2)) == 90
+    assert selectors.days_past_due(loan, as_of=D(2025, 5, 2)) == 90
     assert _status(loan) == LoanStatus.ACTIVE and board(D(2025, 5, 2)) == (0, 0)
     _nightly_pass(D(2025, 5, 3))
     assert _status(loan) == LoanStatus.DEFAULTED and board(D(2025, 5, 3)) == (1, 1)

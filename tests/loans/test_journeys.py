@@ -44,7 +44,7 @@ def _text(response) -> str:
 
 def test_the_vote_form_says_what_voting_for_means_within_the_threshold(client_for):
     loan = submitted_loan(amount="2000.00")
-    voter = services.eligible_voters(loan)[0]
+    voter = selectors.eligible_voters(loan)[0]
     page = _text(client_for(voter.user).get(reverse("loans:loan_detail", args=[loan.pk])))
     assert 'data-testid="vote-meaning"' in page
     assert "vous devenez l'une des personnes garantes de ce prêt" in page
@@ -53,7 +53,7 @@ def test_the_vote_form_says_what_voting_for_means_within_the_threshold(client_fo
 
 def test_the_vote_form_says_no_guarantee_above_the_threshold(client_for):
     loan = submitted_loan(amount="2000.01")
-    voter = services.eligible_voters(loan)[0]
+    voter = selectors.eligible_voters(loan)[0]
     page = _text(client_for(voter.user).get(reverse("loans:loan_detail", args=[loan.pk])))
     assert "responsabilité individuelle de la personne emprunteuse" in page
     assert "personne garante" not in page.split('data-testid="vote-meaning"')[1].split("</div>")[0]
@@ -105,7 +105,7 @@ def test_a_guarantor_reads_the_loans_she_stands_behind_and_nothing_more(client_f
 def test_above_the_threshold_nobody_is_a_guarantor(client_for):
     loan = accepted_loan(amount="2500.00")
     assert loan.guarantee_type == "individual" and not loan.guarantors.exists()
-    voter = services.eligible_voters(loan)[0]
+    voter = selectors.eligible_voters(loan)[0]
     assert f"<td>{loan.pk}</td>" not in _text(client_for(voter.user).get(reverse("loans:guaranteed_list")))
 
 
@@ -116,7 +116,7 @@ def test_a_guarantee_call_tells_each_guarantor_once_by_email_and_on_her_home(
     with django_capture_on_commit_callbacks(execute=True):
         assert services.loans_mark_defaults() == 1
     notices = list(GuaranteeCallNotice.objects.filter(call__loan=loan))
-    assert len(notices) == 4 and all(n.sent_at for n in notices)
+    assert len(notices) == 4 and all(n.sent_at and n.status == "sent" for n in notices)
     guarantor = notices[0].member.user
     to_her = [m for m in mail.outbox if m.to == [guarantor.email]]
     assert len(to_her) == 1 and f"nº\u00a0{loan.pk}" in to_her[0].subject
@@ -142,9 +142,55 @@ def test_a_failing_mail_server_hands_the_notice_back(monkeypatch, django_capture
     with pytest.raises(ConnectionError):
         guarantee_call_notice_deliver(notice_id=notice.pk)
     notice.refresh_from_db()
-    assert notice.sent_at is None
+    assert (notice.status, notice.sent_at, notice.attempts) == ("pending", None, 1)
+    assert "down" in notice.error
     monkeypatch.undo()
     assert guarantee_call_notice_deliver(notice_id=notice.pk) == "sent"
+    notice.refresh_from_db()
+    assert (notice.status, notice.attempts) == ("sent", 2) and notice.sent_at
+
+
+def test_a_notice_task_retries_the_mail_server_then_gives_up(monkeypatch, django_capture_on_commit_callbacks):
+    from celery.exceptions import Retry
+
+    from loans.tasks import send_reminder_guarantee_call
+
+    loan = _overdue_loan(95, amount="1500.00")
+    with django_capture_on_commit_callbacks(execute=False):
+        services.loans_mark_defaults()
+    notice = GuaranteeCallNotice.objects.filter(call__loan=loan).first()
+
+    def broken(self, *args, **kwargs):
+        raise ConnectionError("down")
+
+    monkeypatch.setattr("django.core.mail.EmailMultiAlternatives.send", broken)
+    with pytest.raises(Retry):  # retried later with backoff
+        send_reminder_guarantee_call.apply(args=[notice.pk], throw=True).get()
+    notice.refresh_from_db()
+    assert notice.status == "pending"
+    # The retries spent: failed for good, never sent twice, never left claimed.
+    last = send_reminder_guarantee_call.apply(
+        args=[notice.pk], retries=send_reminder_guarantee_call.max_retries
+    )
+    assert last.get() == "failed"
+    notice.refresh_from_db()
+    assert (notice.status, notice.sent_at) == ("failed", None) and "down" in notice.error
+    assert guarantee_call_notice_deliver(notice_id=notice.pk) == "skipped"
+
+
+def test_a_guarantor_without_an_address_is_not_emailed_and_kept_as_handled(
+    django_capture_on_commit_callbacks,
+):
+    loan = _overdue_loan(95, amount="1500.00")
+    with django_capture_on_commit_callbacks(execute=False):
+        services.loans_mark_defaults()
+    notice = GuaranteeCallNotice.objects.filter(call__loan=loan).select_related("member__user").first()
+    type(notice.member.user).objects.filter(pk=notice.member.user_id).update(email="")
+    assert guarantee_call_notice_deliver(notice_id=notice.pk) == "not_emailed"
+    assert guarantee_call_notice_deliver(notice_id=notice.pk) == "skipped"
+    notice.refresh_from_db()
+    assert (notice.status, notice.sent_at) == ("not_emailed", None)
+    assert not mail.outbox
 
 
 # --- 4. Honest arrears ----------------------------------------------------------------------------------

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from circles import services as circle_services
-from loans import services
+from loans import selectors, services
 from loans.models import (
     CallOutcome,
     GuaranteeCall,
@@ -111,10 +111,10 @@ def test_outsiders_do_not_vote():
 
 def test_acceptance_needs_a_majority_of_the_eligible_members():
     loan = submitted_loan(members=5)  # 4 eligible voters: 3 "for" are needed
-    voters = services.eligible_voters(loan)
+    voters = selectors.eligible_voters(loan)
     for member, vote in zip(voters, ["for", "for", "against", "abstain"], strict=True):
         services.circle_vote_record(loan=loan, member=member, vote=vote, recorded_by=loan.circle.advisor)
-    assert services.vote_tally(loan)["needed"] == 3
+    assert selectors.vote_tally(loan)["needed"] == 3
     with pytest.raises(ValidationError, match="do not accept"):
         services.circle_decision_record(loan=loan, outcome="circle_accepted", decided_by=loan.circle.advisor)
     services.circle_vote_record(loan=loan, member=voters[3], vote="for", recorded_by=loan.circle.advisor)
@@ -129,13 +129,13 @@ def test_quorum_and_majority_are_organization_settings():
     settings_row.circle_vote_approval_percent = 25
     settings_row.save()
     loan = submitted_loan(members=5)
-    member = services.eligible_voters(loan)[0]
-    for other in services.eligible_voters(loan)[1:3]:
+    member = selectors.eligible_voters(loan)[0]
+    for other in selectors.eligible_voters(loan)[1:3]:
         services.circle_vote_record(loan=loan, member=other, vote="abstain", recorded_by=loan.circle.advisor)
     services.circle_vote_record(loan=loan, member=member, vote="for", recorded_by=loan.circle.advisor)
     # 25 %: more than 1 of 4 -> 2 needed; quorum 50 %: 3 votes cast is enough.
-    assert services.vote_tally(loan)["needed"] == 2
-    assert not services.vote_tally(loan)["accepted"]
+    assert selectors.vote_tally(loan)["needed"] == 2
+    assert not selectors.vote_tally(loan)["accepted"]
 
 
 @pytest.mark.parametrize(
@@ -169,7 +169,7 @@ def test_returned_for_changes_then_resubmitted_starts_a_new_round():
     )
     loan = services.loan_submit(loan=loan, submitted_by=loan.borrower.user)
     assert loan.review_round == 2
-    assert services.vote_tally(loan)["cast"] == 0
+    assert selectors.vote_tally(loan)["cast"] == 0
 
 
 def test_a_circle_with_an_open_guarantee_call_cannot_endorse():
@@ -321,7 +321,7 @@ def test_a_prepayment_goes_to_the_following_instalments():
 
 def test_paying_more_than_owed_is_refused_with_the_amount_owed():
     loan = disbursed_loan(amount="1200.00", term=12)
-    owed = services.amount_owed(loan)
+    owed = selectors.amount_owed(loan)
     french = f"{owed:,.2f}".replace(",", "\xa0").replace(".", ",") + "\xa0$"
     for language, written in (("en", f"${owed:,.2f}"), ("fr-ca", french)):
         with translation.override(language), pytest.raises(ValidationError) as refused:
@@ -332,13 +332,13 @@ def test_paying_more_than_owed_is_refused_with_the_amount_owed():
 
 def test_paying_everything_closes_the_loan_and_a_reversal_reopens_it():
     loan = disbursed_loan(amount="1000.00", term=6)
-    payment = _pay(loan, str(services.amount_owed(loan)))
+    payment = _pay(loan, str(selectors.amount_owed(loan)))
     loan.refresh_from_db()
     assert loan.status == LoanStatus.REPAID
     services.payment_reverse(payment=payment, reversed_by=loan.circle.advisor, reason="Chèque sans provision")
     loan.refresh_from_db()
     assert loan.status == LoanStatus.ACTIVE
-    assert services.amount_owed(loan) > 0
+    assert selectors.amount_owed(loan) > 0
     assert Payment.objects.filter(pk=payment.pk).exists()  # never deleted
 
 
@@ -378,7 +378,7 @@ def test_a_guarantor_may_pay_an_outsider_may_not():
 def test_allocation_never_exceeds_what_is_due(parts):
     loan = disbursed_loan(amount="1500.00", term=6)
     for part in parts:
-        if part <= services.amount_owed(loan):
+        if part <= selectors.amount_owed(loan):
             _pay(loan, str(part))
     for instalment in loan.instalments.prefetch_related("allocations"):
         allocations = list(instalment.allocations.all())
@@ -386,14 +386,14 @@ def test_allocation_never_exceeds_what_is_due(parts):
         assert sum((a.principal for a in allocations), D("0")) <= instalment.principal_due
     paid = sum(p.amount for p in Payment.objects.filter(loan=loan))
     due = sum(i.total_due for i in loan.instalments.all())
-    assert services.amount_owed(loan) == due - paid
+    assert selectors.amount_owed(loan) == due - paid
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_payments_stay_consistent():
     loan = disbursed_loan(amount="1000.00", term=6)
-    owed = services.amount_owed(loan)
+    owed = selectors.amount_owed(loan)
     barrier = threading.Barrier(4)
     outcomes = []
 
@@ -415,7 +415,7 @@ def test_concurrent_payments_stay_consistent():
     for thread in threads:
         thread.join()
     assert sorted(outcomes) == ["ok", "ok", "refused", "refused"]
-    assert services.amount_owed(loan) == owed - 2 * part
+    assert selectors.amount_owed(loan) == owed - 2 * part
 
 
 @pytest.mark.postgres
@@ -451,17 +451,17 @@ def _overdue_loan(days_late, **kwargs):
 
 def test_days_past_due_count_from_the_oldest_unpaid_due_date():
     loan = _overdue_loan(45)
-    assert services.days_past_due(loan) == 45
+    assert selectors.days_past_due(loan) == 45
     _pay(loan, str(loan.instalments.get(number=1).total_due))
     second_due = loan.instalments.get(number=2).due_date  # one month after the first
-    assert services.days_past_due(loan) == (timezone.localdate() - second_due).days
-    assert 14 <= services.days_past_due(loan) <= 17
+    assert selectors.days_past_due(loan) == (timezone.localdate() - second_due).days
+    assert 14 <= selectors.days_past_due(loan) <= 17
 
 
 def test_a_partial_payment_leaves_the_instalment_unpaid():
     loan = _overdue_loan(10)
     _pay(loan, "5.00")
-    assert services.days_past_due(loan) == 10
+    assert selectors.days_past_due(loan) == 10
 
 
 def test_default_opens_a_guarantee_call_and_tells_the_advisor(django_capture_on_commit_callbacks):

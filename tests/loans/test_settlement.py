@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from documents.registry import get_kind
-from loans import services
+from loans import selectors, services
 from loans.models import Instalment, LoanPosition, LoanStatus, PortfolioDay, Settlement
 from loans.services import settlement as st
 from loans.services.ledger import ledger_differences
@@ -129,7 +129,7 @@ def test_settlement_closes_the_loan_then_its_reversal_reopens_it_exactly(loan):
     loan.refresh_from_db()
     assert loan.status == LoanStatus.ACTIVE
     assert snapshot(loan) == before  # the schedule, the position and the daily rows, exactly
-    assert services.amount_owed(loan) == M("917.57")
+    assert selectors.amount_owed(loan) == M("917.57")
     assert ledger_differences() == []
 
 
@@ -264,7 +264,7 @@ def test_a_settlement_and_a_payment_at_the_same_time_wait_for_each_other():
     assert outcomes.count("ok") >= 1 and len(outcomes) == 2
     loan.refresh_from_db()
     assert loan.status == LoanStatus.REPAID
-    assert services.amount_owed(loan) == M("0.00")
+    assert selectors.amount_owed(loan) == M("0.00")
     # Settled first: 1 200,00 + 1 200,00 x 6 % x 10 / 365 (1,97), the payment refused. Paid first: the 100,00
     # goes to the first instalment (6,00 of interest, 94,00 of principal), then the settlement is the 1 106,00
     # left, less the 6,00 of interest paid ahead, plus 1 106,00 x 6 % x 10 / 365 (1,82).

@@ -83,7 +83,7 @@ def test_the_standing_from_the_positions_agrees_with_the_as_of_definition_for_ev
         expected = exact[pk]
         assert loan.owed == (expected.owed if expected.disbursed_on else Decimal("0.00")), pk
         assert loan.oldest_unpaid == expected.oldest_unpaid, pk
-        assert selectors.days_late(loan) == services.days_past_due(loan, today), pk
+        assert selectors.days_late(loan) == selectors.days_past_due(loan, today), pk
         late += bool(loan.oldest_unpaid and loan.oldest_unpaid < today)
     assert late == 2  # the loan paying nothing and the partly paid one
     arrears = selectors.with_days_late(selectors.arrears(portfolio["coordinator"]))
@@ -96,7 +96,7 @@ def test_as_of_a_past_date_the_standing_is_the_as_of_definition(portfolio):
     past = timezone.localdate() - datetime.timedelta(days=10)
     loan = portfolio["loans"][1]  # paid today: as of ten days ago, still late
     standing = selectors.with_standing(Loan.objects.filter(pk=loan.pk), past).get()
-    assert selectors.days_late(standing, past) == services.days_past_due(loan, past) > 0
+    assert selectors.days_late(standing, past) == selectors.days_past_due(loan, past) > 0
 
 
 def test_the_arrears_home_and_circle_pages_do_not_scan_instalments_or_allocations_per_loan(

@@ -40,7 +40,7 @@ from loans.models import (
 )
 from loans.reminder_models import Reminder
 from microcredit.accounts import consents
-from microcredit.accounts.models import AdvisorAssignment, EntrepreneurProfile, User
+from microcredit.accounts.models import AdvisorAssignment, EntrepreneurProfile, Invitation, User
 from microcredit.core.personal_data import personal_file, source_for, sources
 from privacy.models import PrivacyRequest
 from tests.circles.factories import MeetingFactory, TrainingFactory, TrainingParticipantFactory
@@ -88,7 +88,7 @@ LEFT_OUT = {
     "loans.loan.prepared_by": "her own loan when she prepared it (in her file as borrower); otherwise staff",
     "loans.loan.circle_decided_by": STAFF,
     "loans.loan.approved_by": STAFF,
-    "loans.loantransition.actor": "her loans' transitions are in her file; the actor is staff or herself",
+    "loans.loantransition.changed_by": "her loans' moves are in her file; the mover is staff or herself",
     "loans.circlevote.recorded_by": "her own vote (in her file as member) or staff recording it",
     "loans.circlevote.loan__borrower": "the peers' votes on her request are theirs (Law 25, s. 40)",
     "loans.guarantor.loan__borrower": "the peers who guaranteed her loan are third parties (s. 40)",
@@ -217,6 +217,7 @@ def person_with_everything(personas):
     )
     call = GuaranteeCall.objects.create(circle=circle, loan=loan)
     GuaranteeCallNotice.objects.create(call=call, member=person)
+    Invitation.objects.create(user=person.user, status="sent", sent_at=timezone.now())
     version = ScheduleVersion.objects.create(
         loan=loan, number=1, replaced_on=timezone.localdate(), reason="settlement", kept=0, created_by=advisor
     )

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from circles.models import BusinessFollowUp, Membership
+from loans import selectors as loan_selectors
 from loans import services as loan_services
 from microcredit.accounts.models import Demographics, EntrepreneurProfile
 from microcredit.core.models import OrganizationSettings
@@ -40,7 +41,7 @@ def repaid_borrower(personas):
     )
     loan_services.payment_record(
         loan=loan,
-        amount=loan_services.amount_owed(loan),
+        amount=loan_selectors.amount_owed(loan),
         paid_on=timezone.localdate(),
         method="cash",
         recorded_by=personas.advisor,

@@ -1,12 +1,13 @@
-"""The board's key figures on its home page: the dashboard's own tables, board version."""
+"""The board's key figures on its home page (``microcredit/core/panels.py``), imported by
+``ReportsConfig.ready()``: the dashboard's own tables, board version, shown by
+``templates/reports/_home_board.html``."""
 
-from django import template
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from microcredit.accounts.models import Role, User
+from microcredit.core.panels import panel
 from microcredit.core.privacy import board_dates
-
-register = template.Library()
 
 HOME_FIGURES = (
     "active_loans",
@@ -18,10 +19,12 @@ HOME_FIGURES = (
 )
 
 
-@register.inclusion_tag("reports/_home_board.html")
-def board_key_figures():
+@panel("home", "board_figures")
+def board_key_figures(user: User) -> dict | None:
     """The same selectors and privacy rule as the dashboard (as of the end of the last closed month, over
     the twelve months up to it): what shows "—" there shows "—" here."""
+    if user.role != Role.BOARD:
+        return None
     from reports.selectors import default_period, portfolio_report
     from reports.tables import report_tables
 
