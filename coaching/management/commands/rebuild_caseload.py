@@ -9,7 +9,7 @@ from microcredit.core.rebuild import RebuildCommand
 class Command(RebuildCommand):
     help = __doc__
     check_help = "Only compare the stored positions with the sessions and referrals; change nothing."
-    differ = "{count} caseload tallies or counters differ from a recount (sessions, referrals, loans):"
+    differ = "{count} caseload positions, tallies or counters differ from a recount:"
     agree = "The caseload positions and counters agree with a recount."
     rebuilt = "Caseload positions rebuilt ({rows} entrepreneurs)."
 
