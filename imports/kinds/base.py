@@ -166,22 +166,30 @@ class RowOutcome:
     label: str
 
 
+# The dry run's page lists the outcome of the first rows only; the counts cover every row (a file of 10,000
+# loans keeps no 10,000 outcomes in memory).
+ROWS_SHOWN = 1000
+
+
 @dataclass
 class Report:
     kind: str
-    rows: list[RowOutcome] = field(default_factory=list)
+    rows: list[RowOutcome] = field(default_factory=list)  # the first ``ROWS_SHOWN`` outcomes
     problems: list[Problem] = field(default_factory=list)
     rows_total: int = 0
+    tally: dict[str, int] = field(default_factory=lambda: {"create": 0, "update": 0, "unchanged": 0})
 
     @property
     def is_valid(self) -> bool:
         return not self.problems
 
+    def add(self, outcome: RowOutcome) -> None:
+        self.tally[outcome.action] += 1
+        if len(self.rows) < ROWS_SHOWN:
+            self.rows.append(outcome)
+
     def counts(self) -> dict[str, int]:
-        counts = {"create": 0, "update": 0, "unchanged": 0}
-        for outcome in self.rows:
-            counts[outcome.action] += 1
-        return counts
+        return dict(self.tally)
 
     def add_error(self, row: int, column: str, error: ValidationError | str) -> None:
         messages = error.messages if isinstance(error, ValidationError) else [str(error)]
