@@ -116,18 +116,28 @@ def choice_parser(choices, aliases: dict[str, str] | None = None) -> Callable:
     """A reader for one of ``choices`` (a TextChoices), by its code, its English or French label, or an
     alias."""
 
+    tables = {}  # by the active language: built once, not for every cell of a long file
+
+    def table_of(language: str | None) -> dict[str, str]:
+        from django.utils import translation
+
+        if language not in tables:
+            table = {normalize_header(code): code for code in choices.values}
+            for code, label in choices.choices:
+                table[normalize_header(label)] = code
+                for other in ("fr", "en"):
+                    with translation.override(other):
+                        table[normalize_header(str(label))] = code
+            for alias, code in (aliases or {}).items():
+                table[normalize_header(alias)] = code
+            tables[language] = table
+        return tables[language]
+
     def parse(value):
         from django.utils import translation
 
         wanted = normalize_header(value)
-        table = {normalize_header(code): code for code in choices.values}
-        for code, label in choices.choices:
-            table[normalize_header(label)] = code
-            for language in ("fr", "en"):
-                with translation.override(language):
-                    table[normalize_header(str(label))] = code
-        for alias, code in (aliases or {}).items():
-            table[normalize_header(alias)] = code
+        table = table_of(translation.get_language())
         if wanted in table:
             return table[wanted]
         raise ValidationError(

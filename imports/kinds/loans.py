@@ -12,9 +12,10 @@ are written at once, in one savepoint: created approved with the file's terms an
 schedule (the one place where rows are written beside the loans' services, because ``loan_disburse``
 computes a schedule and the file's must be kept), their history saying they were imported; their payments
 created at once and allocated by the usual rule (``loans.services.reallocate``, once per loan); closed when
-nothing is owed; written off by ``loan_write_off`` when the file says so. The ledger's derived figures (loan
-positions, daily rows) are built once at the end by ``loans.services.ledger.rebuild_ledger``, then checked
-(``ledger_differences``, what ``rebuild_ledger --check`` runs): any difference refuses the whole import.
+nothing is owed; written off by ``loan_write_off`` when the file says so. The ledger's derived figures are
+recorded by ``loans.services.ledger`` as at any disbursement, payment and write-off, and checked once at the
+end against the ledger (``imports.ledger_check``: what ``rebuild_ledger --check`` runs, inside the database
+so that memory stays flat): any difference refuses the whole import.
 """
 
 import datetime
@@ -381,8 +382,9 @@ class LoansKind(Kind):
                 if context.get("progress") is not None:
                     context["progress"](done)
         if report.is_valid:
-            ledger.rebuild_ledger()
-            differences = ledger.ledger_differences()
+            from imports.ledger_check import ledger_check
+
+            differences = ledger_check()
             if differences:
                 report.add_error(
                     "",
@@ -555,7 +557,7 @@ class LoansKind(Kind):
             unique_fields=["kind", "external_id"],
             update_fields=["object_id", "batch"],
         )
-        Instalment.objects.bulk_create(
+        instalments = Instalment.objects.bulk_create(
             (
                 Instalment(
                     loan=plan.loan,
@@ -570,6 +572,8 @@ class LoansKind(Kind):
             ),
             batch_size=2000,
         )
+        for loan, rows in itertools.groupby(instalments, key=lambda instalment: instalment.loan):
+            ledger.record_disbursement(loan, rows)  # its position opens, its instalments fall due
         paying = [plan for plan in plans if plan.new_payments]
         for plan in paying:
             if plan.action != "create":
