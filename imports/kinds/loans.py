@@ -329,8 +329,8 @@ class LoansKind(Kind):
 
     def process(self, name: str, data, context: dict, report: Report) -> None:
         """Read the three sheets once into a staging file, then bring the loans in by chunks of ``CHUNK``:
-        a few queries and one savepoint per chunk, whatever its size; the ledger's derived figures are built
-        once at the end and checked (``rebuild_ledger --check``)."""
+        a few queries and one savepoint per chunk, whatever its size; the ledger's derived figures are checked
+        once at the end (``rebuild_ledger --check``, in the database)."""
         from imports.services import read_rows
 
         tables = read_workbook(name, data)
