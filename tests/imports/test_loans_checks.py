@@ -1,6 +1,8 @@
 """The loans workbook's other checks (each row named with its sheet, column and reason), English sheets and
 columns, loans brought in by chunks, and the ledger check at the end that refuses the whole file."""
 
+import datetime
+
 import pytest
 from django.core.management import call_command
 from django.db import connection
@@ -180,3 +182,23 @@ def test_a_windows_1252_csv_is_read_from_a_file_as_a_stream(organization, tmp_pa
     from microcredit.accounts.models import User
 
     assert User.objects.filter(first_name="Hélène", last_name="Côté").exists()
+
+
+def test_the_daily_rows_are_written_once_at_the_end_of_a_deferred_block(organization):
+    from loans.models import PortfolioDay
+    from loans.services import ledger
+
+    day = datetime.date(2026, 1, 10)
+    with ledger.daily_rows_deferred():
+        ledger._apply({(day, 1): {"due_cents": 100}})
+        with ledger.daily_rows_deferred():  # nested: written with the outermost
+            ledger._apply({(day, 1): {"due_cents": 50, "collected_cents": 20}})
+        assert not PortfolioDay.objects.exists()
+    row = PortfolioDay.objects.get()
+    assert (row.day, row.product_key, row.due_cents, row.collected_cents) == (day, 1, 150, 20)
+    with pytest.raises(RuntimeError), ledger.daily_rows_deferred():
+        ledger._apply({(day, 1): {"due_cents": 1}})
+        raise RuntimeError
+    assert PortfolioDay.objects.get().due_cents == 150  # a block that fails writes nothing
+    ledger._apply({(day, 1): {"due_cents": 1}})  # outside a block: at once
+    assert PortfolioDay.objects.get().due_cents == 151
