@@ -4,6 +4,7 @@ history, imported from spreadsheets (a script to rerun, not a test).
     .venv/bin/python benchmarks/bench_import.py                   # 10,000 loans (one borrower each)
     .venv/bin/python benchmarks/bench_import.py --loans 1000      # a quicker run
     .venv/bin/python benchmarks/bench_import.py --loans 1000 --tracemalloc   # Python memory too (slower)
+    .venv/bin/python benchmarks/bench_import.py --reuse       # the loans again, on the same entrepreneurs
 
 It DROPS and creates again a database named ``--database-name`` (``microcredit_bench_import``: the name
 must contain "bench") on the server of ``--database-url``, adds a coordinator, an advisor and a loan
@@ -165,23 +166,30 @@ def main() -> None:
     parser.add_argument("--database-name", default="microcredit_bench_import")
     parser.add_argument("--loans", type=int, default=10_000)
     parser.add_argument("--tracemalloc", action="store_true", help="Also trace Python allocations (slower).")
+    parser.add_argument(
+        "--reuse", action="store_true", help="Keep the database of a previous run and its entrepreneurs."
+    )
     args = parser.parse_args()
     import bench_report
 
     url = urlunsplit(urlsplit(args.database_url)._replace(path=f"/{args.database_name}"))
-    bench_report.recreate_database(url)
-    bench_report.setup_django(url, migrate=True)
+    if not args.reuse:
+        bench_report.recreate_database(url)
+    bench_report.setup_django(url, migrate=not args.reuse)
     from django.utils import translation
 
     from loans.models import LoanProduct
     from loans.services.ledger import ledger_differences
     from microcredit.accounts.models import Role, User
 
-    coordinator = User.objects.create(username="bench-coordinator", role=Role.COORDINATOR)
-    User.objects.create(username="bench-advisor", role=Role.ADVISOR)
-    LoanProduct.objects.create(
-        name="Microprêt", min_amount=300, max_amount=5000, annual_rate=6, min_term=6, max_term=24
-    )
+    if args.reuse:
+        coordinator = User.objects.get(username="bench-coordinator")
+    else:
+        coordinator = User.objects.create(username="bench-coordinator", role=Role.COORDINATOR)
+        User.objects.create(username="bench-advisor", role=Role.ADVISOR)
+        LoanProduct.objects.create(
+            name="Microprêt", min_amount=300, max_amount=5000, annual_rate=6, min_term=6, max_term=24
+        )
     workbook, instalments, payments = loans_workbook(args.loans)
     with tempfile.TemporaryDirectory(prefix="bench-import-") as directory:
         people, loans = Path(directory, "personnes.csv"), Path(directory, "prets.xlsx")
@@ -195,8 +203,9 @@ def main() -> None:
         )
         trace = args.tracemalloc
         with translation.override("fr-ca"):
-            measure("entrepreneurs (CSV), import", "entrepreneurs", people, coordinator, args.loans,
-                    commit=True, trace=trace)  # fmt: skip
+            if not args.reuse:
+                measure("entrepreneurs (CSV), import", "entrepreneurs", people, coordinator, args.loans,
+                        commit=True, trace=trace)  # fmt: skip
             measure(
                 "loans (XLSX), dry run", "loans", loans, coordinator, args.loans, commit=False, trace=trace
             )

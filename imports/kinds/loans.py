@@ -47,6 +47,7 @@ from imports.kinds.base import (
     parse_int,
     parse_money,
 )
+from imports.ledger_check import analyze, ledger_check
 from imports.readers import read_workbook
 from loans import services as loans
 from loans.models import (
@@ -366,7 +367,7 @@ class LoansKind(Kind):
                     label, values["_headers"].get("loan", ""), _("No loan with this id on the loans sheet.")
                 )
             done = 0
-            for chunk in staging.loans(CHUNK):
+            for chunks, chunk in enumerate(staging.loans(CHUNK), start=1):
                 units = []
                 for label, values, first in chunk:
                     if first is not None:
@@ -378,12 +379,12 @@ class LoansKind(Kind):
                     else:
                         units.append((label, values))
                 self._chunk(units, staging, context, report)
+                if chunks & (chunks - 1) == 0:  # after chunks 1, 2, 4, 8…: the planner's sizes within half
+                    analyze()
                 done += len(chunk)
                 if context.get("progress") is not None:
                     context["progress"](done)
         if report.is_valid:
-            from imports.ledger_check import ledger_check
-
             differences = ledger_check()
             if differences:
                 report.add_error(
