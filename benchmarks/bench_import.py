@@ -4,7 +4,7 @@ history, imported from spreadsheets (a script to rerun, not a test).
     .venv/bin/python benchmarks/bench_import.py                   # 10,000 loans (one borrower each)
     .venv/bin/python benchmarks/bench_import.py --loans 1000      # a quicker run
     .venv/bin/python benchmarks/bench_import.py --loans 1000 --tracemalloc   # Python memory too (slower)
-    .venv/bin/python benchmarks/bench_import.py --reuse       # the loans again, on the same entrepreneurs
+    .venv/bin/python benchmarks/bench_import.py --reuse       # the loans again (the entrepreneurs kept)
 
 It DROPS and creates again a database named ``--database-name`` (``microcredit_bench_import``: the name
 must contain "bench") on the server of ``--database-url``, adds a coordinator, an advisor and a loan
@@ -167,7 +167,9 @@ def main() -> None:
     parser.add_argument("--loans", type=int, default=10_000)
     parser.add_argument("--tracemalloc", action="store_true", help="Also trace Python allocations (slower).")
     parser.add_argument(
-        "--reuse", action="store_true", help="Keep the database of a previous run and its entrepreneurs."
+        "--reuse",
+        action="store_true",
+        help="Keep the previous run's database and entrepreneurs (not its loans).",
     )
     args = parser.parse_args()
     import bench_report
@@ -182,7 +184,12 @@ def main() -> None:
     from loans.services.ledger import ledger_differences
     from microcredit.accounts.models import Role, User
 
-    if args.reuse:
+    if args.reuse:  # the entrepreneurs stay; the loans of the previous run go
+        from django.db import connection
+
+        with connection.cursor() as cursor:
+            cursor.execute("TRUNCATE loans_loan, loans_portfolioday CASCADE")
+            cursor.execute("DELETE FROM imports_externalid WHERE kind = 'loans'")
         coordinator = User.objects.get(username="bench-coordinator")
     else:
         coordinator = User.objects.create(username="bench-coordinator", role=Role.COORDINATOR)
