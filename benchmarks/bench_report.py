@@ -114,12 +114,12 @@ GENERATE = [
               (SELECT id FROM accounts_user WHERE username = 'bench-' || (1 + n %% 20)),
               (SELECT min(id) FROM circles_circlenetwork) + n %% 5
        FROM generate_series(0, 1999) AS n""",
-    """INSERT INTO loans_loanproduct (name, name_fr, description, min_amount, max_amount, annual_rate,
-        min_term, max_term,
+    """INSERT INTO loans_loanproduct (name, description, min_amount, max_amount, annual_rate, min_term,
+        max_term,
         frequency, grace_periods, is_active, first_due_max_days)
-       VALUES ('Démarrage', 'Démarrage', '', 300, 5000, 6, 6, 24, 'monthly', 0, true, 90),
-              ('Croissance', 'Croissance', '', 300, 5000, 6, 6, 24, 'monthly', 0, true, 90),
-              ('Relance', 'Relance', '', 300, 5000, 6, 6, 24, 'monthly', 0, true, 90)""",
+       VALUES ('Démarrage', '', 300, 5000, 6, 6, 24, 'monthly', 0, true, 90),
+              ('Croissance', '', 300, 5000, 6, 6, 24, 'monthly', 0, true, 90),
+              ('Relance', '', 300, 5000, 6, 6, 24, 'monthly', 0, true, 90)""",
     # Loans: n = 0 .. N-1. behaviour: 0 on time (80 %), 1 late by 35 days (10 %), 2 stops after 1 + n % 6.
     """CREATE TEMP TABLE bench_loan AS
        SELECT n, (500 + (n * 37 %% 45) * 100)::numeric(12, 2) AS amount,
