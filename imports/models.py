@@ -27,6 +27,8 @@ class RunState(models.TextChoices):
     QUEUED = "queued", _("Waiting for a worker")
     RUNNING = "running", _("Running")
     DONE = "done", _("Done")
+    # Its worker stopped beating (killed, out of memory, the machine restarted): nothing of it was kept.
+    FAILED = "failed", _("Stopped before the end")
 
 
 class ImportBatch(models.Model):
@@ -52,6 +54,9 @@ class ImportBatch(models.Model):
     # A large file runs in the background: what it is doing ("check" or "commit"), and the counts it found.
     run_state = models.CharField(_("background run"), max_length=10, choices=RunState.choices, blank=True)
     run_kind = models.CharField(_("background step"), max_length=10, blank=True)
+    # When a worker claimed the run (its heartbeat, every few seconds, is kept in the cache: the run's own
+    # transaction cannot write to the batch where others would see it).
+    run_started_at = models.DateTimeField(_("background run started"), null=True, blank=True)
     counts = models.JSONField(_("counts"), default=dict, blank=True)
 
     class Meta:

@@ -2,15 +2,18 @@
 that is rolled back unless the whole file is valid and the import is confirmed.
 
 How it works: the file is read row by row; each cell is read by its column (dates, amounts the Quebec way,
-choices in French or English) and each row is then applied through the apps' services (accounts, circles,
-loans) in its own savepoint, so that a refused row is reported with its reason and the next rows are still
-checked against everything the previous rows did. A dry run (``commit=False``), or a file with any error,
+choices in French or English) and each row is then applied through the apps' services (accounts, circles)
+in its own savepoint, so that a refused row is reported with its reason and the next rows are still
+checked against everything the previous rows did (loans, thousands at a time, go by chunks of their own:
+``imports.kinds.loans``). A dry run (``commit=False``), or a file with any error,
 ends by rolling the whole transaction back: nothing is written. A confirmed import of a valid file runs the
 very same steps and commits them at once. Each row carries a stable external id (``ExternalId``): a row
 already imported is found again and compared, so importing the same file twice changes nothing.
 """
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from typing import BinaryIO
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -30,6 +33,15 @@ def external_object_id(kind: str, external_id: str) -> int | None:
         ExternalId.objects.filter(kind=kind, external_id=external_id)
         .values_list("object_id", flat=True)
         .first()
+    )
+
+
+def external_object_ids(kind: str, external_ids) -> dict[str, int]:
+    """{external id: object id} of those of ``external_ids`` already imported (one query)."""
+    return dict(
+        ExternalId.objects.filter(kind=kind, external_id__in=list(external_ids)).values_list(
+            "external_id", "object_id"
+        )
     )
 
 
@@ -97,7 +109,7 @@ def conflict_message(error: IntegrityError) -> str:
     }
 
 
-def process_table(kind: Kind, name: str, data: bytes, context: dict, report: Report) -> None:
+def process_table(kind: Kind, name: str, data: bytes | BinaryIO, context: dict, report: Report) -> None:
     """The usual way: one table (CSV or the first sheet of an XLSX), each row applied in its savepoint."""
     table = read_table(name, data)
     kind.start(context)
@@ -106,7 +118,7 @@ def process_table(kind: Kind, name: str, data: bytes, context: dict, report: Rep
             with transaction.atomic():
                 outcome = kind.apply(values, number, context)
             if outcome is not None:  # None: the kind reports this row from ``finish``
-                report.rows.append(outcome)
+                report.add(outcome)
         except ValidationError as error:
             report_refusal(kind, report, number, values, error)
         except IntegrityError as error:  # a rule the database enforces and no service checked first
@@ -121,7 +133,7 @@ def import_run(
     *,
     kind: Kind,
     name: str,
-    data: bytes,
+    data: bytes | BinaryIO,
     actor: User,
     commit: bool,
     batch: ImportBatch | None = None,
@@ -145,7 +157,9 @@ def problem_rows(report: Report) -> list[list[str]]:
     return [[str(problem.row), problem.column, problem.message] for problem in report.problems]
 
 
-def _file_of(batch: ImportBatch) -> bytes:
+@contextmanager
+def _file_of(batch: ImportBatch) -> Iterator[BinaryIO]:
+    """The batch's stored file, open to be read as a stream (a large file is never held whole in memory)."""
     if batch.file_purged_at is not None or not batch.file:
         raise ValidationError(
             _(
@@ -154,17 +168,22 @@ def _file_of(batch: ImportBatch) -> bytes:
             )
             % {"days": settings.IMPORT_FILE_RETENTION_DAYS}
         )
-    with batch.file.open("rb") as handle:
-        return handle.read()
+    with batch.file.storage.open(batch.file.name, "rb") as handle:
+        yield getattr(handle, "file", handle)
 
 
 def import_check(*, batch: ImportBatch, progress: Callable[[int], None] | None = None) -> Report:
     """The dry run of an uploaded file: what would be created or updated, and every error."""
     kind = get_kind(batch.kind)
-    data = _file_of(batch)
-    report = import_run(
-        kind=kind, name=batch.file_name, data=data, actor=batch.uploaded_by, commit=False, progress=progress
-    )
+    with _file_of(batch) as data:
+        report = import_run(
+            kind=kind,
+            name=batch.file_name,
+            data=data,
+            actor=batch.uploaded_by,
+            commit=False,
+            progress=progress,
+        )
     ImportBatch.objects.filter(pk=batch.pk).update(
         status=ImportStatus.READY if report.is_valid else ImportStatus.CHECKED_WITH_ERRORS,
         rows_total=report.rows_total,
@@ -183,16 +202,16 @@ def import_commit(*, batch_id: int, actor: User, progress: Callable[[int], None]
         if batch.status == ImportStatus.IMPORTED:
             raise ValidationError(_("This file has already been imported."))
         kind = get_kind(batch.kind)
-        data = _file_of(batch)
-        report = import_run(
-            kind=kind,
-            name=batch.file_name,
-            data=data,
-            actor=actor,
-            commit=True,
-            batch=batch,
-            progress=progress,
-        )
+        with _file_of(batch) as data:
+            report = import_run(
+                kind=kind,
+                name=batch.file_name,
+                data=data,
+                actor=actor,
+                commit=True,
+                batch=batch,
+                progress=progress,
+            )
         batch.rows_total, batch.errors_total = report.rows_total, len(report.problems)
         batch.problems, batch.counts = problem_rows(report), report.counts()
         if report.is_valid:

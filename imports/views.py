@@ -7,7 +7,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
 
-from imports.background import batch_queue, rows_done, runs_in_background
+from imports.background import batch_queue, rows_done, runs_in_background, stale_run_fail, stale_seconds
 from imports.forms import UploadForm
 from imports.kinds import all_kinds, get_kind
 from imports.models import ImportBatch, ImportStatus, RunState
@@ -83,6 +83,7 @@ class BatchView(CoordinatorRequiredMixin, View):
 
     def get(self, request, pk):
         batch = get_object_or_404(ImportBatch, pk=pk)
+        stale_run_fail(batch)  # its worker died: say so, and let it be run again
         if batch.status == ImportStatus.IMPORTED and batch.run_state != RunState.RUNNING:
             return render(request, "imports/batch.html", {"batch": batch, "report": None})
         if runs_in_background(batch):
@@ -114,12 +115,20 @@ class BatchView(CoordinatorRequiredMixin, View):
             "rows_done": done,
             "percent": min(100, round(100 * done / total)) if running and total else None,
             "counts": batch.counts,
+            "failed": batch.run_state == RunState.FAILED,
+            "stale_minutes": max(1, round(stale_seconds() / 60)),
         }
         return render(request, "imports/batch.html", context, status=status)
 
     def post(self, request, pk):
         batch = get_object_or_404(ImportBatch, pk=pk)
         if runs_in_background(batch):
+            stale_run_fail(batch)
+            if request.POST.get("step") == "check":  # a check whose worker died, run again
+                if batch.run_state != RunState.FAILED:
+                    raise Http404
+                batch_queue(batch_id=batch.pk, step="check", actor=request.user)
+                return redirect("imports:batch", pk=batch.pk)
             if batch.status != ImportStatus.READY:
                 raise Http404
             batch_queue(batch_id=batch.pk, step="commit", actor=request.user)

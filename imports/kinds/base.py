@@ -116,18 +116,28 @@ def choice_parser(choices, aliases: dict[str, str] | None = None) -> Callable:
     """A reader for one of ``choices`` (a TextChoices), by its code, its English or French label, or an
     alias."""
 
+    tables = {}  # by the active language: built once, not for every cell of a long file
+
+    def table_of(language: str | None) -> dict[str, str]:
+        from django.utils import translation
+
+        if language not in tables:
+            table = {normalize_header(code): code for code in choices.values}
+            for code, label in choices.choices:
+                table[normalize_header(label)] = code
+                for other in ("fr", "en"):
+                    with translation.override(other):
+                        table[normalize_header(str(label))] = code
+            for alias, code in (aliases or {}).items():
+                table[normalize_header(alias)] = code
+            tables[language] = table
+        return tables[language]
+
     def parse(value):
         from django.utils import translation
 
         wanted = normalize_header(value)
-        table = {normalize_header(code): code for code in choices.values}
-        for code, label in choices.choices:
-            table[normalize_header(label)] = code
-            for language in ("fr", "en"):
-                with translation.override(language):
-                    table[normalize_header(str(label))] = code
-        for alias, code in (aliases or {}).items():
-            table[normalize_header(alias)] = code
+        table = table_of(translation.get_language())
         if wanted in table:
             return table[wanted]
         raise ValidationError(
@@ -166,22 +176,30 @@ class RowOutcome:
     label: str
 
 
+# The dry run's page lists the outcome of the first rows only; the counts cover every row (a file of 10,000
+# loans keeps no 10,000 outcomes in memory).
+ROWS_SHOWN = 1000
+
+
 @dataclass
 class Report:
     kind: str
-    rows: list[RowOutcome] = field(default_factory=list)
+    rows: list[RowOutcome] = field(default_factory=list)  # the first ``ROWS_SHOWN`` outcomes
     problems: list[Problem] = field(default_factory=list)
     rows_total: int = 0
+    tally: dict[str, int] = field(default_factory=lambda: {"create": 0, "update": 0, "unchanged": 0})
 
     @property
     def is_valid(self) -> bool:
         return not self.problems
 
+    def add(self, outcome: RowOutcome) -> None:
+        self.tally[outcome.action] += 1
+        if len(self.rows) < ROWS_SHOWN:
+            self.rows.append(outcome)
+
     def counts(self) -> dict[str, int]:
-        counts = {"create": 0, "update": 0, "unchanged": 0}
-        for outcome in self.rows:
-            counts[outcome.action] += 1
-        return counts
+        return dict(self.tally)
 
     def add_error(self, row: int, column: str, error: ValidationError | str) -> None:
         messages = error.messages if isinstance(error, ValidationError) else [str(error)]

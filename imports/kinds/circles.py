@@ -230,7 +230,7 @@ class CirclesKind(Kind):
                 for message in error.messages:
                     report.add_error(row, column, message)
                 continue
-            report.rows.append(self._outcome(row, context, f"{values['name']} · {profile}"))
+            report.add(self._outcome(row, context, f"{values['name']} · {profile}"))
         for _external_id, (row, wanted, circle) in context["circles"].items():
             if circle is None or wanted["status"] != CircleStatus.ACTIVE:
                 continue

@@ -2,17 +2,31 @@
 the loans, their schedules (as they were given to the borrowers: stored as is, never recomputed) and the
 payments made so far.
 
-Each loan is one unit, applied in its own savepoint: the loan is created approved with the file's terms and
-disbursed with the file's schedule (the one place where rows are written beside the loans' services,
-because ``loan_disburse`` computes a schedule and the file's must be kept; the ledger's derived figures are
-recorded by ``loans.services.ledger`` as at any disbursement), then its payments are recorded one by one by
-``payment_record`` (the usual allocation, a payment larger than what is owed refused), then the loan is
-written off by ``loan_write_off`` when the file says so. At the end the derived figures are checked against
-the ledger (``rebuild_ledger --check``): any difference refuses the whole import.
+A file of 10,000 loans must import in minutes with flat memory, so nothing is done row by row that can be
+done by chunk: the three sheets are read once, row by row, into a staging file (``Staging``, SQLite in a
+temporary directory), then the loans come out of it by chunks of ``CHUNK`` with their schedules and payments.
+For each chunk, what the loans refer to (borrowers, circles, products, loans imported before) is looked up in
+a few queries; every loan is checked in full before anything of it is written (schedule, payments' dates and
+amounts: a payment larger than what is still owed is refused on its row); then the valid loans of the chunk
+are written at once, in one savepoint: created approved with the file's terms and disbursed with the file's
+schedule (the one place where rows are written beside the loans' services, because ``loan_disburse``
+computes a schedule and the file's must be kept), their history saying they were imported; their payments
+created at once and allocated by the usual rule (``loans.services.reallocate``, once per loan); closed when
+nothing is owed; written off by ``loan_write_off`` when the file says so. The ledger's derived figures are
+recorded by ``loans.services.ledger`` as at any disbursement, payment and write-off, and checked once at the
+end against the ledger (``imports.ledger_check``: what ``rebuild_ledger --check`` runs, inside the database
+so that memory stays flat): any difference refuses the whole import.
 """
 
 import datetime
+import itertools
+import os
+import pickle
+import sqlite3
+import tempfile
+import uuid
 from collections import defaultdict
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.exceptions import ValidationError
@@ -33,10 +47,11 @@ from imports.kinds.base import (
     parse_int,
     parse_money,
 )
-from imports.kinds.common import find_entrepreneur
+from imports.ledger_check import analyze, ledger_check
 from imports.readers import read_workbook
 from loans import services as loans
 from loans.models import (
+    OPEN_STATUSES,
     Frequency,
     GuaranteeType,
     Instalment,
@@ -47,13 +62,15 @@ from loans.models import (
     Payment,
     PaymentMethod,
 )
-from loans.selectors import amount_owed, guarantee_type_for
+from loans.selectors import guarantee_type_for, with_balances
 from loans.services import ledger
 from loans.services.base import lock, transition
+from microcredit.accounts.models import EntrepreneurProfile
 from microcredit.core import bilingual
 from microcredit.core.formatting import format_money
 
 LOANS = "loans"
+CHUNK = 500  # loans checked, then written, together
 
 parse_loan_status = choice_parser(
     LoanStatus,
@@ -312,79 +329,64 @@ class LoansKind(Kind):
     def sheets(self):
         return {key: SheetKind(f"{LOANS}-{key}", factory()) for key, (_names, factory) in SHEETS.items()}
 
-    def process(self, name: str, data: bytes, context: dict, report: Report) -> None:
+    def process(self, name: str, data, context: dict, report: Report) -> None:
+        """Read the three sheets once into a staging file, then bring the loans in by chunks of ``CHUNK``:
+        a few queries and one savepoint per chunk, whatever its size; the ledger's derived figures are checked
+        once at the end (``rebuild_ledger --check``, in the database)."""
         from imports.services import read_rows
 
         tables = read_workbook(name, data)
         sheets = self.sheets()
-        rows = {}
+        found = {}
         for key, (names, _factory) in SHEETS.items():
             table = next((tables[n] for n in names if n in tables), None)
-            title = SHEET_TITLES[key][0]
             if table is None:
+                title = SHEET_TITLES[key][0]
                 report.add_error(title, "", _("The workbook has no sheet named %(name)s.") % {"name": title})
-                continue
-            sheet_report = Report(kind=key)
-            rows[key] = [
-                (f"{title} {number}", values)
-                for number, values in read_rows(sheets[key], table, sheet_report)
-            ]
-            for problem in sheet_report.problems:
-                report.add_error(f"{title} {problem.row}", problem.column, problem.message)
-            if key == "loans":
-                report.rows_total = sheet_report.rows_total
-        if not report.is_valid and len(rows) < 3:
+            else:
+                found[key] = table
+        if len(found) < len(SHEETS):
             return
-        schedules, payments = defaultdict(list), defaultdict(list)
-        for label, values in rows["schedule"]:
-            schedules[values["loan"]].append((label, values))
-        for label, values in rows["payments"]:
-            payments[values["loan"]].append((label, values))
-        known = {values["external_id"] for _label, values in rows["loans"]}
-        for group in (schedules, payments):
-            for loan_id, items in group.items():
-                if loan_id not in known:
-                    for label, values in items:
+        with Staging() as staging, ledger.daily_rows_deferred():
+            for key, table in found.items():
+                title, loan_key = SHEET_TITLES[key][0], "external_id" if key == "loans" else "loan"
+                sheet_report = Report(kind=key)
+                staging.add(
+                    key,
+                    (
+                        (f"{title} {number}", values[loan_key], values)
+                        for number, values in read_rows(sheets[key], table, sheet_report)
+                    ),
+                )
+                for problem in sheet_report.problems:
+                    report.add_error(f"{title} {problem.row}", problem.column, problem.message)
+                if key == "loans":
+                    report.rows_total = sheet_report.rows_total
+            staging.index()
+            for label, values in staging.orphans():
+                report.add_error(
+                    label, values["_headers"].get("loan", ""), _("No loan with this id on the loans sheet.")
+                )
+            done = 0
+            for chunks, chunk in enumerate(staging.loans(CHUNK), start=1):
+                units = []
+                for label, values, first in chunk:
+                    if first is not None:
                         report.add_error(
                             label,
-                            values["_headers"].get("loan", ""),
-                            _("No loan with this id on the loans sheet."),
+                            values["_headers"]["external_id"],
+                            _("This id already appears on row %(row)s of the file.") % {"row": first},
                         )
-        seen = {}
-        for count, (label, values) in enumerate(rows["loans"], start=1):
-            external_id = values["external_id"]
-            if external_id in seen:
-                report.add_error(
-                    label,
-                    values["_headers"]["external_id"],
-                    _("This id already appears on row %(row)s of the file.") % {"row": seen[external_id]},
-                )
-                continue
-            seen[external_id] = label
-            try:
-                with transaction.atomic():
-                    outcome = self._loan(
-                        label,
-                        values,
-                        schedules[external_id],
-                        payments[external_id],
-                        context,
-                        report,
-                    )
-                if outcome is not None:
-                    report.rows.append(outcome)
-            except ValidationError as error:
-                from imports.services import report_refusal
-
-                report_refusal(self, report, label, values, error)
-            except IntegrityError as error:  # a rule the database enforces and no service checked first
-                from imports.services import conflict_message
-
-                report.add_error(label, "", conflict_message(error))
-            if context.get("progress") is not None and count % 100 == 0:
-                context["progress"](count)
+                    else:
+                        units.append((label, values))
+                self._chunk(units, staging, context, report)
+                if chunks & (chunks - 1) == 0:  # after chunks 1, 2, 4, 8…: the planner's sizes within half
+                    analyze()
+                done += len(chunk)
+                if context.get("progress") is not None:
+                    context["progress"](done)
         if report.is_valid:
-            differences = ledger.ledger_differences()
+            differences = ledger_check()
             if differences:
                 report.add_error(
                     "",
@@ -393,19 +395,59 @@ class LoansKind(Kind):
                     % {"first": differences[0]},
                 )
 
-    def _loan(self, label, values, schedule, payments, context, report) -> RowOutcome | None:
-        from imports.services import external_id_record, external_object_id
+    def _chunk(self, units, staging, context, report) -> None:
+        """Check the loans of one chunk with their schedules and payments (their look-ups in a few queries),
+        then write the valid ones at once."""
+        from imports.services import conflict_message, report_refusal
 
-        borrower = find_entrepreneur(values["borrower"], "borrower")
-        product = LoanProduct.objects.filter(bilingual.matches("name", values["product"])).first()
+        if not units:
+            return
+        ids = [values["external_id"] for _label, values in units]
+        schedules, payments = staging.rows_of("schedule", ids), staging.rows_of("payments", ids)
+        found = _Lookups(units, context)
+        plans = []
+        for label, values in units:
+            try:
+                plan = self._plan(
+                    label,
+                    values,
+                    schedules[values["external_id"]],
+                    payments[values["external_id"]],
+                    found,
+                    report,
+                )
+            except ValidationError as error:
+                report_refusal(self, report, label, values, error)
+                continue
+            if plan is not None:
+                plans.append(plan)
+        if not plans:
+            return
+        try:
+            with transaction.atomic():
+                self._write(plans, context, report)
+        except IntegrityError as error:  # a rule the database enforces and no check made first
+            report.add_error(plans[0].label, "", conflict_message(error))
+
+    def _plan(self, label, values, schedule, payments, found, report) -> "_Plan | None":
+        """Everything checked on one loan before anything of it is written."""
+        problems_before = len(report.problems)
+        borrower = found.borrowers.get(values["borrower"])
+        if borrower is None:
+            raise ValidationError(
+                {
+                    "borrower": _("Unknown entrepreneur id “%(id)s”: import the entrepreneurs file first.")
+                    % {"id": values["borrower"]}
+                }
+            )
+        product = found.products.get(values["product"].lower())
         if product is None:
             raise ValidationError(
                 {"product": _("Unknown loan product “%(name)s”.") % {"name": values["product"]}}
             )
         circle = None
         if values["circle"]:
-            pk = external_object_id("circles", values["circle"])
-            circle = Circle.objects.filter(pk=pk).first() if pk else None
+            circle = found.circles.get(values["circle"])
             if circle is None:
                 raise ValidationError(
                     {
@@ -431,26 +473,20 @@ class LoansKind(Kind):
             ),
             key=lambda p: p[0],
         )
-        for paid_on, _amount, _method, _ref, lab in wanted_payments:
+        for paid_on, pay_amount, _method, _ref, lab in wanted_payments:
             if paid_on < disbursed_on:
                 report.add_error(lab, _("date"), _("The payment date cannot be before the disbursement."))
-        refused = {problem.row for problem in report.problems}
-        if instalments is None or label in refused or refused & {p[4] for p in wanted_payments}:
+            if pay_amount <= 0:
+                report.add_error(lab, _("amount"), _("The amount must be positive."))
+        if instalments is None or len(report.problems) > problems_before:
             return None
 
-        pk = external_object_id(LOANS, values["external_id"])
-        loan = Loan.objects.filter(pk=pk).first() if pk else None
-        action = "unchanged"
+        loan = found.loans.get(values["external_id"])
+        recorded = []
         if loan is None:
-            loan = self._create(values, borrower, product, circle, instalments, context)
-            external_id_record(LOANS, values["external_id"], loan.pk, context["batch"])
-            action = "create"
+            owed = sum((i["principal"] + i["interest"] for i in instalments), Decimal("0.00"))
         else:
-            stored = list(
-                loan.instalments.order_by("number").values_list(
-                    "number", "due_date", "principal_due", "interest_due"
-                )
-            )
+            stored = found.schedules.get(loan.pk, [])
             if stored != [
                 (i["number"], i["due_date"], i["principal"], i["interest"]) for i in instalments
             ] or (loan.final_amount != amount or loan.disbursed_on != disbursed_on):
@@ -462,11 +498,7 @@ class LoansKind(Kind):
                         )
                     }
                 )
-        recorded = list(
-            Payment.objects.filter(loan=loan, reversal__isnull=True)
-            .order_by("paid_on", "pk")
-            .values_list("paid_on", "amount")
-        )
+            recorded, owed = found.payments.get(loan.pk, []), found.owed[loan.pk]
         wanted = [(p[0], p[1]) for p in wanted_payments]
         if wanted[: len(recorded)] != recorded:
             raise ValidationError(
@@ -477,25 +509,111 @@ class LoansKind(Kind):
                     )
                 }
             )
-        for paid_on, pay_amount, method, reference, lab in wanted_payments[len(recorded) :]:
+        new_payments = wanted_payments[len(recorded) :]
+        # What ``payment_check`` refuses, found here before anything is written so that the row is named:
+        # each payment at most what is still owed then (``reallocate`` refuses it again as it allocates).
+        for _paid_on, pay_amount, _method, _ref, lab in new_payments:
+            if pay_amount > owed:
+                report.add_error(
+                    lab,
+                    _("amount"),
+                    _("This payment of %(amount)s is more than the %(owed)s still owed on this loan.")
+                    % {"amount": format_money(pay_amount), "owed": format_money(owed)},
+                )
+                raise ValidationError(_("A payment of this loan was refused (see its row)."))
+            owed -= pay_amount
+        return _Plan(label, values, borrower, product, circle, status, instalments, loan, new_payments)
+
+    def _write(self, plans, context, report) -> None:
+        """The chunk's valid loans: created approved then disbursed with the file's schedule (their history
+        says so), their new payments recorded and allocated by the usual rule (``reallocate``), closed when
+        nothing is owed, written off by ``loan_write_off``."""
+        from imports.models import ExternalId
+        from imports.services import report_refusal
+
+        actor, batch = context["actor"], context["batch"]
+        new = [plan for plan in plans if plan.loan is None]
+        created = Loan.objects.bulk_create(self._loan_row(plan, actor) for plan in new)
+        for plan, loan in zip(new, created, strict=True):
+            plan.loan, plan.action = loan, "create"
+        LoanTransition.objects.bulk_create(
+            LoanTransition(loan=plan.loan, from_status=before, to_status=after, changed_by=actor, note=reason)
+            for plan in new
+            for before, after, reason in (
+                ("", LoanStatus.APPROVED, _("Imported from the organization's files.")),
+                (
+                    LoanStatus.APPROVED,
+                    LoanStatus.ACTIVE,
+                    _("Imported from the organization's files: the schedule as given to the borrower."),
+                ),
+            )
+        )
+        ExternalId.objects.bulk_create(
+            (
+                ExternalId(
+                    kind=LOANS, external_id=plan.values["external_id"], object_id=plan.loan.pk, batch=batch
+                )
+                for plan in new
+            ),
+            update_conflicts=True,
+            unique_fields=["kind", "external_id"],
+            update_fields=["object_id", "batch"],
+        )
+        instalments = Instalment.objects.bulk_create(
+            (
+                Instalment(
+                    loan=plan.loan,
+                    number=item["number"],
+                    due_date=item["due_date"],
+                    principal_due=item["principal"],
+                    interest_due=item["interest"],
+                    settled_on=None if item["principal"] or item["interest"] else plan.values["disbursed_on"],
+                )
+                for plan in new
+                for item in plan.instalments
+            ),
+            batch_size=2000,
+        )
+        for loan, rows in itertools.groupby(instalments, key=lambda instalment: instalment.loan):
+            ledger.record_disbursement(loan, rows)  # its position opens, its instalments fall due
+        paying = [plan for plan in plans if plan.new_payments]
+        for plan in paying:
+            if plan.action != "create":
+                plan.loan, plan.action = lock(plan.loan), "update"
+        Payment.objects.bulk_create(
+            (
+                Payment(
+                    loan=plan.loan,
+                    amount=amount,
+                    paid_on=paid_on,
+                    method=method,
+                    reference=reference,
+                    payer=plan.borrower,
+                    recorded_by=actor,
+                    submission_key=uuid.uuid4(),
+                )
+                for plan in paying
+                for paid_on, amount, method, reference, _label in plan.new_payments
+            ),
+            batch_size=2000,
+        )
+        for plan in paying:
+            loans.reallocate(plan.loan)
+        owed = dict(
+            with_balances(Loan.objects.filter(pk__in=[p.loan.pk for p in plans])).values_list("pk", "owed")
+        )
+        for plan in plans:
             try:
-                with transaction.atomic():
-                    loans.payment_record(
-                        loan=loan,
-                        amount=pay_amount,
-                        paid_on=paid_on,
-                        method=method,
-                        reference=reference,
-                        recorded_by=context["actor"],
-                    )
+                self._settle(plan, owed[plan.loan.pk], actor)
             except ValidationError as error:
-                for message in error.messages:
-                    report.add_error(lab, _("amount"), message)
-                raise ValidationError(_("A payment of this loan was refused (see its row).")) from None
-            if action == "unchanged":
-                action = "update"
-        loan.refresh_from_db()
-        owed = amount_owed(loan)
+                report_refusal(self, report, plan.label, plan.values, error)
+                continue
+            amount = format_money(plan.values["amount"])
+            report.add(RowOutcome(row=plan.label, action=plan.action, label=f"{plan.borrower} · {amount}"))
+
+    def _settle(self, plan, owed, actor) -> None:
+        """The loan's status as the file says, once its payments are allocated."""
+        loan, status = plan.loan, plan.status
         if status == LoanStatus.REPAID and owed > 0:
             raise ValidationError(
                 {
@@ -505,15 +623,42 @@ class LoansKind(Kind):
             )
         if status == LoanStatus.ACTIVE and owed == 0:
             raise ValidationError({"status": _("Nothing is owed on this loan any more: mark it repaid.")})
+        if owed == 0 and loan.status in OPEN_STATUSES:  # what a payment that clears a loan does
+            transition(loan, LoanStatus.REPAID, actor=actor, reason=_("Nothing is owed any more."))
         if status == LoanStatus.WRITTEN_OFF and loan.status != LoanStatus.WRITTEN_OFF:
             loans.loan_write_off(
                 loan=loan,
-                written_off_by=context["actor"],
-                reason=values["write_off_reason"],
-                written_off_on=values["written_off_on"],
+                written_off_by=actor,
+                reason=plan.values["write_off_reason"],
+                written_off_on=plan.values["written_off_on"],
             )
-            action = "create" if action == "create" else "update"
-        return RowOutcome(row=label, action=action, label=f"{borrower} · {format_money(amount)}")
+            plan.action = "create" if plan.action == "create" else "update"
+
+    @staticmethod
+    def _loan_row(plan, actor) -> Loan:
+        """A loan with the file's terms, approved and disbursed (``_write`` records both transitions)."""
+        values, instalments, amount = plan.values, plan.instalments, plan.values["amount"]
+        return Loan(
+            borrower=plan.borrower,
+            product=plan.product,
+            status=LoanStatus.ACTIVE,
+            amount=amount,
+            term=len(instalments),
+            purpose=values["purpose"] or _("Imported loan"),
+            prepared_by=actor,
+            circle=plan.circle,
+            # The guarantee rule as at a circle's acceptance: above the threshold, individual responsibility.
+            guarantee_type=guarantee_type_for(amount) if plan.circle else GuaranteeType.INDIVIDUAL,
+            approved_amount=amount,
+            approved_term=len(instalments),
+            annual_rate=values["rate"],
+            frequency=values["frequency"] or plan.product.frequency,
+            grace_periods=0,
+            approved_by=actor,
+            disbursed_on=values["disbursed_on"],
+            disbursement_method="",
+            disbursement_reference=_("Imported"),
+        )
 
     @staticmethod
     def _check_schedule(label, values, schedule, report) -> list[dict] | None:
@@ -552,59 +697,136 @@ class LoansKind(Kind):
             ok = False
         return [item for _lab, item in items] if ok else None
 
-    @staticmethod
-    def _create(values, borrower, product, circle, instalments, context) -> Loan:
-        """An approved loan with the file's terms, disbursed with the file's schedule, its history saying
-        it was imported."""
-        actor = context["actor"]
-        loan = Loan.objects.create(
-            borrower=borrower,
-            product=product,
-            status=LoanStatus.APPROVED,
-            amount=values["amount"],
-            term=len(instalments),
-            purpose=values["purpose"] or _("Imported loan"),
-            prepared_by=actor,
-            circle=circle,
-            # The guarantee rule as at a circle's acceptance: above the threshold, individual responsibility.
-            guarantee_type=guarantee_type_for(values["amount"]) if circle else GuaranteeType.INDIVIDUAL,
-            approved_amount=values["amount"],
-            approved_term=len(instalments),
-            annual_rate=values["rate"],
-            frequency=values["frequency"] or product.frequency,
-            grace_periods=0,
-            approved_by=actor,
+
+@dataclass
+class _Plan:
+    """One loan of the file, checked: what to write."""
+
+    label: str
+    values: dict
+    borrower: EntrepreneurProfile
+    product: LoanProduct
+    circle: Circle | None
+    status: str
+    instalments: list[dict]
+    loan: Loan | None  # the loan imported before (None: to create)
+    new_payments: list[tuple]
+    action: str = "unchanged"
+
+
+class _Lookups:
+    """What the loans of one chunk refer to, each found in one query: borrowers, circles and loans by their
+    external ids, the products by name, and the schedules, payments and balance of the loans imported
+    before."""
+
+    def __init__(self, units, context):
+        from imports.kinds.common import ENTREPRENEURS
+        from imports.services import external_object_ids
+
+        if "products" not in context:
+            context["products"] = {}
+            for product in LoanProduct.objects.order_by("pk"):
+                for column in bilingual.columns("name"):  # a product is named in either language
+                    if getattr(product, column):
+                        context["products"].setdefault(getattr(product, column).lower(), product)
+        self.products = context["products"]
+        wanted = [values for _label, values in units]
+        self.borrowers = _by_external_id(
+            external_object_ids(ENTREPRENEURS, {v["borrower"] for v in wanted}),
+            EntrepreneurProfile.objects.select_related("user"),
         )
-        LoanTransition.objects.create(
-            loan=loan,
-            from_status="",
-            to_status=LoanStatus.APPROVED,
-            changed_by=actor,
-            note=_("Imported from the organization's files."),
+        self.circles = _by_external_id(
+            external_object_ids("circles", {v["circle"] for v in wanted if v["circle"]}), Circle.objects
         )
-        loan = lock(loan)
-        rows = Instalment.objects.bulk_create(
-            Instalment(
-                loan=loan,
-                number=item["number"],
-                due_date=item["due_date"],
-                principal_due=item["principal"],
-                interest_due=item["interest"],
-                settled_on=None if item["principal"] or item["interest"] else values["disbursed_on"],
+        self.loans = _by_external_id(
+            external_object_ids(LOANS, {v["external_id"] for v in wanted}), Loan.objects
+        )
+        pks = [loan.pk for loan in self.loans.values()]
+        self.schedules, self.payments, self.owed = defaultdict(list), defaultdict(list), {}
+        if pks:
+            for loan_id, *line in (
+                Instalment.objects.filter(loan_id__in=pks)
+                .order_by("loan_id", "number")
+                .values_list("loan_id", "number", "due_date", "principal_due", "interest_due")
+            ):
+                self.schedules[loan_id].append(tuple(line))
+            for loan_id, paid_on, amount in (
+                Payment.objects.filter(loan_id__in=pks, reversal__isnull=True)
+                .order_by("loan_id", "paid_on", "pk")
+                .values_list("loan_id", "paid_on", "amount")
+            ):
+                self.payments[loan_id].append((paid_on, amount))
+            self.owed = dict(with_balances(Loan.objects.filter(pk__in=pks)).values_list("pk", "owed"))
+
+
+def _by_external_id(object_ids: dict[str, int], queryset) -> dict:
+    """{external id: object} of those that still exist."""
+    objects = queryset.in_bulk(set(object_ids.values()))
+    return {key: objects[pk] for key, pk in object_ids.items() if pk in objects}
+
+
+class Staging:
+    """The rows of the three sheets, read once and kept in a temporary SQLite file rather than in memory,
+    so that each loan's schedule and payments are found by its id wherever they sit in their sheets (memory
+    stays flat however long the file; the file is deleted at the end)."""
+
+    def __enter__(self):
+        self._directory = tempfile.TemporaryDirectory(prefix="import-")
+        self.db = sqlite3.connect(os.path.join(self._directory.name, "rows.sqlite3"))
+        self.db.execute("CREATE TABLE rows (sheet TEXT, seq INTEGER, loan TEXT, label TEXT, data BLOB)")
+        self._seq = 0
+        return self
+
+    def __exit__(self, *exc):
+        self.db.close()
+        self._directory.cleanup()
+
+    def add(self, sheet: str, rows) -> None:
+        """Keep ``rows`` ((label, loan id, values)) of ``sheet``, in their order."""
+        while batch := list(itertools.islice(rows, 1000)):
+            self.db.executemany(
+                "INSERT INTO rows VALUES (?, ?, ?, ?, ?)",
+                [
+                    (sheet, self._seq + n, str(loan), label, pickle.dumps(values))
+                    for n, (label, loan, values) in enumerate(batch)
+                ],
             )
-            for item in instalments
+            self._seq += len(batch)
+
+    def index(self) -> None:
+        self.db.execute("CREATE INDEX rows_by_loan ON rows (sheet, loan, seq)")
+
+    def orphans(self):
+        """(label, values) of the schedule and payment rows whose loan is not on the loans sheet."""
+        cursor = self.db.execute(
+            """SELECT label, data FROM rows r WHERE sheet IN ('schedule', 'payments') AND NOT EXISTS
+               (SELECT 1 FROM rows l WHERE l.sheet = 'loans' AND l.loan = r.loan) ORDER BY seq"""
         )
-        loan.disbursed_on = values["disbursed_on"]
-        loan.disbursement_method = ""
-        loan.disbursement_reference = _("Imported")
-        ledger.record_disbursement(loan, rows)
-        return transition(
-            loan,
-            LoanStatus.ACTIVE,
-            actor=actor,
-            reason=_("Imported from the organization's files: the schedule as given to the borrower."),
-            fields=("disbursed_on", "disbursement_method", "disbursement_reference"),
+        for label, data in cursor:
+            yield label, pickle.loads(data)  # noqa: S301 (this import's own file, written above)
+
+    def loans(self, size: int):
+        """The loans sheet's rows by chunks of ``size``: (label, values, label of the same id's first row
+        if this one repeats it)."""
+        cursor = self.db.execute(
+            """SELECT label, data, (SELECT f.label FROM rows f WHERE f.sheet = 'loans' AND f.loan = r.loan
+                                    AND f.seq < r.seq ORDER BY f.seq LIMIT 1)
+               FROM rows r WHERE sheet = 'loans' ORDER BY seq"""
         )
+        while chunk := cursor.fetchmany(size):
+            yield [(label, pickle.loads(data), first) for label, data, first in chunk]  # noqa: S301
+
+    def rows_of(self, sheet: str, loans: list[str]) -> dict[str, list]:
+        """{loan id: [(label, values)]} of ``sheet`` for these loans, in the sheet's order."""
+        found = defaultdict(list)
+        marks = ", ".join("?" * len(loans))
+        cursor = self.db.execute(
+            f"SELECT loan, label, data FROM rows WHERE sheet = ? AND loan IN ({marks}) ORDER BY seq",  # noqa: S608
+            [sheet, *map(str, loans)],
+        )
+        for loan, label, data in cursor:
+            found[loan].append((label, pickle.loads(data)))  # noqa: S301
+        return found
 
 
 register(LoansKind())

@@ -30,9 +30,8 @@ class Command(BaseCommand):
         file = Path(path)
         if not file.is_file():
             raise CommandError(f"No such file: {path}")
-        report = import_run(
-            kind=get_kind(kind), name=file.name, data=file.read_bytes(), actor=actor, commit=commit
-        )
+        with file.open("rb") as handle:  # read as a stream, never whole
+            report = import_run(kind=get_kind(kind), name=file.name, data=handle, actor=actor, commit=commit)
         for problem in report.problems:
             self.stdout.write(f"row {problem.row} · {problem.column or '-'} · {problem.message}")
         counts = report.counts()
