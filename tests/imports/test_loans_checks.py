@@ -143,7 +143,8 @@ def test_chunks_give_the_same_portfolio_with_a_bounded_number_of_queries(organiz
     assert statuses == {"Marie-Ève": "active", "Fatou": "repaid", "John": "written_off"}
     # The look-ups and inserts are made once per chunk, not once per loan or per payment.
     assert len(one_chunk) < len(one_per_chunk) - 2 * 8
-    assert len(one_chunk) <= 110, [q["sql"][:80] for q in one_chunk.captured_queries]
+    # Each loan also keeps its monthly snapshots and the homes' counters (about 30 queries a loan).
+    assert len(one_chunk) <= 220, [q["sql"][:80] for q in one_chunk.captured_queries]
     call_command("rebuild_ledger", "--check")
 
 
