@@ -35,8 +35,9 @@ def loan_changed(sender, instance, raw=False, **kwargs):
         caseload_tally_refresh(profile_ids=[instance.borrower_id])
 
 
-def position_moved(sender, loan, **kwargs):
-    caseload_tally_refresh(profile_ids=[loan.borrower_id])
+def position_moved(sender, loan=None, loans=(), **kwargs):
+    """One loan's position moved, or many at once (``loans``: the end of an import's deferred block)."""
+    caseload_tally_refresh(profile_ids=[item.borrower_id for item in ([loan] if loan else loans)])
 
 
 def connect() -> None:

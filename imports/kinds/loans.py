@@ -347,7 +347,7 @@ class LoansKind(Kind):
                 found[key] = table
         if len(found) < len(SHEETS):
             return
-        with Staging() as staging, ledger.daily_rows_deferred():
+        with Staging() as staging, ledger.derived_rows_deferred():
             for key, table in found.items():
                 title, loan_key = SHEET_TITLES[key][0], "external_id" if key == "loans" else "loan"
                 sheet_report = Report(kind=key)

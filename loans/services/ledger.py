@@ -118,6 +118,51 @@ def daily_rows_deferred():
     _apply(changes)
 
 
+@contextmanager
+def derived_rows_deferred():
+    """``daily_rows_deferred``, and what follows each loan's change (its monthly snapshots, the arrears
+    tallies and counters, ``position_changed``) done once when the block ends without error: the snapshots
+    per loan changed, the arrears counters rebuilt in one pass, one signal for all the loans. For an import
+    of thousands of loans in one transaction, where updating the same counter rows once per loan would grow
+    as the square of the loans (see ``daily_rows_deferred``). Nested blocks end with the outermost."""
+    if getattr(_deferred, "loans", None) is not None:
+        yield
+        return
+    _deferred.loans = {}
+    try:
+        with daily_rows_deferred():
+            yield
+        loans = list(_deferred.loans.values())
+    finally:
+        _deferred.loans = None
+    if not loans:
+        return
+    from loans.models import LoanPosition
+    from loans.services.arrears_counts import rebuild_arrears_counts
+
+    for loan in loans:
+        record_snapshots(loan)
+    rebuild_arrears_counts()
+    position_changed.send(sender=LoanPosition, loan=None, loans=loans)
+
+
+def _followed(loan, *, opened: bool) -> None:
+    """After a change of the loan's position: its snapshots, its arrears tally (``opened``: a new one) and
+    whoever follows ``position_changed`` — now, or when ``derived_rows_deferred`` ends."""
+    from loans.models import LoanPosition
+
+    pending = getattr(_deferred, "loans", None)
+    if pending is not None:
+        pending[loan.pk] = loan
+        return
+    record_snapshots(loan)
+    if opened:
+        arrears_tally_open(loan)
+    else:
+        arrears_tally_refresh(loan_ids=[loan.pk])
+    position_changed.send(sender=LoanPosition, loan=loan)
+
+
 def _apply(changes: dict[tuple, dict]) -> None:
     """Add ``changes`` ({(day, product_key): {field: delta in cents}}) to the daily rows, in key order
     (two transactions touching the same rows lock them in the same order: no deadlock)."""
@@ -162,9 +207,7 @@ def record_disbursement(loan, instalments: Iterable) -> None:
     disbursed["disbursed_count"] += 1
     disbursed["disbursed_cents"] += lent
     _apply(changes)
-    record_snapshots(loan)
-    arrears_tally_open(loan)
-    position_changed.send(sender=LoanPosition, loan=loan)
+    _followed(loan, opened=True)
 
 
 def daily_collections(allocations: Iterable) -> dict[datetime.date, tuple[int, int]]:
@@ -196,9 +239,7 @@ def record_reallocation(loan, before: dict, after: dict, first_unsettled_due: da
             "principal_collected_cents": new[0] - old[0],
         }
     _apply(changes)
-    record_snapshots(loan)
-    arrears_tally_refresh(loan_ids=[loan.pk])
-    position_changed.send(sender=LoanPosition, loan=loan)
+    _followed(loan, opened=False)
 
 
 def record_schedule_change(loan, removed: Iterable, added: Iterable) -> None:
