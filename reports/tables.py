@@ -371,8 +371,18 @@ def _impact(report: dict) -> Table:
         [_("Training sessions held"), training["sessions"]],
     ]
     rows += [[_("Referrals: %(kind)s") % {"kind": r["label"]}, count(r["made"])] for r in impact["referrals"]]
-    rows += [[m.label, count(m)] for m in impact["milestones"]]
-    rows.append([_("Jobs created"), small if impact["jobs_created"] is None else impact["jobs_created"]])
+    # The milestones count entrepreneurs ("Jobs created" among them: who reported jobs); the jobs row counts
+    # the jobs they reported.
+    rows += [
+        [_("Entrepreneurs who reached the milestone “%(milestone)s”") % {"milestone": m.label}, count(m)]
+        for m in impact["milestones"]
+    ]
+    rows.append(
+        [
+            _("Jobs created (number of jobs reported)"),
+            small if impact["jobs_created"] is None else impact["jobs_created"],
+        ]
+    )
     return Table("impact", _("Coaching and impact in the period"), [_("Figure"), _("Value")], rows)
 
 
