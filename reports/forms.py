@@ -12,16 +12,16 @@ EARLIEST = datetime.date(2000, 1, 1)  # no microcredit before that; keeps month 
 
 class ReportPeriodForm(forms.Form):
     as_of = DateFormField(
-        kind=DateKind.PAST, label=_("As of"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        kind=DateKind.PAST, label=_("As of"), required=False, widget=forms.DateInput(attrs={"type": "date", "class": "form-control"})
     )
     start = DateFormField(
         kind=DateKind.PAST,
         label=_("Period from"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=forms.DateInput(attrs={"type": "date", "class": "form-control"}),
     )
     end = DateFormField(
-        kind=DateKind.PAST, label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        kind=DateKind.PAST, label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date", "class": "form-control"})
     )
 
     def clean(self):
