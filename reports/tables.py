@@ -597,6 +597,8 @@ def board_figures(report: dict) -> set:
     for name, parts in derived.items():
         if any(("kpi", part) in hidden for part in parts):
             hidden.add(("kpi", name))
+    if not totals["restructured_loans"]:  # 0 % of a hidden outstanding principal tells nothing about it
+        hidden.discard(("kpi", "restructured_share"))
     # The reserve's total is the bands' outstanding principal, each times its own rate: with one band hidden,
     # the total less the shown bands' provisions, over the hidden band's rate, gives it back.
     if any(key[0] == "reserve" for key in hidden):

@@ -308,6 +308,20 @@ ONE_PAYMENT_IN_A_QUIET_MONTH = [
     for n in range(7)
 ]
 
+# The French walk-through: current loans and one loan 31 to 90 days late at both month ends; its band's
+# provision (25 % of its balance) was the reserve's total.
+ONE_LOAN_IN_THE_31_TO_90_DAYS_BAND = [
+    {
+        "cents": 120_000 + 999 * n,
+        "day": n,
+        "circle": n % 2,
+        "product": 0,
+        "payments": [35] * 5,
+        "write_off": False,
+    }
+    for n in range(6)
+] + [{"cents": 200_000, "day": 70, "circle": 0, "product": 0, "payments": [], "write_off": False}]
+
 
 @settings(
     max_examples=int(os.environ.get("ATTACKER_EXAMPLES", "6")),
@@ -322,6 +336,7 @@ ONE_PAYMENT_IN_A_QUIET_MONTH = [
 @example(spec=ONE_LOAN_IN_JANUARY)
 @example(spec=ONE_WRITE_OFF)
 @example(spec=ONE_PAYMENT_IN_A_QUIET_MONTH)
+@example(spec=ONE_LOAN_IN_THE_31_TO_90_DAYS_BAND)
 @given(spec=portfolio_spec)
 def test_no_subtraction_of_the_boards_figures_gives_one_loan_away(attacker, spec):
     client, coordinator = attacker
