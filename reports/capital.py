@@ -107,6 +107,17 @@ def restrictions(fund) -> str:
     return "; ".join(str(part) for part in parts) or "—"
 
 
+# The board's hidden portfolio figures that hide the capital's loan totals (lent, collected, written off,
+# outstanding, available): lent - collected = outstanding + written off, and the lent and collected totals
+# move month to month by that month's disbursements and principal (one month's single loan would show).
+LOAN_TOTALS = {
+    ("kpi", "outstanding"),
+    ("kpi", "written_off"),
+    ("kpi", "disbursed_amount_all"),
+    ("kpi", "principal_collected_all"),
+}
+
+
 def _money(value) -> Money | str:
     return "—" if value is None else Money(value)
 
@@ -161,9 +172,7 @@ def _ledger_table(ledgers: dict, for_board: bool, portfolio_hidden: frozenset | 
             ]
         )
     t = ledgers["totals"]
-    totals_hidden = for_board and (
-        ("kpi", "outstanding") in portfolio_hidden or ("kpi", "written_off") in portfolio_hidden
-    )
+    totals_hidden = for_board and bool(LOAN_TOTALS & set(portfolio_hidden))
     if totals_hidden:
         t = {**t, **dict.fromkeys(("lent", "principal_collected", "written_off", "outstanding", "available"))}
     if for_board and any(row["fund"] and row["fund"].bears_losses and row["written_off"] for row in rows):
@@ -203,10 +212,11 @@ def _ledger_table(ledgers: dict, for_board: bool, portfolio_hidden: frozenset | 
 
 def _available_table(ledgers: dict, hidden: frozenset | set = frozenset()) -> Table:
     """``hidden``: the board's hidden portfolio figures (``microcredit.core.privacy``). When the outstanding
-    principal or the write-offs are hidden, so is every figure they could be read off (lent, collected and
-    available: lent - collected = outstanding + written off)."""
+    principal, the write-offs, the principal lent or collected since the start are hidden (``LOAN_TOTALS``),
+    so is every figure they could be read off (lent, collected and available: lent - collected = outstanding
+    + written off)."""
     t = ledgers["totals"]
-    if ("kpi", "outstanding") in hidden or ("kpi", "written_off") in hidden:
+    if LOAN_TOTALS & set(hidden):
         t = {**t, **dict.fromkeys(("lent", "principal_collected", "available", "outstanding", "written_off"))}
     return Table(
         "capital",

@@ -496,6 +496,12 @@ def board_figures(report: dict) -> set:
             totals["disbursed_count_all"],
             _last_move(activity["disbursed_months"], last, 0, whole_history=True),
         ),
+        # The principal collected since the start (the capital page): it moves by each month's principal.
+        Figure(
+            ("kpi", "principal_collected_all"),
+            totals["disbursed_count_all"],
+            _last_move(series("principal_payers"), last, first, whole_history=False),
+        ),
     ]
     sums = [
         Sum(
