@@ -312,22 +312,48 @@ def _in_band(alias: str, days: int, suffix: str = "") -> str:
     )
 
 
+def _in_reserve_band(alias: str, index: int, count: int, suffix: str = "") -> str:
+    """1 when the loan ``alias`` is active and in the loan-loss reserve's band ``index`` of ``count``
+    (``reports.capital``: the oldest unpaid due date on or before ``%(band{index})s``, after the next
+    band's)."""
+    lower = f" AND {alias}.oldest_unpaid <= %(band{index}{suffix})s" if index else ""
+    upper = (
+        f" AND ({alias}.oldest_unpaid IS NULL OR {alias}.oldest_unpaid > %(band{index + 1}{suffix})s)"
+        if index + 1 < count
+        else ""
+    )
+    return f"CASE WHEN {alias}.written_off_at IS NULL AND {alias}.balance > 0{lower}{upper} THEN 1 ELSE 0 END"
+
+
+def _moved(new: str, old: str, name: str) -> str:
+    changed = f"{new} <> COALESCE({old}, 0) OR ({new} = 1 AND n.balance <> o.balance)"
+    return f"CASE WHEN {changed} THEN 1 ELSE 0 END AS {name}"
+
+
 @functools.cache
-def par_movers_sql(base: str, prev_base: str) -> str:
+def par_movers_sql(base: str, prev_base: str, reserve_bands: int = 0) -> str:
     """By circle and product, the loans that entered, left or changed balance in each PAR band between the
-    previous month's end (``%(prev)s``) and ``%(as_of)s``."""
+    previous month's end (``%(prev)s``) and ``%(as_of)s`` (``moved{days}``), and in each of the loan-loss
+    reserve's ``reserve_bands`` bands (``band_moved{index}``)."""
+    columns = [_moved(_in_band("n", days), _in_band("o", days, "_p"), f"moved{days}") for days in PAR_DAYS]
+    columns += [
+        _moved(
+            _in_reserve_band("n", index, reserve_bands),
+            _in_reserve_band("o", index, reserve_bands, "_p"),
+            f"band_moved{index}",
+        )
+        for index in range(reserve_bands)
+    ]
+    sums = [f"SUM(moved{days}) AS moved{days}" for days in PAR_DAYS]
+    sums += [f"SUM(band_moved{index}) AS band_moved{index}" for index in range(reserve_bands)]
     return (
         book_sql(base)
         + _prev_book_sql(prev_base)
         + ",\nbands AS (SELECT n.circle_id, n.product_id, "
-        + ", ".join(
-            f"CASE WHEN {_in_band('n', days)} <> COALESCE({_in_band('o', days, '_p')}, 0) "
-            f"OR ({_in_band('n', days)} = 1 AND n.balance <> o.balance) THEN 1 ELSE 0 END AS moved{days}"
-            for days in PAR_DAYS
-        )
+        + ", ".join(columns)
         + " FROM book n LEFT JOIN book_p o ON o.id = n.id)\n"
         + "SELECT circle_id, product_id, "
-        + ", ".join(f"SUM(moved{days}) AS moved{days}" for days in PAR_DAYS)
+        + ", ".join(sums)
         + " FROM bands GROUP BY circle_id, product_id"
     )
 

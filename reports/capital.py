@@ -50,6 +50,7 @@ def loss_reserve(*, as_of: datetime.date) -> dict:
         result_bands.append(
             {
                 "label": band_label(first_day, last_day),
+                "first_day": first_day,
                 "rate": rate,
                 "loans": sum(row["loans"] for row in in_band),
                 "outstanding": outstanding,
@@ -106,14 +107,15 @@ def restrictions(fund) -> str:
     return "; ".join(str(part) for part in parts) or "—"
 
 
-def _hidden_rows(counts: list[int]) -> set[int]:
-    """Rows whose loan amounts the board does not see: those summing 1 to 4 loans, and when a single one
-    would be hidden, the smallest other one with it (the totals would give it away)."""
-    hidden = {index for index, count in enumerate(counts) if 0 < count < SMALL_COUNT}
-    if len(hidden) == 1 and len(counts) > 1:
-        others = sorted((i for i in range(len(counts)) if i not in hidden), key=lambda i: counts[i])
-        hidden.add(others[0])
-    return hidden
+# The board's hidden portfolio figures that hide the capital's loan totals (lent, collected, written off,
+# outstanding, available): lent - collected = outstanding + written off, and the lent and collected totals
+# move month to month by that month's disbursements and principal (one month's single loan would show).
+LOAN_TOTALS = {
+    ("kpi", "outstanding"),
+    ("kpi", "written_off"),
+    ("kpi", "disbursed_amount_all"),
+    ("kpi", "principal_collected_all"),
+}
 
 
 def _money(value) -> Money | str:
@@ -170,9 +172,7 @@ def _ledger_table(ledgers: dict, for_board: bool, portfolio_hidden: frozenset | 
             ]
         )
     t = ledgers["totals"]
-    totals_hidden = for_board and (
-        ("kpi", "outstanding") in portfolio_hidden or ("kpi", "written_off") in portfolio_hidden
-    )
+    totals_hidden = for_board and bool(LOAN_TOTALS & set(portfolio_hidden))
     if totals_hidden:
         t = {**t, **dict.fromkeys(("lent", "principal_collected", "written_off", "outstanding", "available"))}
     if for_board and any(row["fund"] and row["fund"].bears_losses and row["written_off"] for row in rows):
@@ -212,10 +212,11 @@ def _ledger_table(ledgers: dict, for_board: bool, portfolio_hidden: frozenset | 
 
 def _available_table(ledgers: dict, hidden: frozenset | set = frozenset()) -> Table:
     """``hidden``: the board's hidden portfolio figures (``microcredit.core.privacy``). When the outstanding
-    principal or the write-offs are hidden, so is every figure they could be read off (lent, collected and
-    available: lent - collected = outstanding + written off)."""
+    principal, the write-offs, the principal lent or collected since the start are hidden (``LOAN_TOTALS``),
+    so is every figure they could be read off (lent, collected and available: lent - collected = outstanding
+    + written off)."""
     t = ledgers["totals"]
-    if ("kpi", "outstanding") in hidden or ("kpi", "written_off") in hidden:
+    if LOAN_TOTALS & set(hidden):
         t = {**t, **dict.fromkeys(("lent", "principal_collected", "available", "outstanding", "written_off"))}
     return Table(
         "capital",
@@ -277,9 +278,12 @@ def _pct(value):
     return "—" if value is None else Percent(value)
 
 
-def _reserve_table(reserve: dict, for_board: bool) -> Table:
+def _reserve_table(reserve: dict, for_board: bool, hidden: frozenset | set = frozenset()) -> Table:
+    """For the board, a band's outstanding principal and provision (its outstanding times a known rate) show
+    or hide together, as the privacy rule says (``reports.tables.board_figures``: the bands are pieces of the
+    outstanding principal beside PAR); the total outstanding is the key figures' outstanding principal, and
+    the total provision is hidden when any band is (it would give that band's provision back)."""
     bands = reserve["bands"]
-    hidden = _hidden_rows([band["loans"] for band in bands]) if for_board else set()
     table = Table(
         "loss_reserve",
         _("Loan-loss reserve"),
@@ -292,13 +296,14 @@ def _reserve_table(reserve: dict, for_board: bool) -> Table:
         ],
     )
     for index, band in enumerate(bands):
+        band_hidden = for_board and ("reserve", index) in hidden
         table.rows.append(
             [
                 band["label"],
                 Percent(band["rate"]),
                 _count(band["loans"], for_board),
-                "—" if index in hidden else _money(band["outstanding"]),
-                "—" if index in hidden else _money(band["provision"]),
+                "—" if band_hidden else _money(band["outstanding"]),
+                "—" if band_hidden else _money(band["provision"]),
             ]
         )
     table.rows.append(
@@ -306,8 +311,8 @@ def _reserve_table(reserve: dict, for_board: bool) -> Table:
             _("Total"),
             "",
             _count(reserve["loans"], for_board),
-            _money(reserve["outstanding"]),
-            _money(reserve["total"]),
+            "—" if for_board and ("kpi", "outstanding") in hidden else _money(reserve["outstanding"]),
+            "—" if for_board and ("reserve", "provision") in hidden else _money(reserve["total"]),
         ]
     )
     table.note = _(
@@ -324,5 +329,5 @@ def capital_tables(capital: dict, *, for_board: bool, hidden: frozenset | set = 
         _ledger_table(ledgers, for_board, hidden if for_board else frozenset()),
         _available_table(ledgers, hidden if for_board else frozenset()),
         _use_table(ledgers, for_board),
-        _reserve_table(capital["reserve"], for_board),
+        _reserve_table(capital["reserve"], for_board, hidden if for_board else frozenset()),
     ]

@@ -15,17 +15,21 @@ WIDTH, HEIGHT = 640, 220
 MARGIN_LEFT, MARGIN_BOTTOM, MARGIN_TOP = 70, 30, 10
 
 
-def _nothing_to_draw(chart_id: str, title: str) -> SafeString:
-    """What stands in for a chart whose every value is hidden by the board's privacy rule (or that has no
-    value at all): a sentence that says so, rather than an empty frame."""
-    return format_html(
-        '<p class="text-muted small border rounded p-3 mb-0" id="{}" data-testid="chart-empty">{}</p>',
-        chart_id,
-        _(
+def _nothing_to_draw(chart_id: str, title: str, *, hidden: bool = True) -> SafeString:
+    """What stands in for a chart with no bar to draw (every value hidden by the board's privacy rule, or
+    hidden and zero, or all zero): a sentence that says so and points to the table, rather than an empty
+    frame."""
+    if hidden:
+        sentence = _(
             "%(chart)s: nothing to draw, every figure of the period is hidden (an amount made of fewer "
             "than 5 loans, or one that would single someone out, shows —). The table gives what can be shown."
         )
-        % {"chart": title},
+    else:
+        sentence = _("%(chart)s: nothing to draw, every figure of the period is zero (see the table).")
+    return format_html(
+        '<p class="text-muted small border rounded p-3 mb-0" id="{}" data-testid="chart-empty">{}</p>',
+        chart_id,
+        sentence % {"chart": title},
     )
 
 
@@ -37,9 +41,9 @@ def bar_chart(
     *, chart_id: str, title: str, desc: str, labels: list[str], values: list[Decimal | None]
 ) -> SafeString:
     """Vertical bars, one per label (monthly trends); a value None (hidden) draws no bar and reads "—".
-    When every value is hidden, a sentence says so instead of an empty chart."""
-    if all(value is None for value in values):
-        return _nothing_to_draw(chart_id, title)
+    When no bar would be drawn (every value hidden or zero), a sentence says so instead of an empty chart."""
+    if not any(value for value in values if value is not None):
+        return _nothing_to_draw(chart_id, title, hidden=any(value is None for value in values) or not values)
     top = max((value for value in values if value is not None), default=Decimal(0)) or Decimal(1)
     plot_h = HEIGHT - MARGIN_BOTTOM - MARGIN_TOP
     step = (WIDTH - MARGIN_LEFT) / max(len(values), 1)
@@ -98,8 +102,10 @@ def bar_chart(
 
 
 def par_chart(*, chart_id: str, title: str, desc: str, rows: list[tuple[str, Decimal | None]]) -> SafeString:
-    """Horizontal bars on a 0-100 % scale (PAR1, PAR30, PAR90); a sentence instead when all are hidden."""
-    if all(value is None for _label, value in rows):
+    """Horizontal bars on a 0-100 % scale (PAR1, PAR30, PAR90); a sentence instead when no bar would be drawn
+    and one of them is hidden (every PAR at 0 % is a figure worth reading: it is drawn)."""
+    values = [value for _label, value in rows]
+    if all(value is None for value in values) or (None in values and not any(values)):
         return _nothing_to_draw(chart_id, title)
     row_h, width = 34, WIDTH - MARGIN_LEFT - 60
     height = row_h * len(rows) + 10

@@ -10,19 +10,19 @@ from reports.selectors import default_period
 EARLIEST = datetime.date(2000, 1, 1)  # no microcredit before that; keeps month arithmetic in range
 
 
+def date_input():  # a fresh widget for each field
+    return forms.DateInput(attrs={"type": "date", "class": "form-control"})
+
+
 class ReportPeriodForm(forms.Form):
-    as_of = DateFormField(
-        kind=DateKind.PAST, label=_("As of"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    as_of = DateFormField(kind=DateKind.PAST, label=_("As of"), required=False, widget=date_input())
     start = DateFormField(
         kind=DateKind.PAST,
         label=_("Period from"),
         required=False,
-        widget=forms.DateInput(attrs={"type": "date"}),
+        widget=date_input(),
     )
-    end = DateFormField(
-        kind=DateKind.PAST, label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"})
-    )
+    end = DateFormField(kind=DateKind.PAST, label=_("to"), required=False, widget=date_input())
 
     def clean(self):
         data = super().clean()

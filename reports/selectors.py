@@ -31,6 +31,7 @@ import datetime
 import re
 from decimal import ROUND_HALF_UP, Decimal
 
+from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Count, Q, Sum
 from django.db.models.expressions import RawSQL
@@ -464,7 +465,8 @@ def board_activity(*, as_of: datetime.date, start: datetime.date) -> dict:
     - ``groups[(circle, product, guaranteed)][m]``: the loans that moved, were disbursed, were written off;
     - ``written_off_months`` / ``disbursed_months``: write-offs and disbursements by month, whole history;
     - ``par_movers[(circle, product)]``: loans that entered, left or changed balance in each PAR band
-      since the previous month's end.
+      since the previous month's end; ``band_movers[index]``: the same for each band of the loan-loss
+      reserve (``reports.capital``).
     Six queries, whatever the portfolio."""
     first = month_index(start) - 12
     last = month_index(as_of)
@@ -565,10 +567,16 @@ def board_activity(*, as_of: datetime.date, start: datetime.date) -> dict:
         prev_base=prev_params.get("base"),
         **{f"par{days}_p": prev - datetime.timedelta(days=days) for days in PAR_DAYS},
     )
-    par_movers = {
-        (row["circle_id"], row["product_id"]): {days: row[f"moved{days}"] or 0 for days in PAR_DAYS}
-        for row in _fetch(portfolio.par_movers_sql(base, prev_base), params)
-    }
+    reserve_bands = settings.LOAN_LOSS_RESERVE_BANDS
+    for index, (first_day, _rate) in enumerate(reserve_bands):
+        params[f"band{index}"] = as_of - datetime.timedelta(days=first_day)
+        params[f"band{index}_p"] = prev - datetime.timedelta(days=first_day)
+    par_movers, band_movers = {}, [0] * len(reserve_bands)
+    for row in _fetch(portfolio.par_movers_sql(base, prev_base, len(reserve_bands)), params):
+        key = (row["circle_id"], row["product_id"])
+        par_movers[key] = {days: row[f"moved{days}"] or 0 for days in PAR_DAYS}
+        for index in range(len(reserve_bands)):
+            band_movers[index] += row[f"band_moved{index}"] or 0
     return {
         "first": first,
         "last": last,
@@ -578,4 +586,5 @@ def board_activity(*, as_of: datetime.date, start: datetime.date) -> dict:
         "group_written": group_written,
         "disbursed_months": disbursed_months,
         "par_movers": par_movers,
+        "band_movers": band_movers,
     }

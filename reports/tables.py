@@ -147,7 +147,9 @@ def _par(totals: dict, for_board: bool, hidden: set) -> Table:
             _("Restructured loans"),
             _counter(for_board)(totals["restructured_loans"]),
             _amount(totals["restructured_amount"]) if restructured_shown else "—",
-            _pct(totals["restructured_share"]) if restructured_shown else "—",
+            _pct(totals["restructured_share"])
+            if restructured_shown and ("kpi", "restructured_share") not in hidden
+            else "—",
         ]
     )
     links.append(("restructured", "", ""))
@@ -369,8 +371,18 @@ def _impact(report: dict) -> Table:
         [_("Training sessions held"), training["sessions"]],
     ]
     rows += [[_("Referrals: %(kind)s") % {"kind": r["label"]}, count(r["made"])] for r in impact["referrals"]]
-    rows += [[m.label, count(m)] for m in impact["milestones"]]
-    rows.append([_("Jobs created"), small if impact["jobs_created"] is None else impact["jobs_created"]])
+    # The milestones count entrepreneurs ("Jobs created" among them: who reported jobs); the jobs row counts
+    # the jobs they reported.
+    rows += [
+        [_("Entrepreneurs who reached the milestone “%(milestone)s”") % {"milestone": m.label}, count(m)]
+        for m in impact["milestones"]
+    ]
+    rows.append(
+        [
+            _("Jobs created (number of jobs reported)"),
+            small if impact["jobs_created"] is None else impact["jobs_created"],
+        ]
+    )
     return Table("impact", _("Coaching and impact in the period"), [_("Figure"), _("Value")], rows)
 
 
@@ -484,6 +496,12 @@ def board_figures(report: dict) -> set:
             totals["disbursed_count_all"],
             _last_move(activity["disbursed_months"], last, 0, whole_history=True),
         ),
+        # The principal collected since the start (the capital page): it moves by each month's principal.
+        Figure(
+            ("kpi", "principal_collected_all"),
+            totals["disbursed_count_all"],
+            _last_move(series("principal_payers"), last, first, whole_history=False),
+        ),
     ]
     sums = [
         Sum(
@@ -568,15 +586,86 @@ def board_figures(report: dict) -> set:
                         total=("group", "network", network, cell),
                     )
                 )
+    if "capital" in report:
+        reserve_figures, reserve_sums = _days_late_figures(report)
+        figures += reserve_figures
+        sums += reserve_sums
     hidden = board_hidden(figures, sums)
-    # Figures computed from hidden ones.
+    # Figures computed from hidden ones (a rate times a hidden amount, or a hidden amount over a rate, gives
+    # the hidden amount back).
     derived = {
         "average_loan": ["disbursed_amount"],
         "collection_rate": ["collected", "due_in_period"],
         "loss_rate": ["written_off", "disbursed_amount_all"],
+        "restructured_share": ["restructured_amount", "outstanding"],
         **{f"par{days}": [f"par{days}_amount", "outstanding"] for days in PAR_DAYS},
     }
     for name, parts in derived.items():
         if any(("kpi", part) in hidden for part in parts):
             hidden.add(("kpi", name))
+    if not totals["restructured_loans"]:  # 0 % of a hidden outstanding principal tells nothing about it
+        hidden.discard(("kpi", "restructured_share"))
+    # The reserve's total is the bands' outstanding principal, each times its own rate: with one band hidden,
+    # the total less the shown bands' provisions, over the hidden band's rate, gives it back.
+    if any(key[0] == "reserve" for key in hidden):
+        hidden.add(("reserve", "provision"))
     return hidden
+
+
+def _days_late_figures(report: dict) -> tuple[list[Figure], list[Sum]]:
+    """The figures that split the active loans by days past due (the outstanding principal, PAR1, PAR30,
+    PAR90 and the loan-loss reserve's bands, ``("reserve", index)``: a band's provision is its outstanding
+    principal times a known rate, so it is shown or hidden with it), as runs of one series of *pieces* (the
+    loans between two consecutive thresholds of any of them), and the sums a reader can form from them:
+    each figure is the sum of its pieces, and a figure holding another is that one plus the pieces between
+    (PAR30 - PAR90 is the 31-90 band, the outstanding principal - PAR1 the current loans and those 1 day
+    late)."""
+    totals = report["totals"]
+    bands = report["capital"]["reserve"]["bands"]
+    band_movers = report["activity"].get("band_movers") or [0] * len(bands)
+    first_days = [band["first_day"] for band in bands]
+    # Each threshold as "at least n days late"; PARn is "more than n days late".
+    cuts = sorted({*first_days[1:], *(days + 1 for days in PAR_DAYS)})
+    # Loans at least ``cut`` days late (each threshold's count).
+    at_least = {}
+    for index, first_day in enumerate(first_days[1:], start=1):
+        at_least[first_day] = sum(band["loans"] for band in bands[index:])
+    for days in PAR_DAYS:
+        at_least[days + 1] = totals[f"par{days}_loans"]
+    points = [0, *cuts, None]  # piece i runs from points[i] (0: every active loan) to points[i + 1]
+    counts = [totals["active_loans"], *(at_least[cut] for cut in cuts), 0]
+
+    def run(first, stop):
+        return points.index(first), points.index(stop)
+
+    shown: dict = {("kpi", "outstanding"): run(0, None)}
+    for days in PAR_DAYS:
+        shown[("kpi", f"par{days}_amount")] = run(days + 1, None)
+    for index, first_day in enumerate(first_days):
+        stop = first_days[index + 1] if index + 1 < len(first_days) else None
+        shown[("reserve", index)] = run(first_day, stop)
+    pieces = []
+    for index in range(len(points) - 1):
+        same = [key for key, span in shown.items() if span == (index, index + 1)]
+        pieces.append(same[0] if same else ("days_late", index))
+    figures = [
+        Figure(("reserve", index), band["loans"], _moved(band_movers[index], band["loans"]))
+        for index, band in enumerate(bands)
+    ]
+    # The pieces no table shows (a reader works them out, or not): only their size counts.
+    figures += [
+        Figure(key, counts[index] - counts[index + 1])
+        for index, key in enumerate(pieces)
+        if key[0] == "days_late"
+    ]
+    sums = []
+    for key, (first, stop) in shown.items():
+        parts = pieces[first:stop]
+        if parts != [key]:
+            sums.append(Sum(parts=parts, total=key))
+        for inner, (inner_first, inner_stop) in shown.items():
+            if inner == key or not (first <= inner_first and inner_stop <= stop):
+                continue
+            outside = [*pieces[first:inner_first], *pieces[inner_stop:stop]]
+            sums.append(Sum(parts=[*outside, inner], total=key))
+    return figures, sums

@@ -1,7 +1,8 @@
 """The attacker's script (issue #14): a board member downloads every CSV of the report on three days (the
 15th of a month, the day after, and the 15th of the next month) and tries every cell and every subtraction of
-two cells, within a report and between reports. No single loan's amount, payment, write-off or balance may
-come out.
+two cells, within a report and between reports, and every provision of the loan-loss reserve divided by each
+band's rate (a provision is a band's outstanding principal times its rate). No single loan's amount, payment,
+write-off or balance may come out.
 
 Random small portfolios (hypothesis) built through the real services. A value that equals a secret is
 checked by building the same portfolio with that secret changed by 0,37 $: a real leak follows the secret,
@@ -38,8 +39,11 @@ START = datetime.date(2025, 1, 6)
 LAST_DAY = datetime.date(2025, 7, 14)  # every event happens by then
 # Today, as the board member reads the report: mid-June, the next day, mid-July.
 READS = (datetime.date(2025, 6, 15), datetime.date(2025, 6, 16), datetime.date(2025, 7, 15))
-TABLES = ("kpis", "par", "by_circle", "by_product", "by_network", "trends", "capital")
+TABLES = ("kpis", "par", "by_circle", "by_product", "by_network", "trends", "capital", "loss_reserve")
 NUDGE = Decimal("0.37")
+# A provision over its rate gives the band's outstanding principal back to within the provision's rounding
+# (half a cent over the rate: 0.05 $ at 10 %).
+RATE_TOLERANCE = Decimal("0.05")
 
 
 def at_noon(day: datetime.date):
@@ -181,7 +185,47 @@ def read_cells(board) -> dict[tuple, Decimal]:
                             continue
                         if "." in value:  # amounts have cents; counts do not
                             cells[(today, table, row[0], column)] = amount
+                if table == "loss_reserve":
+                    cells.update(divided_by_rates(today, header, rows[2:]))
     return cells
+
+
+def divided_by_rates(today, header: list[str], rows: list[list[str]]) -> dict[tuple, Decimal]:
+    """Each provision of the loss-reserve table (the total's too) divided by each band's rate: what the
+    outstanding principal behind it would be if it came from that band alone."""
+    rate_column, provision_column = header.index("Provision rate"), header.index("Provision ($)")
+    rates = set()
+    for row in rows:
+        try:
+            rates.add(Decimal(row[rate_column].rstrip("% \u00a0")))
+        except ArithmeticError:
+            continue
+    derived = {}
+    for row in rows:
+        try:
+            provision = Decimal(row[provision_column])
+        except ArithmeticError:
+            continue
+        for rate in sorted(rate for rate in rates if rate > 0):
+            key = (today, "loss_reserve", row[0], f"Provision / {rate} %")
+            derived[key] = (provision * 100 / rate).quantize(Decimal("0.01"))
+    return derived
+
+
+def divided(keys: tuple) -> bool:
+    return any(key[3].startswith("Provision / ") for key in keys)
+
+
+def match(value: Decimal, wanted: dict, keys: tuple):
+    """The secret ``value`` gives away (to within the provision's rounding when a rate divided it)."""
+    if value in wanted:
+        return wanted[value]
+    if divided(keys):
+        for cents in range(1, int(RATE_TOLERANCE * 100) + 1):
+            for near in (value - Decimal(cents) / 100, value + Decimal(cents) / 100):
+                if near in wanted:
+                    return wanted[near]
+    return None
 
 
 def candidates(cells: dict, secrets: dict) -> list[tuple]:
@@ -190,10 +234,15 @@ def candidates(cells: dict, secrets: dict) -> list[tuple]:
     for key, value in cells.items():
         by_value.setdefault(value, key)
     wanted = {value: key for key, value in secrets.items()}
-    found = [((key,), wanted[value]) for value, key in by_value.items() if value in wanted]
+    found = []
+    for value, key in by_value.items():
+        secret = match(value, wanted, (key,))
+        if secret is not None:
+            found.append(((key,), secret))
     for (a, ka), (b, kb) in itertools.permutations(by_value.items(), 2):
-        if a - b in wanted:
-            found.append(((ka, kb), wanted[a - b]))
+        secret = match(a - b, wanted, (ka, kb))
+        if secret is not None:
+            found.append(((ka, kb), secret))
     return found
 
 
@@ -217,7 +266,9 @@ def leaks(spec: list[dict], client, coordinator) -> list[str]:
         nudge = ("lent", secret[1]) if secret[0] in ("written_off", "balance") else secret
         nudged_secrets, nudged_cells = attempt(nudge)
         # A real leak follows the secret when the secret changes.
-        if combination(nudged_cells, keys) == nudged_secrets.get(secret):
+        value, expected = combination(nudged_cells, keys), nudged_secrets.get(secret)
+        tolerance = RATE_TOLERANCE if divided(keys) else 0
+        if value is not None and expected is not None and abs(value - expected) <= tolerance:
             found.append(f"{secret} = {secrets[secret]} read as {' - '.join(map(str, keys))}")
             break
     return found
@@ -257,6 +308,20 @@ ONE_PAYMENT_IN_A_QUIET_MONTH = [
     for n in range(7)
 ]
 
+# The French walk-through: current loans and one loan 31 to 90 days late at both month ends; its band's
+# provision (25 % of its balance) was the reserve's total.
+ONE_LOAN_IN_THE_31_TO_90_DAYS_BAND = [
+    {
+        "cents": 120_000 + 999 * n,
+        "day": n,
+        "circle": n % 2,
+        "product": 0,
+        "payments": [35] * 5,
+        "write_off": False,
+    }
+    for n in range(6)
+] + [{"cents": 200_000, "day": 70, "circle": 0, "product": 0, "payments": [], "write_off": False}]
+
 
 @settings(
     max_examples=int(os.environ.get("ATTACKER_EXAMPLES", "6")),
@@ -271,6 +336,7 @@ ONE_PAYMENT_IN_A_QUIET_MONTH = [
 @example(spec=ONE_LOAN_IN_JANUARY)
 @example(spec=ONE_WRITE_OFF)
 @example(spec=ONE_PAYMENT_IN_A_QUIET_MONTH)
+@example(spec=ONE_LOAN_IN_THE_31_TO_90_DAYS_BAND)
 @given(spec=portfolio_spec)
 def test_no_subtraction_of_the_boards_figures_gives_one_loan_away(attacker, spec):
     client, coordinator = attacker

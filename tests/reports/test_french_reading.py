@@ -98,7 +98,12 @@ def test_the_french_dashboard_writes_every_number_the_french_way(personas, clien
         assert shares <= reserve_rates, shares
     else:
         assert shares - reserve_rates, shares
-    assert "juin" in text and "janv." in text
+    if role == "board":
+        # Every monthly amount of so small a portfolio is hidden or zero for the board: the charts say so in
+        # French instead of drawing an empty axis, and the trends table names the months.
+        assert "rien à tracer" in text and "juin" in text
+    else:
+        assert "juin" in text and "janv." in text
     for english in ("By circle", "By loan product", "By circle network", "Key figures", "Monthly trends"):
         assert english not in text
 

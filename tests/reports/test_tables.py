@@ -83,3 +83,33 @@ def test_the_others_row_is_hidden_when_one_of_its_groups_is():
     # Rows G0, G1, G2 and "the other 2" (G3 and G4): G4's disbursement is hidden, so the summed row's is.
     assert shown(row[5] for row in board.rows) == ["$600.00", "$600.00", "$600.00", "—"]
     assert shown(row[2] for row in board.rows) == ["$1,000.00", "$900.00", "$800.00", "$1,300.00"]
+
+
+def test_the_impact_table_tells_the_entrepreneurs_with_a_jobs_milestone_from_the_jobs_they_reported():
+    from coaching.models import MilestoneKind
+    from coaching.selectors.impact import Figure
+    from reports.tables import _impact
+
+    def report(language):
+        with translation.override(language):
+            label = str(MilestoneKind.JOBS_CREATED.label)
+            impact = {
+                "hours": None,
+                "sessions": Figure("sessions", None),
+                "people_coached": Figure("people", None),
+                "referrals": [],
+                "milestones": [Figure(label, 6)],
+                "jobs_created": None,
+            }
+            table = _impact({"impact": impact, "training": {"trainings": 0, "sessions": 0}})
+            return {row[0]: row[1] for row in table.rows[-2:]}
+
+    # The walk-through's page: 6 entrepreneurs reported jobs, the number of jobs is hidden.
+    assert report("en") == {
+        "Entrepreneurs who reached the milestone “Jobs created”": "6",
+        "Jobs created (number of jobs reported)": "<5",
+    }
+    assert report("fr") == {
+        "Entrepreneur·es ayant atteint le jalon «\xa0Emplois créés\xa0»": "6",
+        "Emplois créés (nombre d'emplois déclarés)": "<5",
+    }

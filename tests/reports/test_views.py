@@ -76,7 +76,9 @@ def test_board_sees_figures_and_no_name(personas, client_for, book):
     assert response.status_code == 200
     page = response.content.decode()
     assert "$20,000.00" in page  # the fund committed, written the English way (the persona reads English)
-    assert "<svg" in page and "<title" in page and "<desc" in page
+    # A portfolio this small has every monthly amount hidden or zero for the board: no chart to draw, a
+    # sentence each instead (the staff's charts draw: test_staff_sees_the_charts).
+    assert page.count('data-testid="chart-empty"') == 3 and "<svg" not in page
     assert "cdn" not in page.lower()
     assert DRILL not in page  # no drill-down for the board
     # The page names the board member themself (the account menu), who may share a first name with a borrower.
@@ -89,6 +91,12 @@ def test_board_sees_figures_and_no_name(personas, client_for, book):
     for name in _names(book):
         # As a whole word: a borrower named Marc must not be found in "March 2025".
         assert not re.search(rf"\b{re.escape(name)}\b", page), name
+
+
+def test_staff_sees_the_charts(personas, client_for, book):
+    page = client_for(personas.coordinator).get(URL, PERIOD).content.decode()
+    assert page.count("<svg") == 3 and "<title" in page and "<desc" in page
+    assert 'data-testid="chart-empty"' not in page
 
 
 def test_board_does_not_get_the_advisor_breakdown(personas, client_for, book):
@@ -291,10 +299,14 @@ def test_charts_whose_every_month_is_hidden_say_so_instead_of_drawing_nothing(pe
     from reports import charts
 
     page = client_for(personas.board).get(URL, PERIOD).content.decode()
-    # No loan at all: the portfolio at risk is hidden (fewer than 5 loans), PAR1, PAR30 and PAR90 alike.
-    empty = re.findall(r'<p [^>]*id="([\w-]+)" data-testid="chart-empty">([^<]*)</p>', page)
-    assert [chart for chart, _text in empty] == ["chart-par"], empty
-    assert empty[0][1].startswith("Portfolio at risk: nothing to draw, every figure of the period is hidden")
+    # No loan at all: the portfolio at risk is hidden (fewer than 5 loans), PAR1, PAR30 and PAR90 alike, and
+    # every month's amounts are zero: no chart draws an empty frame (0,00 $ to 1,00 $).
+    empty = dict(re.findall(r'<p [^>]*id="([\w-]+)" data-testid="chart-empty">([^<]*)</p>', page))
+    assert list(empty) == ["chart-disbursed", "chart-outstanding", "chart-par"], empty
+    assert empty["chart-par"].startswith("Portfolio at risk: nothing to draw, every figure of the period")
+    assert "is hidden" in empty["chart-par"]
+    assert "every figure of the period is zero" in empty["chart-outstanding"]
+    assert "<svg" not in page.split('id="chart-disbursed"')[1].split("</div>")[0]
     assert 'aria-labelledby="chart-par-title' not in page
     drawn = charts.bar_chart(
         chart_id="c", title="T", desc="D", labels=["Jan", "Feb"], values=[None, Decimal("10")]
@@ -302,6 +314,15 @@ def test_charts_whose_every_month_is_hidden_say_so_instead_of_drawing_nothing(pe
     assert "<svg" in drawn and "chart-empty" not in drawn
     hidden = charts.bar_chart(chart_id="c", title="T", desc="D", labels=["Jan", "Feb"], values=[None, None])
     assert "<svg" not in hidden and 'id="c"' in hidden
+    # Hidden months and zero months: still no bar to draw, and the sentence says some are hidden.
+    masked = charts.bar_chart(
+        chart_id="c", title="T", desc="D", labels=["Jan", "Feb"], values=[None, Decimal("0.00")]
+    )
+    assert "<svg" not in masked and "every figure of the period is hidden" in masked
+    par = charts.par_chart(chart_id="p", title="P", desc="D", rows=[("PAR1", None), ("PAR30", Decimal(0))])
+    assert "<svg" not in par and "hidden" in par
+    current = charts.par_chart(chart_id="p", title="P", desc="D", rows=[("PAR1", Decimal(0))])
+    assert "<svg" in current  # a portfolio with nothing late: 0 % is a figure worth drawing
 
 
 def test_the_trends_csv_names_its_months_in_the_readers_language(personas, client_for, book):
