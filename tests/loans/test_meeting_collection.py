@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from circles.models import MeetingStatus, Membership
-from loans import services
+from loans import selectors, services
 from loans.models import Allocation, Loan, Payment
 from loans.services.ledger import ledger_differences
 from tests.circles.factories import MeetingFactory
@@ -237,7 +237,7 @@ def test_a_payment_refused_under_the_lock_rolls_the_whole_meeting_back(
     client = client_for(personas.advisor)
     page = client.get(record_url(meeting), **FR)
     i, j = row_of(page, first), row_of(page, second)
-    owed = services.amount_owed(second)
+    owed = selectors.amount_owed(second)
     data = page_data(page, **{f"collection-{i}-amount": "21,50", f"collection-{j}-amount": "50,00"})
     shown = client.post(record_url(meeting), data, **FR)
     # Meanwhile, from the loan page, someone records everything the second loan owed but 10 $.
@@ -326,7 +326,7 @@ def test_a_loan_paid_off_at_the_meeting_and_the_form_sent_again_records_one_paym
     meeting = MeetingFactory(circle=circle, date=TODAY)
     client = client_for(personas.advisor)
     page = client.get(record_url(meeting), **FR)
-    owed = services.amount_owed(second)
+    owed = selectors.amount_owed(second)
     typed = f"{owed}".replace(".", ",")
     data = page_data(page, **{f"collection-{row_of(page, second)}-amount": typed})
     shown = client.post(record_url(meeting), data, **FR)

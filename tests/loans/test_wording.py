@@ -72,8 +72,8 @@ def test_the_preview_of_a_product_on_the_meetings_says_its_dates_are_the_usual_o
         client.get(url, {"product": product.pk, "amount": "1000", "term": 6}).content.decode()
     )
     assert (
-        "Ce produit fixe les échéances aux rencontres du cercle une fois celles-ci planifiées\u00a0; elles sont "
-        "montrées ici selon la fréquence habituelle du produit (mensuelle)."
+        "Ce produit fixe les échéances aux rencontres du cercle une fois celles-ci planifiées\u00a0; elles "
+        "sont montrées ici selon la fréquence habituelle du produit (mensuelle)."
     ) in page
     usual = LoanProductFactory(name="Microprêt")
     page = client.get(url, {"product": usual.pk, "amount": "1000", "term": 6}).content.decode()
