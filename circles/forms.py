@@ -79,7 +79,9 @@ class MemberLeaveForm(forms.Form):
 
 
 class MemberMoveForm(forms.Form):
-    to_circle = forms.ModelChoiceField(label=_("Move to the circle"), queryset=Circle.objects.none())
+    to_circle = forms.ModelChoiceField(
+        label=_("Move to the circle"), queryset=Circle.objects.none(), empty_label=_("— choose —")
+    )
     note = forms.CharField(label=_("Note"), max_length=250, required=False)
 
     def __init__(self, *args, exclude_circle: Circle, **kwargs):
@@ -93,6 +95,7 @@ class CircleMergeForm(forms.Form):
     into = forms.ModelChoiceField(
         label=_("Merge into the circle"),
         queryset=Circle.objects.none(),
+        empty_label=_("— choose —"),
         help_text=_("The members of this circle join the chosen circle; this circle keeps its history."),
     )
     note = forms.CharField(label=_("Why"), max_length=250, required=False)
@@ -212,6 +215,7 @@ class FormCircleForm(forms.Form):
     advisor = forms.ModelChoiceField(
         label=_("Who will advise the circle"),
         queryset=User.objects.none(),
+        empty_label=_("— choose —"),
         help_text=_("The management advisor who follows the circle and its members."),
     )
     network = forms.ModelChoiceField(

@@ -178,6 +178,16 @@ class MeetingRhythm(models.TextChoices):
     MONTHLY = "monthly", _("Every month")
 
 
+def name_after_word_circle(name: str) -> str:
+    """A circle's name as written after the word "circle" in a sentence ("le cercle %(name)s",
+    "the circle %(name)s"): a name that already starts with the word ("Cercle Longueuil", "Circle of
+    Hope") loses it, so no page writes "le cercle Cercle Longueuil". The one home of this rule."""
+    first, _space, rest = name.strip().partition(" ")
+    if rest and first.casefold() in ("cercle", "circle"):
+        return rest.strip()
+    return name
+
+
 class Circle(models.Model):
     name = models.CharField(_("name"), max_length=120, unique=True)
     advisor = models.ForeignKey(
@@ -245,6 +255,11 @@ class Circle(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def phrase_name(self) -> str:
+        """The name to write after the word "circle": see ``name_after_word_circle``."""
+        return name_after_word_circle(self.name)
 
     @property
     def is_open(self) -> bool:

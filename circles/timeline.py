@@ -16,7 +16,7 @@ def circle_events(profile: EntrepreneurProfile, viewer: User):
         yield TimelineEvent(
             when=as_datetime(membership.joined_on),
             kind="circle_joined",
-            title=_("Joined the circle %(name)s") % {"name": membership.circle.name},
+            title=_("Joined the circle %(name)s") % {"name": membership.circle.phrase_name},
             url=circle_url,
         )
         if membership.left_on:
@@ -24,7 +24,10 @@ def circle_events(profile: EntrepreneurProfile, viewer: User):
                 when=as_datetime(membership.left_on),
                 kind="circle_left",
                 title=_("Left the circle %(name)s (%(reason)s)")
-                % {"name": membership.circle.name, "reason": membership.get_leave_reason_display().lower()},
+                % {
+                    "name": membership.circle.phrase_name,
+                    "reason": membership.get_leave_reason_display().lower(),
+                },
                 url=circle_url,
             )
     attendance = (
@@ -38,7 +41,7 @@ def circle_events(profile: EntrepreneurProfile, viewer: User):
             when=meeting.starts_at,
             kind="circle_meeting",
             title=_("Circle meeting %(name)s: %(attendance)s")
-            % {"name": meeting.circle.name, "attendance": row.get_status_display().lower()},
+            % {"name": meeting.circle.phrase_name, "attendance": row.get_status_display().lower()},
             detail=meeting.decisions if staff else meeting.shared_notes,
             url=reverse("circles:meeting_detail", args=[meeting.pk]) if staff else "",
         )

@@ -52,6 +52,7 @@ class LoanRequestForm(forms.ModelForm):
     def __init__(self, *args, borrower_choices=None, staff: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["product"].queryset = LoanProduct.objects.filter(is_active=True)
+        self.fields["product"].empty_label = _("— choose —")
         self.fields["product"].widget.attrs["data-preview"] = "product"
         self.fields["amount"].widget.attrs["data-preview"] = "amount"
         self.fields["term"].widget.attrs["data-preview"] = "term"
@@ -309,6 +310,7 @@ class RestructuringDecisionForm(forms.Form):
     circle_meeting = forms.ModelChoiceField(
         label=_("Meeting where the circle was informed"),
         queryset=None,
+        empty_label=_("— choose —"),
         required=False,
         # Only the meetings already held are offered (restructuring.informing_meetings).
         error_messages={
@@ -334,7 +336,9 @@ class SettlementForm(forms.Form):
     paid_on = DateFormField(label=_("Date"), widget=DateInput(), kind=DateKind.PAST)
     method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices)
     reference = forms.CharField(label=_("Reference"), max_length=100, required=False)
-    payer = forms.ModelChoiceField(label=_("Paid by"), queryset=EntrepreneurProfile.objects.none())
+    payer = forms.ModelChoiceField(
+        label=_("Paid by"), queryset=EntrepreneurProfile.objects.none(), empty_label=_("— choose —")
+    )
 
     def __init__(self, *args, payers: list[EntrepreneurProfile], **kwargs):
         super().__init__(*args, **kwargs)

@@ -47,8 +47,9 @@ class CollectionForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.loans, self.meeting = loans or {}, meeting
         # Rendered in a table row, the column saying what each field is (``loans/_meeting_collection.html``).
-        for name in ("amount", "method", "reference"):
-            self.fields[name].widget.attrs["class"] = "form-select" if name == "method" else "form-control"
+        for name in ("amount", "reference"):
+            self.fields[name].widget.attrs["class"] = "form-control"
+        self.fields["method"].widget.attrs["class"] = "form-select payment-method"  # static/css/app.css
 
     def full_clean(self):
         super().full_clean()

@@ -51,12 +51,12 @@ def _check_no_pending_loans(circle: Circle) -> None:
     if circle.loans.filter(status="submitted").exists():
         raise ValidationError(
             _("The circle %(name)s is reviewing a loan request: record its decision first.")
-            % {"name": circle.name}
+            % {"name": circle.phrase_name}
         )
     if circle.guarantee_calls.filter(resolved_at__isnull=True).exists():
         raise ValidationError(
             _("The circle %(name)s has an unresolved guarantee call: resolve it first.")
-            % {"name": circle.name}
+            % {"name": circle.phrase_name}
         )
 
 
@@ -72,7 +72,7 @@ def _check_open(circle: Circle) -> None:
     if not circle.is_open:
         raise ValidationError(
             _("The circle %(name)s is %(status)s: it no longer takes members or meetings.")
-            % {"name": circle.name, "status": circle.get_status_display().lower()}
+            % {"name": circle.phrase_name, "status": circle.get_status_display().lower()}
         )
 
 
@@ -141,7 +141,7 @@ def _add_member(
     if count >= settings.circle_max_members:
         raise ValidationError(
             _("The circle %(name)s already has %(max)s active members, the maximum.")
-            % {"name": circle.name, "max": settings.circle_max_members},
+            % {"name": circle.phrase_name, "max": settings.circle_max_members},
             code="circle_full",
         )
     current = (
@@ -150,7 +150,7 @@ def _add_member(
     if current is not None:
         raise ValidationError(
             _("%(person)s is already an active member of the circle %(name)s.")
-            % {"person": profile, "name": current.circle.name},
+            % {"person": profile, "name": current.circle.phrase_name},
             code="already_member",
         )
     try:

@@ -79,7 +79,8 @@ class CircleCreateView(StaffRequiredMixin, OneTimeSubmissionViewMixin, FormView)
             return self.form_invalid(form)
         if first:
             messages.success(
-                self.request, _("The circle %(name)s is created. Add its members.") % {"name": circle.name}
+                self.request,
+                _("The circle %(name)s is created. Add its members.") % {"name": circle.phrase_name},
             )
         return redirect("circles:circle_detail", pk=circle.pk)
 
@@ -194,7 +195,7 @@ class CircleActivateView(CircleActionView):
             for message in messages_from(error):
                 messages.error(request, message)
         else:
-            messages.success(request, _("The circle %(name)s has started.") % {"name": circle.name})
+            messages.success(request, _("The circle %(name)s has started.") % {"name": circle.phrase_name})
         return self.back(circle)
 
 
@@ -250,7 +251,7 @@ class CircleDissolveView(CircleFormActionView):
         circle = services.circle_dissolve(
             circle=self.target, dissolved_by=self.request.user, note=data["note"]
         )
-        return circle, _("The circle %(name)s is dissolved.") % {"name": circle.name}
+        return circle, _("The circle %(name)s is dissolved.") % {"name": circle.phrase_name}
 
 
 def _membership_for(user, pk) -> Membership:
@@ -291,5 +292,5 @@ class MembershipMoveView(CircleFormActionView):
         )
         return membership.circle, _("%(person)s moved to %(name)s.") % {
             "person": membership.profile,
-            "name": membership.circle.name,
+            "name": membership.circle.phrase_name,
         }

@@ -178,5 +178,5 @@ class FormCircleView(StaffRequiredMixin, FormView):
         except ValidationError as error:
             add_service_errors(form, error)
             return self.form_invalid(form)
-        messages.success(self.request, _("The circle %(name)s is formed.") % {"name": circle.name})
+        messages.success(self.request, _("The circle %(name)s is formed.") % {"name": circle.phrase_name})
         return redirect("circles:circle_detail", pk=circle.pk)

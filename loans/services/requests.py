@@ -137,15 +137,15 @@ def circle_review_blocker(circle: Circle | None) -> str | None:
     if circle is None:
         return _("The applicant is not an active member of a borrowing circle.")
     if circle.status != CircleStatus.ACTIVE:
-        return _("The circle %(name)s is not active.") % {"name": circle.name}
+        return _("The circle %(name)s is not active.") % {"name": circle.phrase_name}
     minimum = OrganizationSettings.load().circle_min_members
     if Membership.objects.filter(circle=circle, left_on__isnull=True).count() < minimum:
         return _("The circle %(name)s has fewer than %(min)s active members.") % {
-            "name": circle.name,
+            "name": circle.phrase_name,
             "min": minimum,
         }
     if GuaranteeCall.objects.filter(circle=circle, resolved_at__isnull=True).exists():
-        return _("The circle %(name)s has an unresolved guarantee call.") % {"name": circle.name}
+        return _("The circle %(name)s has an unresolved guarantee call.") % {"name": circle.phrase_name}
     return None
 
 

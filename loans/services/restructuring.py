@@ -185,7 +185,12 @@ def new_rows(
         rows = _spread(schedule(to_come, first), carried)
     else:
         raise ValidationError({"kind": _("Choose a kind of restructuring.")})
-    return {"kept": kept, "replaced": replaced, "rows": rows}
+    proposal = {"kept": kept, "replaced": replaced, "rows": rows}
+    if kind == RestructuringKind.HOLIDAY:
+        # Why the end moves by more than the holiday on an overdue loan: the overdue instalments are
+        # re-dated with the others, from N periods after the restart date (``restart``).
+        proposal["holiday"] = {"overdue": unpaid - to_come, "restart": first, "start": rows[0].due_date}
+    return proposal
 
 
 def regular_instalment(amounts: list[Decimal]) -> Decimal:
@@ -206,6 +211,7 @@ def comparison(loan: Loan, proposal: dict) -> dict:
     current_interest = sum((i.interest_due for i in kept + replaced), ZERO)
     new_interest = sum((i.interest_due for i in kept), ZERO) + sum((row.interest for row in rows), ZERO)
     first_number = kept[-1].number + 1 if kept else 1
+    holiday = proposal.get("holiday")
     return {
         "current_instalment": regular_instalment([i.total_due for i in replaced]),
         "new_instalment": regular_instalment([row.total for row in rows]),
@@ -219,6 +225,9 @@ def comparison(loan: Loan, proposal: dict) -> dict:
         "new_lines": [(first_number + index, row) for index, row in enumerate(rows)],
         "current_count": len(kept) + len(replaced),
         "new_count": len(kept) + len(rows),
+        # A holiday on an overdue loan: {"overdue", "restart", "start"} (the preview says why the end moves
+        # by more than the instalments deferred); None otherwise.
+        "holiday_overdue": holiday if holiday and holiday["overdue"] else None,
     }
 
 

@@ -2,6 +2,7 @@
 their views (``loans/panels.py``, ``microcredit/core/panels.py``)."""
 
 from django import template
+from django.utils.translation import gettext as _
 
 register = template.Library()
 
@@ -13,3 +14,9 @@ def regime(loan) -> str:
     from loans.selectors import guarantee_regime
 
     return guarantee_regime(loan)
+
+
+@register.filter
+def loan_number(pk) -> str:
+    """A loan's number, the same words on every page: "Prêt nº 12" / "Loan #12" (never a bare "#12")."""
+    return _("Loan #%(number)s") % {"number": pk}

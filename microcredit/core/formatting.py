@@ -107,6 +107,16 @@ def format_count(value) -> str:
     return format_number(int(value), 0)
 
 
+def format_ordinal(value: int) -> str:
+    """An ordinal number: "1er", "2e" / "1st", "2nd", "3rd", "11th" (a loan cycle: "1er prêt de Marie")."""
+    value = int(value)
+    if is_french():
+        return "1er" if value == 1 else f"{value}e"
+    if 10 <= value % 100 <= 20:
+        return f"{value}th"
+    return f"{value}{ {1: 'st', 2: 'nd', 3: 'rd'}.get(value % 10, 'th') }"
+
+
 def format_date(value) -> str:
     """The long date of sentences: "1er décembre 2026", "12 décembre 2026" / "December 1, 2026"."""
     if not value:

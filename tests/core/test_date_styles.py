@@ -79,3 +79,26 @@ def test_the_circle_page_writes_past_members_dates_long(client_for):
         .content.decode()
     )
     assert "1er septembre 2025 \u2013 6 mars 2026" in page
+
+
+DATEISH = r"[\w.]*(?:(?<![a-z])date|_on|_at|as_of|since|until)"
+MACHINE_ATTRIBUTE = re.compile(r"(href|value|min|max)=\"[^\"]*$")
+RAW_DATE = re.compile(r"\{\{\s*(\w+\." + DATEISH + r")\s*\}\}")  # an object's field, not a placeholder
+SENTENCE_DATE = re.compile(r"\bwith\b[^%]*?\b\w+=(" + DATEISH + r")(\|shortdate)?(?=[\s%])")
+
+
+def test_no_template_prints_a_date_field_without_a_formatting_filter():
+    """A model's date printed as is (``{{ loan.disbursed_on }}``) comes out in ISO; a date handed to a
+    translated sentence (``blocktranslate with day=...``) is a sentence's date: the long style."""
+    found = []
+    for path in sorted((ROOT / "templates").rglob("*.html")):
+        text = path.read_text(encoding="utf-8")
+        for pattern in (RAW_DATE, SENTENCE_DATE):
+            for match in pattern.finditer(text):
+                before = text[max(0, match.start() - 300) : match.start()]
+                if pattern is SENTENCE_DATE and "blocktranslate" not in before:
+                    continue
+                if MACHINE_ATTRIBUTE.search(before):  # an ISO value in a URL or an input is for machines
+                    continue
+                found.append(f"{path.relative_to(ROOT)}: {match.group(0)}")
+    assert found == []

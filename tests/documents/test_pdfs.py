@@ -54,7 +54,7 @@ def test_the_statement_has_the_terms_guarantee_schedule_payments_and_balance(per
         "Amélie Gagnon",
         _money(D("1500.00")),  # amount approved
         "6%",  # the annual rate, the English way
-        f"Guaranteed by the circle {loan.circle.name}",
+        f"Guaranteed by the circle {loan.circle.phrase_name}",
         _money(first.total_due),  # the first instalment, paid
         "VIR-42",
         _money(loan_selectors.amount_owed(loan)),  # still owed

@@ -87,6 +87,8 @@ def pages_of(world) -> dict[str, list[str]]:
             "/circles/my-circle/",
             "/coaching/me/",
             "/people/me/",
+            # Her own file, as she sees it: its button row wraps on a phone.
+            f"/people/entrepreneurs/{loan.borrower_id}/",
         ],
         "advisor": [
             "/",

@@ -85,7 +85,7 @@ def test_an_open_call_blocks_a_new_request_of_the_same_circle(personas, client_f
     assert Membership.objects.filter(profile=member, circle=defaulted.circle, left_on__isnull=True).exists()
     response = client_for(member.user).post(reverse("loans:loan_submit", args=[request.pk]), follow=True)
     messages = [str(m) for m in response.context["messages"]]
-    assert any(defaulted.circle.name in m for m in messages)
+    assert any(defaulted.circle.phrase_name in m for m in messages)
     request.refresh_from_db()
     assert request.status == LoanStatus.DRAFT
 

@@ -403,7 +403,7 @@ def test_the_circle_page_lists_its_requests_and_loans(personas, client_for, djan
     services.loan_submit(loan=request, submitted_by=member.user)
     page = _text(client_for(personas.advisor).get(reverse("circles:circle_detail", args=[loan.circle_id])))
     requests_part = page.split('data-testid="circle-requests"')[1].split("</ul>")[0]
-    assert f"#{request.pk}" in requests_part
+    assert f"Prêt nº {request.pk}" in requests_part
     assert reverse("loans:loan_detail", args=[loan.pk]) in page.split('data-testid="circle-loans"')[1]
 
 

@@ -113,7 +113,7 @@ def test_a_circle_without_meetings_gets_the_usual_monthly_schedule_and_the_pages
     shown = client.post(url, data, **FR)
     assert shown.status_code == 200 and "reviewed" in shown.context, shown.context["form"].errors
     text = shown.content.decode().replace("\u00a0", " ")
-    assert f"le cercle {loan.circle.name} n'a aucune rencontre à suivre" in text.replace("&#x27;", "'")
+    assert f"le cercle {loan.circle.phrase_name} n'a aucune rencontre à suivre" in text.replace("&#x27;", "'")
     done = client.post(url, {**data, "step": "confirm", "reviewed": shown.context["reviewed"]}, **FR)
     assert done.status_code == 302
     loan.refresh_from_db()

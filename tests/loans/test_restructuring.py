@@ -563,8 +563,8 @@ def test_the_preview_shows_the_instalment_count_end_and_cost_before_and_after(la
     instalments = f'137,71{nbsp}$</td><td class="text-end" data-testid="new-instalment">139,94{nbsp}$</td>'
     assert instalments in cost
     assert (
-        '<td class="text-end">2026-09-05</td><td class="text-end" data-testid="new-end">2027-01-05</td>'
-        in cost
+        '<td class="text-end">5 septembre 2026</td>'
+        '<td class="text-end" data-testid="new-end">5 janvier 2027</td>' in cost
     )
 
 
@@ -606,3 +606,36 @@ def test_the_circle_can_only_have_been_informed_at_a_meeting_already_held(loan, 
     proposal.refresh_from_db()
     assert proposal.status == RestructuringStatus.PROPOSED
     assert not ScheduleVersion.objects.filter(loan=loan).exists()
+
+
+def test_a_holiday_on_an_overdue_loan_says_why_the_end_moves_by_more_than_the_holiday(late_loan, client_for):
+    # Four instalments overdue (5 January to 5 April): a holiday of 2 counts from the next due date, 5 May,
+    # and re-dates all nine unpaid instalments from 5 July: the end moves by six months, not two.
+    proposal = rs.new_rows(late_loan, kind=RestructuringKind.HOLIDAY, on=LATE_DAY, holiday_periods=2)
+    assert rs.comparison(late_loan, proposal)["holiday_overdue"] == {
+        "overdue": 4,
+        "restart": D(2026, 5, 5),
+        "start": D(2026, 7, 5),
+    }
+    advisor = AdvisorFactory()
+    late_loan.circle.advisor = advisor
+    late_loan.circle.save()
+    url = reverse("loans:restructuring_propose", args=[late_loan.pk])
+    with at(LATE_DAY):
+        page = (
+            client_for(advisor)
+            .post(url, {"kind": "holiday", "holiday_periods": 2, "reason": "x", "step": "preview"})
+            .content.decode()
+        )
+    assert (
+        "La fin recule de plus que les versements reportés parce que 4 versements sont en retard\u00a0: le "
+        "report compte à partir de la prochaine échéance, le 5 mai 2026, et tous les versements impayés, y "
+        "compris ceux en retard, sont redatés dans l'ordre à partir du 5 juillet 2026."
+    ) in html.unescape(page)
+    # The last due dates beside it, long as in the summary above them.
+    assert "5 septembre 2026" in page and "5 mars 2027" in page
+
+
+def test_a_holiday_on_a_loan_up_to_date_needs_no_explanation(loan):
+    proposal = rs.new_rows(loan, kind=RestructuringKind.HOLIDAY, on=D(2026, 1, 6), holiday_periods=2)
+    assert rs.comparison(loan, proposal)["holiday_overdue"] is None

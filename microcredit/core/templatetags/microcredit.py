@@ -47,6 +47,12 @@ def count(value) -> str:
 
 
 @register.filter
+def ordinal(value) -> str:
+    """An ordinal: "1er", "2e" / "1st", "2nd"."""
+    return formatting.format_ordinal(value)
+
+
+@register.filter
 def longdate(value) -> str:
     """The long date of sentences: "1er décembre 2026" / "December 1, 2026"."""
     return formatting.format_date(value)
