@@ -24,7 +24,7 @@ from loans.services.requests import PLAN_FIELDS, REQUEST_FIELDS, TEXT_MAX_LENGTH
 from microcredit.accounts.forms import DateInput, PersonChoiceField
 from microcredit.accounts.models import EntrepreneurProfile
 from microcredit.core.dates import DateFormField, DateKind
-from microcredit.core.formatting import format_date
+from microcredit.core.formatting import format_count, format_date
 from microcredit.core.models import OrganizationSettings
 from microcredit.core.money_fields import MoneyField
 from microcredit.core.submissions import OneTimeKeyField
@@ -60,14 +60,17 @@ class LoanRequestForm(forms.ModelForm):
             field = self.fields[name]
             field.max_length = limit
             field.validators.append(MaxLengthValidator(limit))
-            field.widget.attrs.update({"maxlength": limit, "data-counter": limit})
+            # The counter (static/js/loan_request.js) writes the maximum as the formatting module does.
+            field.widget.attrs.update(
+                {"maxlength": limit, "data-counter": limit, "data-counter-max": format_count(limit)}
+            )
             if name in PLAN_FIELDS:
                 field.help_text = _(
                     "A draft may stay incomplete; to submit it, write at least %(min)s characters "
                     "(%(max)s at most)."
-                ) % {"min": minimum, "max": limit}
+                ) % {"min": format_count(minimum), "max": format_count(limit)}
             else:
-                field.help_text = _("At most %(max)s characters.") % {"max": limit}
+                field.help_text = _("At most %(max)s characters.") % {"max": format_count(limit)}
         if borrower_choices is not None:
             self.fields["borrower"] = PersonChoiceField(label=_("Borrower"), queryset=borrower_choices)
             self.order_fields(["borrower"])

@@ -102,7 +102,8 @@ def payoff_quote(loan: Loan, on: datetime.date | None = None) -> Quote:
     # The instalments due by ``on``: their interest not yet paid. Those not yet due: the interest paid on
     # them was paid ahead for the current period, and only counts against the interest accrued in it.
     interest_due = sum(
-        (max(i.interest_due - interest_paid.get(i.pk, ZERO), ZERO) for i in replaced if i.due_date <= on), ZERO
+        (max(i.interest_due - interest_paid.get(i.pk, ZERO), ZERO) for i in replaced if i.due_date <= on),
+        ZERO,
     )
     paid_ahead = sum((interest_paid.get(i.pk, ZERO) for i in replaced if i.due_date > on), ZERO)
     accrued = fraction_to_cents(

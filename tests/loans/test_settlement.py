@@ -286,8 +286,8 @@ def test_a_payment_ahead_then_a_settlement_never_goes_below_the_principal_left()
             loan=loan, amount=M("100.00"), paid_on=D(2026, 1, 15), method="cash", recorded_by=coordinator
         )
         # 1 106,00 left; 10 days accrued since the disbursement: 1 106,00 x 6 % x 10 / 365 = 1,818, so 1,82;
-        # the 6,00 of interest paid ahead on the first instalment (not yet due) covers it: nothing more is asked,
-        # and the payoff is the principal left (not 1 106,00 - 6,00 + 1,82 = 1 101,82).
+        # the 6,00 of interest paid ahead on the first instalment (not yet due) covers it: nothing more
+        # is asked, and the payoff is the principal left (not 1 106,00 - 6,00 + 1,82 = 1 101,82).
         quote = st.payoff_quote(loan)
         assert (quote.principal_left, quote.interest_due, quote.interest_accrued) == (
             M("1106.00"),
@@ -313,7 +313,11 @@ def paid_ahead():
         loan = disbursed_loan(amount="1200.00", term=6, disbursed_on=D(2026, 1, 5))
     with at(D(2026, 2, 5)):
         services.payment_record(
-            loan=loan, amount=M("206.51"), paid_on=D(2026, 2, 5), method="cash", recorded_by=CoordinatorFactory()
+            loan=loan,
+            amount=M("206.51"),
+            paid_on=D(2026, 2, 5),
+            method="cash",
+            recorded_by=CoordinatorFactory(),
         )
     return loan
 
@@ -372,7 +376,9 @@ def test_a_settlement_after_interest_paid_ahead_then_its_reversal_restores_exact
     assert paid_ahead.status == LoanStatus.REPAID
     assert ledger_differences() == []
     with at(D(2026, 2, 26)):
-        services.payment_reverse(payment=settlement.payment, reversed_by=coordinator, reason="Virement refusé")
+        services.payment_reverse(
+            payment=settlement.payment, reversed_by=coordinator, reason="Virement refusé"
+        )
     paid_ahead.refresh_from_db()
     assert paid_ahead.status == LoanStatus.ACTIVE
     assert snapshot(paid_ahead) == before
