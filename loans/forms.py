@@ -2,6 +2,7 @@ import uuid
 from decimal import Decimal
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.utils.functional import lazy
 from django.utils.text import capfirst
@@ -33,6 +34,18 @@ from microcredit.core.text_fields import LimitedTextField
 DESCRIPTION_MAX_LENGTH = 1000  # a product's description, in each language
 
 
+class CountedMaxLength(MaxLengthValidator):
+    """Django's maximum length, its message writing the figures as the formatting module does ("4 000")."""
+
+    def __call__(self, value):
+        if len(value) > self.limit_value:
+            raise ValidationError(
+                _("At most %(max)s characters (%(count)s typed)."),
+                code="max_length",
+                params={"max": format_count(self.limit_value), "count": format_count(len(value))},
+            )
+
+
 class LoanRequestForm(forms.ModelForm):
     document = forms.FileField(
         label=_("Business plan document (optional)"),
@@ -59,7 +72,7 @@ class LoanRequestForm(forms.ModelForm):
         for name, limit in TEXT_MAX_LENGTHS.items():
             field = self.fields[name]
             field.max_length = limit
-            field.validators.append(MaxLengthValidator(limit))
+            field.validators.append(CountedMaxLength(limit))
             # The counter (static/js/loan_request.js) writes the maximum as the formatting module does.
             field.widget.attrs.update(
                 {"maxlength": limit, "data-counter": limit, "data-counter-max": format_count(limit)}

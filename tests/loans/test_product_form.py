@@ -145,3 +145,27 @@ def test_the_loan_page_shows_the_products_description(personas, client_for):
     loan.product.save()
     page = _text(client_for(personas.coordinator).get(reverse("loans:loan_detail", args=[loan.pk])))
     assert 'data-testid="product-description">Pour démarrer une petite entreprise.</div>' in page
+
+
+def test_a_plan_too_long_is_refused_with_the_limits_written_the_french_way(personas, client_for):
+    product = LoanProductFactory()
+    _speaks(personas.entrepreneur.user, "fr-ca")
+    long = "x" * 4001
+    response = client_for(personas.entrepreneur.user).post(
+        reverse("loans:loan_create"),
+        {
+            "product": product.pk,
+            "amount": "1 500,00",
+            "term": "12",
+            "purpose": "Machine à coudre",
+            "plan_summary": long,
+            "plan_market": "Quartier",
+            "plan_use_of_funds": "Machine",
+            "plan_projections": "",
+        },
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["plan_summary"] == [
+        f"Au plus 4{NBSP}000 caractères (4{NBSP}001 saisis)."
+    ]
+    assert long in response.content.decode()
