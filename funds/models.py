@@ -13,6 +13,7 @@ from microcredit.accounts.models import Language
 from microcredit.core.bilingual import FrenchInPlainColumn
 from microcredit.core.dates import BoundedDateField, DateKind
 from microcredit.core.money_fields import MoneyModelField
+from microcredit.core.percent_fields import PercentModelField
 
 
 class FundSourceKind(models.TextChoices):
@@ -49,7 +50,7 @@ class FundSource(FrenchInPlainColumn, models.Model):
         _("language of its statements"), max_length=5, choices=Language.choices, default=Language.FRENCH
     )
     # Terms of repayment to the funder.
-    annual_return_rate = models.DecimalField(
+    annual_return_rate = PercentModelField(
         _("annual return owed (%)"),
         max_digits=5,
         decimal_places=2,

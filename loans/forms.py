@@ -2,6 +2,7 @@ import uuid
 from decimal import Decimal
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
 from django.utils.functional import lazy
 from django.utils.text import capfirst
@@ -24,13 +25,25 @@ from loans.services.requests import PLAN_FIELDS, REQUEST_FIELDS, TEXT_MAX_LENGTH
 from microcredit.accounts.forms import DateInput, PersonChoiceField
 from microcredit.accounts.models import EntrepreneurProfile
 from microcredit.core.dates import DateFormField, DateKind
-from microcredit.core.formatting import format_date
+from microcredit.core.formatting import format_count, format_date
 from microcredit.core.models import OrganizationSettings
 from microcredit.core.money_fields import MoneyField
 from microcredit.core.submissions import OneTimeKeyField
 from microcredit.core.text_fields import LimitedTextField
 
 DESCRIPTION_MAX_LENGTH = 1000  # a product's description, in each language
+
+
+class CountedMaxLength(MaxLengthValidator):
+    """Django's maximum length, its message writing the figures as the formatting module does ("4 000")."""
+
+    def __call__(self, value):
+        if len(value) > self.limit_value:
+            raise ValidationError(
+                _("At most %(max)s characters (%(count)s typed)."),
+                code="max_length",
+                params={"max": format_count(self.limit_value), "count": format_count(len(value))},
+            )
 
 
 class LoanRequestForm(forms.ModelForm):
@@ -60,15 +73,18 @@ class LoanRequestForm(forms.ModelForm):
         for name, limit in TEXT_MAX_LENGTHS.items():
             field = self.fields[name]
             field.max_length = limit
-            field.validators.append(MaxLengthValidator(limit))
-            field.widget.attrs.update({"maxlength": limit, "data-counter": limit})
+            field.validators.append(CountedMaxLength(limit))
+            # The counter (static/js/loan_request.js) writes the maximum as the formatting module does.
+            field.widget.attrs.update(
+                {"maxlength": limit, "data-counter": limit, "data-counter-max": format_count(limit)}
+            )
             if name in PLAN_FIELDS:
                 field.help_text = _(
                     "A draft may stay incomplete; to submit it, write at least %(min)s characters "
                     "(%(max)s at most)."
-                ) % {"min": minimum, "max": limit}
+                ) % {"min": format_count(minimum), "max": format_count(limit)}
             else:
-                field.help_text = _("At most %(max)s characters.") % {"max": limit}
+                field.help_text = _("At most %(max)s characters.") % {"max": format_count(limit)}
         if borrower_choices is not None:
             self.fields["borrower"] = PersonChoiceField(label=_("Borrower"), queryset=borrower_choices)
             self.order_fields(["borrower"])

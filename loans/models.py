@@ -27,6 +27,7 @@ from microcredit.core.dates import BoundedDateField, DateKind
 from microcredit.core.formatting import format_money
 from microcredit.core.jobs import SendOnce
 from microcredit.core.money_fields import MoneyModelField
+from microcredit.core.percent_fields import PercentModelField
 from microcredit.core.state import StatusChange
 
 
@@ -45,7 +46,7 @@ class LoanProduct(FrenchInPlainColumn, models.Model):
     description = models.TextField(_("description"), blank=True)
     min_amount = money(_("minimum amount"), validators=[MinValueValidator(Decimal("1.00"))])
     max_amount = money(_("maximum amount"))
-    annual_rate = models.DecimalField(
+    annual_rate = PercentModelField(
         _("annual interest rate (%)"),
         max_digits=5,
         decimal_places=2,
@@ -248,7 +249,7 @@ class Loan(models.Model):
     approved_term = models.PositiveSmallIntegerField(
         _("approved number of instalments"), null=True, blank=True
     )
-    annual_rate = models.DecimalField(
+    annual_rate = PercentModelField(
         _("annual interest rate (%)"), max_digits=5, decimal_places=2, null=True, blank=True
     )
     frequency = models.CharField(

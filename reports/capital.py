@@ -18,7 +18,7 @@ from funds.models import Population
 from funds.rules import age_band
 from loans.fund_ledger import fund_ledgers
 from loans.portfolio import loss_reserve_sql
-from microcredit.core.formatting import Money, Percent, format_date
+from microcredit.core.formatting import NBSP, Money, Percent, format_date, format_money, is_french
 from microcredit.core.money import CENT, ZERO, from_cents
 from microcredit.core.selectors import SMALL_COUNT
 from reports.selectors import _fetch, _params, book, percent
@@ -100,11 +100,12 @@ def restrictions(fund) -> str:
     if fund.population:
         parts.append(str(Population(fund.population).label))
     if fund.max_per_loan is not None:
-        parts.append(_("at most %(amount)s a loan") % {"amount": Money(fund.max_per_loan)})
+        parts.append(_("at most %(amount)s a loan") % {"amount": format_money(fund.max_per_loan)})
     products = list(fund.products.all())  # prefetched by the fund ledgers
     if products:
         parts.append(", ".join(product.name for product in products))
-    return "; ".join(str(part) for part in parts) or "—"
+    separator = f"{NBSP}; " if is_french() else "; "  # French puts a non-breaking space before ";"
+    return separator.join(str(part) for part in parts) or "—"
 
 
 # The board's hidden portfolio figures that hide the capital's loan totals (lent, collected, written off,
@@ -317,7 +318,7 @@ def _reserve_table(reserve: dict, for_board: bool, hidden: frozenset | set = fro
     )
     table.note = _(
         "As of %(date)s: the outstanding principal of the active loans times the rate of their band of days "
-        "past due, rounded to the cent per band (rates: settings, LOAN_LOSS_RESERVE_BANDS)."
+        "past due, rounded to the cent per band (rates set in the organization's settings)."
     ) % {"date": format_date(reserve["as_of"])}
     return table
 

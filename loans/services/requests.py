@@ -13,7 +13,7 @@ from loans.models import GuaranteeCall, Loan, LoanProduct, LoanStatus
 from loans.services.base import lock, transition
 from loans.services.plan_files import attach_plan_document, files_removed_on_error
 from microcredit.accounts.models import EntrepreneurProfile, User
-from microcredit.core.formatting import format_money
+from microcredit.core.formatting import format_count, format_money
 from microcredit.core.models import OrganizationSettings
 
 PLAN_FIELDS = ("plan_summary", "plan_market", "plan_use_of_funds", "plan_projections")
@@ -78,8 +78,8 @@ def check_texts(fields: dict) -> None:
         value = fields.get(name) or ""
         if len(value) > limit:
             errors[name] = _("At most %(max)s characters (%(count)s typed).") % {
-                "max": limit,
-                "count": len(value),
+                "max": format_count(limit),
+                "count": format_count(len(value)),
             }
     if errors:
         raise ValidationError(errors)
@@ -253,7 +253,10 @@ def loan_submit(*, loan: Loan, submitted_by: User) -> Loan:
                 "Before it goes to the circle, write each section of the business plan (at least "
                 "%(min)s characters each). Still to complete: %(sections)s."
             )
-            % {"min": OrganizationSettings.load().loan_plan_min_chars, "sections": ", ".join(labels)},
+            % {
+                "min": format_count(OrganizationSettings.load().loan_plan_min_chars),
+                "sections": ", ".join(labels),
+            },
             code="plan_incomplete",
         )
     loan.circle = circle

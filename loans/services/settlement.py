@@ -3,7 +3,9 @@
 The amount that settles a loan on a day D = the principal left + the interest earned to D: the interest of
 the instalments due on or before D, plus the interest accrued since the last due date (or the disbursement)
 up to D, on the principal left, at the loan's annual rate, for the actual days (``days / 365``), rounded once
-to the cent; less the interest already paid on the instalments not paid in full. Never more than what the
+to the cent, less the interest already paid for that period (paid ahead on the instalments not yet due),
+never below zero. The instalments due on or before D count their unpaid interest only; a payment made ahead
+on the next instalment's interest never lowers the payoff below the principal left. Never more than what the
 schedule still asks. If the product's ``settlement_waives_interest`` is off, the amount is simply everything
 the schedule still asks.
 
@@ -47,27 +49,29 @@ from microcredit.core.money import ZERO, fraction_to_cents
 class Quote:
     on: datetime.date
     principal_left: Decimal
-    interest_due: Decimal  # of the instalments due on or before ``on``, not yet paid
-    interest_accrued: Decimal  # since the last due date
+    interest_due: Decimal  # of the instalments due on or before ``on``, not yet paid (never negative)
+    interest_accrued: Decimal  # since the last due date, before what was paid ahead for that period
     days: int
     since: datetime.date
     amount: Decimal  # what settles the loan on ``on``
     owed: Decimal  # what the schedule still asks
     waives: bool
+    interest_paid_ahead: Decimal = ZERO  # paid on the instalments not yet due (the current period)
 
     @property
     def interest_unpaid(self) -> Decimal:
-        """The interest due and unpaid (0 when more interest was paid ahead than is due)."""
-        return max(self.interest_due, ZERO)
+        """The interest due and unpaid on the instalments due on or before the day."""
+        return self.interest_due
 
     @property
-    def interest_paid_ahead(self) -> Decimal:
-        """Interest paid ahead on instalments not yet due, credited to the borrower."""
-        return max(-self.interest_due, ZERO)
+    def interest_credited(self) -> Decimal:
+        """The interest paid ahead that counts against the interest accrued (at most that accrued)."""
+        return min(self.interest_paid_ahead, self.interest_accrued)
 
     @property
     def interest_earned(self) -> Decimal:
-        return self.interest_due + self.interest_accrued
+        """The interest the payoff asks: the unpaid due interest and the accrued interest not yet paid."""
+        return self.interest_due + self.interest_accrued - self.interest_credited
 
     @property
     def waived(self) -> Decimal:
@@ -90,16 +94,24 @@ def payoff_quote(loan: Loan, on: datetime.date | None = None) -> Quote:
         or loan.disbursed_on
     )
     days = (on - since).days
-    interest_paid = sum(
-        (a for a in Allocation.objects.filter(instalment__in=replaced).values_list("interest", flat=True)),
+    interest_paid: dict[int, Decimal] = {}
+    for instalment_id, interest in Allocation.objects.filter(instalment__in=replaced).values_list(
+        "instalment_id", "interest"
+    ):
+        interest_paid[instalment_id] = interest_paid.get(instalment_id, ZERO) + interest
+    # The instalments due by ``on``: their interest not yet paid. Those not yet due: the interest paid on
+    # them was paid ahead for the current period, and only counts against the interest accrued in it.
+    interest_due = sum(
+        (max(i.interest_due - interest_paid.get(i.pk, ZERO), ZERO) for i in replaced if i.due_date <= on),
         ZERO,
     )
-    interest_due = sum((i.interest_due for i in replaced if i.due_date <= on), ZERO) - interest_paid
+    paid_ahead = sum((interest_paid.get(i.pk, ZERO) for i in replaced if i.due_date > on), ZERO)
     accrued = fraction_to_cents(
         Fraction(principal_left) * Fraction(loan.annual_rate) / 100 * Fraction(days, 365)
     )
     waives = loan.product.settlement_waives_interest
-    amount = min(owed, principal_left + interest_due + accrued) if waives else owed
+    earned = interest_due + max(accrued - paid_ahead, ZERO)
+    amount = min(owed, principal_left + earned) if waives else owed
     return Quote(
         on=on,
         principal_left=principal_left,
@@ -110,6 +122,7 @@ def payoff_quote(loan: Loan, on: datetime.date | None = None) -> Quote:
         amount=amount,
         owed=owed,
         waives=waives,
+        interest_paid_ahead=paid_ahead,
     )
 
 

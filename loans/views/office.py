@@ -353,9 +353,21 @@ class ProductCreateView(CoordinatorRequiredMixin, CreateView):
     template_name = "loans/product_form.html"
     success_url = reverse_lazy("loans:product_list")
 
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(
+            self.request, _("The loan product %(name)s is created.") % {"name": self.object.name}
+        )
+        return response
+
 
 class ProductUpdateView(CoordinatorRequiredMixin, UpdateView):
     model = LoanProduct
     form_class = LoanProductForm
     template_name = "loans/product_form.html"
     success_url = reverse_lazy("loans:product_list")
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, _("The loan product %(name)s is saved.") % {"name": self.object.name})
+        return response

@@ -75,9 +75,10 @@ def format_money(amount) -> str:
 
 
 def format_amount_input(amount) -> str:
-    """An amount as a money input shows it back for editing: the reader's decimal mark, no grouping and no
-    dollar sign ("1500,50" in French, "1500.50" in English), which the money field reads back unchanged."""
-    return formats.number_format(to_cents(amount), 2, use_l10n=True, force_grouping=False)
+    """An amount as a money input shows it back for editing, as the reader types it: the reader's decimal
+    mark and grouping, no dollar sign ("2 000,00" in French, "2,000.00" in English), which the money field
+    reads back unchanged."""
+    return formats.number_format(to_cents(amount), 2, use_l10n=True, force_grouping=True)
 
 
 def format_percent(value, places: int = 1) -> str:

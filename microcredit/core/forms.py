@@ -1,6 +1,7 @@
 from django import forms
 
 from microcredit.core.models import OrganizationSettings
+from microcredit.core.percent_fields import WholePercentField
 
 
 class OrganizationSettingsForm(forms.ModelForm):
@@ -25,3 +26,8 @@ class OrganizationSettingsForm(forms.ModelForm):
             "loan_open_requests_max",
             "loan_second_approver_role",
         )
+        # Whole percentages, typed as text like every rate ("50", "50 %"), never a browser's number box.
+        field_classes = {
+            "circle_vote_quorum_percent": WholePercentField,
+            "circle_vote_approval_percent": WholePercentField,
+        }

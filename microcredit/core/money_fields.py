@@ -21,8 +21,9 @@ How an amount is read
   language writes them, a comma in English (``12,345`` = 12 345.00); in French, and for a dot in English,
   it is refused with a message asking for cents with at most 2 decimals or thousands with a space.
 
-An amount shown back for editing uses the reader's decimal mark without grouping (``1500,50`` /
-``1500.50``); what was typed is shown back unchanged when the form is refused.
+An amount shown back for editing is written as the reader types it, with the decimal mark and grouping of
+the reader's language (``1 500,50`` with a non-breaking space / ``1,500.50``), which reads back the same;
+what was typed is shown back unchanged when the form is refused.
 """
 
 import re

@@ -49,15 +49,17 @@
   });
 
   var template = form.getAttribute("data-counter-template") || "{count} / {max}";
+  var numbers = new Intl.NumberFormat(document.documentElement.lang || "fr");
   form.querySelectorAll("[data-counter]").forEach(function (input) {
-    var max = input.getAttribute("data-counter");
+    // The maximum as the server's formatting module writes it ("4 000" / "4,000"), the count likewise.
+    var max = input.getAttribute("data-counter-max") || input.getAttribute("data-counter");
     var counter = document.createElement("div");
     counter.className = "form-text text-end";
     counter.setAttribute("aria-live", "polite");
     counter.setAttribute("data-testid", "counter-" + input.name);
     input.insertAdjacentElement("afterend", counter);
     function update() {
-      counter.textContent = template.replace("{count}", input.value.length).replace("{max}", max);
+      counter.textContent = template.replace("{count}", numbers.format(input.value.length)).replace("{max}", max);
     }
     input.addEventListener("input", update);
     update();

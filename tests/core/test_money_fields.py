@@ -11,6 +11,7 @@ from django.db import models
 from django.utils import translation
 
 from microcredit.core.money_fields import MoneyField, MoneyModelField, parse_amount
+from microcredit.core.percent_fields import PercentField
 
 D = Decimal
 NBSP, NNBSP = "\u00a0", "\u202f"
@@ -144,7 +145,7 @@ def test_the_input_is_a_text_box_with_a_decimal_keypad():
     assert 'type="number"' not in html and "step=" not in html
 
 
-@pytest.mark.parametrize(("language", "shown"), [("fr-ca", "1500,50"), ("en", "1500.50")])
+@pytest.mark.parametrize(("language", "shown"), [("fr-ca", f"1{NBSP}500,50"), ("en", "1,500.50")])
 def test_an_existing_amount_is_shown_back_the_readers_way_and_reads_back_the_same(language, shown):
     with translation.override(language):
         html = str(AmountForm(initial={"amount": D("1500.5")})["amount"])
@@ -205,7 +206,10 @@ def test_every_decimal_field_of_every_form_is_the_money_field():
     seen = []
     for form_class in _project_form_classes():
         for name, field in form_class.base_fields.items():
-            if isinstance(field, forms.DecimalField) and name != "annual_rate":
+            if "rate" in name or "percent" in name:
+                # Rates and percentages: the percent field (microcredit/core/percent_fields.py).
+                assert isinstance(field, PercentField), f"{form_class.__name__}.{name}"
+            elif isinstance(field, forms.DecimalField):
                 assert isinstance(field, MoneyField), f"{form_class.__name__}.{name}"
                 seen.append(f"{form_class.__name__}.{name}")
     assert {

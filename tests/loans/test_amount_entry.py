@@ -240,17 +240,17 @@ def test_an_english_loan_request_of_1_500_50_and_its_edit_form(personas, client_
     loan = Loan.objects.get(borrower=personas.entrepreneur)
     assert response.status_code == 302 and loan.amount == D("1500.50")
     edit = client.get(reverse("loans:loan_update", args=[loan.pk]), **EN).content.decode()
-    assert 'value="1500.50"' in edit and 'inputmode="decimal"' in edit
+    assert 'value="1,500.50"' in edit and 'inputmode="decimal"' in edit
     _speak(personas.entrepreneur.user, "fr-ca")
     edit = client.get(reverse("loans:loan_update", args=[loan.pk]), **FR).content.decode()
-    assert 'value="1500,50"' in edit
+    assert 'value="1\u00a0500,50"' in edit  # as typed in French, and read back the same
 
 
 def test_the_approval_shows_the_requested_amount_the_readers_way_and_reads_a_french_one(personas, client_for):
     loan = accepted_loan(advisor=personas.advisor, amount="1500.00")
     client = client_for(personas.coordinator)
     url = reverse("loans:loan_approve", args=[loan.pk])
-    assert 'value="1500,00"' in client.get(url, **FR).content.decode()
+    assert 'value="1\u00a0500,00"' in client.get(url, **FR).content.decode()
     client.post(url, {"decision": "approve", "amount": "1 400,50", "term": "12"}, **FR)
     loan.refresh_from_db()
     assert loan.status == LoanStatus.APPROVED and loan.approved_amount == D("1400.50")
