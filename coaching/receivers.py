@@ -35,9 +35,10 @@ def loan_changed(sender, instance, raw=False, **kwargs):
         caseload_tally_refresh(profile_ids=[instance.borrower_id])
 
 
-def position_moved(sender, loan=None, loans=(), **kwargs):
-    """One loan's position moved, or many at once (``loans``: the end of an import's deferred block)."""
-    caseload_tally_refresh(profile_ids=[item.borrower_id for item in ([loan] if loan else loans)])
+def position_moved(sender, loan=None, borrower_ids=(), **kwargs):
+    """One loan's position moved, or many at once (``borrower_ids``: the end of an import's deferred
+    block)."""
+    caseload_tally_refresh(profile_ids=[loan.borrower_id] if loan else list(borrower_ids))
 
 
 def connect() -> None:

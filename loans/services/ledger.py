@@ -122,9 +122,9 @@ def daily_rows_deferred():
 def derived_rows_deferred():
     """``daily_rows_deferred``, and what follows each loan's change (its monthly snapshots, the arrears
     tallies and counters, ``position_changed``) done once when the block ends without error: the snapshots
-    per loan changed, the arrears counters rebuilt in one pass, one signal for all the loans. For an import
-    of thousands of loans in one transaction, where updating the same counter rows once per loan would grow
-    as the square of the loans (see ``daily_rows_deferred``). Nested blocks end with the outermost."""
+    per loan changed, the arrears counters rebuilt in one pass, one signal for all their borrowers. For an
+    import of thousands of loans in one transaction, where updating the same counter rows once per loan would
+    grow as the square of the loans (see ``daily_rows_deferred``). Nested blocks end with the outermost."""
     if getattr(_deferred, "loans", None) is not None:
         yield
         return
@@ -132,7 +132,7 @@ def derived_rows_deferred():
     try:
         with daily_rows_deferred():
             yield
-        loans = list(_deferred.loans.values())
+        loans = dict(_deferred.loans)
     finally:
         _deferred.loans = None
     if not loans:
@@ -140,10 +140,10 @@ def derived_rows_deferred():
     from loans.models import LoanPosition
     from loans.services.arrears_counts import rebuild_arrears_counts
 
-    for loan in loans:
-        record_snapshots(loan)
+    for pk in sorted(loans):
+        _loan_snapshots(pk)
     rebuild_arrears_counts()
-    position_changed.send(sender=LoanPosition, loan=None, loans=loans)
+    position_changed.send(sender=LoanPosition, loan=None, borrower_ids=sorted(set(loans.values())))
 
 
 def _followed(loan, *, opened: bool) -> None:
@@ -153,7 +153,7 @@ def _followed(loan, *, opened: bool) -> None:
 
     pending = getattr(_deferred, "loans", None)
     if pending is not None:
-        pending[loan.pk] = loan
+        pending[loan.pk] = loan.borrower_id  # ids only: memory stays flat however many loans
         return
     record_snapshots(loan)
     if opened:
@@ -374,11 +374,15 @@ def record_snapshots(loan) -> None:
     months): after a payment, a reversal, a schedule change or the disbursement, in that transaction. Every
     month is rewritten, not only those after the change: a change of allocation reaches back to the
     earliest payment it moves, and the rows are few (one per month end taken)."""
+    _loan_snapshots(loan.pk)
+
+
+def _loan_snapshots(pk: int) -> None:
     from loans.models import PositionSnapshot
 
-    PositionSnapshot.objects.filter(loan_id=loan.pk).delete()
+    PositionSnapshot.objects.filter(loan_id=pk).delete()
     with connection.cursor() as cursor:
-        cursor.execute(LOAN_SNAPSHOTS_SQL, [loan.pk])
+        cursor.execute(LOAN_SNAPSHOTS_SQL, [pk])
 
 
 def _take_month(month: datetime.date) -> None:
