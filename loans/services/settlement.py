@@ -50,13 +50,13 @@ class Quote:
     on: datetime.date
     principal_left: Decimal
     interest_due: Decimal  # of the instalments due on or before ``on``, not yet paid (never negative)
-    interest_accrued: Decimal  # since the last due date, before what was paid ahead for that period
+    interest_accrued: Decimal  # since the last due date (what was paid ahead is credited apart)
     days: int
     since: datetime.date
     amount: Decimal  # what settles the loan on ``on``
     owed: Decimal  # what the schedule still asks
     waives: bool
-    interest_paid_ahead: Decimal = ZERO  # paid on the instalments not yet due (the current period)
+    interest_paid_ahead: Decimal = ZERO  # paid on the instalments not yet due: credited in full
 
     @property
     def interest_unpaid(self) -> Decimal:
@@ -65,13 +65,13 @@ class Quote:
 
     @property
     def interest_credited(self) -> Decimal:
-        """The interest paid ahead that counts against the interest accrued (at most that accrued)."""
-        return min(self.interest_paid_ahead, self.interest_accrued)
+        """The interest paid ahead on instalments not yet due: not earned, so credited in full."""
+        return self.interest_paid_ahead
 
     @property
     def interest_earned(self) -> Decimal:
-        """The interest the payoff asks: the unpaid due interest and the accrued interest not yet paid."""
-        return self.interest_due + self.interest_accrued - self.interest_credited
+        """The interest earned and not yet paid: the unpaid due interest and the interest accrued."""
+        return self.interest_due + self.interest_accrued
 
     @property
     def waived(self) -> Decimal:
@@ -110,8 +110,9 @@ def payoff_quote(loan: Loan, on: datetime.date | None = None) -> Quote:
         Fraction(principal_left) * Fraction(loan.annual_rate) / 100 * Fraction(days, 365)
     )
     waives = loan.product.settlement_waives_interest
-    earned = interest_due + max(accrued - paid_ahead, ZERO)
-    amount = min(owed, principal_left + earned) if waives else owed
+    # Interest paid ahead was not earned: all of it is credited, so that a borrower who paid ahead and then
+    # settles pays, in all, only the interest earned (the payoff may then be below the principal left).
+    amount = min(owed, max(principal_left + interest_due + accrued - paid_ahead, ZERO)) if waives else owed
     return Quote(
         on=on,
         principal_left=principal_left,

@@ -268,16 +268,16 @@ def test_a_settlement_and_a_payment_at_the_same_time_wait_for_each_other():
     assert selectors.amount_owed(loan) == M("0.00")
     # Settled first: 1 200,00 + 1 200,00 x 6 % x 10 / 365 (1,97), the payment refused. Paid first: the 100,00
     # goes to the first instalment (6,00 of interest, 94,00 of principal), then the settlement is the 1 106,00
-    # left: the 1 106,00 x 6 % x 10 / 365 (1,82) accrued is covered by the 6,00 of interest paid ahead.
+    # left + the 1,82 accrued (1 106,00 x 6 % x 10 / 365) - the 6,00 of interest paid ahead, not earned.
     paid = sum(p.amount for p in loan.payments.all())
     if outcomes.count("ok") == 1:
         assert paid == M("1201.97")
     else:
-        assert paid == M("100.00") + M("1106.00")
+        assert paid == M("100.00") + M("1101.82")
     assert ledger_differences() == []
 
 
-def test_a_payment_ahead_then_a_settlement_never_goes_below_the_principal_left():
+def test_a_payment_ahead_then_a_settlement_asks_in_all_only_the_interest_earned():
     with at(D(2026, 1, 5)):
         loan = disbursed_loan(amount="1200.00", term=6, disbursed_on=D(2026, 1, 5))
     with at(D(2026, 1, 15)):
@@ -286,8 +286,9 @@ def test_a_payment_ahead_then_a_settlement_never_goes_below_the_principal_left()
             loan=loan, amount=M("100.00"), paid_on=D(2026, 1, 15), method="cash", recorded_by=coordinator
         )
         # 1 106,00 left; 10 days accrued since the disbursement: 1 106,00 x 6 % x 10 / 365 = 1,818, so 1,82;
-        # the 6,00 of interest paid ahead on the first instalment (not yet due) covers it: nothing more
-        # is asked, and the payoff is the principal left (not 1 106,00 - 6,00 + 1,82 = 1 101,82).
+        # the 6,00 of interest paid ahead on the first instalment (not yet due) was not earned: credited in
+        # full, the payoff is 1 106,00 + 1,82 - 6,00 = 1 101,82, and the borrower pays 100,00 + 1 101,82 =
+        # 1 201,82 in all: the 1 200,00 lent and the 1,82 earned.
         quote = st.payoff_quote(loan)
         assert (quote.principal_left, quote.interest_due, quote.interest_accrued) == (
             M("1106.00"),
@@ -296,12 +297,15 @@ def test_a_payment_ahead_then_a_settlement_never_goes_below_the_principal_left()
         )
         assert (quote.interest_paid_ahead, quote.interest_credited, quote.interest_earned) == (
             M("6.00"),
+            M("6.00"),
             M("1.82"),
-            M("0.00"),
         )
-        assert quote.amount == M("1106.00")
+        assert quote.amount == M("1101.82")
         settlement = st.loan_settle(loan=loan, paid_on=D(2026, 1, 15), method="cash", recorded_by=coordinator)
-    assert settlement.payment.amount == M("1106.00")
+    assert settlement.payment.amount == M("1101.82")
+    # The settlement instalment carries the whole principal and only the interest earned.
+    last = Instalment.objects.filter(loan=loan).order_by("-number").first()
+    assert (last.principal_due, last.interest_due) == (M("1200.00"), M("1.82"))
     assert ledger_differences() == []
 
 
@@ -322,9 +326,9 @@ def paid_ahead():
     return loan
 
 
-def test_interest_paid_ahead_counts_only_against_the_interest_accrued(paid_ahead):
-    # 15 February, 10 days since 5 February: 1 002,49 x 6 % x 10 / 365 = 1,648, so 1,65, less than the
-    # 3,00 paid ahead: no interest is asked, the payoff is the principal left (it was 1 001,14 before).
+def test_interest_paid_ahead_is_credited_in_full(paid_ahead):
+    # 15 February, 10 days since 5 February: 1 002,49 x 6 % x 10 / 365 = 1,648, so 1,65 earned; the 3,00
+    # paid ahead on the second instalment were not: credited, the payoff is 1 002,49 + 1,65 - 3,00.
     quote = st.payoff_quote(paid_ahead, D(2026, 2, 15))
     assert (quote.principal_left, quote.interest_due, quote.interest_accrued, quote.interest_paid_ahead) == (
         M("1002.49"),
@@ -332,27 +336,32 @@ def test_interest_paid_ahead_counts_only_against_the_interest_accrued(paid_ahead
         M("1.65"),
         M("3.00"),
     )
-    assert (quote.interest_earned, quote.amount) == (M("0.00"), M("1002.49"))
+    assert (quote.interest_earned, quote.interest_credited, quote.amount) == (
+        M("1.65"),
+        M("3.00"),
+        M("1001.14"),
+    )
     # 25 February, 20 days: 1 002,49 x 6 % x 20 / 365 = 3,2959, so 3,30; less the 3,00 paid: 0,30 asked.
     quote = st.payoff_quote(paid_ahead, D(2026, 2, 25))
     assert (quote.interest_accrued, quote.interest_credited, quote.interest_earned) == (
         M("3.30"),
         M("3.00"),
-        M("0.30"),
+        M("3.30"),
     )
     # 1 221,08 scheduled - 206,51 paid = 1 014,57 owed; 1 002,79 settles it: 11,78 waived.
     assert (quote.amount, quote.owed, quote.waived) == (M("1002.79"), M("1014.57"), M("11.78"))
 
 
-def test_the_loan_page_shows_no_negative_interest_when_interest_was_paid_ahead(paid_ahead, client_for):
+def test_the_loan_page_shows_the_interest_paid_ahead_as_a_credit(paid_ahead, client_for):
     with at(D(2026, 2, 15)):
         page = client_for(CoordinatorFactory()).get(reverse("loans:loan_detail", args=[paid_ahead.pk]))
     assert page.status_code == 200
     text = page.content.decode()
     card = re.sub(r"[ \n]+", " ", text[text.index('data-testid="payoff-quote"') :].split("<form")[0])
-    # Was "Capital restant 1 002,49 $ et intérêts courus -1,35 $" and a payoff of 1 001,14 $.
-    assert "Rembourse le prêt aujourd'hui\u00a0: <strong>1\u00a0002,49\u00a0$</strong>" in card
-    assert "Capital restant 1\u00a0002,49\u00a0$ et intérêts courus 0,00\u00a0$." in card
+    # Not "intérêts courus -1,35 $": what was earned, and the credit apart.
+    assert "Rembourse le prêt aujourd'hui\u00a0: <strong>1\u00a0001,14\u00a0$</strong>" in card
+    assert "Capital restant 1\u00a0002,49\u00a0$ et intérêts courus 1,65\u00a0$." in card
+    assert "Intérêts payés d'avance, crédités\u00a0: \u22123,00\u00a0$." in card
 
 
 def test_a_settlement_after_interest_paid_ahead_then_its_reversal_restores_exactly(paid_ahead):
