@@ -104,6 +104,41 @@ def arrears_tally_open(loan) -> None:
     _apply(Counter(contributions(tally)))
 
 
+def arrears_tallies_follow(*, loan_ids: Iterable[int]) -> None:
+    """Open the tallies of these disbursed loans that have none, recompute the others, and move the counters
+    once by the sum of the differences: what ``ledger.derived_rows_deferred`` does for an import's loans at
+    the end of its block (one upsert per counter row, not one per loan; the other loans' tallies untouched, so
+    a payment recorded elsewhere meanwhile keeps its own)."""
+    from loans.models import ArrearsTally, Loan
+
+    ids = sorted(set(loan_ids))
+    if not ids:
+        return
+    stored = {
+        pk: tuple(values)
+        for pk, *values in ArrearsTally.objects.select_for_update()
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", *FIELDS)
+    }
+    deltas: dict[tuple, int] = defaultdict(int)
+    opened = []
+    for pk, new in sorted(_expected(Loan.objects.filter(pk__in=ids)).items()):
+        old = stored.get(pk)
+        if old == new:
+            continue
+        for row in contributions(old) if old is not None else []:
+            deltas[row] -= 1
+        for row in contributions(new):
+            deltas[row] += 1
+        if old is None:
+            opened.append(ArrearsTally(loan_id=pk, **dict(zip(FIELDS, new, strict=True))))
+        else:
+            ArrearsTally.objects.filter(pk=pk).update(**dict(zip(FIELDS, new, strict=True)))
+    ArrearsTally.objects.bulk_create(opened, batch_size=2000)
+    _apply(deltas)
+
+
 def _expected_all() -> tuple[dict[int, tuple], Counter]:
     from loans.models import Loan
 

@@ -122,9 +122,10 @@ def daily_rows_deferred():
 def derived_rows_deferred():
     """``daily_rows_deferred``, and what follows each loan's change (its monthly snapshots, the arrears
     tallies and counters, ``position_changed``) done once when the block ends without error: the snapshots
-    per loan changed, the arrears counters rebuilt in one pass, one signal for all their borrowers. For an
-    import of thousands of loans in one transaction, where updating the same counter rows once per loan would
-    grow as the square of the loans (see ``daily_rows_deferred``). Nested blocks end with the outermost."""
+    per loan changed, their arrears tallies and the counters moved once, one signal for all their borrowers.
+    For an import of thousands of loans in one transaction, where updating the same counter rows once per loan
+    would grow as the square of the loans (see ``daily_rows_deferred``). Nested blocks end with the
+    outermost."""
     if getattr(_deferred, "loans", None) is not None:
         yield
         return
@@ -138,11 +139,11 @@ def derived_rows_deferred():
     if not loans:
         return
     from loans.models import LoanPosition
-    from loans.services.arrears_counts import rebuild_arrears_counts
+    from loans.services.arrears_counts import arrears_tallies_follow
 
     for pk in sorted(loans):
         _loan_snapshots(pk)
-    rebuild_arrears_counts()
+    arrears_tallies_follow(loan_ids=loans)
     position_changed.send(sender=LoanPosition, loan=None, borrower_ids=sorted(set(loans.values())))
 
 

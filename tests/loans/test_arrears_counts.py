@@ -109,3 +109,24 @@ def test_the_check_finds_a_drift_and_the_rebuild_repairs_it(personas):
     call_command("rebuild_ledger")
     call_command("rebuild_ledger", "--check")
     agrees(coordinator, personas.advisor)
+
+
+def test_loans_disbursed_in_a_deferred_block_are_counted_once_at_its_end(personas):
+    """An import's block (``ledger.derived_rows_deferred``): the loans it disburses get their tallies and move
+    the counters when it ends, and a loan outside it keeps its own tally untouched."""
+    from loans.models import ArrearsTally
+    from loans.services import ledger
+
+    coordinator = CoordinatorFactory()
+    outside = disbursed_loan(borrower=personas.entrepreneur, approver=coordinator, disbursed_on=days_ago(100))
+    before = ArrearsTally.objects.get(pk=outside.pk)
+    with ledger.derived_rows_deferred():
+        inside = [
+            disbursed_loan(borrower=EntrepreneurFactory(), approver=coordinator, disbursed_on=days_ago(100))
+            for _ in range(3)
+        ]
+        assert not ArrearsTally.objects.filter(pk__in=[loan.pk for loan in inside]).exists()
+    assert ArrearsTally.objects.filter(pk__in=[loan.pk for loan in inside]).count() == 3
+    assert ArrearsTally.objects.get(pk=outside.pk).unsettled_due == before.unsettled_due
+    assert selectors.arrears_count(coordinator) == 4
+    agrees(coordinator, personas.advisor)
