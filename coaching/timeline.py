@@ -26,6 +26,21 @@ def _is_staff(viewer) -> bool:
     return viewer.is_staff_member
 
 
+def _link(staff: bool, detail_url: str, anchor: str, pk: int) -> str:
+    """The record's own page for staff; for the entrepreneur, its place on their coaching page."""
+    return reverse(detail_url, args=[pk]) if staff else reverse("coaching:my_coaching") + f"#{anchor}-{pk}"
+
+
+def _status_changes(viewer, model, related: str, **record):
+    """The newest status changes of the profile's records (``record``: the filter), within the viewer's
+    scope."""
+    return (
+        scope(viewer, model.objects.filter(**record))
+        .select_related(related)
+        .order_by("-changed_at", "-pk")[:LIMIT]
+    )
+
+
 @timeline_provider
 def coaching_sessions(profile, viewer):
     sessions = (
@@ -59,19 +74,13 @@ def coaching_sessions(profile, viewer):
                 "minutes": session.duration_minutes,
             },
             detail="\n".join(detail),
-            url=reverse("coaching:session_detail", args=[session.pk])
-            if staff
-            else reverse("coaching:my_coaching") + f"#session-{session.pk}",
+            url=_link(staff, "coaching:session_detail", "session", session.pk),
         )
 
 
 @timeline_provider
 def referral_changes(profile, viewer):
-    changes = (
-        scope(viewer, ReferralStatusChange.objects.filter(referral__profile=profile))
-        .select_related("referral__partner")
-        .order_by("-changed_at", "-pk")[:LIMIT]
-    )
+    changes = _status_changes(viewer, ReferralStatusChange, "referral__partner", referral__profile=profile)
     staff = _is_staff(viewer)
     for change in changes:
         referral = change.referral
@@ -87,19 +96,13 @@ def referral_changes(profile, viewer):
             title=title
             % {"partner": referral.partner.name, "status": change.get_to_status_display().lower()},
             detail=detail,
-            url=reverse("coaching:referral_detail", args=[referral.pk])
-            if staff
-            else reverse("coaching:my_coaching") + f"#referral-{referral.pk}",
+            url=_link(staff, "coaching:referral_detail", "referral", referral.pk),
         )
 
 
 @timeline_provider
 def financing_changes(profile, viewer):
-    changes = (
-        scope(viewer, FinancingStatusChange.objects.filter(application__profile=profile))
-        .select_related("application")
-        .order_by("-changed_at", "-pk")[:LIMIT]
-    )
+    changes = _status_changes(viewer, FinancingStatusChange, "application", application__profile=profile)
     staff = _is_staff(viewer)
     for change in changes:
         application = change.application
@@ -112,9 +115,7 @@ def financing_changes(profile, viewer):
                 "program": application.program,
                 "status": change.get_to_status_display().lower(),
             },
-            url=reverse("coaching:financing_detail", args=[application.pk])
-            if staff
-            else reverse("coaching:my_coaching") + f"#financing-{application.pk}",
+            url=_link(staff, "coaching:financing_detail", "financing", application.pk),
         )
 
 

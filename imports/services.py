@@ -172,18 +172,23 @@ def _file_of(batch: ImportBatch) -> Iterator[BinaryIO]:
         yield getattr(handle, "file", handle)
 
 
-def import_check(*, batch: ImportBatch, progress: Callable[[int], None] | None = None) -> Report:
-    """The dry run of an uploaded file: what would be created or updated, and every error."""
-    kind = get_kind(batch.kind)
+def _run_file(batch: ImportBatch, *, actor: User, commit: bool, progress) -> Report:
+    """The batch's file read by its kind: the dry run, or the import itself (``commit``, for the batch)."""
     with _file_of(batch) as data:
-        report = import_run(
-            kind=kind,
+        return import_run(
+            kind=get_kind(batch.kind),
             name=batch.file_name,
             data=data,
-            actor=batch.uploaded_by,
-            commit=False,
+            actor=actor,
+            commit=commit,
+            batch=batch if commit else None,
             progress=progress,
         )
+
+
+def import_check(*, batch: ImportBatch, progress: Callable[[int], None] | None = None) -> Report:
+    """The dry run of an uploaded file: what would be created or updated, and every error."""
+    report = _run_file(batch, actor=batch.uploaded_by, commit=False, progress=progress)
     ImportBatch.objects.filter(pk=batch.pk).update(
         status=ImportStatus.READY if report.is_valid else ImportStatus.CHECKED_WITH_ERRORS,
         rows_total=report.rows_total,
@@ -201,17 +206,7 @@ def import_commit(*, batch_id: int, actor: User, progress: Callable[[int], None]
         batch = ImportBatch.objects.select_for_update().get(pk=batch_id)
         if batch.status == ImportStatus.IMPORTED:
             raise ValidationError(_("This file has already been imported."))
-        kind = get_kind(batch.kind)
-        with _file_of(batch) as data:
-            report = import_run(
-                kind=kind,
-                name=batch.file_name,
-                data=data,
-                actor=actor,
-                commit=True,
-                batch=batch,
-                progress=progress,
-            )
+        report = _run_file(batch, actor=actor, commit=True, progress=progress)
         batch.rows_total, batch.errors_total = report.rows_total, len(report.problems)
         batch.problems, batch.counts = problem_rows(report), report.counts()
         if report.is_valid:

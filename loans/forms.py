@@ -201,13 +201,8 @@ class DisbursementForm(forms.Form):
     )
 
 
-class PaymentForm(forms.Form):
-    submission_key = OneTimeKeyField()
-    paid_on = DateFormField(label=_("Date"), widget=DateInput(), kind=DateKind.PAST)
-    amount = MoneyField(label=_("Amount ($)"), min_value=Decimal("0.01"))
-    method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices)
-    reference = forms.CharField(label=_("Reference"), max_length=100, required=False)
-    payer = PersonChoiceField(label=_("Paid by"), queryset=EntrepreneurProfile.objects.none())
+class PayerChoiceMixin(forms.Form):
+    """A form of money received: ``payer`` offers only ``payers`` (the borrower first, chosen by default)."""
 
     def __init__(self, *args, payers: list[EntrepreneurProfile], **kwargs):
         super().__init__(*args, **kwargs)
@@ -215,6 +210,15 @@ class PaymentForm(forms.Form):
             pk__in=[p.pk for p in payers]
         ).select_related("user")
         self.fields["payer"].initial = payers[0].pk
+
+
+class PaymentForm(PayerChoiceMixin, forms.Form):
+    submission_key = OneTimeKeyField()
+    paid_on = DateFormField(label=_("Date"), widget=DateInput(), kind=DateKind.PAST)
+    amount = MoneyField(label=_("Amount ($)"), min_value=Decimal("0.01"))
+    method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices)
+    reference = forms.CharField(label=_("Reference"), max_length=100, required=False)
+    payer = PersonChoiceField(label=_("Paid by"), queryset=EntrepreneurProfile.objects.none())
 
 
 class ReasonForm(forms.Form):
@@ -347,7 +351,7 @@ class RestructuringDecisionForm(forms.Form):
             field.label_from_instance = lambda meeting: format_date(meeting.date)
 
 
-class SettlementForm(forms.Form):
+class SettlementForm(PayerChoiceMixin, forms.Form):
     submission_key = forms.UUIDField(widget=forms.HiddenInput, initial=uuid.uuid4)
     paid_on = DateFormField(label=_("Date"), widget=DateInput(), kind=DateKind.PAST)
     method = forms.ChoiceField(label=_("Method"), choices=PaymentMethod.choices)
@@ -355,13 +359,6 @@ class SettlementForm(forms.Form):
     payer = forms.ModelChoiceField(
         label=_("Paid by"), queryset=EntrepreneurProfile.objects.none(), empty_label=_("— choose —")
     )
-
-    def __init__(self, *args, payers: list[EntrepreneurProfile], **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["payer"].queryset = EntrepreneurProfile.objects.filter(
-            pk__in=[p.pk for p in payers]
-        ).select_related("user")
-        self.fields["payer"].initial = payers[0].pk
 
 
 class PayoffQuoteForm(forms.Form):

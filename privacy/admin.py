@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from microcredit.core.admin import ReadOnlyAdminMixin
 from privacy.models import AnonymizationRecord, Incident, PolicyVersion, PrivacyRequest
 
 
@@ -26,14 +27,5 @@ class PolicyVersionAdmin(admin.ModelAdmin):
 
 
 @admin.register(AnonymizationRecord)
-class AnonymizationRecordAdmin(admin.ModelAdmin):
+class AnonymizationRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ("profile", "category", "last_activity", "anonymized_at", "anonymized_by")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

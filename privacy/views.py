@@ -3,7 +3,6 @@
 import json
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone, translation
@@ -17,7 +16,7 @@ from microcredit.core.csv_export import csv_response
 from microcredit.core.models import OrganizationSettings
 from microcredit.core.permissions import get_object_or_404_for, is_privacy_officer
 from microcredit.core.personal_data import personal_file, personal_file_sections
-from microcredit.core.views_mixins import CoordinatorRequiredMixin, add_service_errors
+from microcredit.core.views_mixins import CoordinatorRequiredMixin, ServiceFormMixin
 from privacy import selectors, services
 from privacy.forms import IncidentForm, PolicyVersionForm, PrivacyRequestForm, PrivacySettingsForm
 from privacy.models import AnonymizationRecord, Incident, PrivacyRequest, RequestKind
@@ -49,7 +48,7 @@ class PrivacySettingsView(CoordinatorRequiredMixin, UpdateView):
         return redirect("privacy:settings")
 
 
-class PolicyVersionCreateView(CoordinatorRequiredMixin, FormView):
+class PolicyVersionCreateView(CoordinatorRequiredMixin, ServiceFormMixin, FormView):
     form_class = PolicyVersionForm
     template_name = "privacy/policy_form.html"
 
@@ -60,12 +59,8 @@ class PolicyVersionCreateView(CoordinatorRequiredMixin, FormView):
             initial.update(text_fr=current.text_fr, text_en=current.text_en)
         return initial
 
-    def form_valid(self, form):
-        try:
-            services.policy_publish(created_by=self.request.user, **form.cleaned_data)
-        except ValidationError as error:
-            add_service_errors(form, error)
-            return self.form_invalid(form)
+    def perform(self, form):
+        services.policy_publish(created_by=self.request.user, **form.cleaned_data)
         messages.success(self.request, _("The new version of the privacy policy is published."))
         return redirect("privacy:page")
 
@@ -79,35 +74,46 @@ class RequestListView(PrivacyOfficerRequiredMixin, ListView):
         return selectors.requests_for(self.request.user)
 
 
-class RequestFormView(PrivacyOfficerRequiredMixin, FormView):
-    form_class = PrivacyRequestForm
-    template_name = "privacy/request_form.html"
+class _RegisterFormView(PrivacyOfficerRequiredMixin, ServiceFormMixin, FormView):
+    """A row of a Law 25 register (a request, an incident): new without ``pk`` in the URL, otherwise the one
+    changed (looked up in the viewer's scope). ``record(fields)`` and ``update(fields)`` call the services,
+    ``saved()`` says so and leads on."""
 
-    def get_object(self):
-        if "pk" not in self.kwargs:
-            return None
-        return get_object_or_404_for(self.request.user, PrivacyRequest, pk=self.kwargs["pk"])
+    model: type
 
     def dispatch(self, request, *args, **kwargs):
-        self.object = self.get_object() if request.user.is_authenticated else None
+        self.object = None
+        if request.user.is_authenticated and "pk" in kwargs:
+            self.object = get_object_or_404_for(request.user, self.model, pk=kwargs["pk"])
         return super().dispatch(request, *args, **kwargs)
 
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "instance": self.object}
 
     def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "object": self.object, "file_kinds": FILE_KINDS}
+        return {**super().get_context_data(**kwargs), "object": self.object}
 
-    def form_valid(self, form):
+    def perform(self, form):
         fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
-        try:
-            if self.object is None:
-                self.object = services.privacy_request_record(recorded_by=self.request.user, **fields)
-            else:
-                self.object = services.privacy_request_update(request=self.object, **fields)
-        except ValidationError as error:
-            add_service_errors(form, error)
-            return self.form_invalid(form)
+        self.object = self.record(fields) if self.object is None else self.update(fields)
+        return self.saved()
+
+
+class RequestFormView(_RegisterFormView):
+    model = PrivacyRequest
+    form_class = PrivacyRequestForm
+    template_name = "privacy/request_form.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(file_kinds=FILE_KINDS, **kwargs)
+
+    def record(self, fields):
+        return services.privacy_request_record(recorded_by=self.request.user, **fields)
+
+    def update(self, fields):
+        return services.privacy_request_update(request=self.object, **fields)
+
+    def saved(self):
         messages.success(self.request, _("The request is saved."))
         return redirect("privacy:request_update", pk=self.object.pk)
 
@@ -156,32 +162,18 @@ class IncidentListView(PrivacyOfficerRequiredMixin, ListView):
         return selectors.incidents_for(self.request.user)
 
 
-class IncidentFormView(PrivacyOfficerRequiredMixin, FormView):
+class IncidentFormView(_RegisterFormView):
+    model = Incident
     form_class = IncidentForm
     template_name = "privacy/incident_form.html"
 
-    def dispatch(self, request, *args, **kwargs):
-        self.object = None
-        if request.user.is_authenticated and "pk" in kwargs:
-            self.object = get_object_or_404_for(request.user, Incident, pk=kwargs["pk"])
-        return super().dispatch(request, *args, **kwargs)
+    def record(self, fields):
+        return services.incident_record(recorded_by=self.request.user, **fields)
 
-    def get_form_kwargs(self):
-        return {**super().get_form_kwargs(), "instance": self.object}
+    def update(self, fields):
+        return services.incident_update(incident=self.object, **fields)
 
-    def get_context_data(self, **kwargs):
-        return {**super().get_context_data(**kwargs), "object": self.object}
-
-    def form_valid(self, form):
-        fields = {name: form.cleaned_data[name] for name in form.Meta.fields}
-        try:
-            if self.object is None:
-                self.object = services.incident_record(recorded_by=self.request.user, **fields)
-            else:
-                self.object = services.incident_update(incident=self.object, **fields)
-        except ValidationError as error:
-            add_service_errors(form, error)
-            return self.form_invalid(form)
+    def saved(self):
         messages.success(self.request, _("The incident is recorded."))
         return redirect("privacy:incident_list")
 

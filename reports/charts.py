@@ -33,6 +33,24 @@ def _nothing_to_draw(chart_id: str, title: str, *, hidden: bool = True) -> SafeS
     )
 
 
+def _svg(chart_id: str, title: str, desc: str, height: int, *parts: SafeString) -> SafeString:
+    """A chart's frame: its size, its title and description (what a screen reader says), then its parts."""
+    return format_html(
+        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {} {}" role="img" class="report-chart" '
+        'aria-labelledby="{}-title {}-desc"><title id="{}-title">{}</title><desc id="{}-desc">{}</desc>'
+        "{}</svg>",
+        WIDTH,
+        height,
+        chart_id,
+        chart_id,
+        chart_id,
+        title,
+        chart_id,
+        desc,
+        format_html_join("", "{}", ((part,) for part in parts)),
+    )
+
+
 def _scale(value: Decimal, top: Decimal, span: int) -> float:
     return 0.0 if not top else float(value / top) * span
 
@@ -84,21 +102,7 @@ def bar_chart(
         WIDTH,
         HEIGHT - MARGIN_BOTTOM,
     )
-    return format_html(
-        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {} {}" role="img" class="report-chart" '
-        'aria-labelledby="{}-title {}-desc"><title id="{}-title">{}</title><desc id="{}-desc">{}</desc>'
-        "{}{}</svg>",
-        WIDTH,
-        HEIGHT,
-        chart_id,
-        chart_id,
-        chart_id,
-        title,
-        chart_id,
-        desc,
-        axis,
-        body,
-    )
+    return _svg(chart_id, title, desc, HEIGHT, axis, body)
 
 
 def par_chart(*, chart_id: str, title: str, desc: str, rows: list[tuple[str, Decimal | None]]) -> SafeString:
@@ -134,17 +138,4 @@ def par_chart(*, chart_id: str, title: str, desc: str, rows: list[tuple[str, Dec
         '<text x="{}" y="{}" font-size="12">{}</text>',
         bars,
     )
-    return format_html(
-        '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {} {}" role="img" class="report-chart" '
-        'aria-labelledby="{}-title {}-desc"><title id="{}-title">{}</title><desc id="{}-desc">{}</desc>'
-        "{}</svg>",
-        WIDTH,
-        height,
-        chart_id,
-        chart_id,
-        chart_id,
-        title,
-        chart_id,
-        desc,
-        body,
-    )
+    return _svg(chart_id, title, desc, height, body)

@@ -89,6 +89,15 @@ class DashboardView(RoleRequiredMixin, TemplateView):
                 None if ("month", month_index(row["month"]), name) in hidden else row[name] for row in trends
             ]
 
+        def monthly_chart(name, title):
+            return charts.bar_chart(
+                chart_id=f"chart-{name}",
+                title=title,
+                desc=_("Twelve months up to the as-of date; the figures are in the monthly trends table."),
+                labels=labels,
+                values=monthly(name),
+            )
+
         context = {
             "form": self.form
             if self.form.is_bound
@@ -104,19 +113,9 @@ class DashboardView(RoleRequiredMixin, TemplateView):
                 "start": self.start.isoformat(),
                 "end": self.end.isoformat(),
             },
-            "chart_disbursed": charts.bar_chart(
-                chart_id="chart-disbursed",
-                title=_("Amount disbursed per month"),
-                desc=_("Twelve months up to the as-of date; the figures are in the monthly trends table."),
-                labels=labels,
-                values=monthly("disbursed"),
-            ),
-            "chart_outstanding": charts.bar_chart(
-                chart_id="chart-outstanding",
-                title=_("Outstanding principal at the end of each month"),
-                desc=_("Twelve months up to the as-of date; the figures are in the monthly trends table."),
-                labels=labels,
-                values=monthly("outstanding"),
+            "chart_disbursed": monthly_chart("disbursed", _("Amount disbursed per month")),
+            "chart_outstanding": monthly_chart(
+                "outstanding", _("Outstanding principal at the end of each month")
             ),
             "chart_par": charts.par_chart(
                 chart_id="chart-par",

@@ -24,13 +24,15 @@ from microcredit.accounts.selectors import own_profile_or_404
 from microcredit.core.models import OrganizationSettings
 from microcredit.core.panels import panels_for
 from microcredit.core.permissions import Action, get_object_or_404_for
-from microcredit.core.submissions import OneTimeSubmissionViewMixin
+from microcredit.core.submissions import CreateOnceViewMixin
 from microcredit.core.views_mixins import (
+    AdvisorInitialMixin,
     RoleRequiredMixin,
     ScopedObjectMixin,
+    ServiceFormMixin,
     StaffRequiredMixin,
     add_service_errors,
-    messages_from,
+    report_outcome,
 )
 
 
@@ -52,40 +54,30 @@ class CircleListView(StaffRequiredMixin, FilterView):
         return super().get_context_data(mine=self.mine, settings=OrganizationSettings.load(), **kwargs)
 
 
-class CircleCreateView(StaffRequiredMixin, OneTimeSubmissionViewMixin, FormView):
+class CircleCreateView(StaffRequiredMixin, AdvisorInitialMixin, CreateOnceViewMixin, FormView):
     template_name = "circles/circle_form.html"
     form_class = CircleForm
 
-    def get_initial(self):
-        return {"advisor": self.request.user} if self.request.user.role == Role.ADVISOR else {}
-
-    def form_valid(self, form):
+    def create(self, form):
         data = form.cleaned_data
-        try:
-            circle, first = self.create_once(
-                form,
-                lambda: services.circle_create(
-                    name=data["name"],
-                    advisor=data["advisor"],
-                    network=data["network"],
-                    meeting_place=data["meeting_place"],
-                    meeting_rhythm=data["meeting_rhythm"],
-                    characteristics=data["characteristics"],
-                    created_by=self.request.user,
-                ),
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-            return self.form_invalid(form)
-        if first:
-            messages.success(
-                self.request,
-                _("The circle %(name)s is created. Add its members.") % {"name": circle.phrase_name},
-            )
+        return services.circle_create(
+            name=data["name"],
+            advisor=data["advisor"],
+            network=data["network"],
+            meeting_place=data["meeting_place"],
+            meeting_rhythm=data["meeting_rhythm"],
+            characteristics=data["characteristics"],
+            created_by=self.request.user,
+        )
+
+    def created_message(self, circle):
+        return _("The circle %(name)s is created. Add its members.") % {"name": circle.phrase_name}
+
+    def created_redirect(self, circle):
         return redirect("circles:circle_detail", pk=circle.pk)
 
 
-class CircleUpdateView(StaffRequiredMixin, ScopedObjectMixin, SingleObjectMixin, FormView):
+class CircleUpdateView(StaffRequiredMixin, ScopedObjectMixin, SingleObjectMixin, ServiceFormMixin, FormView):
     model = Circle
     form_class = CircleForm
     template_name = "circles/circle_form.html"
@@ -99,18 +91,14 @@ class CircleUpdateView(StaffRequiredMixin, ScopedObjectMixin, SingleObjectMixin,
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "instance": self.object}
 
-    def form_valid(self, form):
+    def perform(self, form):
         data = form.cleaned_data
-        try:
-            services.circle_update(
-                circle=self.object,
-                changed_by=self.request.user,
-                characteristics=data.pop("characteristics"),
-                **data,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-            return self.form_invalid(form)
+        services.circle_update(
+            circle=self.object,
+            changed_by=self.request.user,
+            characteristics=data.pop("characteristics"),
+            **data,
+        )
         messages.success(self.request, _("The circle is saved."))
         return redirect("circles:circle_detail", pk=self.object.pk)
 
@@ -189,13 +177,11 @@ class CircleMemberAddView(CircleActionView):
 class CircleActivateView(CircleActionView):
     def post(self, request, pk):
         circle = self.get_circle()
-        try:
-            services.circle_activate(circle=circle, activated_by=request.user)
-        except ValidationError as error:
-            for message in messages_from(error):
-                messages.error(request, message)
-        else:
-            messages.success(request, _("The circle %(name)s has started.") % {"name": circle.phrase_name})
+        report_outcome(
+            request,
+            lambda: services.circle_activate(circle=circle, activated_by=request.user),
+            _("The circle %(name)s has started.") % {"name": circle.phrase_name},
+        )
         return self.back(circle)
 
 

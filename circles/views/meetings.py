@@ -18,16 +18,16 @@ from circles.models import AttendanceStatus, Circle, Meeting, MeetingStatus
 from microcredit.accounts.models import Role
 from microcredit.core.formatting import format_date
 from microcredit.core.permissions import Action, get_object_or_404_for
-from microcredit.core.submissions import OneTimeSubmissionViewMixin
+from microcredit.core.submissions import CreateOnceViewMixin, without_key
 from microcredit.core.views_mixins import (
     ScopedObjectMixin,
     StaffRequiredMixin,
     add_service_errors,
-    messages_from,
+    report_outcome,
 )
 
 
-class MeetingPlanView(StaffRequiredMixin, OneTimeSubmissionViewMixin, FormView):
+class MeetingPlanView(StaffRequiredMixin, CreateOnceViewMixin, FormView):
     template_name = "circles/meeting_plan.html"
     form_class = MeetingPlanForm
 
@@ -42,19 +42,15 @@ class MeetingPlanView(StaffRequiredMixin, OneTimeSubmissionViewMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(circle=self.circle, **kwargs)
 
-    def form_valid(self, form):
-        try:
-            data = {name: value for name, value in form.cleaned_data.items() if name != "submission_key"}
-            meeting, first = self.create_once(
-                form, lambda: services.meeting_plan(circle=self.circle, planned_by=self.request.user, **data)
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-            return self.form_invalid(form)
-        if first:
-            messages.success(
-                self.request, _("The meeting of %(date)s is planned.") % {"date": format_date(meeting.date)}
-            )
+    def create(self, form):
+        return services.meeting_plan(
+            circle=self.circle, planned_by=self.request.user, **without_key(form.cleaned_data)
+        )
+
+    def created_message(self, meeting):
+        return _("The meeting of %(date)s is planned.") % {"date": format_date(meeting.date)}
+
+    def created_redirect(self, meeting):
         return redirect("circles:circle_detail", pk=self.circle.pk)
 
 
@@ -225,13 +221,11 @@ class MeetingRecordView(StaffRequiredMixin, FormView):
 class MeetingCancelView(StaffRequiredMixin, View):
     def post(self, request, pk):
         meeting = get_object_or_404_for(request.user, Meeting, Action.CHANGE, pk=pk)
-        try:
-            services.meeting_cancel(meeting=meeting, cancelled_by=request.user)
-        except ValidationError as error:
-            for message in messages_from(error):
-                messages.error(request, message)
-        else:
-            messages.success(request, _("The meeting is cancelled."))
+        report_outcome(
+            request,
+            lambda: services.meeting_cancel(meeting=meeting, cancelled_by=request.user),
+            _("The meeting is cancelled."),
+        )
         return redirect("circles:circle_detail", pk=meeting.circle_id)
 
 
@@ -259,15 +253,11 @@ class CalendarAddressView(StaffRequiredMixin, View):
             services.calendar_feed_revoke(user=request.user)
             messages.success(request, _("Your calendar address is switched off: it no longer works."))
         else:
-            try:
-                services.calendar_feed_regenerate(user=request.user)
-            except ValidationError as error:
-                for message in messages_from(error):
-                    messages.error(request, message)
-            else:
-                messages.success(
-                    request, _("Your new calendar address is below; any previous one no longer works.")
-                )
+            report_outcome(
+                request,
+                lambda: services.calendar_feed_regenerate(user=request.user),
+                _("Your new calendar address is below; any previous one no longer works."),
+            )
         return redirect("circles:upcoming_meetings")
 
 

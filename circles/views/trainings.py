@@ -8,14 +8,15 @@ from django.views.generic import DetailView, FormView, ListView
 from circles import selectors, services
 from circles.forms import EnrollForm, FormCircleForm, TrainingForm, TrainingSessionForm
 from circles.models import ParticipantStatus, Training, TrainingParticipant, TrainingSession
-from microcredit.accounts.models import Role
 from microcredit.core.permissions import Action, get_object_or_404_for
-from microcredit.core.submissions import OneTimeSubmissionViewMixin
+from microcredit.core.submissions import CreateOnceViewMixin, without_key
 from microcredit.core.views_mixins import (
+    AdvisorInitialMixin,
     ScopedObjectMixin,
+    ServiceFormMixin,
     StaffRequiredMixin,
     add_service_errors,
-    messages_from,
+    report_outcome,
 )
 
 
@@ -28,22 +29,17 @@ class TrainingListView(StaffRequiredMixin, ListView):
         return selectors.trainings_for(self.request.user)
 
 
-class TrainingCreateView(StaffRequiredMixin, OneTimeSubmissionViewMixin, FormView):
+class TrainingCreateView(StaffRequiredMixin, AdvisorInitialMixin, CreateOnceViewMixin, FormView):
     template_name = "circles/training_form.html"
     form_class = TrainingForm
 
-    def get_initial(self):
-        return {"advisor": self.request.user} if self.request.user.role == Role.ADVISOR else {}
+    def create(self, form):
+        return services.training_create(**without_key(form.cleaned_data))
 
-    def form_valid(self, form):
-        try:
-            data = {name: value for name, value in form.cleaned_data.items() if name != "submission_key"}
-            training, first = self.create_once(form, lambda: services.training_create(**data))
-        except ValidationError as error:
-            add_service_errors(form, error)
-            return self.form_invalid(form)
-        if first:
-            messages.success(self.request, _("The training is created."))
+    def created_message(self, training):
+        return _("The training is created.")
+
+    def created_redirect(self, training):
         return redirect("circles:training_detail", pk=training.pk)
 
 
@@ -74,13 +70,7 @@ class TrainingActionView(StaffRequiredMixin, View):
         return get_object_or_404_for(self.request.user, Training, Action.CHANGE, pk=self.kwargs["pk"])
 
     def report(self, call, success: str):
-        try:
-            call()
-        except ValidationError as error:
-            for message in messages_from(error):
-                messages.error(self.request, message)
-        else:
-            messages.success(self.request, success)
+        report_outcome(self.request, call, success)
         return redirect("circles:training_detail", pk=self.kwargs["pk"])
 
 
@@ -145,7 +135,7 @@ class ParticipantStatusView(TrainingActionView):
         )
 
 
-class FormCircleView(StaffRequiredMixin, FormView):
+class FormCircleView(StaffRequiredMixin, ServiceFormMixin, FormView):
     """Participants who completed the training become a new circle in one step."""
 
     template_name = "circles/form_circle.html"
@@ -162,21 +152,17 @@ class FormCircleView(StaffRequiredMixin, FormView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(training=self.training, **kwargs)
 
-    def form_valid(self, form):
+    def perform(self, form):
         data = form.cleaned_data
-        try:
-            circle = services.circle_form_from_training(
-                training=self.training,
-                name=data["name"],
-                participants=data["participants"],
-                advisor=data["advisor"],
-                network=data["network"],
-                meeting_place=data["meeting_place"],
-                characteristics=data["characteristics"],
-                created_by=self.request.user,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-            return self.form_invalid(form)
+        circle = services.circle_form_from_training(
+            training=self.training,
+            name=data["name"],
+            participants=data["participants"],
+            advisor=data["advisor"],
+            network=data["network"],
+            meeting_place=data["meeting_place"],
+            characteristics=data["characteristics"],
+            created_by=self.request.user,
+        )
         messages.success(self.request, _("The circle %(name)s is formed.") % {"name": circle.phrase_name})
         return redirect("circles:circle_detail", pk=circle.pk)

@@ -24,6 +24,16 @@ from microcredit.core.dates import DateFormField, DateKind
 from microcredit.core.money_fields import MoneyField
 
 
+def staff_note_field() -> forms.CharField:
+    """The note a record's form may add that only the organization's staff read."""
+    return forms.CharField(
+        label=_("Staff-only note"),
+        required=False,
+        widget=text_area(2),
+        help_text=_("Seen by the organization's staff only."),
+    )
+
+
 class PartnerChoiceField(forms.ModelChoiceField):
     def label_from_instance(self, obj: Partner) -> str:
         return f"{obj.name} · {obj.get_kind_display()}"
@@ -86,12 +96,7 @@ class ReferralForm(forms.ModelForm):
         choices=[(value, label) for value, label in ReferralStatus.choices if value in REFERRAL_INITIAL],
         initial=ReferralStatus.PROPOSED,
     )
-    note = forms.CharField(
-        label=_("Staff-only note"),
-        required=False,
-        widget=text_area(2),
-        help_text=_("Seen by the organization's staff only."),
-    )
+    note = staff_note_field()
 
     consent = forms.BooleanField(
         label=_(
@@ -123,12 +128,7 @@ class ReferralStatusForm(forms.Form):
         widget=text_area(2),
         help_text=_("Needed to complete or decline the referral. The entrepreneur sees it."),
     )
-    note = forms.CharField(
-        label=_("Staff-only note"),
-        required=False,
-        widget=text_area(2),
-        help_text=_("Seen by the organization's staff only."),
-    )
+    note = staff_note_field()
 
     def __init__(self, *args, referral: Referral, **kwargs):
         super().__init__(*args, **kwargs)
@@ -198,12 +198,7 @@ class FinancingStatusForm(forms.Form):
         min_value=0,
         help_text=_("Only when it is approved."),
     )
-    note = forms.CharField(
-        label=_("Staff-only note"),
-        required=False,
-        widget=text_area(2),
-        help_text=_("Seen by the organization's staff only."),
-    )
+    note = staff_note_field()
 
     def __init__(self, *args, application: FinancingApplication, **kwargs):
         super().__init__(*args, **kwargs)

@@ -3,7 +3,6 @@ grant applications. Tracked as support given, never as loans of the organization
 
 from decimal import Decimal
 
-from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import F, Q
@@ -17,6 +16,7 @@ from coaching.models.choices import (
     FinancingKind,
     FinancingStatus,
 )
+from coaching.models.fields import author_field
 from coaching.models.partners import Partner
 from microcredit.accounts.models import EntrepreneurProfile
 from microcredit.core.dates import BoundedDateField, DateKind
@@ -62,14 +62,7 @@ class FinancingApplication(models.Model):
     started_on = BoundedDateField(_("started"), default=timezone.localdate, date_kind=DateKind.PAST)
     submitted_on = BoundedDateField(_("submitted"), null=True, blank=True, date_kind=DateKind.PAST)
     decided_on = BoundedDateField(_("decided"), null=True, blank=True, date_kind=DateKind.PAST)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("recorded by"),
-    )
+    created_by = author_field(_("recorded by"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -1,6 +1,5 @@
 """Business milestones: dated facts about the entrepreneur's business that feed the impact figures."""
 
-from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -8,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from coaching.models.choices import ONCE_ONLY_MILESTONES, MilestoneKind, RevenueBand
+from coaching.models.fields import author_field
 from microcredit.accounts.models import EntrepreneurProfile
 from microcredit.core.dates import BoundedDateField, DateKind
 
@@ -29,14 +29,7 @@ class Milestone(models.Model):
     )
     revenue_band = models.CharField(_("revenue band"), max_length=20, choices=RevenueBand.choices, blank=True)
     note = models.CharField(_("note"), max_length=250, blank=True, help_text=_("The entrepreneur sees it."))
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("recorded by"),
-    )
+    recorded_by = author_field(_("recorded by"))
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
 
     class Meta:

@@ -1,6 +1,5 @@
 """The directory of partner organizations, and referrals of entrepreneurs to them (with their history)."""
 
-from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
@@ -8,6 +7,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from coaching.models.choices import REFERRAL_CLOSED, REFERRAL_STATES, PartnerKind, ReferralStatus
+from coaching.models.fields import author_field
 from microcredit.accounts.models import EntrepreneurProfile
 from microcredit.core.bilingual import FrenchInPlainColumn
 from microcredit.core.dates import BoundedDateField, DateKind
@@ -94,14 +94,7 @@ class Referral(models.Model):
         help_text=_("Name each item, for example: name, phone number, business plan."),
     )
     sharing_stopped_at = models.DateTimeField(_("sharing stopped"), null=True, blank=True, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("referred by"),
-    )
+    created_by = author_field(_("referred by"))
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -7,6 +7,7 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from coaching.models.choices import SessionMode, Topic
+from coaching.models.fields import author_field
 from microcredit.accounts.models import EntrepreneurProfile
 from microcredit.core.dates import BoundedDateField, DateKind
 
@@ -57,14 +58,7 @@ class CoachingSession(models.Model):
         _("agreed next steps"), blank=True, help_text=_("The entrepreneur reads them too.")
     )
     next_follow_up_on = BoundedDateField(_("next follow-up"), null=True, blank=True, date_kind=DateKind.ANY)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name=_("recorded by"),
-    )
+    created_by = author_field(_("recorded by"))
     created_at = models.DateTimeField(_("recorded"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

@@ -94,25 +94,23 @@ def _histories(model, parent_field: str, ids: list[int], labels: dict) -> dict[i
     return history
 
 
+def _with_history(records: list, model, parent: str, statuses) -> list:
+    """Each record with its status history (``shared_history``, without the staff notes): one query."""
+    history = _histories(model, parent, [record.pk for record in records], dict(statuses.choices))
+    for record in records:
+        record.shared_history = history[record.pk]
+    return records
+
+
 def shared_referrals(profile: EntrepreneurProfile) -> list[Referral]:
     """Referrals with their partner and their status history (without the staff notes): two queries."""
     referrals = list(Referral.objects.filter(profile=profile).select_related("partner"))
-    history = _histories(
-        ReferralStatusChange, "referral", [r.pk for r in referrals], dict(ReferralStatus.choices)
-    )
-    for referral in referrals:
-        referral.shared_history = history[referral.pk]
-    return referrals
+    return _with_history(referrals, ReferralStatusChange, "referral", ReferralStatus)
 
 
 def shared_financing(profile: EntrepreneurProfile) -> list[FinancingApplication]:
     applications = list(FinancingApplication.objects.filter(profile=profile).select_related("partner"))
-    history = _histories(
-        FinancingStatusChange, "application", [a.pk for a in applications], dict(FinancingStatus.choices)
-    )
-    for application in applications:
-        application.shared_history = history[application.pk]
-    return applications
+    return _with_history(applications, FinancingStatusChange, "application", FinancingStatus)
 
 
 def entrepreneur_space(profile: EntrepreneurProfile, *, session_limit: int | None = None) -> dict:

@@ -25,6 +25,7 @@ from coaching.models import CaseloadCount, CaseloadTally
 from coaching.models.positions import FLAGGED, FOLLOW_UP, NO_DAY, NO_EMAIL, PEOPLE, RULE, SINCE
 from microcredit.accounts.models import EntrepreneurProfile
 from microcredit.core.models import OrganizationSettings
+from microcredit.core.rebuild import differences
 
 TALLY_FIELDS = (
     "advisor_key",
@@ -243,14 +244,6 @@ def caseload_count_differences() -> list[str]:
         for key, kind, day, count in CaseloadCount.objects.values_list("advisor_key", "kind", "day", "count")
         if count
     }
-    differences = [
-        f"tally of entrepreneur {pk}: stored {stored_tallies.get(pk)}, expected {tallies.get(pk)}"
-        for pk in sorted(tallies.keys() | stored_tallies.keys())
-        if tallies.get(pk) != stored_tallies.get(pk)
-    ]
-    differences += [
-        f"count {key}: stored {stored_counts.get(key, 0)}, expected {counts.get(key, 0)}"
-        for key in sorted(counts.keys() | stored_counts.keys(), key=str)
-        if counts.get(key, 0) != stored_counts.get(key, 0)
-    ]
-    return differences
+    return differences("tally of entrepreneur", tallies, stored_tallies) + differences(
+        "count", counts, stored_counts, missing=0, order=str
+    )

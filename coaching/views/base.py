@@ -3,20 +3,12 @@ up inside the user's scope (404 for anyone else)."""
 
 from functools import cached_property
 
-from django.core.exceptions import ValidationError
-
 from microcredit.accounts.models import EntrepreneurProfile
 from microcredit.core.permissions import Action, get_object_or_404_for
-from microcredit.core.views_mixins import StaffRequiredMixin
+from microcredit.core.views_mixins import StaffRequiredMixin, add_service_errors
 
-
-def show_service_errors(form, error: ValidationError) -> None:
-    """Put a service's refusal on the form, next to the field it concerns when the form has it."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
+# A service's refusal on the form, next to the field it concerns (the one written in views_mixins).
+show_service_errors = add_service_errors
 
 
 class StaffProfileMixin(StaffRequiredMixin):

@@ -1,7 +1,6 @@
 """Staff screens of an entrepreneur's coaching records: sessions and milestones."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -10,14 +9,14 @@ from django.views.generic import DetailView, FormView, UpdateView
 from coaching import services
 from coaching.forms import MilestoneForm, SessionForm
 from coaching.models import CoachingSession, SessionMode
-from coaching.views.base import StaffProfileMixin, show_service_errors
+from coaching.views.base import StaffProfileMixin
 from microcredit.accounts.models import Role
 from microcredit.core.permissions import Action
-from microcredit.core.submissions import OneTimeSubmissionViewMixin
-from microcredit.core.views_mixins import ScopedObjectMixin, StaffRequiredMixin
+from microcredit.core.submissions import CreateOnceViewMixin
+from microcredit.core.views_mixins import ScopedObjectMixin, ServiceFormMixin, StaffRequiredMixin
 
 
-class SessionCreateView(StaffProfileMixin, OneTimeSubmissionViewMixin, FormView):
+class SessionCreateView(StaffProfileMixin, CreateOnceViewMixin, FormView):
     template_name = "coaching/session_form.html"
     form_class = SessionForm
 
@@ -30,21 +29,15 @@ class SessionCreateView(StaffProfileMixin, OneTimeSubmissionViewMixin, FormView)
             "advisor": user if user.role == Role.ADVISOR else self.profile.advisor,
         }
 
-    def form_valid(self, form):
-        try:
-            _session, first = self.create_once(
-                form,
-                lambda: services.session_record(
-                    profile=self.profile, recorded_by=self.request.user, **form.service_data()
-                ),
-            )
-        except ValidationError as error:
-            show_service_errors(form, error)
-            return self.form_invalid(form)
-        if first:
-            messages.success(
-                self.request, _("The session with %(name)s is recorded.") % {"name": self.profile.user}
-            )
+    def create(self, form):
+        return services.session_record(
+            profile=self.profile, recorded_by=self.request.user, **form.service_data()
+        )
+
+    def created_message(self, session):
+        return _("The session with %(name)s is recorded.") % {"name": self.profile.user}
+
+    def created_redirect(self, session):
         return redirect("accounts:entrepreneur_detail", pk=self.profile.pk)
 
 
@@ -64,7 +57,7 @@ class SessionDetailView(StaffRequiredMixin, ScopedObjectMixin, DetailView):
         )
 
 
-class SessionUpdateView(StaffRequiredMixin, ScopedObjectMixin, UpdateView):
+class SessionUpdateView(StaffRequiredMixin, ScopedObjectMixin, ServiceFormMixin, UpdateView):
     model = CoachingSession
     form_class = SessionForm
     template_name = "coaching/session_form.html"
@@ -77,39 +70,28 @@ class SessionUpdateView(StaffRequiredMixin, ScopedObjectMixin, UpdateView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(profile=self.object.profile, **kwargs)
 
-    def form_valid(self, form):
+    def perform(self, form):
         data = form.service_data()
         topics = data.pop("topics")
-        try:
-            services.session_update(session=self.object, changed_by=self.request.user, topics=topics, **data)
-        except ValidationError as error:
-            show_service_errors(form, error)
-            return self.form_invalid(form)
+        services.session_update(session=self.object, changed_by=self.request.user, topics=topics, **data)
         messages.success(self.request, _("The session is saved."))
         return redirect("coaching:session_detail", pk=self.object.pk)
 
 
-class MilestoneCreateView(StaffProfileMixin, OneTimeSubmissionViewMixin, FormView):
+class MilestoneCreateView(StaffProfileMixin, CreateOnceViewMixin, FormView):
     template_name = "coaching/milestone_form.html"
     form_class = MilestoneForm
 
     def get_initial(self):
         return {"achieved_on": timezone.localdate()}
 
-    def form_valid(self, form):
-        try:
-            milestone, first = self.create_once(
-                form,
-                lambda: services.milestone_record(
-                    profile=self.profile, recorded_by=self.request.user, **form.service_data()
-                ),
-            )
-        except ValidationError as error:
-            show_service_errors(form, error)
-            return self.form_invalid(form)
-        if first:
-            messages.success(
-                self.request,
-                _("The milestone “%(milestone)s” is recorded.") % {"milestone": milestone.get_kind_display()},
-            )
+    def create(self, form):
+        return services.milestone_record(
+            profile=self.profile, recorded_by=self.request.user, **form.service_data()
+        )
+
+    def created_message(self, milestone):
+        return _("The milestone “%(milestone)s” is recorded.") % {"milestone": milestone.get_kind_display()}
+
+    def created_redirect(self, milestone):
         return redirect("accounts:entrepreneur_detail", pk=self.profile.pk)

@@ -1,22 +1,25 @@
 """Staff screens of referrals to partners and of financing support."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.generic import FormView, UpdateView
-from django.views.generic.detail import SingleObjectMixin
 from django_filters.views import FilterView
 
 from coaching import services
 from coaching.filters import ReferralFilter
 from coaching.forms import FinancingForm, FinancingStatusForm, ReferralForm, ReferralStatusForm
 from coaching.models import FinancingApplication, Referral
-from coaching.views.base import StaffProfileMixin, show_service_errors
+from coaching.views.base import StaffProfileMixin
 from microcredit.core.permissions import Action, scope
-from microcredit.core.submissions import OneTimeSubmissionViewMixin
-from microcredit.core.views_mixins import ScopedObjectMixin, StaffRequiredMixin
+from microcredit.core.submissions import CreateOnceViewMixin
+from microcredit.core.views_mixins import (
+    ObjectFormMixin,
+    ScopedObjectMixin,
+    ServiceFormMixin,
+    StaffRequiredMixin,
+)
 
 
 class ReferralListView(StaffRequiredMixin, FilterView):
@@ -37,47 +40,37 @@ class ReferralListView(StaffRequiredMixin, FilterView):
         return kwargs
 
 
-class ReferralCreateView(StaffProfileMixin, OneTimeSubmissionViewMixin, FormView):
+class ReferralCreateView(StaffProfileMixin, CreateOnceViewMixin, FormView):
     template_name = "coaching/referral_form.html"
     form_class = ReferralForm
 
     def get_initial(self):
         return {"referred_on": timezone.localdate(), "partner": self.request.GET.get("partner")}
 
-    def form_valid(self, form):
-        try:
-            referral, first = self.create_once(
-                form,
-                lambda: services.referral_create(
-                    profile=self.profile, created_by=self.request.user, **form.service_data()
-                ),
-            )
-        except ValidationError as error:
-            show_service_errors(form, error)
-            return self.form_invalid(form)
-        if first:
-            messages.success(
-                self.request,
-                _("%(name)s is referred to %(partner)s.")
-                % {"name": self.profile.user, "partner": referral.partner},
-            )
+    def create(self, form):
+        return services.referral_create(
+            profile=self.profile, created_by=self.request.user, **form.service_data()
+        )
+
+    def created_message(self, referral):
+        return _("%(name)s is referred to %(partner)s.") % {
+            "name": self.profile.user,
+            "partner": referral.partner,
+        }
+
+    def created_redirect(self, referral):
         return redirect("coaching:referral_detail", pk=referral.pk)
 
 
-class _StatusMixin(StaffRequiredMixin, ScopedObjectMixin, SingleObjectMixin, FormView):
+class _StatusMixin(StaffRequiredMixin, ScopedObjectMixin, ObjectFormMixin, ServiceFormMixin, FormView):
     """A record's page with its status form: POST moves the status, and a refusal shows the page again
     with the messages and what was typed."""
 
     permission_action = Action.VIEW
     history_related = "status_changes"
 
-    def get(self, request, *args, **kwargs):
-        self.object = self.get_object()
-        return super().get(request, *args, **kwargs)
-
     def post(self, request, *args, **kwargs):
         self.permission_action = Action.CHANGE
-        self.object = self.get_object()
         return super().post(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
@@ -101,42 +94,34 @@ class ReferralDetailView(_StatusMixin):
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "referral": self.object}
 
-    def form_valid(self, form):
-        try:
-            services.referral_change_status(
-                referral=self.object,
-                to_status=form.cleaned_data["to_status"],
-                outcome=form.cleaned_data["outcome"],
-                note=form.cleaned_data["note"],
-                changed_by=self.request.user,
-            )
-        except ValidationError as error:
-            show_service_errors(form, error)
-            return self.form_invalid(form)
+    def perform(self, form):
+        services.referral_change_status(
+            referral=self.object,
+            to_status=form.cleaned_data["to_status"],
+            outcome=form.cleaned_data["outcome"],
+            note=form.cleaned_data["note"],
+            changed_by=self.request.user,
+        )
         messages.success(self.request, _("The referral's status is updated."))
         return redirect("coaching:referral_detail", pk=self.object.pk)
 
 
-class FinancingCreateView(StaffProfileMixin, OneTimeSubmissionViewMixin, FormView):
+class FinancingCreateView(StaffProfileMixin, CreateOnceViewMixin, FormView):
     template_name = "coaching/financing_form.html"
     form_class = FinancingForm
 
     def get_initial(self):
         return {"started_on": timezone.localdate(), "kind": self.request.GET.get("kind")}
 
-    def form_valid(self, form):
-        try:
-            application, first = self.create_once(
-                form,
-                lambda: services.financing_create(
-                    profile=self.profile, created_by=self.request.user, **form.service_data()
-                ),
-            )
-        except ValidationError as error:
-            show_service_errors(form, error)
-            return self.form_invalid(form)
-        if first:
-            messages.success(self.request, _("The financing support is recorded."))
+    def create(self, form):
+        return services.financing_create(
+            profile=self.profile, created_by=self.request.user, **form.service_data()
+        )
+
+    def created_message(self, application):
+        return _("The financing support is recorded.")
+
+    def created_redirect(self, application):
         return redirect("coaching:financing_detail", pk=application.pk)
 
 
@@ -152,24 +137,20 @@ class FinancingDetailView(_StatusMixin):
     def get_form_kwargs(self):
         return {**super().get_form_kwargs(), "application": self.object}
 
-    def form_valid(self, form):
-        try:
-            services.financing_change_status(
-                application=self.object,
-                to_status=form.cleaned_data["to_status"],
-                on=form.cleaned_data["on"],
-                amount_obtained=form.cleaned_data["amount_obtained"],
-                note=form.cleaned_data["note"],
-                changed_by=self.request.user,
-            )
-        except ValidationError as error:
-            show_service_errors(form, error)
-            return self.form_invalid(form)
+    def perform(self, form):
+        services.financing_change_status(
+            application=self.object,
+            to_status=form.cleaned_data["to_status"],
+            on=form.cleaned_data["on"],
+            amount_obtained=form.cleaned_data["amount_obtained"],
+            note=form.cleaned_data["note"],
+            changed_by=self.request.user,
+        )
         messages.success(self.request, _("The application's status is updated."))
         return redirect("coaching:financing_detail", pk=self.object.pk)
 
 
-class FinancingUpdateView(StaffRequiredMixin, ScopedObjectMixin, UpdateView):
+class FinancingUpdateView(StaffRequiredMixin, ScopedObjectMixin, ServiceFormMixin, UpdateView):
     model = FinancingApplication
     form_class = FinancingForm
     template_name = "coaching/financing_form.html"
@@ -182,13 +163,9 @@ class FinancingUpdateView(StaffRequiredMixin, ScopedObjectMixin, UpdateView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(profile=self.object.profile, **kwargs)
 
-    def form_valid(self, form):
+    def perform(self, form):
         data = form.service_data()
         data.pop("kind")
-        try:
-            services.financing_update(application=self.object, changed_by=self.request.user, **data)
-        except ValidationError as error:
-            show_service_errors(form, error)
-            return self.form_invalid(form)
+        services.financing_update(application=self.object, changed_by=self.request.user, **data)
         messages.success(self.request, _("The financing support is saved."))
         return redirect("coaching:financing_detail", pk=self.object.pk)

@@ -20,7 +20,7 @@ from circles.models import (
 )
 from imports.kinds import register
 from imports.kinds.base import Column, Kind, Report, RowOutcome, choice_parser, parse_date
-from imports.kinds.common import check_unique_in_file, find_advisor, find_entrepreneur
+from imports.kinds.common import check_same_as_first, check_unique_in_file, find_advisor, find_entrepreneur
 
 CIRCLES = "circles"
 CIRCLE_FIELDS = ("name", "advisor", "network", "meeting_place", "meeting_rhythm", "created_on", "status")
@@ -164,11 +164,8 @@ class CirclesKind(Kind):
         seen = context["circles"].get(external_id)
         if seen is not None:
             first_row, first_values, circle = seen
-            for name in CIRCLE_FIELDS:
-                if wanted[name] != first_values[name]:
-                    raise ValidationError(
-                        {name: _("Differs from row %(row)s for the same circle.") % {"row": first_row}}
-                    )
+            differs = _("Differs from row %(row)s for the same circle.")
+            check_same_as_first(wanted, first_values, CIRCLE_FIELDS, first_row, differs)
         else:
             pk = external_object_id(CIRCLES, external_id)
             circle = Circle.objects.filter(pk=pk).first() if pk else None

@@ -1,4 +1,5 @@
-"""Look-ups several kinds share: advisors, entrepreneurs by their external id."""
+"""What several kinds share: look-ups of advisors and of entrepreneurs by their external id, checks across
+the file's rows."""
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -51,3 +52,11 @@ def check_unique_in_file(context: dict, name: str, key, row: int, column: str) -
             {column: _("This id already appears on row %(row)s of the file.") % {"row": seen[key]}}
         )
     seen[key] = row
+
+
+def check_same_as_first(wanted: dict, first: dict, fields, first_row: int, differs: str) -> None:
+    """A record repeated over several rows (a circle, a training) says the same on each: the first of
+    ``fields`` that differs from its first row is refused (``differs``, with ``%(row)s``)."""
+    for name in fields:
+        if wanted[name] != first[name]:
+            raise ValidationError({name: differs % {"row": first_row}})

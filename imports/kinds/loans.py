@@ -179,16 +179,21 @@ def _loan_columns():
     )
 
 
+def _loan_id_column() -> Column:
+    """The first column of the schedules' and the payments' files: the loan the row is about."""
+    return Column(
+        "loan",
+        "identifiant du prêt",
+        "loan id",
+        gettext_lazy("The loan's id."),
+        required=True,
+        example="P-001",
+    )
+
+
 def _schedule_columns():
     return (
-        Column(
-            "loan",
-            "identifiant du prêt",
-            "loan id",
-            gettext_lazy("The loan's id."),
-            required=True,
-            example="P-001",
-        ),
+        _loan_id_column(),
         Column(
             "number",
             "numéro",
@@ -230,14 +235,7 @@ def _schedule_columns():
 
 def _payment_columns():
     return (
-        Column(
-            "loan",
-            "identifiant du prêt",
-            "loan id",
-            gettext_lazy("The loan's id."),
-            required=True,
-            example="P-001",
-        ),
+        _loan_id_column(),
         Column(
             "paid_on",
             "date",

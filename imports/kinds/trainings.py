@@ -10,7 +10,7 @@ from circles.models import ParticipantStatus, Training, TrainingParticipant
 from circles.services.trainings import training_create, training_enroll, training_participant_set_status
 from imports.kinds import register
 from imports.kinds.base import Column, Kind, RowOutcome, choice_parser, parse_date
-from imports.kinds.common import check_unique_in_file, find_advisor, find_entrepreneur
+from imports.kinds.common import check_same_as_first, check_unique_in_file, find_advisor, find_entrepreneur
 from imports.kinds.loans import _any_date
 
 TRAININGS = "trainings"
@@ -149,11 +149,8 @@ class TrainingsKind(Kind):
         seen = context["trainings"].get(external_id)
         if seen is not None:
             first_row, first_wanted, training = seen
-            for name in TRAINING_FIELDS:
-                if wanted[name] != first_wanted[name]:
-                    raise ValidationError(
-                        {name: _("Differs from row %(row)s for the same training.") % {"row": first_row}}
-                    )
+            differs = _("Differs from row %(row)s for the same training.")
+            check_same_as_first(wanted, first_wanted, TRAINING_FIELDS, first_row, differs)
             return training, False
         pk = external_object_id(TRAININGS, external_id)
         training = Training.objects.filter(pk=pk).first() if pk else None

@@ -19,6 +19,8 @@ from django.db import connection
 from django.db.models import F, Value
 from django.db.models.functions import Coalesce
 
+from microcredit.core.rebuild import differences
+
 UPSERT_SQL = """
 INSERT INTO loans_arrearscount (advisor_key, day, count) VALUES (%s, %s, %s)
 ON CONFLICT (advisor_key, day) DO UPDATE SET count = loans_arrearscount.count + excluded.count
@@ -63,6 +65,19 @@ def _apply(deltas: dict[tuple, int]) -> None:
             cursor.executemany(UPSERT_SQL, rows)
 
 
+def _locked_tallies(ids: list[int]) -> dict[int, tuple]:
+    """These loans' stored tallies, their rows locked in id order (two changes of one loan at once wait)."""
+    from loans.models import ArrearsTally
+
+    return {
+        pk: tuple(values)
+        for pk, *values in ArrearsTally.objects.select_for_update()
+        .filter(pk__in=ids)
+        .order_by("pk")
+        .values_list("pk", *FIELDS)
+    }
+
+
 def arrears_tally_refresh(*, loan_ids: Iterable[int]) -> None:
     """Recompute these loans' tallies and move the counters by the difference, in the caller's transaction.
     The tally rows are locked first (in id order): two changes of one loan at once count once. A loan
@@ -72,13 +87,7 @@ def arrears_tally_refresh(*, loan_ids: Iterable[int]) -> None:
     ids = sorted(set(loan_ids))
     if not ids:
         return
-    stored = {
-        pk: tuple(values)
-        for pk, *values in ArrearsTally.objects.select_for_update()
-        .filter(pk__in=ids)
-        .order_by("pk")
-        .values_list("pk", *FIELDS)
-    }
+    stored = _locked_tallies(ids)
     if not stored:
         return
     expected = _expected(Loan.objects.filter(pk__in=list(stored)))
@@ -114,13 +123,7 @@ def arrears_tallies_follow(*, loan_ids: Iterable[int]) -> None:
     ids = sorted(set(loan_ids))
     if not ids:
         return
-    stored = {
-        pk: tuple(values)
-        for pk, *values in ArrearsTally.objects.select_for_update()
-        .filter(pk__in=ids)
-        .order_by("pk")
-        .values_list("pk", *FIELDS)
-    }
+    stored = _locked_tallies(ids)
     deltas: dict[tuple, int] = defaultdict(int)
     opened = []
     for pk, new in sorted(_expected(Loan.objects.filter(pk__in=ids)).items()):
@@ -179,14 +182,6 @@ def arrears_count_differences() -> list[str]:
         for key, day, count in ArrearsCount.objects.values_list("advisor_key", "day", "count")
         if count
     }
-    differences = [
-        f"arrears tally of loan {pk}: stored {stored_tallies.get(pk)}, expected {tallies.get(pk)}"
-        for pk in sorted(tallies.keys() | stored_tallies.keys())
-        if tallies.get(pk) != stored_tallies.get(pk)
-    ]
-    differences += [
-        f"arrears count {key}: stored {stored_counts.get(key, 0)}, expected {counts.get(key, 0)}"
-        for key in sorted(counts.keys() | stored_counts.keys(), key=str)
-        if counts.get(key, 0) != stored_counts.get(key, 0)
-    ]
-    return differences
+    return differences("arrears tally of loan", tallies, stored_tallies) + differences(
+        "arrears count", counts, stored_counts, missing=0, order=str
+    )

@@ -5,7 +5,7 @@ from django.views.generic import FormView
 
 from loans.models import Loan
 from microcredit.core.permissions import Action, get_object_or_404_for
-from microcredit.core.views_mixins import add_service_errors, messages_from
+from microcredit.core.views_mixins import add_service_errors, report_outcome
 
 
 def loan_for(request, pk, action=Action.VIEW) -> Loan:
@@ -19,13 +19,7 @@ def loan_for(request, pk, action=Action.VIEW) -> Loan:
 
 def run_action(request, loan: Loan, call, success: str):
     """Call a service for a button on the loan page; show its refusal as a message."""
-    try:
-        call()
-    except ValidationError as error:
-        for message in messages_from(error):
-            messages.error(request, message)
-    else:
-        messages.success(request, success)
+    report_outcome(request, call, success)
     return redirect("loans:loan_detail", pk=loan.pk)
 
 

@@ -139,15 +139,7 @@ class SettlementView(StaffRequiredMixin, PayerFormMixin, ConfirmedLoanFormView):
         return {"quote": quote, "method_label": PaymentMethod(data["method"]).label}
 
     def perform(self, data):
-        settlement = settlements.loan_settle(
-            loan=self.loan,
-            paid_on=data["paid_on"],
-            method=data["method"],
-            reference=data["reference"],
-            payer=data["payer"],
-            recorded_by=self.request.user,
-            submission_key=data["submission_key"],
-        )
+        settlement = settlements.loan_settle(**self.received(data))
         return _("The loan is settled with a payment of %(amount)s.") % {
             "amount": format_money(settlement.payment.amount)
         }

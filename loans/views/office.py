@@ -10,6 +10,7 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import CreateView, ListView, TemplateView, UpdateView
 
 from loans import selectors, services
@@ -225,6 +226,18 @@ class PayerFormMixin:
     def get_initial(self):
         return {"paid_on": timezone.localdate()}
 
+    def received(self, data) -> dict:
+        """What the services recording money received take from the form, and who records it."""
+        return {
+            "loan": self.loan,
+            "paid_on": data["paid_on"],
+            "method": data["method"],
+            "reference": data["reference"],
+            "payer": data["payer"],
+            "recorded_by": self.request.user,
+            "submission_key": data["submission_key"],
+        }
+
 
 class PaymentCreateView(StaffRequiredMixin, PayerFormMixin, ConfirmedLoanFormView):
     template_name = "loans/payment_form.html"
@@ -249,16 +262,7 @@ class PaymentCreateView(StaffRequiredMixin, PayerFormMixin, ConfirmedLoanFormVie
         }
 
     def perform(self, data):
-        payment = services.payment_record(
-            loan=self.loan,
-            amount=data["amount"],
-            paid_on=data["paid_on"],
-            method=data["method"],
-            reference=data["reference"],
-            payer=data["payer"],
-            recorded_by=self.request.user,
-            submission_key=data["submission_key"],
-        )
+        payment = services.payment_record(amount=data["amount"], **self.received(data))
         return _("A payment of %(amount)s is recorded.") % {"amount": format_money(payment.amount)}
 
 
@@ -347,27 +351,24 @@ class ProductListView(CoordinatorRequiredMixin, ListView):
     queryset = LoanProduct.objects.order_by("-is_active", "name")
 
 
-class ProductCreateView(CoordinatorRequiredMixin, CreateView):
+class ProductFormMixin(CoordinatorRequiredMixin):
+    """The loan product's form (new or changed): back to the products, saying which one was saved."""
+
     model = LoanProduct
     form_class = LoanProductForm
     template_name = "loans/product_form.html"
     success_url = reverse_lazy("loans:product_list")
+    saved: str  # the message, with ``%(name)s``
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        messages.success(
-            self.request, _("The loan product %(name)s is created.") % {"name": self.object.name}
-        )
+        messages.success(self.request, self.saved % {"name": self.object.name})
         return response
 
 
-class ProductUpdateView(CoordinatorRequiredMixin, UpdateView):
-    model = LoanProduct
-    form_class = LoanProductForm
-    template_name = "loans/product_form.html"
-    success_url = reverse_lazy("loans:product_list")
+class ProductCreateView(ProductFormMixin, CreateView):
+    saved = gettext_lazy("The loan product %(name)s is created.")
 
-    def form_valid(self, form):
-        response = super().form_valid(form)
-        messages.success(self.request, _("The loan product %(name)s is saved.") % {"name": self.object.name})
-        return response
+
+class ProductUpdateView(ProductFormMixin, UpdateView):
+    saved = gettext_lazy("The loan product %(name)s is saved.")

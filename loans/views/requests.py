@@ -18,8 +18,13 @@ from loans.views.common import LoanFormView, loan_for, run_action
 from microcredit.accounts.models import Role
 from microcredit.accounts.selectors import entrepreneurs_for, own_profile_or_404
 from microcredit.core.permissions import Action
-from microcredit.core.submissions import OneTimeSubmissionViewMixin
-from microcredit.core.views_mixins import RoleRequiredMixin, StaffRequiredMixin, add_service_errors
+from microcredit.core.submissions import CreateOnceViewMixin
+from microcredit.core.views_mixins import (
+    RoleRequiredMixin,
+    ServiceFormMixin,
+    StaffRequiredMixin,
+    add_service_errors,
+)
 
 WORKING_ROLES = (Role.COORDINATOR, Role.ADVISOR, Role.ENTREPRENEUR)
 
@@ -136,7 +141,7 @@ class RequestFormMixin:
         return super().post(request, *args, **kwargs)
 
 
-class LoanRequestCreateView(RequestFormMixin, RoleRequiredMixin, OneTimeSubmissionViewMixin, FormView):
+class LoanRequestCreateView(RequestFormMixin, RoleRequiredMixin, CreateOnceViewMixin, FormView):
     allowed_roles = WORKING_ROLES
     template_name = "loans/loan_form.html"
     form_class = LoanRequestForm
@@ -170,30 +175,23 @@ class LoanRequestCreateView(RequestFormMixin, RoleRequiredMixin, OneTimeSubmissi
         context["cycle_borrower"] = borrower
         return context
 
-    def form_valid(self, form):
-        borrower = form.cleaned_data.get("borrower") or own_profile_or_404(self.request.user)
-        try:
-            loan, first = self.create_once(
-                form,
-                lambda: services.loan_request_create(
-                    borrower=borrower,
-                    prepared_by=self.request.user,
-                    document=form.cleaned_data.get("document"),
-                    cycle_exception_reason=form.cleaned_data.get("cycle_exception_reason", ""),
-                    **form.request_data(),
-                ),
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-            return self.form_invalid(form)
-        if first:
-            messages.success(
-                self.request, _("The request is saved as a draft. Check the schedule, then submit it.")
-            )
+    def create(self, form):
+        return services.loan_request_create(
+            borrower=form.cleaned_data.get("borrower") or own_profile_or_404(self.request.user),
+            prepared_by=self.request.user,
+            document=form.cleaned_data.get("document"),
+            cycle_exception_reason=form.cleaned_data.get("cycle_exception_reason", ""),
+            **form.request_data(),
+        )
+
+    def created_message(self, loan):
+        return _("The request is saved as a draft. Check the schedule, then submit it.")
+
+    def created_redirect(self, loan):
         return redirect("loans:loan_detail", pk=loan.pk)
 
 
-class LoanRequestUpdateView(RequestFormMixin, RoleRequiredMixin, FormView):
+class LoanRequestUpdateView(RequestFormMixin, RoleRequiredMixin, ServiceFormMixin, FormView):
     allowed_roles = WORKING_ROLES
     template_name = "loans/loan_form.html"
     form_class = LoanRequestForm
@@ -215,18 +213,14 @@ class LoanRequestUpdateView(RequestFormMixin, RoleRequiredMixin, FormView):
             loan=self.loan, cycles=_cycles(self.loan.borrower), cycle_borrower=self.loan.borrower, **kwargs
         )
 
-    def form_valid(self, form):
-        try:
-            services.loan_request_update(
-                loan=self.loan,
-                changed_by=self.request.user,
-                document=form.cleaned_data.get("document"),
-                cycle_exception_reason=form.cleaned_data.get("cycle_exception_reason"),
-                **form.request_data(),
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-            return self.form_invalid(form)
+    def perform(self, form):
+        services.loan_request_update(
+            loan=self.loan,
+            changed_by=self.request.user,
+            document=form.cleaned_data.get("document"),
+            cycle_exception_reason=form.cleaned_data.get("cycle_exception_reason"),
+            **form.request_data(),
+        )
         messages.success(self.request, _("The request is saved."))
         return redirect("loans:loan_detail", pk=self.loan.pk)
 

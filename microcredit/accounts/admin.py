@@ -112,7 +112,7 @@ class DemographicsAdmin(admin.ModelAdmin):
 
 
 @admin.register(AdvisorAssignment)
-class AdvisorAssignmentAdmin(admin.ModelAdmin):
+class AdvisorAssignmentAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """History: read-only."""
 
     list_display = ("profile", "previous_advisor", "advisor", "changed_by", "changed_at")
@@ -121,30 +121,12 @@ class AdvisorAssignmentAdmin(admin.ModelAdmin):
     list_select_related = ("profile__user", "previous_advisor", "advisor", "changed_by")
     date_hierarchy = "changed_at"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(ConsentRecord)
-class ConsentRecordAdmin(admin.ModelAdmin):
+class ConsentRecordAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """Consents per purpose: a history, read-only (changed through the person's file)."""
 
     list_display = ("profile", "purpose", "subject", "granted", "text_version", "recorded_at", "recorded_by")
     list_filter = ("purpose", "granted")
     search_fields = ("profile__user__first_name", "profile__user__last_name", "subject")
     list_select_related = ("profile__user", "recorded_by")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

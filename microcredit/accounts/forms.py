@@ -35,32 +35,29 @@ class SearchableSelect(forms.Select):
         return box + select
 
 
-class PersonChoiceField(forms.ModelChoiceField):
+class _ProfileChoices(forms.ModelChoiceField):
+    """Entrepreneurs in a list, each labelled by name, business and file number, so namesakes differ (their
+    users read with them)."""
+
+    def _set_queryset(self, queryset):
+        super()._set_queryset(None if queryset is None else queryset.select_related("user"))
+
+    queryset = property(forms.ModelChoiceField._get_queryset, _set_queryset)
+
+    def label_from_instance(self, obj: EntrepreneurProfile) -> str:
+        return obj.choice_label
+
+
+class PersonChoiceField(_ProfileChoices):
     """An entrepreneur chosen from a list: name, business and file number, so namesakes differ."""
 
     widget = SearchableSelect
 
-    def _set_queryset(self, queryset):
-        super()._set_queryset(None if queryset is None else queryset.select_related("user"))
 
-    queryset = property(forms.ModelChoiceField._get_queryset, _set_queryset)
-
-    def label_from_instance(self, obj: EntrepreneurProfile) -> str:
-        return obj.choice_label
-
-
-class PeopleChoiceField(forms.ModelMultipleChoiceField):
+class PeopleChoiceField(_ProfileChoices, forms.ModelMultipleChoiceField):
     """Several entrepreneurs ticked in a list, each told apart as in ``PersonChoiceField``."""
 
     widget = forms.CheckboxSelectMultiple
-
-    def _set_queryset(self, queryset):
-        super()._set_queryset(None if queryset is None else queryset.select_related("user"))
-
-    queryset = property(forms.ModelChoiceField._get_queryset, _set_queryset)
-
-    def label_from_instance(self, obj: EntrepreneurProfile) -> str:
-        return obj.choice_label
 
 
 class DateInput(forms.DateInput):
@@ -70,7 +67,16 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d", **kwargs)
 
 
-class EntrepreneurForm(forms.ModelForm):
+class _ContactForm(forms.ModelForm):
+    """An entrepreneur's form with the person's phone and language (kept on their user)."""
+
+    phone = forms.CharField(label=_label(User, "phone"), max_length=30, required=False)
+    language = forms.ChoiceField(
+        label=_label(User, "language"), choices=User._meta.get_field("language").choices
+    )
+
+
+class EntrepreneurForm(_ContactForm):
     """An advisor registers or edits an entrepreneur: the person and their business in one form."""
 
     first_name = forms.CharField(label=_label(User, "first_name"), max_length=150)
@@ -79,10 +85,6 @@ class EntrepreneurForm(forms.ModelForm):
         label=_label(User, "email"),
         required=False,
         help_text=_("Optional. Without one, notices go to the advisor, who passes them on."),
-    )
-    phone = forms.CharField(label=_label(User, "phone"), max_length=30, required=False)
-    language = forms.ChoiceField(
-        label=_label(User, "language"), choices=User._meta.get_field("language").choices
     )
 
     class Meta:
@@ -115,13 +117,8 @@ class EntrepreneurForm(forms.ModelForm):
         return {name: self.cleaned_data[name] for name in self.Meta.fields}
 
 
-class MyContactForm(forms.ModelForm):
+class MyContactForm(_ContactForm):
     """What entrepreneurs keep up to date themselves."""
-
-    phone = forms.CharField(label=_label(User, "phone"), max_length=30, required=False)
-    language = forms.ChoiceField(
-        label=_label(User, "language"), choices=User._meta.get_field("language").choices
-    )
 
     class Meta:
         model = EntrepreneurProfile

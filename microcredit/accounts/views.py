@@ -4,7 +4,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import SetPasswordForm
-from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -26,13 +25,15 @@ from microcredit.accounts.models import ConsentPurpose, ConsentRecord, Demograph
 from microcredit.core.access_log import log_file_access
 from microcredit.core.panels import panels_for
 from microcredit.core.permissions import Action, get_object_or_404_for
-from microcredit.core.submissions import OneTimeSubmissionViewMixin
+from microcredit.core.submissions import CreateOnceViewMixin
 from microcredit.core.timeline import timeline_for
 from microcredit.core.views_mixins import (
+    AdvisorInitialMixin,
+    ObjectFormMixin,
     RoleRequiredMixin,
     ScopedObjectMixin,
+    ServiceFormMixin,
     StaffRequiredMixin,
-    add_service_errors,
 )
 
 
@@ -45,45 +46,30 @@ class EntrepreneurListView(StaffRequiredMixin, FilterView):
         return selectors.entrepreneurs_for(self.request.user)
 
 
-class EntrepreneurCreateView(StaffRequiredMixin, OneTimeSubmissionViewMixin, FormView):
+class EntrepreneurCreateView(StaffRequiredMixin, AdvisorInitialMixin, CreateOnceViewMixin, FormView):
     template_name = "accounts/entrepreneur_form.html"
     form_class = EntrepreneurForm
 
-    def get_initial(self):
-        initial = super().get_initial()
-        if self.request.user.role == Role.ADVISOR:
-            initial["advisor"] = self.request.user
-        return initial
+    def create(self, form):
+        return services.entrepreneur_create(
+            **form.user_data(),
+            **{k: v for k, v in form.profile_data().items() if k != "advisor"},
+            advisor=form.cleaned_data["advisor"],
+            created_by=self.request.user,
+        )
 
-    def form_valid(self, form):
-        try:
-            profile, first = self.create_once(
-                form,
-                lambda: services.entrepreneur_create(
-                    **form.user_data(),
-                    **{k: v for k, v in form.profile_data().items() if k != "advisor"},
-                    advisor=form.cleaned_data["advisor"],
-                    created_by=self.request.user,
-                ),
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-            return self.form_invalid(form)
-        if first and profile.user.email:
-            messages.success(
-                self.request,
-                _("%(name)s is registered. An invitation to choose a password was sent to %(email)s.")
-                % {"name": profile.user, "email": profile.user.email},
-            )
-        elif first:
-            messages.success(
-                self.request,
-                _(
-                    "%(name)s is registered (login: %(username)s). Without an email address, their notices "
-                    "will go to their advisor."
-                )
-                % {"name": profile.user, "username": profile.user.username},
-            )
+    def created_message(self, profile):
+        if profile.user.email:
+            return _("%(name)s is registered. An invitation to choose a password was sent to %(email)s.") % {
+                "name": profile.user,
+                "email": profile.user.email,
+            }
+        return _(
+            "%(name)s is registered (login: %(username)s). Without an email address, their notices "
+            "will go to their advisor."
+        ) % {"name": profile.user, "username": profile.user.username}
+
+    def created_redirect(self, profile):
         return redirect("accounts:entrepreneur_detail", pk=profile.pk)
 
 
@@ -121,29 +107,25 @@ class MyProfileView(RoleRequiredMixin, View):
         return redirect("accounts:entrepreneur_detail", pk=profile.pk)
 
 
-class EntrepreneurUpdateView(StaffRequiredMixin, ScopedObjectMixin, UpdateView):
+class EntrepreneurUpdateView(StaffRequiredMixin, ScopedObjectMixin, ServiceFormMixin, UpdateView):
     model = EntrepreneurProfile
     form_class = EntrepreneurForm
     template_name = "accounts/entrepreneur_form.html"
     context_object_name = "profile"
     permission_action = Action.CHANGE
 
-    def form_valid(self, form):
-        try:
-            services.entrepreneur_update(
-                profile=self.object,
-                user_fields=form.user_data(),
-                profile_fields=form.profile_data(),
-                changed_by=self.request.user,
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-            return self.form_invalid(form)
+    def perform(self, form):
+        services.entrepreneur_update(
+            profile=self.object,
+            user_fields=form.user_data(),
+            profile_fields=form.profile_data(),
+            changed_by=self.request.user,
+        )
         messages.success(self.request, _("The file of %(name)s is saved.") % {"name": self.object.user})
         return redirect("accounts:entrepreneur_detail", pk=self.object.pk)
 
 
-class MyContactUpdateView(RoleRequiredMixin, ScopedObjectMixin, UpdateView):
+class MyContactUpdateView(RoleRequiredMixin, ScopedObjectMixin, ServiceFormMixin, UpdateView):
     """An entrepreneur keeps their own contact details and language up to date."""
 
     allowed_roles = (Role.ENTREPRENEUR,)
@@ -157,16 +139,12 @@ class MyContactUpdateView(RoleRequiredMixin, ScopedObjectMixin, UpdateView):
             self.request.user, EntrepreneurProfile, Action.CHANGE, user=self.request.user
         )
 
-    def form_valid(self, form):
+    def perform(self, form):
         profile_fields = {name: form.cleaned_data[name] for name in MyContactForm.Meta.fields}
         user_fields = {"phone": form.cleaned_data["phone"], "language": form.cleaned_data["language"]}
-        try:
-            services.entrepreneur_update(
-                profile=self.object, user_fields=user_fields, profile_fields=profile_fields
-            )
-        except ValidationError as error:
-            add_service_errors(form, error)
-            return self.form_invalid(form)
+        services.entrepreneur_update(
+            profile=self.object, user_fields=user_fields, profile_fields=profile_fields
+        )
         messages.success(self.request, _("Your details are saved."))
         response = redirect("accounts:my_profile")
         response.set_cookie(
@@ -179,7 +157,7 @@ class MyContactUpdateView(RoleRequiredMixin, ScopedObjectMixin, UpdateView):
         return response
 
 
-class DemographicsView(ScopedObjectMixin, SingleObjectMixin, FormView):
+class DemographicsView(ScopedObjectMixin, ObjectFormMixin, FormView):
     """The optional, consented questions; filled by the person or with them by their advisor."""
 
     model = EntrepreneurProfile
@@ -187,14 +165,6 @@ class DemographicsView(ScopedObjectMixin, SingleObjectMixin, FormView):
     template_name = "accounts/demographics_form.html"
     permission_action = Action.CHANGE
     context_object_name = "profile"
-
-    def get(self, request, *args, **kwargs):
-        self.object = self.get_object()
-        return super().get(request, *args, **kwargs)
-
-    def post(self, request, *args, **kwargs):
-        self.object = self.get_object()
-        return super().post(request, *args, **kwargs)
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
@@ -237,7 +207,7 @@ class EntrepreneurExportView(ScopedObjectMixin, SingleObjectMixin, View):
         return response
 
 
-class EntrepreneurSetPasswordView(StaffRequiredMixin, ScopedObjectMixin, SingleObjectMixin, FormView):
+class EntrepreneurSetPasswordView(StaffRequiredMixin, ScopedObjectMixin, ObjectFormMixin, FormView):
     """For a person without an email address: their advisor sets a password with them."""
 
     model = EntrepreneurProfile
@@ -249,14 +219,6 @@ class EntrepreneurSetPasswordView(StaffRequiredMixin, ScopedObjectMixin, SingleO
     def get_queryset(self):
         # Only for people without an email address: the others reset their password themselves.
         return super().get_queryset().filter(user__email="")
-
-    def get(self, request, *args, **kwargs):
-        self.object = self.get_object()
-        return super().get(request, *args, **kwargs)
-
-    def post(self, request, *args, **kwargs):
-        self.object = self.get_object()
-        return super().post(request, *args, **kwargs)
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()

@@ -132,20 +132,12 @@ def format_date(value) -> str:
 
 def format_datetime(value) -> str:
     """A moment in a sentence: "1er décembre 2026, 13 h 40" / "December 1, 2026, 1:40 p.m."."""
-    if not value:
-        return ""
-    if timezone.is_aware(value):
-        value = timezone.localtime(value)
-    return f"{format_date(value)}, {formats.time_format(value, 'TIME_FORMAT')}"
+    return f"{format_date(value)}, {format_time(value)}" if value else ""
 
 
 def format_short_datetime(value) -> str:
     """A moment in a table: the short date and the hour, "2026-12-01 13 h 40" / "2026-12-01 1:40 p.m."."""
-    if not value:
-        return ""
-    if timezone.is_aware(value):
-        value = timezone.localtime(value)
-    return f"{format_short_date(value)} {formats.time_format(value, 'TIME_FORMAT')}"
+    return f"{format_short_date(value)} {format_time(value)}" if value else ""
 
 
 def format_time(value) -> str:

@@ -121,39 +121,70 @@ def parse_amount(text: str, language: str | None = None) -> Decimal:
     return to_cents(Decimal(f"{digits}.{decimals or '0'}"))
 
 
-class MoneyInput(forms.TextInput):
-    """A text box for an amount: the phone shows its numeric keypad with a decimal mark."""
+class DecimalTextInput(forms.TextInput):
+    """A text box for a number with decimals (an amount, a rate): the phone shows its numeric keypad with a
+    decimal mark; what was typed is shown back as it was, a stored value as ``show_value`` writes it."""
 
     def __init__(self, attrs=None):
         super().__init__(
             {"inputmode": "decimal", "autocomplete": "off", "spellcheck": "false", **(attrs or {})}
         )
 
+    def show_value(self, value) -> str:
+        raise NotImplementedError
+
     def format_value(self, value):
         if value is None or value == "":
             return None
         if isinstance(value, str):
             return value  # what was typed, shown back as it was
-        return format_amount_input(value)
+        return self.show_value(value)
 
 
-class MoneyField(forms.DecimalField):
-    """An amount of money in dollars and cents, typed the way either language writes it."""
+class TypedDecimalField(forms.DecimalField):
+    """A number typed the way either language writes it (``parse`` reads the text); a number given as one
+    is taken through ``from_number``; never a float (``what`` names the kind of number in that error)."""
 
-    widget = MoneyInput
-    default_error_messages = {"invalid": MESSAGES["invalid"]}
+    what = "A number"
 
-    def __init__(self, *, max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, **kwargs):
-        super().__init__(max_digits=max_digits, decimal_places=decimal_places, **kwargs)
+    def from_number(self, value: Decimal | int) -> Decimal:
+        return Decimal(value)
+
+    def parse(self, text: str) -> Decimal:
+        raise NotImplementedError
 
     def to_python(self, value):
         if value in self.empty_values:
             return None
         if isinstance(value, float):
-            raise TypeError("Money is never a float: pass a Decimal, an int or the typed text.")
+            raise TypeError(f"{self.what} is never a float: pass a Decimal, an int or the typed text.")
         if isinstance(value, Decimal | int):
-            return to_cents(value)
-        return parse_amount(value)
+            return self.from_number(value)
+        return self.parse(value)
+
+
+class MoneyInput(DecimalTextInput):
+    """A text box for an amount."""
+
+    def show_value(self, value) -> str:
+        return format_amount_input(value)
+
+
+class MoneyField(TypedDecimalField):
+    """An amount of money in dollars and cents, typed the way either language writes it."""
+
+    widget = MoneyInput
+    default_error_messages = {"invalid": MESSAGES["invalid"]}
+    what = "Money"
+
+    def __init__(self, *, max_digits=MONEY_MAX_DIGITS, decimal_places=MONEY_DECIMAL_PLACES, **kwargs):
+        super().__init__(max_digits=max_digits, decimal_places=decimal_places, **kwargs)
+
+    def from_number(self, value):
+        return to_cents(value)
+
+    def parse(self, text):
+        return parse_amount(text)
 
 
 class MoneyModelField(models.DecimalField):

@@ -28,7 +28,7 @@ from django.db import models
 from django.utils import formats
 from django.utils.translation import gettext_lazy as _
 
-from microcredit.core.money_fields import MINUS, SPACES
+from microcredit.core.money_fields import MINUS, SPACES, DecimalTextInput, TypedDecimalField
 
 _NUMBER = re.compile(r"([0-9]*)(?:[,.]([0-9]+))?")
 
@@ -79,40 +79,26 @@ def format_percent_input(value) -> str:
     return formats.number_format(normalized, places, use_l10n=True, force_grouping=False)
 
 
-class PercentInput(forms.TextInput):
-    """A text box for a percentage: the phone shows its numeric keypad with a decimal mark."""
+class PercentInput(DecimalTextInput):
+    """A text box for a percentage."""
 
-    def __init__(self, attrs=None):
-        super().__init__(
-            {"inputmode": "decimal", "autocomplete": "off", "spellcheck": "false", **(attrs or {})}
-        )
-
-    def format_value(self, value):
-        if value is None or value == "":
-            return None
-        if isinstance(value, str):
-            return value  # what was typed, shown back as it was
+    def show_value(self, value) -> str:
         return format_percent_input(value)
 
 
-class PercentField(forms.DecimalField):
+class PercentField(TypedDecimalField):
     """A percentage (4.5 means 4.5 %), typed the way either language writes it. With ``decimal_places=0``
     the cleaned value is an ``int`` (a whole-percent column)."""
 
     widget = PercentInput
     default_error_messages = {"invalid": MESSAGES["invalid"]}
+    what = "A rate"
 
     def __init__(self, *, max_digits=None, decimal_places=2, **kwargs):
         super().__init__(max_digits=max_digits, decimal_places=decimal_places, **kwargs)
 
-    def to_python(self, value):
-        if value in self.empty_values:
-            return None
-        if isinstance(value, float):
-            raise TypeError("A rate is never a float: pass a Decimal, an int or the typed text.")
-        if isinstance(value, Decimal | int):
-            return Decimal(value)
-        return parse_percent(value, self.decimal_places or 0)
+    def parse(self, text):
+        return parse_percent(text, self.decimal_places or 0)
 
     def clean(self, value):
         value = super().clean(value)

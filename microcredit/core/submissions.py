@@ -14,6 +14,8 @@ meetings, loan requests, entrepreneurs, circles, trainings, partners):
   object; for a replayed key the first object, with a message saying the form had already been sent (the
   view then shows that first result). Once the first sending has answered, its page is remembered
   (``Submission.result_url``), and sending the form again leads straight there, before any validation.
+  ``CreateOnceViewMixin`` is a create view's whole flow built on it (the service call, its message once,
+  the redirect).
 
 The payment form uses the same key field; payments keep their own key column (``Payment.submission_key``),
 checked under the loan's row lock."""
@@ -32,6 +34,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from microcredit.core.models import Submission
+from microcredit.core.views_mixins import ServiceFormMixin
 
 T = TypeVar("T", bound=models.Model)
 
@@ -129,3 +132,29 @@ class OneTimeSubmissionViewMixin:
                 self.request, _("This form had already been sent: here is what it recorded, only once.")
             )
         return created, first
+
+
+def without_key(cleaned_data: dict) -> dict:
+    """What the form's fields hold, for the service, without the one-time key."""
+    return {name: value for name, value in cleaned_data.items() if name != "submission_key"}
+
+
+class CreateOnceViewMixin(ServiceFormMixin, OneTimeSubmissionViewMixin):
+    """A create view sent once: ``create(form)`` calls the service, only the first time the form's key is
+    seen; that first time ``created_message(created)`` is shown; then ``created_redirect(created)``, a
+    replayed form too. A refusal is shown on the form."""
+
+    def create(self, form) -> models.Model:
+        raise NotImplementedError
+
+    def created_message(self, created) -> str:
+        raise NotImplementedError
+
+    def created_redirect(self, created):
+        raise NotImplementedError
+
+    def perform(self, form):
+        created, first = self.create_once(form, lambda: self.create(form))
+        if first:
+            messages.success(self.request, self.created_message(created))
+        return self.created_redirect(created)

@@ -13,8 +13,5 @@ class Command(RebuildCommand):
     agree = "The caseload positions and counters agree with a recount."
     rebuilt = "Caseload positions rebuilt ({rows} entrepreneurs)."
 
-    def differences(self) -> list[str]:
-        return caseload_differences()
-
-    def rebuild(self) -> int:
-        return rebuild_caseload()
+    differences = staticmethod(caseload_differences)
+    rebuild = staticmethod(rebuild_caseload)

@@ -34,64 +34,21 @@ def percent(value, places: int = 1) -> str:
     return formatting.format_percent(value, int(places))
 
 
-@register.filter
-def rate(value) -> str:
-    """An interest rate: "7,5 %" / "7.5%"."""
-    return formatting.format_rate(value)
-
-
-@register.filter
-def count(value) -> str:
-    """A grouped count: "1 234" / "1,234"."""
-    return formatting.format_count(value)
-
-
-@register.filter
-def ordinal(value) -> str:
-    """An ordinal: "1er", "2e" / "1st", "2nd"."""
-    return formatting.format_ordinal(value)
-
-
-@register.filter
-def longdate(value) -> str:
-    """The long date of sentences: "1er décembre 2026" / "December 1, 2026"."""
-    return formatting.format_date(value)
-
-
-@register.filter
-def longdatetime(value) -> str:
-    """A moment in a sentence: "1er décembre 2026, 13 h 40" / "December 1, 2026, 1:40 p.m."."""
-    return formatting.format_datetime(value)
-
-
-@register.filter
-def shortdatetime(value) -> str:
-    """A moment in a table: "2026-12-01 13 h 40" / "2026-12-01 1:40 p.m."."""
-    return formatting.format_short_datetime(value)
-
-
-@register.filter
-def clock(value) -> str:
-    """An hour of the day: "18 h 30" / "6:30 p.m."."""
-    return formatting.format_time(value)
-
-
-@register.filter
-def shortdate(value) -> str:
-    """The short date of tables: 2026-12-01."""
-    return formatting.format_short_date(value)
-
-
-@register.filter
-def weekday(value) -> str:
-    """A day with its weekday, for agendas: "samedi 12 décembre" / "Saturday, December 12"."""
-    return formatting.format_weekday_date(value)
-
-
-@register.filter
-def cell(value) -> str:
-    """A cell of a report table (``reports.tables``), written for the screen and the PDF."""
-    return formatting.format_cell(value)
+# The filters that write one value exactly as ``formatting`` does (its functions say how, in each language).
+AS_FORMATTED = {
+    "rate": formatting.format_rate,  # an interest rate: "7,5 %" / "7.5%"
+    "count": formatting.format_count,  # a grouped count: "1 234" / "1,234"
+    "ordinal": formatting.format_ordinal,  # "1er", "2e" / "1st", "2nd"
+    "longdate": formatting.format_date,  # in sentences: "1er décembre 2026" / "December 1, 2026"
+    "longdatetime": formatting.format_datetime,  # in sentences: "1er décembre 2026, 13 h 40"
+    "shortdatetime": formatting.format_short_datetime,  # in tables: "2026-12-01 13 h 40" / "… 1:40 p.m."
+    "clock": formatting.format_time,  # an hour of the day: "18 h 30" / "6:30 p.m."
+    "shortdate": formatting.format_short_date,  # in tables: 2026-12-01
+    "weekday": formatting.format_weekday_date,  # in agendas: "samedi 12 décembre" / "Saturday, December 12"
+    "cell": formatting.format_cell,  # a cell of a report table (``reports.tables``), screen and PDF
+}
+for _name, _format in AS_FORMATTED.items():
+    register.filter(_name, _format)
 
 
 @register.simple_tag
