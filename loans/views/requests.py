@@ -18,6 +18,7 @@ from loans.services.requests import at_open_requests_cap
 from loans.views.common import LoanFormView, loan_for, run_action
 from microcredit.accounts.models import Role
 from microcredit.accounts.selectors import entrepreneurs_for, own_profile_or_404
+from microcredit.core.bilingual import displayed
 from microcredit.core.formatting import format_money, format_ordinal
 from microcredit.core.permissions import Action
 from microcredit.core.submissions import OneTimeSubmissionViewMixin
@@ -68,7 +69,7 @@ def _cycles(borrower, viewer) -> list[str]:
 
     own = viewer.pk == borrower.user_id
     lines = []
-    for product in LoanProduct.objects.filter(is_active=True):
+    for product in LoanProduct.objects.filter(is_active=True).order_by(displayed("name"), "pk"):
         cycle = borrower_cycle(borrower, product)
         values = {
             "product": product.name,
@@ -161,7 +162,7 @@ class RequestFormMixin:
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["products"] = LoanProduct.objects.filter(is_active=True).order_by("name")
+        context["products"] = LoanProduct.objects.filter(is_active=True).order_by(displayed("name"), "pk")
         form = context.get("form")
         data = form.data if form is not None and form.is_bound else (form.initial if form else {})
         if form is not None and not form.is_bound and getattr(form.instance, "pk", None):
