@@ -8,6 +8,9 @@ A worker that dies in the middle (killed, out of memory, the machine restarted) 
 a thread of it beats every ``HEARTBEAT_SECONDS`` in the cache. A run still "running" whose heartbeat is older
 than ``IMPORT_RUN_STALE_SECONDS`` (and that started before that) is marked failed (``RunState.FAILED``) by
 the batch's page or by the next request to run it (``stale_run_fail``), and the coordinator can run it again.
+A run still "queued" ``IMPORT_RUN_STALE_SECONDS`` after it was queued (no worker took its task: the workers
+were down, the broker lost the message) is failed the same way; its task, if it arrives later, finds it no
+longer queued and does nothing.
 Nothing of the dead run was kept: the check or import is one transaction, which the database rolls back when
 its connection is lost. If the run was in fact alive (the cache was emptied), its rerun waits on the batch's
 row lock and finds the file imported: a file is never imported twice."""
@@ -58,20 +61,31 @@ def heartbeat(batch_id: int) -> None:
 
 
 def is_stale(batch: ImportBatch) -> bool:
-    """A run marked running whose worker has given no sign of life for ``IMPORT_RUN_STALE_SECONDS``."""
+    """A run marked running whose worker has given no sign of life for ``IMPORT_RUN_STALE_SECONDS``, or a
+    run queued that long ago that no worker started."""
+    limit = timezone.now().timestamp() - stale_seconds()
+    if batch.run_state == RunState.QUEUED:
+        # Queued before its time was kept (run_queued_at is newer): from the upload on.
+        queued = batch.run_queued_at or batch.uploaded_at
+        return queued.timestamp() < limit
     if batch.run_state != RunState.RUNNING:
         return False
-    limit = timezone.now().timestamp() - stale_seconds()
     last = cache.get(heartbeat_key(batch.pk))
     started = batch.run_started_at.timestamp() if batch.run_started_at else None
     return max(value for value in (last, started, 0) if value is not None) < limit
 
 
+def never_started(batch: ImportBatch) -> bool:
+    """Whether the batch's failed run was never taken by a worker (queued, then timed out)."""
+    return batch.run_state == RunState.FAILED and batch.run_started_at is None
+
+
 def stale_run_fail(batch: ImportBatch) -> bool:
-    """Mark the batch's run failed if its worker died (see the module); True if it did."""
+    """Mark the batch's run failed if its worker died, or no worker started it (see the module); True if
+    it did."""
     if not is_stale(batch):
         return False
-    failed = ImportBatch.objects.filter(pk=batch.pk, run_state=RunState.RUNNING).update(
+    failed = ImportBatch.objects.filter(pk=batch.pk, run_state=batch.run_state).update(
         run_state=RunState.FAILED
     )
     if failed:
@@ -92,7 +106,7 @@ def batch_queue(*, batch_id: int, step: str, actor: User) -> bool:
         ImportBatch.objects.filter(pk=batch_id)
         .exclude(run_state__in=(RunState.QUEUED, RunState.RUNNING))
         .exclude(status=ImportStatus.IMPORTED)
-        .update(run_state=RunState.QUEUED, run_kind=step)
+        .update(run_state=RunState.QUEUED, run_kind=step, run_queued_at=timezone.now(), run_started_at=None)
     )
     if claimed:
         cache.set(progress_key(batch_id), 0, PROGRESS_SECONDS)

@@ -57,6 +57,8 @@ class ImportBatch(models.Model):
     # When a worker claimed the run (its heartbeat, every few seconds, is kept in the cache: the run's own
     # transaction cannot write to the batch where others would see it).
     run_started_at = models.DateTimeField(_("background run started"), null=True, blank=True)
+    # When the run was queued: a run whose task never started is failed after the same delay.
+    run_queued_at = models.DateTimeField(_("background run queued"), null=True, blank=True)
     counts = models.JSONField(_("counts"), default=dict, blank=True)
 
     class Meta:

@@ -7,7 +7,14 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views import View
 
-from imports.background import batch_queue, rows_done, runs_in_background, stale_run_fail, stale_seconds
+from imports.background import (
+    batch_queue,
+    never_started,
+    rows_done,
+    runs_in_background,
+    stale_run_fail,
+    stale_seconds,
+)
 from imports.forms import UploadForm
 from imports.kinds import all_kinds, get_kind
 from imports.models import ImportBatch, ImportStatus, RunState
@@ -116,6 +123,7 @@ class BatchView(CoordinatorRequiredMixin, View):
             "percent": min(100, round(100 * done / total)) if running and total else None,
             "counts": batch.counts,
             "failed": batch.run_state == RunState.FAILED,
+            "never_started": never_started(batch),
             "stale_minutes": max(1, round(stale_seconds() / 60)),
         }
         return render(request, "imports/batch.html", context, status=status)

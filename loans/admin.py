@@ -259,8 +259,8 @@ class SettlementAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
 @admin.register(GuaranteeCallNotice)
 class GuaranteeCallNoticeAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
-    list_display = ("call", "member", "status", "created_at", "sent_at", "attempts")
-    list_filter = ("status",)
+    list_display = ("call", "member", "kind", "status", "created_at", "sent_at", "attempts")
+    list_filter = ("kind", "status")
     search_fields = ("call__loan__pk", "member__user__last_name")
     list_select_related = ("call__circle", "call__loan__borrower__user", "member__user")
 

@@ -24,6 +24,7 @@ from loans.services.plan_files import ACCEPT, validate_plan_document
 from loans.services.requests import PLAN_FIELDS, REQUEST_FIELDS, TEXT_MAX_LENGTHS
 from microcredit.accounts.forms import DateInput, PersonChoiceField
 from microcredit.accounts.models import EntrepreneurProfile
+from microcredit.core.bilingual import displayed
 from microcredit.core.dates import DateFormField, DateKind
 from microcredit.core.formatting import format_count, format_date
 from microcredit.core.models import OrganizationSettings
@@ -64,7 +65,9 @@ class LoanRequestForm(forms.ModelForm):
 
     def __init__(self, *args, borrower_choices=None, staff: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["product"].queryset = LoanProduct.objects.filter(is_active=True)
+        self.fields["product"].queryset = LoanProduct.objects.filter(is_active=True).order_by(
+            displayed("name"), "pk"
+        )
         self.fields["product"].empty_label = _("— choose —")
         self.fields["product"].widget.attrs["data-preview"] = "product"
         self.fields["amount"].widget.attrs["data-preview"] = "amount"

@@ -986,9 +986,15 @@ class NoticeStatus(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
+class NoticeKind(models.TextChoices):
+    OPENED = "opened", _("The call opened")
+    CLOSED = "closed", _("The call closed")
+
+
 class GuaranteeCallNotice(SendOnce):
-    """One guarantor told that a guarantee call opened on a loan she stands behind. The row is created with
-    the call (one per guarantor, a unique constraint) and claimed by the sending task
+    """One guarantor told that a guarantee call opened on a loan she stands behind, or that it closed by
+    itself once the loan was no longer late (``kind``). The row is created with the call, or with its closing
+    (one per guarantor and kind, a unique constraint), and claimed by the sending task
     (``microcredit/core/jobs.py``), so a task run twice sends one email."""
 
     call = models.ForeignKey(
@@ -1001,12 +1007,15 @@ class GuaranteeCallNotice(SendOnce):
         _("status"), max_length=12, choices=NoticeStatus.choices, default=NoticeStatus.PENDING
     )
     sent_at = models.DateTimeField(_("emailed"), null=True, blank=True, editable=False)
+    kind = models.CharField(
+        _("notice"), max_length=8, choices=NoticeKind.choices, default=NoticeKind.OPENED, editable=False
+    )
 
     class Meta:
         verbose_name = _("guarantee call notice")
         verbose_name_plural = _("guarantee call notices")
         constraints = [
-            models.UniqueConstraint(fields=["call", "member"], name="loans_call_notice_once"),
+            models.UniqueConstraint(fields=["call", "member", "kind"], name="loans_call_notice_once"),
             models.CheckConstraint(
                 condition=Q(status__in=NoticeStatus.values), name="loans_call_notice_status_valid"
             ),

@@ -279,6 +279,12 @@ def _pct(value):
     return "—" if value is None else Percent(value)
 
 
+def _rate(rate) -> Percent:
+    """A band's provision rate as the page writes every percentage, to one decimal ("10,0 %"), so that the
+    CSV file (which writes a percentage to its own decimals) says the same: "10,0 %" / "10.0%", not "10 %"."""
+    return Percent(Decimal(rate).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+
+
 def _reserve_table(reserve: dict, for_board: bool, hidden: frozenset | set = frozenset()) -> Table:
     """For the board, a band's outstanding principal and provision (its outstanding times a known rate) show
     or hide together, as the privacy rule says (``reports.tables.board_figures``: the bands are pieces of the
@@ -301,7 +307,7 @@ def _reserve_table(reserve: dict, for_board: bool, hidden: frozenset | set = fro
         table.rows.append(
             [
                 band["label"],
-                Percent(band["rate"]),
+                _rate(band["rate"]),
                 _count(band["loans"], for_board),
                 "—" if band_hidden else _money(band["outstanding"]),
                 "—" if band_hidden else _money(band["provision"]),

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from loans.models import CallOutcome, GuaranteeCall, GuaranteeType, Loan, LoanStatus
+from loans.models import CallOutcome, GuaranteeCall, GuaranteeType, Loan, LoanStatus, NoticeKind, Payment
 from loans.selectors import days_past_due, is_default_late
 from loans.services import ledger
 from loans.services.base import lock, transition
@@ -98,6 +98,35 @@ def guarantee_call_resolve(
         raise ValidationError({"note": _("Describe how the call was resolved.")})
     call.outcome, call.note, call.resolved_by, call.resolved_at = outcome, note, resolved_by, timezone.now()
     call.save()
+    return call
+
+
+def guarantee_call_close_if_caught_up(
+    loan: Loan, *, actor: User | None, outcome: str | None = None
+) -> GuaranteeCall | None:
+    """After payments change a (locked) loan: once it is no longer late (nothing overdue, or repaid), its open
+    guarantee call closes by itself, in the payment's transaction: the members paid the arrears if any
+    payment since the call opened came from one of them, else the borrower caught up. The guarantors are
+    told as they were when it opened (a notice each). ``outcome``, when the caller knows it (a restructuring:
+    rescheduled), is recorded instead. A loan back to active but still late keeps its call
+    (a new default is recorded on it, ``enter_default``). Returns the call closed, if any."""
+    call = GuaranteeCall.objects.select_for_update().filter(loan=loan, resolved_at__isnull=True).first()
+    if call is None or (loan.status != LoanStatus.REPAID and days_past_due(loan) > 0):
+        return None
+    members_paid = (
+        Payment.objects.filter(loan=loan, reversal__isnull=True, recorded_at__gte=call.opened_at)
+        .exclude(payer_id=loan.borrower_id)
+        .exists()
+    )
+    call.outcome = outcome or (
+        CallOutcome.MEMBERS_CONTRIBUTED if members_paid else CallOutcome.BORROWER_CAUGHT_UP
+    )
+    call.note = _("Closed by itself: the loan is no longer late (%(date)s).") % {
+        "date": format_date(timezone.localdate())
+    }
+    call.resolved_by, call.resolved_at = actor, timezone.now()
+    call.save()
+    guarantee_call_notices_create(call, NoticeKind.CLOSED)
     return call
 
 

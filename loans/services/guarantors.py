@@ -1,4 +1,5 @@
-"""Guarantors told when a guarantee call opens on a loan they stand behind (their home page shows it too).
+"""Guarantors told when a guarantee call opens on a loan they stand behind (their home page shows it too),
+and when it closes by itself because the loan is no longer late (``loans.services.arrears``).
 
 A notice row per guarantor is created in the transaction that opens the call; the email is sent after the
 commit by its own task, which claims the row before sending and hands it back if the mail server fails
@@ -9,19 +10,22 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from loans.models import GuaranteeCall, GuaranteeCallNotice, Guarantor, NoticeStatus
+from loans.models import GuaranteeCall, GuaranteeCallNotice, Guarantor, NoticeKind, NoticeStatus
 from microcredit.core.emails import render_email
 from microcredit.core.jobs import claim, describe, finish, give_up, hand_back
 
 
-def guarantee_call_notices_create(call: GuaranteeCall) -> list[GuaranteeCallNotice]:
-    """Inside the transaction that opens ``call``: one notice per guarantor of its loan, each emailed after
-    the commit (``loans.send_reminder_guarantee_call``)."""
+def guarantee_call_notices_create(
+    call: GuaranteeCall, kind: str = NoticeKind.OPENED
+) -> list[GuaranteeCallNotice]:
+    """Inside the transaction that opens ``call`` (or closes it, ``kind``): one notice per guarantor of its
+    loan, each emailed after the commit (``loans.send_reminder_guarantee_call``)."""
     members = Guarantor.objects.filter(loan_id=call.loan_id).values_list("member_id", flat=True)
     notices = GuaranteeCallNotice.objects.bulk_create(
-        [GuaranteeCallNotice(call=call, member_id=member) for member in members], ignore_conflicts=True
+        [GuaranteeCallNotice(call=call, member_id=member, kind=kind) for member in members],
+        ignore_conflicts=True,
     )
-    ids = list(GuaranteeCallNotice.objects.filter(call=call).values_list("pk", flat=True))
+    ids = list(GuaranteeCallNotice.objects.filter(call=call, kind=kind).values_list("pk", flat=True))
     from loans.tasks import send_reminder_guarantee_call
 
     transaction.on_commit(lambda: [send_reminder_guarantee_call.delay(pk) for pk in ids])
@@ -37,12 +41,13 @@ def guarantee_call_notice_deliver(*, notice_id: int) -> str:
         "member__user", "call__circle", "call__loan__borrower__user"
     ).get(pk=notice_id)
     person = notice.member.user
-    if not person.email or not person.is_active or not notice.call.is_open:
+    opened = notice.kind == NoticeKind.OPENED
+    if not person.email or not person.is_active or (opened and not notice.call.is_open):
         # No address: her home page tells her (and her advisor meets the circle). Kept as handled.
         finish(GuaranteeCallNotice, notice_id, NoticeStatus.NOT_EMAILED)
         return NoticeStatus.NOT_EMAILED
     message = render_email(
-        "guarantor_call",
+        "guarantor_call" if opened else "guarantor_call_closed",
         {
             "person": person,
             "call": notice.call,

@@ -30,6 +30,7 @@ from loans.models import (
 from loans.portfolio import oldest_unsettled_due
 from loans.selectors import allowed_payers, amount_owed
 from loans.services import ledger
+from loans.services.arrears import guarantee_call_close_if_caught_up
 from loans.services.base import lock, transition
 from microcredit.accounts.models import EntrepreneurProfile, User
 from microcredit.core.formatting import format_money
@@ -89,12 +90,14 @@ def reallocate(loan: Loan, change_schedule=None) -> None:
     )
 
 
-def _settle_status(loan: Loan, actor: User | None) -> None:
+def _settle_status(loan: Loan, actor: User | None, *, call_outcome: str | None = None) -> None:
     """After payments change: close the loan when nothing is owed, reopen it if something is again, and put a
     loan in default back to active once caught up below the organization's threshold. Going into default is
     the daily pass's work (``loans_mark_defaults``), never a payment's or a reversal's: recording a backlog of
-    old payments must not open guarantee calls on the way. An open guarantee call is left to the advisor to
-    resolve with its outcome."""
+    old payments must not open guarantee calls on the way. An open guarantee call closes by itself once the
+    loan is no longer late (``guarantee_call_close_if_caught_up``); while it is still late, the call stays
+    open for the advisor to resolve with its outcome (``call_outcome``: how it closes, when the caller knows,
+    a restructuring's "rescheduled")."""
     from loans.selectors import days_past_due, is_default_late
 
     owed = amount_owed(loan)
@@ -104,6 +107,7 @@ def _settle_status(loan: Loan, actor: User | None) -> None:
         transition(loan, LoanStatus.ACTIVE, actor=actor, reason=_("A payment was reversed."))
     elif loan.status == LoanStatus.DEFAULTED and not is_default_late(days_past_due(loan)):
         transition(loan, LoanStatus.ACTIVE, actor=actor, reason=_("The arrears were caught up."))
+    guarantee_call_close_if_caught_up(loan, actor=actor, outcome=call_outcome)
 
 
 def payment_check(

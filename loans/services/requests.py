@@ -108,12 +108,22 @@ def at_open_requests_cap(borrower: EntrepreneurProfile) -> list[int]:
     return ids if len(ids) >= OrganizationSettings.load().loan_open_requests_max else []
 
 
-def check_open_requests(borrower: EntrepreneurProfile) -> None:
+def check_open_requests(borrower: EntrepreneurProfile, *, by: User | None = None) -> None:
     """The organization's cap on open requests per person (``loan_open_requests_max``, default 1). Called
-    under the borrower's row lock, so two requests started at once cannot both pass."""
+    under the borrower's row lock, so two requests started at once cannot both pass. ``by``: who starts the
+    request (the borrower herself is told in the second person, as her request form says it)."""
     limit = OrganizationSettings.load().loan_open_requests_max
     open_ids = open_request_ids(borrower)
     if len(open_ids) >= limit:
+        if by is not None and by.pk == borrower.user_id:
+            message = ngettext(
+                "You already have an open request (#%(numbers)s): the organization allows %(max)s at a "
+                "time. Finish it or withdraw it before starting another.",
+                "You already have %(count)s open requests (#%(numbers)s): the organization allows %(max)s "
+                "at a time. Finish one or withdraw it before starting another.",
+                len(open_ids),
+            ) % {"count": len(open_ids), "numbers": ", #".join(str(pk) for pk in open_ids), "max": limit}
+            raise ValidationError(message, code="open_requests")
         raise ValidationError(
             ngettext(
                 "%(person)s already has %(count)s open request (#%(numbers)s): the organization allows "
@@ -164,7 +174,7 @@ def loan_request_create(
     check_terms(product=fields["product"], amount=fields["amount"], term=fields["term"])
     check_texts(fields)
     borrower = EntrepreneurProfile.objects.select_for_update().get(pk=borrower.pk)
-    check_open_requests(borrower)
+    check_open_requests(borrower, by=prepared_by)
     loan = Loan(borrower=borrower, prepared_by=prepared_by, **fields)
     _cycle(loan, prepared_by, cycle_exception_reason)
     attach_plan_document(loan, document)

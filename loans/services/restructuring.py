@@ -33,6 +33,7 @@ from django.utils.translation import ngettext
 from circles.models import Meeting, MeetingStatus
 from loans.models import (
     OPEN_STATUSES,
+    CallOutcome,
     CircleOpinion,
     GuaranteeType,
     Loan,
@@ -399,7 +400,7 @@ def restructuring_approve(
         LoanTransition.objects.create(
             loan=loan, from_status=loan.status, to_status=loan.status, changed_by=approved_by, note=reason
         )
-    _settle_status(loan, approved_by)
+    _settle_status(loan, approved_by, call_outcome=CallOutcome.RESCHEDULED)
     return restructuring
 
 

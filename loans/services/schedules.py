@@ -56,11 +56,14 @@ class Row:
 class MeetingRhythm:
     """How a loan whose product's due dates follow the circle's meetings is scheduled at a disbursement:
     ``first_due`` and ``frequency`` (the circle's rhythm) when it follows them, else ``first_due`` None (the
-    product's usual schedule applies) and ``circle`` the circle it could not follow (or None: no circle)."""
+    product's usual schedule applies) and ``circle`` the circle it could not follow (or None: no circle).
+    ``too_late``: the meeting it would have followed, when that falls beyond the product's
+    ``first_due_max_days`` (the usual schedule then applies too)."""
 
     circle: object
     first_due: datetime.date | None
     frequency: str
+    too_late: datetime.date | None = None
 
     @property
     def follows(self) -> bool:
@@ -70,7 +73,9 @@ class MeetingRhythm:
 def meeting_rhythm(loan: Loan, disbursed_on: datetime.date) -> MeetingRhythm | None:
     """None when the loan's product does not follow meetings; else the rhythm of the loan's circle (the one
     that reviewed it, or the borrower's current circle): its planned meetings and latest meeting give the
-    first due date (``loans.schedule.first_meeting_due``). Two queries."""
+    first due date (``loans.schedule.first_meeting_due``), unless that meeting falls more than the product's
+    ``first_due_max_days`` after the disbursement: then the product's usual schedule applies, as a first due
+    date typed that late would be refused. Two queries."""
     if not loan.product.due_dates_follow_meetings:
         return None
     circle = loan.circle
@@ -91,6 +96,8 @@ def meeting_rhythm(loan: Loan, disbursed_on: datetime.date) -> MeetingRhythm | N
         planned=planned,
         latest=latest,
     )
+    if first is not None and first > disbursed_on + datetime.timedelta(days=loan.product.first_due_max_days):
+        return MeetingRhythm(circle, None, loan.frequency, too_late=first)
     return MeetingRhythm(circle, first, circle.meeting_rhythm if first else loan.frequency)
 
 

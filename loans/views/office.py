@@ -26,6 +26,7 @@ from loans.models import DisbursementMethod, GuaranteeCall, LoanProduct, LoanSta
 from loans.services.schedules import meeting_rhythm
 from loans.views.common import LoanFormView, loan_for
 from microcredit.accounts.models import Role
+from microcredit.core.bilingual import displayed
 from microcredit.core.formatting import format_money
 from microcredit.core.models import OrganizationSettings
 from microcredit.core.permissions import Action, get_object_or_404_for, scope
@@ -348,7 +349,9 @@ class GuaranteeCallResolveView(StaffRequiredMixin, LoanFormView):
 class ProductListView(CoordinatorRequiredMixin, ListView):
     template_name = "loans/product_list.html"
     context_object_name = "products"
-    queryset = LoanProduct.objects.order_by("-is_active", "name")
+
+    def get_queryset(self):
+        return LoanProduct.objects.order_by("-is_active", displayed("name"), "pk")
 
 
 class ProductFormMixin(CoordinatorRequiredMixin):

@@ -6,6 +6,7 @@ from django.http import FileResponse, Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
@@ -17,6 +18,8 @@ from loans.services.requests import at_open_requests_cap
 from loans.views.common import LoanFormView, loan_for, run_action
 from microcredit.accounts.models import Role
 from microcredit.accounts.selectors import entrepreneurs_for, own_profile_or_404
+from microcredit.core.bilingual import displayed
+from microcredit.core.formatting import format_money, format_ordinal
 from microcredit.core.permissions import Action
 from microcredit.core.submissions import CreateOnceViewMixin
 from microcredit.core.views_mixins import (
@@ -61,16 +64,54 @@ class LoanListView(RoleRequiredMixin, ListView):
         return context
 
 
-def _cycles(borrower) -> list:
-    """(product, cycle) for each product offered: the borrower's loan cycle and its maximum, on the form."""
+def _cycles(borrower, viewer) -> list[str]:
+    """For each product offered, the borrower's loan cycle and its maximum, as the form's sentence: to the
+    borrower herself in the second person ("votre 1er prêt"), to staff with her name ("1er prêt de Marie")."""
     if borrower is None:
         return []
     from loans.models import LoanProduct
     from loans.services.cycles import borrower_cycle
 
-    return [
-        (product, borrower_cycle(borrower, product)) for product in LoanProduct.objects.filter(is_active=True)
-    ]
+    own = viewer.pk == borrower.user_id
+    lines = []
+    for product in LoanProduct.objects.filter(is_active=True).order_by(displayed("name"), "pk"):
+        cycle = borrower_cycle(borrower, product)
+        values = {
+            "product": product.name,
+            "name": borrower.user.get_full_name(),
+            "number": format_ordinal(cycle.number),
+            "good": cycle.repaid_in_good_standing,
+            "max": format_money(cycle.max_amount),
+            "term": cycle.max_term,
+        }
+        if cycle.repaid_in_good_standing and own:
+            line = ngettext(
+                "%(product)s: your %(number)s loan (%(good)s loan repaid in good standing), at most %(max)s "
+                "in %(term)s instalments.",
+                "%(product)s: your %(number)s loan (%(good)s loans repaid in good standing), at most %(max)s "
+                "in %(term)s instalments.",
+                cycle.repaid_in_good_standing,
+            )
+        elif cycle.repaid_in_good_standing:
+            line = ngettext(
+                "%(product)s: %(name)s's %(number)s loan (%(good)s loan repaid in good standing), at most "
+                "%(max)s in %(term)s instalments.",
+                "%(product)s: %(name)s's %(number)s loan (%(good)s loans repaid in good standing), at most "
+                "%(max)s in %(term)s instalments.",
+                cycle.repaid_in_good_standing,
+            )
+        elif own:
+            line = _(
+                "%(product)s: your %(number)s loan (none repaid in good standing yet), at most %(max)s in "
+                "%(term)s instalments."
+            )
+        else:
+            line = _(
+                "%(product)s: %(name)s's %(number)s loan (none repaid in good standing yet), at most %(max)s "
+                "in %(term)s instalments."
+            )
+        lines.append(line % values)
+    return lines
 
 
 class GuaranteedLoanListView(RoleRequiredMixin, TemplateView):
@@ -126,7 +167,7 @@ class RequestFormMixin:
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context["products"] = LoanProduct.objects.filter(is_active=True).order_by("name")
+        context["products"] = LoanProduct.objects.filter(is_active=True).order_by(displayed("name"), "pk")
         form = context.get("form")
         data = form.data if form is not None and form.is_bound else (form.initial if form else {})
         if form is not None and not form.is_bound and getattr(form.instance, "pk", None):
@@ -171,8 +212,7 @@ class LoanRequestCreateView(RequestFormMixin, RoleRequiredMixin, CreateOnceViewM
         else:
             borrower = own_profile_or_404(self.request.user)
             context["open_requests"] = at_open_requests_cap(borrower)
-        context["cycles"] = _cycles(borrower)
-        context["cycle_borrower"] = borrower
+        context["cycles"] = _cycles(borrower, self.request.user)
         return context
 
     def create(self, form):
@@ -210,7 +250,7 @@ class LoanRequestUpdateView(RequestFormMixin, RoleRequiredMixin, ServiceFormMixi
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            loan=self.loan, cycles=_cycles(self.loan.borrower), cycle_borrower=self.loan.borrower, **kwargs
+            loan=self.loan, cycles=_cycles(self.loan.borrower, self.request.user), **kwargs
         )
 
     def perform(self, form):

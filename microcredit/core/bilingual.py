@@ -7,7 +7,8 @@ little the project adds: the columns' labels, and the names of both columns for 
 name in either language (imports) or reads the columns in SQL.
 """
 
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.utils import translation
 from django.utils.translation import gettext
 
@@ -32,6 +33,16 @@ def matches(field: str, value: str, lookup: str = "iexact") -> Q:
     for column in columns(field):
         condition |= Q(**{f"{column}__{lookup}": value})
     return condition
+
+
+def displayed(field: str):
+    """The value readers see of a bilingual field, as an expression to sort by: in English the English column,
+    or the French where the English is empty (as ``product.name`` falls back), so that a list sorted by name
+    does not put the untranslated names last; in French the French column. Call it while the reader's
+    language is active (in the view)."""
+    if (translation.get_language() or "fr").split("-")[0] == "en":
+        return Coalesce(NullIf(F(f"{field}_en"), Value("")), F(f"{field}_fr"))
+    return F(f"{field}_fr")
 
 
 class FrenchInPlainColumn:

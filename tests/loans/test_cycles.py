@@ -149,7 +149,8 @@ def test_the_form_shows_the_cycle_and_the_file_shows_her_loans_as_steps(product,
     late = repaid_loan(product, days_late=45, borrower=good.borrower)
     borrower = good.borrower
     form = client_for(borrower.user).get(reverse("loans:loan_create")).content.decode()
-    assert "2e prêt de " in form and "(1 prêt remboursé en bonne tenue), au plus 3\u00a0000,00\u00a0$" in form
+    assert "votre 2e prêt (1 prêt remboursé en bonne tenue), au plus 3\u00a0000,00\u00a0$" in form
+    assert "2e prêt de " not in form
     advisor = late.circle.advisor
     page = (
         client_for(advisor).get(reverse("accounts:entrepreneur_detail", args=[borrower.pk])).content.decode()

@@ -156,20 +156,21 @@ def test_recording_a_backlog_of_old_payments_opens_no_call(loan):
     assert not GuaranteeCall.objects.filter(loan=loan).exists()
 
 
-def test_repaid_with_the_call_open_keeps_the_call_for_the_advisor_and_a_reversal_reopens_the_default(loan):
+def test_repaid_with_the_call_open_closes_the_call_and_a_reversal_then_a_default_opens_a_new_one(loan):
     _nightly_pass(D(2025, 5, 3))
     _pay(loan, D(2025, 5, 10), "600.00")
     last = _pay(loan, D(2025, 5, 20), "600.00")
     assert _status(loan) == LoanStatus.REPAID
     (call,) = GuaranteeCall.objects.filter(loan=loan)
-    assert call.is_open  # who paid (the borrower, the members) is for the advisor to record
+    assert not call.is_open and call.outcome == CallOutcome.BORROWER_CAUGHT_UP  # no longer late: closed
     with _on(D(2025, 6, 5), 11):
         services.payment_reverse(payment=last, reversed_by=loan.circle.advisor, reason="Erreur de prêt")
     # 600.00 still paid: 02-01 and 03-01, so 04-01 is 65 days late: open again, not in default yet.
     assert _status(loan) == LoanStatus.ACTIVE
     assert _nightly_pass(D(2025, 7, 1)) == 1
-    (call,) = GuaranteeCall.objects.filter(loan=loan)
-    assert call.is_open and call.defaults == 2
+    first, second = GuaranteeCall.objects.filter(loan=loan).order_by("opened_at")
+    assert first.pk == call.pk and not first.is_open
+    assert second.is_open and second.defaults == 1
 
 
 def test_a_write_off_after_a_second_default_resolves_the_one_call(loan):

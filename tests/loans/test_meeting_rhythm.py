@@ -141,3 +141,53 @@ def test_the_disbursement_confirmation_names_the_first_meeting(product, personas
     assert loan.instalments.get(number=2).due_date == day(2026, 3, 26)
     page = client.get(reverse("loans:loan_detail", args=[loan.pk]), **FR).content.decode()
     assert "Les échéances suivent les rencontres du cercle (hebdomadaire)" in page
+
+
+def test_a_first_meeting_beyond_the_products_limit_falls_back_to_the_usual_schedule_and_says_so(
+    personas, client_for
+):
+    # Disbursed Monday March 2 with at least 14 days and at most 30: the circle's next meeting, April 20, is
+    # 49 days after. A first due date typed that late would be refused: the usual monthly schedule applies.
+    product = LoanProductFactory(
+        name="Prêt aux rencontres",
+        due_dates_follow_meetings=True,
+        first_due_min_days=14,
+        first_due_max_days=30,
+    )
+    loan = approved_loan(product=product, amount="1500.00", term=12, advisor=personas.advisor)
+    circle = loan.circle
+    circle.meeting_rhythm = "monthly"
+    circle.save()
+    MeetingFactory(circle=circle, date=day(2026, 3, 9))  # too soon
+    MeetingFactory(circle=circle, date=day(2026, 4, 20))  # too late
+    client = client_for(personas.coordinator)
+    url = reverse("loans:loan_disburse", args=[loan.pk])
+    data = {"disbursed_on": "2026-03-02", "method": "transfer", "reference": "", "first_due": "", "fund": ""}
+    shown = client.post(url, data, **FR)
+    assert shown.status_code == 200 and "reviewed" in shown.context, shown.context["form"].errors
+    text = shown.content.decode().replace("\u00a0", " ").replace("&#x27;", "'")
+    assert f"la première rencontre du cercle {circle.phrase_name} assez éloignée du déblocage" in text
+    assert "le 20 avril 2026, tombe plus de 30 jours après celui-ci" in text
+    assert "le calendrier habituel du produit s'applique" in text
+    done = client.post(url, {**data, "step": "confirm", "reviewed": shown.context["reviewed"]}, **FR)
+    assert done.status_code == 302
+    loan.refresh_from_db()
+    assert loan.frequency == "monthly" and not loan.due_dates_on_meetings
+    dates = list(loan.instalments.order_by("number").values_list("due_date", flat=True))
+    assert dates[:2] == [day(2026, 4, 2), day(2026, 5, 2)]
+    assert ledger_differences() == []
+
+
+def test_a_first_meeting_within_the_products_limit_is_followed(product):
+    product.first_due_max_days = 21
+    product.save()
+    loan = approved_loan(product=product, amount="1500.00", term=12)
+    circle = loan.circle
+    circle.meeting_rhythm = "weekly"
+    circle.save()
+    MeetingFactory(circle=circle, date=day(2026, 3, 23))  # 21 days after: the limit itself
+    loan = services.loan_disburse(
+        loan=loan, disbursed_by=loan.approved_by, disbursed_on=day(2026, 3, 2), method="transfer"
+    )
+    assert loan.due_dates_on_meetings
+    assert loan.instalments.get(number=1).due_date == day(2026, 3, 23)

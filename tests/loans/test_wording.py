@@ -56,7 +56,17 @@ def test_the_request_form_writes_her_loan_cycle_as_an_ordinal(personas, client_f
     LoanProductFactory()
     page = html.unescape(client_for(personas.entrepreneur).get(reverse("loans:loan_create")).content.decode())
     name = personas.entrepreneur.user.get_full_name()
-    assert f"1er prêt de {name}" in page
+    # Her own form speaks to her ("votre 1er prêt"), never of her by name.
+    assert "\u00a0: votre 1er prêt (" in page
+    assert f"prêt de {name}" not in page
+    # Her advisor, preparing a request for her, reads her name.
+    url = reverse("loans:loan_create") + f"?borrower={personas.entrepreneur.pk}"
+    staff = html.unescape(client_for(personas.advisor).get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode())
+    assert f"\u00a0: 1er prêt de {name} (" in staff and "votre 1er prêt" not in staff
+    personas.entrepreneur.user.language = "en"
+    personas.entrepreneur.user.save()
+    english = client_for(personas.entrepreneur).get(reverse("loans:loan_create"), HTTP_ACCEPT_LANGUAGE="en")
+    assert ": your 1st loan (" in html.unescape(english.content.decode())
     assert "prêt nº 1 pour" not in page
     # The product select's empty choice, the project's usual wording.
     assert '<option value="" selected>— choisir —</option>' in page

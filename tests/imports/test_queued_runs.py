@@ -1,0 +1,83 @@
+"""A run queued whose task never started (the worker was down, the broker lost the message) is not left
+"waiting for a worker" for ever: after ``IMPORT_RUN_STALE_SECONDS`` it is failed the same way as a run whose
+worker died, the page says so in the coordinator's language, and it can be run again."""
+
+import datetime
+
+import pytest
+import time_machine
+from django.urls import reverse
+from django.utils import timezone
+
+from imports.background import batch_run, stale_run_fail
+from imports.models import ImportBatch, ImportStatus, RunState
+from microcredit.accounts.models import EntrepreneurProfile
+from tests.imports.conftest import ENTREPRENEURS_CSV
+from tests.imports.test_views import upload
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def big_files(settings):
+    settings.IMPORT_BACKGROUND_MIN_BYTES = 1  # every file counts as large here
+    settings.IMPORT_RUN_STALE_SECONDS = 300
+
+
+def _later(minutes: int):
+    return time_machine.travel(timezone.now() + datetime.timedelta(minutes=minutes), tick=False)
+
+
+def test_a_check_never_started_is_failed_after_the_delay_and_checked_again(
+    staff, client_for, big_files, django_capture_on_commit_callbacks
+):
+    client = client_for(staff["coordinator"])
+    upload(client, ENTREPRENEURS_CSV)
+    batch = ImportBatch.objects.get()
+    url = reverse("imports:batch", args=[batch.pk])
+    with django_capture_on_commit_callbacks(execute=False) as lost:  # queued; its task never runs
+        page = client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert len(lost) == 1 and ImportBatch.objects.get().run_state == RunState.QUEUED
+    assert 'data-testid="import-progress"' in page
+    with _later(4):  # within the delay: still waiting
+        client.get(url, HTTP_ACCEPT_LANGUAGE="fr")
+        assert ImportBatch.objects.get().run_state == RunState.QUEUED
+    with _later(6):
+        page = client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+        assert ImportBatch.objects.get().run_state == RunState.FAILED
+        assert 'data-testid="run-failed"' in page and 'http-equiv="refresh"' not in page
+        assert "Aucun processus n'a commencé la vérification de ce fichier" in page.replace("&#x27;", "'")
+        assert 'name="step" value="check"' in page
+        # The lost task, if it ever arrives, does nothing: the run is no longer queued.
+        assert batch_run(batch_id=batch.pk, step="check", actor_id=staff["coordinator"].pk) == "not queued"
+        with django_capture_on_commit_callbacks(execute=True):
+            assert client.post(url, {"step": "check"}).status_code == 302
+    batch.refresh_from_db()
+    assert (batch.status, batch.run_state, batch.rows_total) == (ImportStatus.READY, RunState.DONE, 5)
+
+
+def test_an_import_never_started_is_failed_in_english_and_confirmed_again(
+    staff, client_for, big_files, django_capture_on_commit_callbacks
+):
+    coordinator = staff["coordinator"]
+    coordinator.language = "en"
+    coordinator.save()
+    client = client_for(coordinator)
+    upload(client, ENTREPRENEURS_CSV)
+    batch = ImportBatch.objects.get()
+    url = reverse("imports:batch", args=[batch.pk])
+    with django_capture_on_commit_callbacks(execute=True):
+        client.get(url)  # checked by the worker: ready
+    with django_capture_on_commit_callbacks(execute=False):
+        assert client.post(url).status_code == 302  # the import queued; its task never runs
+    assert ImportBatch.objects.get().run_state == RunState.QUEUED
+    with _later(10):
+        assert stale_run_fail(ImportBatch.objects.get())
+        page = client.get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+        assert "No worker started importing this file" in page and "nothing was saved" in page
+        assert "Confirm the import" in page
+        with django_capture_on_commit_callbacks(execute=True):
+            assert client.post(url).status_code == 302
+    batch.refresh_from_db()
+    assert (batch.status, batch.run_state) == (ImportStatus.IMPORTED, RunState.DONE)
+    assert EntrepreneurProfile.objects.count() == 5

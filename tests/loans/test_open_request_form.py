@@ -1,0 +1,50 @@
+"""An entrepreneur who already has an open request is not offered the request form (the walk-through saw
+"Vous avez déjà une demande ouverte" above a form to fill): the page links to her open request instead, and
+a request sent anyway is refused by the service, in her language, saving nothing."""
+
+import pytest
+from django.urls import reverse
+
+from loans.models import Loan
+from microcredit.core.models import OrganizationSettings
+from tests.loans.factories import LoanProductFactory, request_in_circle
+
+pytestmark = pytest.mark.django_db
+
+
+def _data(product):
+    return {"product": product.pk, "amount": "1000,00", "term": "12", "purpose": "Un autre projet"}
+
+
+def test_with_an_open_request_the_form_is_not_offered_but_a_link_to_it(personas, client_for):
+    first = request_in_circle(borrower=personas.entrepreneur)
+    client = client_for(personas.entrepreneur)
+    response = client.get(reverse("loans:loan_create"), HTTP_ACCEPT_LANGUAGE="fr")
+    page = response.content.decode()
+    assert "Vous avez déjà une demande ouverte" in page
+    assert "<form" not in page.split('data-testid="open-requests"', 1)[1].split("</main>", 1)[0]
+    assert 'name="amount"' not in page and "Enregistrer et voir le calendrier" not in page
+    assert 'data-testid="open-request-link"' in page and "Voir ma demande ouverte" in page
+    assert reverse("loans:loan_detail", args=[first.pk]) in page
+
+
+def test_a_second_request_sent_anyway_is_refused_in_french_and_nothing_is_saved(personas, client_for):
+    first = request_in_circle(borrower=personas.entrepreneur)
+    client = client_for(personas.entrepreneur)
+    response = client.post(reverse("loans:loan_create"), _data(first.product), HTTP_ACCEPT_LANGUAGE="fr")
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert f"Vous avez déjà 1 demande ouverte (nº\u00a0{first.pk})" in page
+    assert 'name="amount"' not in page
+    assert Loan.objects.filter(borrower=personas.entrepreneur).count() == 1
+
+
+def test_under_the_cap_the_form_is_offered(personas, client_for):
+    request_in_circle(borrower=personas.entrepreneur)
+    settings = OrganizationSettings.load()
+    settings.loan_open_requests_max = 2
+    settings.save()
+    LoanProductFactory()
+    page = client_for(personas.entrepreneur).get(reverse("loans:loan_create"), HTTP_ACCEPT_LANGUAGE="fr")
+    page = page.content.decode()
+    assert 'data-testid="open-requests"' not in page and 'name="amount"' in page
