@@ -479,7 +479,7 @@ def board_activity(*, as_of: datetime.date, start: datetime.date) -> dict:
     - ``restructured_movers``: the restructured loans (active at either month end) that were restructured,
       paid principal or were written off since the previous month's end; ``unrestructured_movers``: the
       other loans that were disbursed, paid principal, were written off or were restructured since then.
-    Eight queries at most, whatever the portfolio."""
+    Seven queries, whatever the portfolio."""
     first = month_index(start) - 12
     last = month_index(as_of)
     lo, hi = month_of(first), as_of
@@ -583,27 +583,24 @@ def board_activity(*, as_of: datetime.date, start: datetime.date) -> dict:
     for index, (first_day, _rate) in enumerate(reserve_bands):
         params[f"band{index}"] = as_of - datetime.timedelta(days=first_day)
         params[f"band{index}_p"] = prev - datetime.timedelta(days=first_day)
-    par_movers, band_movers = {}, [0] * len(reserve_bands)
-    for row in _fetch(portfolio.par_movers_sql(base, prev_base, len(reserve_bands)), params):
+    # The pieces of the days past due (``days_late_cuts``), counted in the same pass when they differ
+    # from the bands: a band of several pieces can move by fewer loans than its pieces (a loan passing
+    # from one piece to the next inside it), so each is counted apart.
+    piece_days = [0, *days_late_cuts([first_day for first_day, _rate in reserve_bands])]
+    pieces = 0 if piece_days == [first_day for first_day, _rate in reserve_bands] else len(piece_days)
+    for index, first_day in enumerate(piece_days if pieces else []):
+        params[f"piece{index}"] = as_of - datetime.timedelta(days=first_day)
+        params[f"piece{index}_p"] = prev - datetime.timedelta(days=first_day)
+    par_movers, band_movers, piece_movers = {}, [0] * len(reserve_bands), [0] * pieces
+    for row in _fetch(portfolio.par_movers_sql(base, prev_base, len(reserve_bands), pieces), params):
         key = (row["circle_id"], row["product_id"])
         par_movers[key] = {days: row[f"moved{days}"] or 0 for days in PAR_DAYS}
         for index in range(len(reserve_bands)):
             band_movers[index] += row[f"band_moved{index}"] or 0
-    # The pieces of the days past due: the same query over the finer split (the reserve's bands as the
-    # pieces' first days). Only when they differ from the bands (a band of several pieces can move by fewer
-    # loans than its pieces: a loan passing from one piece to the next inside it).
-    piece_days = [0, *days_late_cuts([first_day for first_day, _rate in reserve_bands])]
-    if piece_days == [first_day for first_day, _rate in reserve_bands]:
+        for index in range(pieces):
+            piece_movers[index] += row[f"piece_moved{index}"] or 0
+    if not pieces:
         piece_movers = list(band_movers)
-    else:
-        piece_params = dict(params)
-        for index, first_day in enumerate(piece_days):
-            piece_params[f"band{index}"] = as_of - datetime.timedelta(days=first_day)
-            piece_params[f"band{index}_p"] = prev - datetime.timedelta(days=first_day)
-        piece_movers = [0] * len(piece_days)
-        for row in _fetch(portfolio.par_movers_sql(base, prev_base, len(piece_days)), piece_params):
-            for index in range(len(piece_days)):
-                piece_movers[index] += row[f"band_moved{index}"] or 0
     # The restructured loans' outstanding principal (a stock at the month's end) changes by the loans
     # restructured in the month and by the restructured ones that paid principal or were written off in it
     # (a repaid loan paid principal); the other active loans' by those that were disbursed, paid principal,
