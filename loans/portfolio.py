@@ -312,13 +312,13 @@ def _in_band(alias: str, days: int, suffix: str = "") -> str:
     )
 
 
-def _in_reserve_band(alias: str, index: int, count: int, suffix: str = "") -> str:
+def _in_reserve_band(alias: str, index: int, count: int, suffix: str = "", name: str = "band") -> str:
     """1 when the loan ``alias`` is active and in the loan-loss reserve's band ``index`` of ``count``
     (``reports.capital``: the oldest unpaid due date on or before ``%(band{index})s``, after the next
-    band's)."""
-    lower = f" AND {alias}.oldest_unpaid <= %(band{index}{suffix})s" if index else ""
+    band's); ``name="piece"``: the same over the parameters ``%(piece{index})s``."""
+    lower = f" AND {alias}.oldest_unpaid <= %({name}{index}{suffix})s" if index else ""
     upper = (
-        f" AND ({alias}.oldest_unpaid IS NULL OR {alias}.oldest_unpaid > %(band{index + 1}{suffix})s)"
+        f" AND ({alias}.oldest_unpaid IS NULL OR {alias}.oldest_unpaid > %({name}{index + 1}{suffix})s)"
         if index + 1 < count
         else ""
     )
@@ -331,21 +331,24 @@ def _moved(new: str, old: str, name: str) -> str:
 
 
 @functools.cache
-def par_movers_sql(base: str, prev_base: str, reserve_bands: int = 0) -> str:
+def par_movers_sql(base: str, prev_base: str, reserve_bands: int = 0, pieces: int = 0) -> str:
     """By circle and product, the loans that entered, left or changed balance in each PAR band between the
-    previous month's end (``%(prev)s``) and ``%(as_of)s`` (``moved{days}``), and in each of the loan-loss
-    reserve's ``reserve_bands`` bands (``band_moved{index}``)."""
+    previous month's end (``%(prev)s``) and ``%(as_of)s`` (``moved{days}``), in each of the loan-loss
+    reserve's ``reserve_bands`` bands (``band_moved{index}``), and in each of ``pieces`` ranges of days late
+    given like the bands (``%(piece{index})s``: ``piece_moved{index}``, the board's days-late pieces)."""
     columns = [_moved(_in_band("n", days), _in_band("o", days, "_p"), f"moved{days}") for days in PAR_DAYS]
-    columns += [
-        _moved(
-            _in_reserve_band("n", index, reserve_bands),
-            _in_reserve_band("o", index, reserve_bands, "_p"),
-            f"band_moved{index}",
-        )
-        for index in range(reserve_bands)
-    ]
+    for name, count in (("band", reserve_bands), ("piece", pieces)):
+        columns += [
+            _moved(
+                _in_reserve_band("n", index, count, name=name),
+                _in_reserve_band("o", index, count, "_p", name=name),
+                f"{name}_moved{index}",
+            )
+            for index in range(count)
+        ]
     sums = [f"SUM(moved{days}) AS moved{days}" for days in PAR_DAYS]
     sums += [f"SUM(band_moved{index}) AS band_moved{index}" for index in range(reserve_bands)]
+    sums += [f"SUM(piece_moved{index}) AS piece_moved{index}" for index in range(pieces)]
     return (
         book_sql(base)
         + _prev_book_sql(prev_base)

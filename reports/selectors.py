@@ -33,7 +33,7 @@ from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -455,6 +455,14 @@ def _rows(sql: str, params) -> list[tuple]:
         return cursor.fetchall()
 
 
+def days_late_cuts(first_days: list[int]) -> list[int]:
+    """The thresholds, in days late ("at least n days late"), that split the active loans into the pieces
+    of every figure by days past due: the loan-loss reserve's bands (``first_days``, the first one 0) and
+    PAR1, PAR30, PAR90 (more than n days late: at least n + 1). Piece i runs from ``[0, *cuts][i]`` to the
+    next threshold (the last one has none)."""
+    return sorted({*first_days[1:], *(days + 1 for days in PAR_DAYS)})
+
+
 def board_activity(*, as_of: datetime.date, start: datetime.date) -> dict:
     """For the board's privacy rule, as of ``as_of`` (the end of a month) over the months from ``start``
     (and a year before, to follow a figure back to the last month it moved):
@@ -466,8 +474,12 @@ def board_activity(*, as_of: datetime.date, start: datetime.date) -> dict:
     - ``written_off_months`` / ``disbursed_months``: write-offs and disbursements by month, whole history;
     - ``par_movers[(circle, product)]``: loans that entered, left or changed balance in each PAR band
       since the previous month's end; ``band_movers[index]``: the same for each band of the loan-loss
-      reserve (``reports.capital``).
-    Six queries, whatever the portfolio."""
+      reserve (``reports.capital``); ``piece_movers[index]``: the same for each piece of the days past due
+      (``days_late_cuts``: the current loans, 1 day late, 2 to 30 days late...);
+    - ``restructured_movers``: the restructured loans (active at either month end) that were restructured,
+      paid principal or were written off since the previous month's end; ``unrestructured_movers``: the
+      other loans that were disbursed, paid principal, were written off or were restructured since then.
+    Seven queries, whatever the portfolio."""
     first = month_index(start) - 12
     last = month_index(as_of)
     lo, hi = month_of(first), as_of
@@ -571,12 +583,48 @@ def board_activity(*, as_of: datetime.date, start: datetime.date) -> dict:
     for index, (first_day, _rate) in enumerate(reserve_bands):
         params[f"band{index}"] = as_of - datetime.timedelta(days=first_day)
         params[f"band{index}_p"] = prev - datetime.timedelta(days=first_day)
-    par_movers, band_movers = {}, [0] * len(reserve_bands)
-    for row in _fetch(portfolio.par_movers_sql(base, prev_base, len(reserve_bands)), params):
+    # The pieces of the days past due (``days_late_cuts``), counted in the same pass when they differ
+    # from the bands: a band of several pieces can move by fewer loans than its pieces (a loan passing
+    # from one piece to the next inside it), so each is counted apart.
+    piece_days = [0, *days_late_cuts([first_day for first_day, _rate in reserve_bands])]
+    pieces = 0 if piece_days == [first_day for first_day, _rate in reserve_bands] else len(piece_days)
+    for index, first_day in enumerate(piece_days if pieces else []):
+        params[f"piece{index}"] = as_of - datetime.timedelta(days=first_day)
+        params[f"piece{index}_p"] = prev - datetime.timedelta(days=first_day)
+    par_movers, band_movers, piece_movers = {}, [0] * len(reserve_bands), [0] * pieces
+    for row in _fetch(portfolio.par_movers_sql(base, prev_base, len(reserve_bands), pieces), params):
         key = (row["circle_id"], row["product_id"])
         par_movers[key] = {days: row[f"moved{days}"] or 0 for days in PAR_DAYS}
         for index in range(len(reserve_bands)):
             band_movers[index] += row[f"band_moved{index}"] or 0
+        for index in range(pieces):
+            piece_movers[index] += row[f"piece_moved{index}"] or 0
+    if not pieces:
+        piece_movers = list(band_movers)
+    # The restructured loans' outstanding principal (a stock at the month's end) changes by the loans
+    # restructured in the month and by the restructured ones that paid principal or were written off in it
+    # (a repaid loan paid principal); the other active loans' by those that were disbursed, paid principal,
+    # were written off or were restructured (they left) in it. One query.
+    prev_end = _end_of(prev)
+    moved = (
+        Q(disbursed_on__gt=prev)
+        | Q(written_off_at__lt=as_of_end)
+        | Exists(
+            Allocation.objects.filter(
+                loan_id=OuterRef("loan_id"), principal__gt=0, paid_on__gt=prev, paid_on__lte=as_of
+            )
+        )
+    )
+    restructured_by = Q(restructured_on__lte=as_of)
+    restructured_before = Q(restructured_on__lte=prev)
+    restructuring = (
+        LoanPosition.objects.filter(disbursed_on__lte=as_of)
+        .exclude(written_off_at__lt=prev_end)
+        .aggregate(
+            restructured=Count("pk", filter=restructured_by & (~restructured_before | moved)),
+            others=Count("pk", filter=~restructured_before & (restructured_by | moved)),
+        )
+    )
     return {
         "first": first,
         "last": last,
@@ -587,4 +635,7 @@ def board_activity(*, as_of: datetime.date, start: datetime.date) -> dict:
         "disbursed_months": disbursed_months,
         "par_movers": par_movers,
         "band_movers": band_movers,
+        "piece_movers": piece_movers,
+        "restructured_movers": restructuring["restructured"],
+        "unrestructured_movers": restructuring["others"],
     }

@@ -15,7 +15,7 @@ from django.utils.translation import gettext_noop
 
 from microcredit.core.formatting import Money, Percent, format_month_year
 from microcredit.core.privacy import SMALL_COUNT, Figure, Sum, board_hidden
-from reports.selectors import BREAKDOWNS, PAR_DAYS, month_index, percent
+from reports.selectors import BREAKDOWNS, PAR_DAYS, days_late_cuts, month_index, percent
 
 HIDDEN = f"<{SMALL_COUNT}"
 
@@ -475,8 +475,13 @@ def board_figures(report: dict) -> set:
             )
             for days in PAR_DAYS
         ),
-        # Restructured loans (a stock, like PAR): hidden when made of 1 to 4 loans.
-        Figure(("kpi", "restructured_amount"), totals["restructured_loans"]),
+        # Restructured loans (a stock, like PAR): hidden when made of 1 to 4 loans, or when 1 to 4 were
+        # restructured, paid principal or were written off since the month before (or none did).
+        Figure(
+            ("kpi", "restructured_amount"),
+            totals["restructured_loans"],
+            _moved(activity.get("restructured_movers", 0), totals["restructured_loans"]),
+        ),
         Figure(("kpi", "disbursed_amount"), totals["disbursed_count"], in_period("disbursed")),
         Figure(("kpi", "collected"), max(in_period("payers"), default=0), in_period("payers")),
         Figure(
@@ -509,6 +514,21 @@ def board_figures(report: dict) -> set:
             total=("kpi", "outstanding"),
         ),
     ]
+    if totals["restructured_loans"]:
+        # The restructured loans are some of the active ones: the outstanding principal less theirs is the
+        # others' (no table shows it; it follows the same stock rule).
+        others = totals["active_loans"] - totals["restructured_loans"]
+        figures.append(
+            Figure(
+                ("kpi", "unrestructured"), others, _moved(activity.get("unrestructured_movers", 0), others)
+            )
+        )
+        sums.append(
+            Sum(
+                parts=[("kpi", "restructured_amount"), ("kpi", "unrestructured")],
+                total=("kpi", "outstanding"),
+            )
+        )
     for row in report["trends"]:
         m = month_index(row["month"])
         values = months.get(m, {})
@@ -625,7 +645,7 @@ def _days_late_figures(report: dict) -> tuple[list[Figure], list[Sum]]:
     band_movers = report["activity"].get("band_movers") or [0] * len(bands)
     first_days = [band["first_day"] for band in bands]
     # Each threshold as "at least n days late"; PARn is "more than n days late".
-    cuts = sorted({*first_days[1:], *(days + 1 for days in PAR_DAYS)})
+    cuts = days_late_cuts(first_days)
     # Loans at least ``cut`` days late (each threshold's count).
     at_least = {}
     for index, first_day in enumerate(first_days[1:], start=1):
@@ -652,9 +672,15 @@ def _days_late_figures(report: dict) -> tuple[list[Figure], list[Sum]]:
         Figure(("reserve", index), band["loans"], _moved(band_movers[index], band["loans"]))
         for index, band in enumerate(bands)
     ]
-    # The pieces no table shows (a reader works them out, or not): only their size counts.
+    # The pieces no table shows (1 day late, 2 to 30 days late: a reader works them out from the others,
+    # this month's and last month's) follow the stock rule of the bands.
+    piece_movers = report["activity"].get("piece_movers") or [0] * len(pieces)
     figures += [
-        Figure(key, counts[index] - counts[index + 1])
+        Figure(
+            key,
+            counts[index] - counts[index + 1],
+            _moved(piece_movers[index], counts[index] - counts[index + 1]),
+        )
         for index, key in enumerate(pieces)
         if key[0] == "days_late"
     ]

@@ -47,6 +47,9 @@ def with_bands(report: dict, loans: list[int], amounts: list[str], movers: list[
         par90_amount=sum(Decimal(amount) for amount in amounts[3:]),
     )
     report["activity"]["band_movers"] = movers
+    # The pieces of the days past due (current, 1 day late, 2 to 30, then the bands): the 1-30 band's loans
+    # are all 2 to 30 days late here (PAR1 holds them).
+    report["activity"]["piece_movers"] = [movers[0], 0, *movers[1:]]
     # Enough loans moved in every month for the other figures to show.
     for month in report["activity"]["months"].values():
         month.update(movers=8, active=sum(loans))
@@ -99,17 +102,43 @@ def test_a_band_that_moved_by_fewer_than_five_loans_is_hidden_with_one_more():
     assert ("kpi", "par30_amount") in hidden  # PAR30 is the 31-90 band here
 
 
-def test_the_restructured_share_hides_with_the_outstanding_principal_it_divides():
-    report = with_bands(empty_report(), [8, 0, 0, 0, 0], ["9000.00", "0", "0", "0", "0"], [8, 0, 0, 0, 0])
-    totals = report["totals"]
-    totals.update(
-        restructured_loans=6, restructured_amount=Decimal("3000.00"), restructured_share=Decimal("33.33")
+def restructured_report(active: int, movers: int, others_moved: int) -> dict:
+    """``active`` current loans (12 000 $), six of them restructured (3 000 $, 25 %): ``movers`` of these
+    and ``others_moved`` of the others moved since the month before."""
+    report = with_bands(
+        empty_report(), [active, 0, 0, 0, 0], ["12000.00", "0", "0", "0", "0"], [active, 0, 0, 0, 0]
     )
+    report["totals"].update(
+        restructured_loans=6, restructured_amount=Decimal("3000.00"), restructured_share=Decimal("25.00")
+    )
+    report["activity"].update(restructured_movers=movers, unrestructured_movers=others_moved)
+    return report
+
+
+def test_the_restructured_amount_follows_the_month_rule_and_is_not_the_outstanding_principal_less_one():
+    assert ("kpi", "restructured_amount") not in board_figures(restructured_report(11, 6, 5))
+    # One restructured loan moved since the month before: this month's amount less last month's is its.
+    assert ("kpi", "restructured_amount") in board_figures(restructured_report(11, 1, 5))
+    # None moved: we cannot tell what it showed (the stock rule of PAR).
+    assert ("kpi", "restructured_amount") in board_figures(restructured_report(11, 0, 5))
+    # Eight active loans, six restructured: the outstanding principal less them is the other two's.
+    hidden = board_figures(restructured_report(8, 6, 2))
+    assert ("kpi", "restructured_amount") in hidden and ("kpi", "outstanding") not in hidden
+    # One of the five others moved: the outstanding principal less the restructured amount, this month's
+    # less last month's, is that loan's change.
+    assert ("kpi", "restructured_amount") in board_figures(restructured_report(11, 6, 1))
+
+
+def test_the_restructured_share_hides_with_the_outstanding_principal_it_divides():
+    report = restructured_report(11, 6, 5)
+    totals = report["totals"]
     shown = board_figures(report)
     assert ("kpi", "restructured_share") not in shown
-    # The outstanding principal moved by 2 loans in its last month: hidden; 3 000 $ / 33,33 % would give it.
+    # The outstanding principal moved by 2 loans in its last month (so did the loans not restructured):
+    # hidden; 3 000 $ / 25 % would give it.
     for month in report["activity"]["months"].values():
         month["movers"] = 2
+    report["activity"]["unrestructured_movers"] = 2
     hidden = board_figures(report)
     assert ("kpi", "outstanding") in hidden and ("kpi", "restructured_share") in hidden
     assert ("kpi", "restructured_amount") not in hidden
