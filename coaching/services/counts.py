@@ -14,8 +14,10 @@ counting thousands of people.
 """
 
 import datetime
+import threading
 from collections import Counter, defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 
 from django.db import connection, transaction
 from django.db.models import BooleanField, Case, DateField, Exists, F, Min, OuterRef, Subquery, Value, When
@@ -139,11 +141,40 @@ def _apply(deltas: dict[tuple, int]) -> None:
             cursor.executemany(UPSERT_SQL, rows)
 
 
+_deferred = threading.local()
+DEFERRED_CHUNK = 1000
+
+
+@contextmanager
+def caseload_tallies_deferred() -> Iterator[None]:
+    """Inside the block ``caseload_tally_refresh`` only notes whom to recompute; when the block ends without
+    error their tallies are recomputed and the counters moved once (by chunks of ``DEFERRED_CHUNK`` people).
+    For an import of thousands of people or loans in one transaction, where recomputing a person and moving
+    the same counter rows once per row grew as the square of the rows. Inside the caller's transaction;
+    nested blocks end with the outermost."""
+    if getattr(_deferred, "ids", None) is not None:
+        yield
+        return
+    _deferred.ids = set()
+    try:
+        yield
+        ids = sorted(_deferred.ids)
+    finally:
+        _deferred.ids = None
+    for start in range(0, len(ids), DEFERRED_CHUNK):
+        caseload_tally_refresh(profile_ids=ids[start : start + DEFERRED_CHUNK])
+
+
 def caseload_tally_refresh(*, profile_ids: Iterable[int]) -> None:
     """Recompute these entrepreneurs' tallies and move the counters by the difference. Inside the caller's
     transaction; their tally rows are locked first (in id order; a person without one yet, their profile), so
     two changes for one person at once count once. Locking the tallies rather than the profiles keeps a
-    payment (which holds its loan's lock) from waiting on a service that holds the borrower's profile."""
+    payment (which holds its loan's lock) from waiting on a service that holds the borrower's profile.
+    Inside ``caseload_tallies_deferred``, done when that block ends."""
+    pending = getattr(_deferred, "ids", None)
+    if pending is not None:
+        pending.update(pk for pk in profile_ids if pk)
+        return
     ids = sorted({pk for pk in profile_ids if pk})
     if not ids:
         return

@@ -6,7 +6,7 @@ from django.contrib.auth.models import AbstractUser, UserManager
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
-from django.db.models.functions import Lower
+from django.db.models.functions import Lower, Upper
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -48,6 +48,14 @@ class User(AbstractUser):
         verbose_name = _("person")
         verbose_name_plural = _("people")
         ordering = ["last_name", "first_name", "username"]
+        # Case-insensitive look-ups (``username__iexact``, ``email__iexact``: a new login, an email already
+        # taken, an advisor named in an import) and the import's same-name-and-phone check use an index
+        # instead of reading every person: importing 10,000 people grew as the square of the rows.
+        indexes = [
+            models.Index(Upper("username"), name="accounts_user_username_upper"),
+            models.Index(Upper("email"), name="accounts_user_email_upper"),
+            models.Index(fields=["phone"], name="accounts_user_phone"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 Lower("email"),

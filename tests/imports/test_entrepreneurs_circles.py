@@ -184,3 +184,47 @@ def test_not_a_spreadsheet_is_refused(staff):
     assert not report.is_valid
     report = run("entrepreneurs", b"not a zip", staff["coordinator"], name="x.xlsx")
     assert not report.is_valid
+
+
+def test_an_import_moves_the_caseload_counters_once_at_its_end_and_they_equal_a_recount(staff, monkeypatch):
+    """Each imported person's tally is recomputed once, at the end of the file's transaction (not once per
+    row: the counters' rows were updated as many times as there were rows), and the counters agree with a
+    recount; a refused file moves nothing."""
+    from coaching.models import CaseloadTally
+    from coaching.services import counts
+
+    calls = []
+    refresh = counts.caseload_tally_refresh
+    monkeypatch.setattr(counts, "DEFERRED_CHUNK", 3)
+
+    def counted(*, profile_ids):
+        ids = list(profile_ids)
+        if getattr(counts._deferred, "ids", None) is None:
+            calls.append(ids)
+        return refresh(profile_ids=ids)
+
+    monkeypatch.setattr(counts, "caseload_tally_refresh", counted)
+    report = run("entrepreneurs", ENTREPRENEURS_CSV, staff["coordinator"])
+    assert report.is_valid, report.problems
+    people = sorted(EntrepreneurProfile.objects.values_list("pk", flat=True))
+    assert calls == [people[:3], people[3:]]  # two chunks of at most 3, each person once
+    assert CaseloadTally.objects.count() == 5
+    assert counts.caseload_count_differences() == []
+    calls.clear()
+    refused = run("entrepreneurs", ENTREPRENEURS_CSV.replace("2023-10-20", "2023-13-40"), staff["coordinator"])
+    assert not refused.is_valid and counts.caseload_count_differences() == []
+
+
+def test_case_insensitive_login_and_email_look_ups_use_an_index(staff):
+    """A new login (``marie.tremblay2``), an email already taken and an advisor named in a file are looked up
+    without case: an index on UPPER(...) serves them (importing 10,000 people read every person per row)."""
+    from django.db import connection
+
+    for lookup in ("username__iexact", "email__iexact"):
+        sql, params = User.objects.filter(**{lookup: "Marie"}).only("pk").query.sql_with_params()
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("EXPLAIN " + sql, params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        index = "accounts_user_username_upper" if lookup.startswith("username") else "accounts_user_email_upper"
+        assert index in plan, plan
