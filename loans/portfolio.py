@@ -262,8 +262,8 @@ def portfolio_sql(base: str, breakdowns: tuple[str, ...], capital_bands: int | N
     names = [*breakdowns, *(("fund", "band") if capital else ())]
     if capital:
         sums += "".join(f", CAST(NULL AS BIGINT) AS {name}" for name in CAPITAL_AGGREGATES)
-    # The borrowers are counted from ``book`` too, which is then materialized (read twice): cheaper than a
-    # second pass over the positions and the snapshot.
+    # The borrowers are counted from the base tables, not from ``book``: a CTE read twice is materialized.
+    _until, paid, _unsettled, join = _base_parts(base)
 
     def select(grouped: tuple[str, ...], figures: str, source: str) -> str:
         flags = ", ".join(f"{0 if name in grouped else 1} AS g_{name}" for name in names)
@@ -287,7 +287,11 @@ def portfolio_sql(base: str, breakdowns: tuple[str, ...], capital_bands: int | N
         book_sql(base)
         + f""",
 borrowers AS (
-    SELECT COUNT(*) AS n FROM (SELECT DISTINCT borrower_id FROM book WHERE {OPEN}) AS active
+    SELECT COUNT(DISTINCT p.borrower_id) AS n
+    FROM loans_loanposition p
+    {join}LEFT JOIN later ON later.loan_id = p.loan_id
+    WHERE p.disbursed_on <= %(as_of)s AND (p.written_off_at IS NULL OR p.written_off_at >= %(as_of_end)s)
+      AND p.lent_cents - {paid} + COALESCE(later.principal, 0) > 0
 ),
 classes AS (
     SELECT {group_keys}, {class_names},
