@@ -644,6 +644,17 @@ class LoanPosition(models.Model):
     circle = models.ForeignKey(Circle, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
     product = models.ForeignKey(LoanProduct, on_delete=models.CASCADE, related_name="+")
     guaranteed = models.BooleanField(_("guaranteed by the circle"))
+    # The fund the disbursement was charged to (``Loan.fund``, fixed then): the fund ledgers and the loan-loss
+    # reserve group the report's book by it without reading the loans.
+    fund = models.ForeignKey(
+        FundSource,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        db_index=False,
+        verbose_name=_("charged to the fund"),
+    )
     disbursed_on = BoundedDateField(_("disbursement date"), date_kind=DateKind.DISBURSEMENT)
     lent_cents = models.BigIntegerField(_("amount lent (cents)"))
     # What the whole schedule asks, principal and interest (fixed at disbursement): owed = scheduled - paid.

@@ -22,6 +22,9 @@ was paid or settled after D up to that day (an index range on ``paid_on`` / ``se
   (``PositionSnapshot``): as of a month end, nothing to take back; as of another day, at most one month of
   payments.
 
+The board's full report reads the book once (``portfolio_sql`` with ``capital_bands``): the key figures, the
+breakdowns, the fund ledgers' loan figures and the loan-loss reserve's bands come from the same classes.
+
 Both are kept by ``loans.services.ledger`` in the transaction of each change (a payment backdated into a past
 month updates the snapshots from that month on), and ``manage.py rebuild_ledger`` recomputes them.
 """
@@ -135,8 +138,8 @@ settled_since AS (
     GROUP BY i.loan_id
 ),
 book AS (
-    SELECT p.loan_id AS id, p.borrower_id, p.circle_id, p.product_id, p.guaranteed, p.disbursed_on,
-           p.lent_cents AS lent,
+    SELECT p.loan_id AS id, p.borrower_id, p.circle_id, p.product_id, p.guaranteed, p.fund_id, p.disbursed_on,
+           p.lent_cents AS lent, p.principal_paid_cents AS paid_now,
            p.lent_cents - {paid} + COALESCE(later.principal, 0) AS balance,
            CASE WHEN s.due_date < {unsettled} OR {unsettled} IS NULL THEN s.due_date
                 ELSE {unsettled} END AS oldest_unpaid,
@@ -208,32 +211,77 @@ AGGREGATES = {
 }
 
 
+# With the capital section (``capital_bands``, the number of the loan-loss reserve's bands): each class also
+# by fund and band of days past due, what the fund ledgers need, and two more groupings (by fund, by fund and
+# band), so that the figures, the fund ledgers and the loan-loss reserve read one book.
+CAPITAL_CLASSES = {
+    "band_id": "{band_case}",
+    "disbursed_from_start": "CASE WHEN disbursed_on >= %(fund_start)s THEN 1 ELSE 0 END",
+}
+CAPITAL_AGGREGATES = {
+    "balance_all": "SUM(balance)",  # lent - balance: the principal paid as of D
+    "lent_from_start": "SUM(lent) FILTER (WHERE disbursed_from_start = 1)",
+    # The fund ledgers' write-offs: what was still owed when the loan was written off (paid as it stands).
+    "written_off_lent": "SUM(lent) FILTER (WHERE state = 2)",
+    "written_off_paid_now": "SUM(paid_now) FILTER (WHERE state = 2)",
+}
+CAPITAL_GROUPINGS = (("fund",), ("fund", "band"))
+
+
+def band_case(count: int) -> str:
+    """The loan-loss reserve's band index of a loan of the book (``count`` bands): the last band whose first
+    day (``%(band{index})s``, the as-of date less that many days) its oldest unpaid due date has reached."""
+    whens = " ".join(
+        f"WHEN oldest_unpaid <= %(band{index})s THEN {index}" for index in range(count - 1, 0, -1)
+    )
+    return f"CASE {whens} ELSE 0 END" if whens else "0"
+
+
 @functools.cache
-def portfolio_sql(base: str, breakdowns: tuple[str, ...]) -> str:
+def portfolio_sql(base: str, breakdowns: tuple[str, ...], capital_bands: int | None = None) -> str:
     """Classes of loans by circle and product, their figures by circle and product, then one SELECT per
     grouping (the totals, then each breakdown) joined with UNION ALL: the rows of GROUP BY GROUPING SETS,
     written so that SQLite (the demo) runs it too. The number of active borrowers (distinct people) is
-    counted once, for the totals."""
-    classes = ",\n".join(f"{expression} AS {name}" for name, expression in CLASSES.items())
-    class_names = ", ".join(CLASSES)
+    counted once, for the totals. With ``capital_bands`` (see ``CAPITAL_CLASSES``), the classes are also by
+    fund and band, and two more SELECTs give their figures by fund and by fund and band."""
+    capital = capital_bands is not None
+    class_expressions = dict(CLASSES)
+    if capital:
+        band = band_case(capital_bands)
+        class_expressions.update({name: sql.format(band_case=band) for name, sql in CAPITAL_CLASSES.items()})
+    classes = ",\n".join(f"{expression} AS {name}" for name, expression in class_expressions.items())
+    class_names = ", ".join(class_expressions)
+    group_keys = "circle_id, product_id, guaranteed" + (", fund_id" if capital else "")
+    keep = "circle_id, product_id, guaranteed, balance, lent" + (", fund_id, paid_now" if capital else "")
+    paid_now = ", CAST(SUM(paid_now) AS BIGINT) AS paid_now" if capital else ""
     # Sums of integers kept integers (PostgreSQL would widen them to numeric, slower to add up).
     by_group = ",\n".join(
         f"CAST({expression} AS BIGINT) AS {name}" for name, expression in AGGREGATES.items()
     )
     sums = ", ".join(f"CAST(SUM({name}) AS BIGINT) AS {name}" for name in AGGREGATES)
+    names = [*breakdowns, *(("fund", "band") if capital else ())]
+    if capital:
+        sums += "".join(f", CAST(NULL AS BIGINT) AS {name}" for name in CAPITAL_AGGREGATES)
     # The borrowers are counted from the base tables, not from ``book``: a CTE read twice is materialized.
     _until, paid, _unsettled, join = _base_parts(base)
-    selects = []
-    for grouped in (None, *breakdowns):
-        flags = ", ".join(f"{0 if name == grouped else 1} AS g_{name}" for name in breakdowns)
+
+    def select(grouped: tuple[str, ...], figures: str, source: str) -> str:
+        flags = ", ".join(f"{0 if name in grouped else 1} AS g_{name}" for name in names)
         keys = ", ".join(
-            f"{name}_id" if name == grouped else f"CAST(NULL AS BIGINT) AS {name}_id" for name in breakdowns
+            f"{name}_id" if name in grouped else f"CAST(NULL AS BIGINT) AS {name}_id" for name in names
         )
-        borrowers = "(SELECT n FROM borrowers)" if grouped is None else "NULL"
-        group_by = f" GROUP BY {grouped}_id" if grouped else ""
-        selects.append(
-            f"SELECT {flags}, {keys}, {sums}, {borrowers} AS active_borrowers FROM by_group_circle{group_by}"
+        borrowers = "NULL" if grouped else "(SELECT n FROM borrowers)"
+        group_by = f" GROUP BY {', '.join(f'{name}_id' for name in grouped)}" if grouped else ""
+        return f"SELECT {flags}, {keys}, {figures}, {borrowers} AS active_borrowers FROM {source}{group_by}"
+
+    selects = [select(grouped, sums, "by_group_circle") for grouped in [(), *((n,) for n in breakdowns)]]
+    if capital:
+        # By fund, and by fund and band: straight from the classes (a few more rows than by_group).
+        figures = ", ".join(
+            f"CAST({expression} AS BIGINT) AS {name}"
+            for name, expression in {**AGGREGATES, **CAPITAL_AGGREGATES}.items()
         )
+        selects += [select(grouped, figures, "classes") for grouped in CAPITAL_GROUPINGS]
     # Fixed fragments only: every value is a bound parameter.
     return (
         book_sql(base)
@@ -246,12 +294,13 @@ borrowers AS (
       AND p.lent_cents - {paid} + COALESCE(later.principal, 0) > 0
 ),
 classes AS (
-    SELECT circle_id, product_id, guaranteed, {class_names},
-           COUNT(*) AS loans, CAST(SUM(balance) AS BIGINT) AS balance, CAST(SUM(lent) AS BIGINT) AS lent
-    FROM (SELECT circle_id, product_id, guaranteed, balance, lent,
+    SELECT {group_keys}, {class_names},
+           COUNT(*) AS loans, CAST(SUM(balance) AS BIGINT) AS balance,
+           CAST(SUM(lent) AS BIGINT) AS lent{paid_now}
+    FROM (SELECT {keep},
 {classes}
           FROM book) AS classed
-    GROUP BY circle_id, product_id, guaranteed, {class_names}
+    GROUP BY {group_keys}, {class_names}
 ),
 by_group AS (
     SELECT circle_id, product_id,
@@ -279,16 +328,16 @@ def loans_behind_sql(base: str, where: str, breakdown: str | None, none: bool) -
     return sql
 
 
-def loss_reserve_sql(base: str, band_case: str) -> str:
+def loss_reserve_sql(base: str, band_expression: str) -> str:
     """The active loans' outstanding principal by fund and band of days past due (``band_case``, a fixed
     CASE over ``oldest_unpaid`` whose bounds are parameters)."""
     return (
         book_sql(base)
         + f""",
-banded AS (SELECT id, balance, {band_case} AS band FROM book WHERE {OPEN})
-SELECT l.fund_id, banded.band, COUNT(*) AS loans, CAST(SUM(banded.balance) AS BIGINT) AS balance
-FROM banded JOIN loans_loan l ON l.id = banded.id
-GROUP BY l.fund_id, banded.band"""
+banded AS (SELECT fund_id, balance, {band_expression} AS band FROM book WHERE {OPEN})
+SELECT fund_id, band, COUNT(*) AS loans, CAST(SUM(balance) AS BIGINT) AS balance
+FROM banded
+GROUP BY fund_id, band"""
     )
 
 

@@ -16,51 +16,60 @@ from django.utils.translation import gettext as _
 
 from funds.models import Population
 from funds.rules import age_band
-from loans.fund_ledger import fund_ledgers
-from loans.portfolio import loss_reserve_sql
+from loans.fund_ledger import fund_ledgers, loan_figures_from_book
+from loans.portfolio import band_case, loss_reserve_sql
 from microcredit.core.formatting import NBSP, Money, Percent, format_date, format_money, is_french
 from microcredit.core.money import CENT, ZERO, from_cents
 from microcredit.core.selectors import SMALL_COUNT
-from reports.selectors import _fetch, _params, book, percent
+from reports.selectors import _fetch, _params, book, percent, reserve_params
 from reports.tables import HIDDEN, Table
-
-
-def _band_case(bands: list[tuple[int, Decimal]]) -> str:
-    """The band index of a loan of the book: the last band whose first day it has reached."""
-    whens = " ".join(
-        f"WHEN oldest_unpaid <= %(band{index})s THEN {index}" for index in range(len(bands) - 1, 0, -1)
-    )
-    return f"CASE {whens} ELSE 0 END" if whens else "0"
 
 
 def loss_reserve(*, as_of: datetime.date) -> dict:
     """The provision by band of days past due (and by fund), as of ``as_of``: one query."""
     bands = settings.LOAN_LOSS_RESERVE_BANDS
-    params = _params(as_of, as_of, as_of)
-    for index, (first_day, _rate) in enumerate(bands):
-        params[f"band{index}"] = as_of - datetime.timedelta(days=first_day)
+    params = {**_params(as_of, as_of, as_of), **reserve_params(as_of)}
     base, base_params = book(as_of)
     # Fixed fragments only: every value is a bound parameter.
-    rows = _fetch(loss_reserve_sql(base, _band_case(bands)), {**params, **base_params})
+    rows = _fetch(loss_reserve_sql(base, band_case(len(bands))), {**params, **base_params})
+    return _reserve(as_of, [(row["fund_id"], row["band"], row["loans"], row["balance"]) for row in rows])
+
+
+def reserve_from_book(as_of: datetime.date, rows: list[dict]) -> dict:
+    """``loss_reserve`` from the book the report's figures read (``portfolio_figures(capital=True)``: its
+    rows by fund and band, ``book_capital["reserve"]``)."""
+    return _reserve(
+        as_of,
+        [
+            (row["fund_id"], row["band_id"], row["active_loans"], row["outstanding"])
+            for row in rows
+            if row["active_loans"]
+        ],
+    )
+
+
+def _reserve(as_of: datetime.date, rows: list[tuple]) -> dict:
+    """The reserve from the active loans' (fund, band, loans, outstanding principal in cents)."""
+    bands = settings.LOAN_LOSS_RESERVE_BANDS
     result_bands = []
     for index, (first_day, rate) in enumerate(bands):
         last_day = bands[index + 1][0] - 1 if index + 1 < len(bands) else None
-        in_band = [row for row in rows if row["band"] == index]
-        outstanding = sum((from_cents(row["balance"]) for row in in_band), ZERO)
+        in_band = [row for row in rows if row[1] == index]
+        outstanding = sum((from_cents(row[3]) for row in in_band), ZERO)
         result_bands.append(
             {
                 "label": band_label(first_day, last_day),
                 "first_day": first_day,
                 "rate": rate,
-                "loans": sum(row["loans"] for row in in_band),
+                "loans": sum(row[2] for row in in_band),
                 "outstanding": outstanding,
                 "provision": _provision(outstanding, rate),
             }
         )
     by_fund: dict[int | None, Decimal] = {}
-    for row in rows:
-        provision = _provision(from_cents(row["balance"]), bands[row["band"]][1])
-        by_fund[row["fund_id"]] = by_fund.get(row["fund_id"], ZERO) + provision
+    for fund_id, band, _loans, balance in rows:
+        provision = _provision(from_cents(balance), bands[band][1])
+        by_fund[fund_id] = by_fund.get(fund_id, ZERO) + provision
     return {
         "as_of": as_of,
         "bands": result_bands,
@@ -85,9 +94,18 @@ def band_label(first_day: int, last_day: int | None) -> str:
     return _("%(first)s to %(last)s days late") % {"first": first_day, "last": last_day}
 
 
-def capital_figures(*, as_of: datetime.date, start: datetime.date | None = None) -> dict:
-    """The fund ledgers and the reserve, as of ``as_of`` (flows of the period from ``start``)."""
-    return {"ledgers": fund_ledgers(as_of=as_of, start=start), "reserve": loss_reserve(as_of=as_of)}
+def capital_figures(
+    *, as_of: datetime.date, start: datetime.date | None = None, book: dict | None = None
+) -> dict:
+    """The fund ledgers and the reserve, as of ``as_of`` (flows of the period from ``start``). ``book``: what
+    the report's figures already read from the book as of ``as_of`` with the same ``start``
+    (``portfolio_figures(capital=True)["book_capital"]``), so that the loans are not read again."""
+    if book is None:
+        return {"ledgers": fund_ledgers(as_of=as_of, start=start), "reserve": loss_reserve(as_of=as_of)}
+    return {
+        "ledgers": fund_ledgers(as_of=as_of, start=start, loans=loan_figures_from_book(book["funds"])),
+        "reserve": reserve_from_book(as_of, book["reserve"]),
+    }
 
 
 def restrictions(fund) -> str:

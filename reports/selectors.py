@@ -44,7 +44,7 @@ from coaching.selectors.impact import impact_figures
 from loans import portfolio
 from loans.models import Allocation, GuaranteeCall, LoanPosition, LoanProduct, PortfolioDay
 from loans.portfolio import AGGREGATES, OPEN, PAR_DAYS, REPAID
-from microcredit.accounts.models import Demographics, EntrepreneurProfile, Gender, IncomeSource, User
+from microcredit.accounts.models import Demographics, Gender, IncomeSource, User
 from microcredit.core.money import ZERO, from_cents
 from microcredit.core.months import add_months, month_start
 from microcredit.core.selectors import SMALL_COUNT
@@ -114,6 +114,9 @@ def _fetch(sql: str, params: dict) -> list[dict]:
             # A query of tens of milliseconds: compiling it (PostgreSQL's JIT, past a cost estimate reached
             # at about 100,000 loans) would take longer than running it.
             cursor.execute("SET LOCAL jit = off")
+            # The book's classes are grouped in memory (a hash of some thousands of rows) rather than sorted
+            # on disk: the planner, which cannot tell how few they are, would otherwise sort 100,000 rows.
+            cursor.execute("SET LOCAL work_mem = '32MB'")
         cursor.execute(sql, params)
         columns = [column[0] for column in cursor.description]
         return [dict(zip(columns, values, strict=True)) for values in cursor.fetchall()]
@@ -176,19 +179,46 @@ def _check_period(as_of: datetime.date, start: datetime.date, end: datetime.date
     return min(end, as_of)
 
 
+def reserve_params(as_of: datetime.date) -> dict:
+    """The first day of each band of the loan-loss reserve (``settings.LOAN_LOSS_RESERVE_BANDS``) as a due
+    date: ``band{index}`` is ``as_of`` less the band's first day of lateness."""
+    return {
+        f"band{index}": as_of - datetime.timedelta(days=first_day)
+        for index, (first_day, _rate) in enumerate(settings.LOAN_LOSS_RESERVE_BANDS)
+    }
+
+
 def portfolio_figures(
-    *, as_of: datetime.date, start: datetime.date, end: datetime.date, breakdown: str | None = None
+    *,
+    as_of: datetime.date,
+    start: datetime.date,
+    end: datetime.date,
+    breakdown: str | None = None,
+    capital: bool = False,
 ) -> dict:
     """The portfolio's KPIs (``totals``) and, with ``breakdown`` (``"all"`` or one of BREAKDOWNS), its
-    breakdowns: one query for the figures, four for the labels of the groups."""
+    breakdowns: one query for the figures, four for the labels of the groups. With ``capital``, the same
+    query also gives what the capital section reads from the book (``book_capital``: the loans by fund, and
+    the active ones by fund and band of the loan-loss reserve, in cents; ``reports.capital``)."""
     end = _check_period(as_of, start, end)
     base, base_params = book(as_of)
-    rows = _fetch(portfolio.portfolio_sql(base, BREAKDOWNS), {**_params(as_of, start, end), **base_params})
-    totals = next(_figures(row) for row in rows if all(row[f"g_{name}"] for name in BREAKDOWNS))
+    params = {**_params(as_of, start, end), **base_params}
+    bands = None
+    if capital:
+        bands = len(settings.LOAN_LOSS_RESERVE_BANDS)
+        params.update(reserve_params(as_of), fund_start=start)
+    rows = _fetch(portfolio.portfolio_sql(base, BREAKDOWNS, bands), params)
+    flags = (*BREAKDOWNS, "fund", "band") if capital else BREAKDOWNS
+    totals = next(_figures(row) for row in rows if all(row[f"g_{name}"] for name in flags))
     # Collections over the period: for the whole portfolio (the breakdowns show stocks and disbursements).
     totals.update(period_flows(start, end))
     totals["collection_rate"] = percent(totals["collected"], totals["due_in_period"])
     result = {"as_of": as_of, "start": start, "end": end, "totals": totals, "breakdowns": {}}
+    if capital:
+        result["book_capital"] = {
+            "funds": [row for row in rows if not row["g_fund"] and row["g_band"]],
+            "reserve": [row for row in rows if not row["g_band"]],
+        }
     wanted = BREAKDOWNS if breakdown == "all" else (breakdown,) if breakdown in BREAKDOWNS else ()
     if wanted:
         circles = _circles()
@@ -370,7 +400,8 @@ def social_reach(*, as_of: datetime.date) -> dict:
         "social_assistance": Q(income_source=IncomeSource.SOCIAL_ASSISTANCE),
         "no_income": Q(income_source=IncomeSource.NO_INCOME),
     }
-    borrower_ids = EntrepreneurProfile.objects.filter(loans__disbursed_on__lte=as_of).values("pk")
+    # The borrowers from the loans' narrow positions (one per disbursed loan), not the loans themselves.
+    borrower_ids = LoanPosition.objects.filter(disbursed_on__lte=as_of).values("borrower_id")
     consented = Demographics.objects.filter(consent_given_at__isnull=False)
     aggregates = {"participants": Count("pk"), "borrowers": Count("pk", filter=Q(profile__in=borrower_ids))}
     for key, condition in populations.items():
@@ -423,12 +454,13 @@ def portfolio_report(
     as_of = as_of or timezone.localdate()
     end = end or as_of
     start = start or default_period(end)
-    report = portfolio_figures(as_of=as_of, start=start, end=end, breakdown=breakdown)
+    # One book for the figures and the capital section (the fund ledgers' loans, the loan-loss reserve).
+    report = portfolio_figures(as_of=as_of, start=start, end=end, breakdown=breakdown, capital=True)
     report["guarantee_calls"] = guarantee_call_figures(as_of=as_of, start=report["start"], end=report["end"])
     report["trends"] = portfolio_trends(as_of=as_of)
     from reports.capital import capital_figures  # the capital section builds on this module's book
 
-    report["capital"] = capital_figures(as_of=as_of, start=report["start"])
+    report["capital"] = capital_figures(as_of=as_of, start=report["start"], book=report.pop("book_capital"))
     report["reach"] = social_reach(as_of=as_of)
     report["impact"] = impact_figures(start=report["start"], end=report["end"], for_board=for_board)
     report["training"] = training_figures(start=report["start"], end=report["end"])

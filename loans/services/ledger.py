@@ -73,10 +73,11 @@ REBUILD_SQL = (
                      WHERE a.instalment_id = loans_instalment.id)
            END""",
     "DELETE FROM loans_loanposition",
-    f"""INSERT INTO loans_loanposition (loan_id, borrower_id, circle_id, product_id, guaranteed, disbursed_on,
-            lent_cents, scheduled_cents, principal_paid_cents, interest_paid_cents, written_off_at,
-            restructured_on, first_unsettled_due)
-       SELECT l.id, l.borrower_id, l.circle_id, l.product_id, l.guarantee_type = 'circle', l.disbursed_on,
+    f"""INSERT INTO loans_loanposition (loan_id, borrower_id, circle_id, product_id, guaranteed, fund_id,
+            disbursed_on, lent_cents, scheduled_cents, principal_paid_cents, interest_paid_cents,
+            written_off_at, restructured_on, first_unsettled_due)
+       SELECT l.id, l.borrower_id, l.circle_id, l.product_id, l.guarantee_type = 'circle', l.fund_id,
+              l.disbursed_on,
               {CENTS.format("COALESCE(l.approved_amount, l.amount)")},
               {CENTS.format(SCHEDULED.format(loan="l.id"))},
               {CENTS.format("(SELECT SUM(a.principal) FROM loans_allocation a WHERE a.loan_id = l.id)")},
@@ -197,6 +198,7 @@ def record_disbursement(loan, instalments: Iterable) -> None:
         circle_id=loan.circle_id,
         product_id=loan.product_id,
         guaranteed=loan.guarantee_type == GuaranteeType.CIRCLE,
+        fund_id=loan.fund_id,
         disbursed_on=loan.disbursed_on,
         lent_cents=lent,
         scheduled_cents=sum(as_cents(i.total_due) for i in instalments),
