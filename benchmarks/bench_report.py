@@ -137,14 +137,14 @@ GENERATE = [
         plan_projections, plan_document, plan_document_name, created_at, review_round, circle_remarks,
         guarantee_type, frequency, disbursement_method, disbursement_reference, borrower_id, prepared_by_id,
         product_id, circle_id, approved_amount, approved_term, annual_rate, grace_periods, disbursed_on,
-        cycle_exception_reason)
+        cycle_exception_reason, due_dates_on_meetings)
        SELECT b.n + 1, 'active', b.amount, 10, 'Projet', '', '', '', '', '', '', now(), 1, '',
               CASE WHEN b.amount <= 2000 THEN 'circle' ELSE 'individual' END, 'monthly', 'transfer', '',
               (SELECT min(id) FROM accounts_entrepreneurprofile) + b.n %% %(people)s,
               (SELECT id FROM accounts_user WHERE username = 'bench-0'),
               (SELECT min(id) FROM loans_loanproduct) + b.n %% 3,
               (SELECT min(id) FROM circles_circle) + b.n %% 2000,
-              b.amount, 10, 6, 0, b.disbursed_on, ''
+              b.amount, 10, 6, 0, b.disbursed_on, '', false
        FROM bench_loan b""",
     # Ten instalments: equal principal (the last one takes the rest), interest at 0.5 % a month.
     """INSERT INTO loans_instalment (loan_id, number, due_date, principal_due, interest_due)
