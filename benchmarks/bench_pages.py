@@ -375,13 +375,20 @@ def _client_run(browser: Browser, path: str, count: int, barrier, lock, results:
             results.append(elapsed)
 
 
-def loaded(port: int, paths: dict, clients: int, per_client: int) -> dict[str, tuple[list[float], float]]:
-    """Closed loop, no think time: ``clients`` threads, each signed in, request one page ``per_client`` times
-    at once, each the next as soon as the last answered; page by page. {page: (times, requests per second)}:
-    the throughput is the requests over the wall time of the page's run."""
+def sign_in(port: int, clients: int) -> dict[str, list[Browser]]:
+    """``clients`` signed-in browsers per account of the pages (a sign-in hashes the password: done once)."""
+    logins = sorted({login for _name, login, _path in PAGES})
+    return {login: [Browser(port, login) for _client in range(clients)] for login in logins}
+
+
+def loaded(pool: dict, paths: dict, per_client: int) -> dict[str, tuple[list[float], float]]:
+    """Closed loop, no think time: one thread per browser of ``pool`` (signed in) requests one page
+    ``per_client`` times at once, each the next as soon as the last answered; page by page. {page: (times,
+    requests per second)}: the throughput is the requests over the wall time of the page's run."""
     times = {}
     for name, login, path in PAGES:
-        browsers = [Browser(port, login) for _client in range(clients)]
+        browsers = pool[login]
+        clients = len(browsers)
         results: list[float] = []
         lock, barrier = threading.Lock(), threading.Barrier(clients + 1)
         threads = [
@@ -420,14 +427,12 @@ def _user_run(
         time.sleep(rng.expovariate(1 / think))
 
 
-def thinking(
-    port: int, paths: dict, users: int, count: int, think: float
-) -> tuple[dict[str, list[float]], float]:
-    """``users`` people signed in at once (one browser per account each), each requesting ``count`` pages in
-    turn with a random think time (mean ``think`` s) between them, as staff at work do: {page: times} and the
-    arrival rate achieved (requests per second over the run)."""
-    logins = sorted({login for _name, login, _path in PAGES})
-    people = [{login: Browser(port, login) for login in logins} for _user in range(users)]
+def thinking(pool: dict, paths: dict, count: int, think: float) -> tuple[dict[str, list[float]], float]:
+    """As many people as ``pool`` has browsers per account, signed in at once, each requesting ``count``
+    pages in turn with a random think time (mean ``think`` s) between them, as staff at work do: {page:
+    times} and the arrival rate achieved (requests per second over the run)."""
+    users = min(len(browsers) for browsers in pool.values())
+    people = [{login: browsers[user] for login, browsers in pool.items()} for user in range(users)]
     results: list[tuple[str, float, float]] = []
     lock = threading.Lock()
     threads = [
@@ -524,13 +529,14 @@ def main() -> None:
                 args.requests,
             )
             port = args.port + sizes.index(large)
-            load = loaded(port, targets_of[large][2], args.clients, args.per_client)
+            pool = sign_in(port, args.clients)
+            load = loaded(pool, targets_of[large][2], args.per_client)
             if args.think > 0:
                 print(
                     f"  {args.clients} users, {args.think_requests} pages each, think time {args.think:g} s…",
                     flush=True,
                 )
-                think = thinking(port, targets_of[large][2], args.clients, args.think_requests, args.think)
+                think = thinking(pool, targets_of[large][2], args.think_requests, args.think)
         finally:
             for server in servers.values():
                 stop(server)
