@@ -28,6 +28,7 @@ single-user p50 (the goal: at most 3).
 import argparse
 import http.client
 import os
+import random
 import re
 import secrets
 import shutil
@@ -92,9 +93,41 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=18731)
     parser.add_argument("--requests", type=int, default=15, help="Requests per page, one at a time.")
     parser.add_argument("--clients", type=int, default=20)
-    parser.add_argument("--per-client", type=int, default=3, help="Requests per client and page, loaded.")
+    parser.add_argument(
+        "--per-client", type=int, default=3, help="Requests per client and page, loaded with no think time."
+    )
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (processes) per size.")
+    parser.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="Threads per gunicorn worker (more than 1: the gthread worker).",
+    )
+    parser.add_argument(
+        "--think",
+        type=float,
+        default=5.0,
+        help="Mean think time (s, exponential) of the --clients users of the realistic run; 0: no such run.",
+    )
+    parser.add_argument(
+        "--think-requests",
+        type=int,
+        default=16,
+        help="Requests per user in the think-time run (pages in turn).",
+    )
+    parser.add_argument(
+        "--profile", metavar="PAGE", help="Only print a cProfile of PAGE at the largest size."
+    )
+    parser.add_argument(
+        "--explain",
+        metavar="PAGE",
+        help="Only print the SQL of PAGE with EXPLAIN ANALYZE at the largest size.",
+    )
     parser.add_argument("--reuse", action="store_true", help="Keep the existing databases and their data.")
-    parser.add_argument("--child", choices=["generate", "count", "profile"], help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--child", choices=["generate", "count", "profile", "explain"], help=argparse.SUPPRESS
+    )
+    parser.add_argument("--page", help=argparse.SUPPRESS)
     parser.add_argument("--size", type=int, help=argparse.SUPPRESS)
     return parser.parse_args()
 
@@ -162,34 +195,61 @@ def child_count(url: str) -> None:
         print(f"{name}\t{response.status_code}\t{len(queries)}\t{statistics.median(sql_times)}", flush=True)
 
 
-def child_profile(url: str) -> None:
-    """cProfile of the circle page (the test client): the heaviest of the project's, forms' and templates'
-    functions by cumulative time."""
+def _page_client(name: str):
+    """The test client signed in as the page ``name``'s user, and the page's path (warmed once)."""
+    from django.test import Client
+
+    from microcredit.accounts.models import User
+
+    login, path = next((login, path) for page, login, path in PAGES if page == name)
+    client = Client(HTTP_HOST="127.0.0.1")
+    client.force_login(User.objects.get(username=login))
+    path = path.format(**targets())
+    client.get(path)
+    return client, path
+
+
+def child_profile(url: str, name: str) -> None:
+    """cProfile of the page ``name`` (the test client, 5 requests): the heaviest functions by cumulative
+    time, the project's and Django's."""
     import cProfile
     import pstats
 
     import bench_report
 
     bench_report.setup_django(url, migrate=False)
-    from django.test import Client
-
-    from microcredit.accounts.models import User
-
-    client = Client(HTTP_HOST="127.0.0.1")
-    client.force_login(User.objects.get(username="bench-1"))
-    path = f"/circles/{targets()['circle']}/"
-    client.get(path)
+    client, path = _page_client(name)
     profile = cProfile.Profile()
-    profile.runcall(client.get, path)
+    for _run in range(5):
+        profile.runcall(client.get, path)
     stats = pstats.Stats(profile).sort_stats("cumulative")
-    ours = r"microcredit|circles|loans|coaching|crispy|forms|template/(defaulttags|loader_tags)"
-    stats.print_stats(ours, 30)
+    stats.print_stats(40)
+    stats.sort_stats("tottime").print_stats(25)
+
+
+def child_explain(url: str, name: str) -> None:
+    """The SQL of the page ``name`` (Django's query capture), each query with its EXPLAIN ANALYZE."""
+    import bench_report
+
+    bench_report.setup_django(url, migrate=False)
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client, path = _page_client(name)
+    with CaptureQueriesContext(connection) as queries:
+        client.get(path)
+    for number, query in enumerate(queries.captured_queries, 1):
+        print(f"\n--- {number}. {float(query['time']) * 1000:.1f} ms\n{query['sql']}")
+        if query["sql"].lstrip().upper().startswith("SELECT"):
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS) " + query["sql"])
+                print("\n".join(row[0] for row in cursor.fetchall()))
 
 
 # --- The server and the HTTP clients ---------------------------------------------------------------------
 
 
-def serve(url: str, port: int, workdir: Path) -> subprocess.Popen:
+def serve(url: str, port: int, workdir: Path, workers: int = 2, threads: int = 1) -> subprocess.Popen:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "microcredit.settings.production",
@@ -214,7 +274,9 @@ def serve(url: str, port: int, workdir: Path) -> subprocess.Popen:
             "--bind",
             f"127.0.0.1:{port}",
             "--workers",
-            "2",
+            str(workers),
+            "--threads",
+            str(threads),
             "--timeout",
             "300",
             "--log-level",
@@ -260,8 +322,15 @@ class Browser:
         headers = {"Cookie": "; ".join(f"{k}={v}" for k, v in self.cookies.items())}
         if body is not None:
             headers["Content-Type"] = "application/x-www-form-urlencoded"
-        self.connection.request(method, path, body=body, headers=headers)
-        response = self.connection.getresponse()
+        try:
+            self.connection.request(method, path, body=body, headers=headers)
+            response = self.connection.getresponse()
+        except (http.client.RemoteDisconnected, BrokenPipeError, ConnectionResetError):
+            # The gthread worker closes a kept-alive connection left idle (--keepalive, 2 s): as a browser
+            # does, open another and send the request again.
+            self.connection.close()
+            self.connection.request(method, path, body=body, headers=headers)
+            response = self.connection.getresponse()
         text = response.read().decode()
         for header, value in response.getheaders():
             if header.lower() == "set-cookie":
@@ -313,13 +382,22 @@ def _client_run(browser: Browser, path: str, count: int, barrier, lock, results:
             results.append(elapsed)
 
 
-def loaded(port: int, paths: dict, clients: int, per_client: int) -> dict[str, list[float]]:
-    """``clients`` threads, each signed in, request one page ``per_client`` times at once; page by page."""
+def sign_in(port: int, clients: int) -> dict[str, list[Browser]]:
+    """``clients`` signed-in browsers per account of the pages (a sign-in hashes the password: done once)."""
+    logins = sorted({login for _name, login, _path in PAGES})
+    return {login: [Browser(port, login) for _client in range(clients)] for login in logins}
+
+
+def loaded(pool: dict, paths: dict, per_client: int) -> dict[str, tuple[list[float], float]]:
+    """Closed loop, no think time: one thread per browser of ``pool`` (signed in) requests one page
+    ``per_client`` times at once, each the next as soon as the last answered; page by page. {page: (times,
+    requests per second)}: the throughput is the requests over the wall time of the page's run."""
     times = {}
     for name, login, path in PAGES:
-        browsers = [Browser(port, login) for _client in range(clients)]
+        browsers = pool[login]
+        clients = len(browsers)
         results: list[float] = []
-        lock, barrier = threading.Lock(), threading.Barrier(clients)
+        lock, barrier = threading.Lock(), threading.Barrier(clients + 1)
         threads = [
             threading.Thread(
                 target=_client_run, args=(browser, path.format(**paths), per_client, barrier, lock, results)
@@ -328,14 +406,63 @@ def loaded(port: int, paths: dict, clients: int, per_client: int) -> dict[str, l
         ]
         for thread in threads:
             thread.start()
+        barrier.wait()
+        started = time.perf_counter()
         for thread in threads:
             thread.join()
-        times[name] = results
-        print(f"  loaded {name}: p95 {percentile(results, 0.95) * 1000:.0f} ms", flush=True)
+        throughput = len(results) / (time.perf_counter() - started)
+        times[name] = (results, throughput)
+        print(
+            f"  closed loop {name}: p95 {percentile(results, 0.95) * 1000:.0f} ms, {throughput:.1f} req/s",
+            flush=True,
+        )
     return times
 
 
-def child(args: argparse.Namespace, kind: str, size: int, **kwargs) -> subprocess.CompletedProcess:
+def _user_run(
+    browsers: dict, paths: dict, first: int, count: int, think: float, seed: int, lock, results
+) -> None:
+    """One person at work: ``count`` pages in turn from the page ``first``, a random think time (exponential,
+    mean ``think`` seconds) after each; the first after a uniform delay, so users do not start at once."""
+    rng = random.Random(seed)  # noqa: S311 (think times, not secrets)
+    time.sleep(rng.uniform(0, think))
+    for step in range(count):
+        name, login, path = PAGES[(first + step) % len(PAGES)]
+        elapsed = browsers[login].timed(path.format(**paths))
+        with lock:
+            results.append((name, elapsed, time.perf_counter()))
+        time.sleep(rng.expovariate(1 / think))
+
+
+def thinking(pool: dict, paths: dict, count: int, think: float) -> tuple[dict[str, list[float]], float]:
+    """As many people as ``pool`` has browsers per account, signed in at once, each requesting ``count``
+    pages in turn with a random think time (mean ``think`` s) between them, as staff at work do: {page:
+    times} and the arrival rate achieved (requests per second over the run)."""
+    users = min(len(browsers) for browsers in pool.values())
+    people = [{login: browsers[user] for login, browsers in pool.items()} for user in range(users)]
+    results: list[tuple[str, float, float]] = []
+    lock = threading.Lock()
+    threads = [
+        threading.Thread(
+            target=_user_run, args=(browsers, paths, index, count, think, 1000 + index, lock, results)
+        )
+        for index, browsers in enumerate(people)
+    ]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    rate = len(results) / (max(finished for _name, _elapsed, finished in results) - started)
+    times = {
+        name: [elapsed for page, elapsed, _at in results if page == name] for name, _login, _path in PAGES
+    }
+    return times, rate
+
+
+def child(
+    args: argparse.Namespace, kind: str, size: int, page: str | None = None, **kwargs
+) -> subprocess.CompletedProcess:
     return subprocess.run(  # noqa: S603
         [
             PYTHON,
@@ -348,6 +475,7 @@ def child(args: argparse.Namespace, kind: str, size: int, **kwargs) -> subproces
             args.database_url,
             "--database-prefix",
             args.database_prefix,
+            *(["--page", page] if page else []),
         ],
         check=True,
         text=True,
@@ -359,13 +487,21 @@ def main() -> None:
     args = parse_args()
     if args.child:
         url = database_url(args.database_url, args.size, args.database_prefix)
-        {"generate": lambda: child_generate(url, args.size), "count": lambda: child_count(url)}.get(
-            args.child, lambda: child_profile(url)
-        )()
+        {
+            "generate": lambda: child_generate(url, args.size),
+            "count": lambda: child_count(url),
+            "profile": lambda: child_profile(url, args.page),
+            "explain": lambda: child_explain(url, args.page),
+        }[args.child]()
         return
     sizes = [int(size) for size in args.sizes.split(",")]
+    if args.profile or args.explain:
+        kind, page = ("profile", args.profile) if args.profile else ("explain", args.explain)
+        child(args, kind, max(sizes), page=page)
+        return
     workdir = Path(tempfile.mkdtemp(prefix="bench_fast_"))
     results, targets_of = {}, {}
+    print(f"Load average at the start: {' '.join(f'{load:.2f}' for load in os.getloadavg())}", flush=True)
     try:
         for size in sizes:
             url = database_url(args.database_url, size, args.database_prefix)
@@ -387,44 +523,54 @@ def main() -> None:
         # Both sizes served at once (one gunicorn each, on ``--port`` and the next ports) and measured in
         # the same rounds.
         servers = {}
+        large = max(sizes)
+        think = {}
         try:
             for index, size in enumerate(sizes):
                 url, _counts, paths = targets_of[size]
-                servers[size] = serve(url, args.port + index, workdir)
+                servers[size] = serve(url, args.port + index, workdir, args.workers, args.threads)
                 where = f"circle {paths['circle']}, loan {paths['loan']}"
                 print(f"Serving {size:,} loans on port {args.port + index} ({where})", flush=True)
             single = single_user(
                 {size: (args.port + index, targets_of[size][2]) for index, size in enumerate(sizes)},
                 args.requests,
             )
-            large = max(sizes)
-            load = loaded(args.port + sizes.index(large), targets_of[large][2], args.clients, args.per_client)
+            port = args.port + sizes.index(large)
+            pool = sign_in(port, args.clients)
+            load = loaded(pool, targets_of[large][2], args.per_client)
+            if args.think > 0:
+                print(
+                    f"  {args.clients} users, {args.think_requests} pages each, think time {args.think:g} s…",
+                    flush=True,
+                )
+                think = thinking(pool, targets_of[large][2], args.think_requests, args.think)
         finally:
             for server in servers.values():
                 stop(server)
         for size in sizes:
-            results[size] = (targets_of[size][1], single[size], load if size == large else {})
+            results[size] = (targets_of[size][1], single[size])
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
-    report(results, sizes, args)
+    report(results, sizes, args, load, think)
+    print(f"Load average at the end: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
 
 
-def report(results: dict, sizes: list[int], args: argparse.Namespace) -> None:
+def report(results: dict, sizes: list[int], args: argparse.Namespace, load: dict, think: tuple) -> None:
     small, large = min(sizes), max(sizes)
+    server = f"gunicorn {args.workers} workers x {args.threads} threads per size"
     print(
-        f"\nSingle user: p50 / p95 of {args.requests} requests per page; loaded: {args.clients} clients x "
-        f"{args.per_client} requests at {large:,} loans"
+        f"\nSingle user ({server}): p50 / p95 of {args.requests} requests per page, both sizes in each round"
     )
     header = (
         f"{'page':<20}"
         + "".join(f"{f'{size:,} p50':>12}{'p95':>8}{'queries':>9}{'SQL':>8}" for size in sizes)
-        + f"{'ratio p50':>11}{'ratio SQL':>10}{'loaded p95':>12}{'vs p50':>8}"
+        + f"{'ratio p50':>11}{'ratio SQL':>10}"
     )
     print(header)
     for name, _login, _path in PAGES:
         line = f"{name:<20}"
         for size in sizes:
-            counts, single, _load = results[size]
+            counts, single = results[size]
             line += (
                 f"{statistics.median(single[name]) * 1000:>9.0f} ms"
                 f"{percentile(single[name], 0.95) * 1000:>5.0f} ms{counts[name][1]:>9}"
@@ -432,12 +578,47 @@ def report(results: dict, sizes: list[int], args: argparse.Namespace) -> None:
             )
         ratio = statistics.median(results[large][1][name]) / statistics.median(results[small][1][name])
         sql_ratio = results[large][0][name][2] / max(results[small][0][name][2], 0.0005)
-        load = results[large][2].get(name)
         line += f"{ratio:>10.2f}x{sql_ratio:>9.2f}x"
-        if load:
-            p95 = percentile(load, 0.95)
-            line += f"{p95 * 1000:>9.0f} ms{p95 / statistics.median(results[large][1][name]):>7.2f}x"
         print(line)
+    # The queueing bound of a closed loop with no think time: N clients always waiting on c requests served at
+    # once (c: the concurrency gunicorn offers, at most the CPU cores, since a request is CPU work, the app's
+    # or PostgreSQL's) each taking t (the single-user p50): a response takes at least N x t / c on average.
+    servers = min(args.workers * args.threads, os.cpu_count() or 1)
+    clients = args.clients
+    print(
+        f"\nAt {large:,} loans, {clients} clients. Closed loop: no think time, {args.per_client} requests "
+        f"each per page; bound = {clients} x t / {servers} (t: single-user p50; {servers}: concurrency, at "
+        f"most the {os.cpu_count()} cores)."
+    )
+    columns = f"{'page':<20}{'t (p50)':>9}{'closed p50':>12}{'p95':>8}{'vs t':>7}{'req/s':>7}{'bound':>8}"
+    if think:
+        rate = think[1]
+        columns += f"{'think p50':>11}{'p95':>8}{'vs t':>7}{'n':>5}"
+        print(
+            f"Think time: {clients} users, {args.think_requests} pages each in turn, think time exponential "
+            f"of mean {args.think:g} s: {rate:.2f} req/s arrived."
+        )
+    print(columns)
+    for name, _login, _path in PAGES:
+        base = statistics.median(results[large][1][name])
+        closed, throughput = load[name]
+        p95 = percentile(closed, 0.95)
+        line = (
+            f"{name:<20}{base * 1000:>6.0f} ms{statistics.median(closed) * 1000:>9.0f} ms"
+            f"{p95 * 1000:>5.0f} ms{p95 / base:>6.1f}x{throughput:>7.1f}"
+            f"{clients * base / servers * 1000:>5.0f} ms"
+        )
+        if think:
+            mine = think[0][name]
+            p95 = percentile(mine, 0.95)
+            line += f"{statistics.median(mine) * 1000:>8.0f} ms{p95 * 1000:>5.0f} ms"
+            line += f"{p95 / base:>6.1f}x{len(mine):>5}"
+        print(line)
+    if think:
+        every = [elapsed for times in think[0].values() for elapsed in times]
+        blank = " " * 58
+        median, p95 = statistics.median(every) * 1000, percentile(every, 0.95) * 1000
+        print(f"{'every page':<20}{blank}{median:>8.0f} ms{p95:>5.0f} ms{'':>7}{len(every):>5}")
 
 
 if __name__ == "__main__":

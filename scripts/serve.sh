@@ -17,6 +17,7 @@ case "$role" in
         exec gunicorn microcredit.wsgi:application \
             --bind "${GUNICORN_BIND:-0.0.0.0:8000}" \
             --workers "${GUNICORN_WORKERS:-3}" \
+            --threads "${GUNICORN_THREADS:-1}" \
             --timeout "${GUNICORN_TIMEOUT:-60}" \
             --graceful-timeout 20 \
             --max-requests 2000 --max-requests-jitter 200 \

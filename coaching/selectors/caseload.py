@@ -8,7 +8,7 @@ from django.db.models import DateField, F, Q, QuerySet, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from coaching.models import CaseloadCount
+from coaching.models import CaseloadCount, CaseloadTally
 from coaching.models.positions import NO_DAY, PEOPLE
 from coaching.selectors.counts import ZEROS, counted
 from coaching.selectors.flags import CaseloadFlag, FlagContext, flags_for, urgency_expression
@@ -41,24 +41,56 @@ def _context(viewer: User, today: datetime.date | None, settings: OrganizationSe
     )
 
 
+def _ranking_inputs(queryset: QuerySet[EntrepreneurProfile]) -> QuerySet[EntrepreneurProfile]:
+    """The inputs the urgency expressions and the order read (``coaching.selectors.flags``), named as the
+    person's tally's fields (``CaseloadTally``), so that the same expressions rank the tallies alone
+    (``_tally_ranking``): the planned follow-up and the last contact (else the intake) from the caseload
+    position, a late loan and a pending request from the tally."""
+    return queryset.alias(
+        follow_up_on=F("caseload_position__next_follow_up_on"),
+        since_on=Coalesce("caseload_position__last_contact_on", "intake_date", output_field=DateField()),
+        arrears_since=F("caseload_tally__arrears_since"),
+        pending_request=F("caseload_tally__pending_request"),
+    )
+
+
+def _ranking_order(pk: str) -> list:
+    return [F("urgency").desc(), F("follow_up_on").asc(nulls_last=True), F("since_on").asc(), pk]
+
+
 def ranked_caseload(viewer: User, advisor: User, context: FlagContext) -> QuerySet[EntrepreneurProfile]:
     """The caseload annotated with ``urgency`` (the sum of the flags' weights, in SQL) and ordered as the
     page shows it: most urgent, then the nearest planned follow-up, then the longest without contact, then
-    the oldest file. It reads the profiles and their caseload positions only (the people's names are fetched
-    for the page shown: ``_fetch``)."""
+    the oldest file. It reads the profiles and their caseload positions and tallies (the people's names are
+    fetched for the page shown: ``_fetch``; the pages rank the tallies alone: ``_ranking``)."""
     return (
-        with_follow_up(scope(viewer, EntrepreneurProfile.objects.filter(advisor=advisor)))
+        _ranking_inputs(with_follow_up(scope(viewer, EntrepreneurProfile.objects.filter(advisor=advisor))))
         .annotate(
             open_referrals=Coalesce(F("caseload_position__open_referrals"), Value(0)),
             urgency=urgency_expression(context),
         )
-        .order_by(
-            F("urgency").desc(),
-            F("next_follow_up").asc(nulls_last=True),
-            Coalesce("last_contact", "intake_date", output_field=DateField()).asc(),
-            "pk",
-        )
+        .order_by(*_ranking_order("pk"))
     )
+
+
+def _tally_ranking(advisor: User, context: FlagContext) -> QuerySet[CaseloadTally]:
+    """The same ranking over the advisor's tallies alone (one narrow row per person, ``advisor_key``'s index):
+    the same urgency and order, without reading a profile or a position."""
+    return (
+        CaseloadTally.objects.filter(advisor_key=advisor.pk)
+        .annotate(urgency=urgency_expression(context))
+        .order_by(*_ranking_order("profile_id"))
+    )
+
+
+def _ranking(viewer: User, advisor: User, context: FlagContext) -> QuerySet:
+    """``(profile id, urgency, planned follow-up)`` in the ranked order, for the pages: from the tallies alone
+    when the viewer may see every profile (the staff: the profiles' policy then filters nothing), else from
+    the viewer's profiles (``ranked_caseload``)."""
+    everyone = EntrepreneurProfile.objects.all()
+    if scope(viewer, everyone) is everyone:
+        return _tally_ranking(advisor, context).values_list("profile_id", "urgency", "follow_up_on")
+    return ranked_caseload(viewer, advisor, context).values_list("pk", "urgency", "next_follow_up")
 
 
 def _fetch(ranked: QuerySet[EntrepreneurProfile], ids: list[int]) -> list[EntrepreneurProfile]:
@@ -138,9 +170,10 @@ def caseload_page(
     """One page of the ranked caseload (``number`` as typed, Django's ``get_page`` rules): a count and one
     page of rows in SQL, flags computed for that page only. ``object_list`` holds ``CaseloadRow``s."""
     context = _context(viewer, today, settings)
-    ranked = ranked_caseload(viewer, advisor, context)
-    page = Paginator(_Counted(ranked.values_list("pk", flat=True), advisor.pk), size).get_page(number)
-    page.object_list = _rows(_fetch(ranked, list(page.object_list)), context)
+    ranking = _ranking(viewer, advisor, context)
+    page = Paginator(_Counted(ranking, advisor.pk), size).get_page(number)
+    ids = [pk for pk, _urgency, _follow_up in page.object_list]
+    page.object_list = _rows(_fetch(ranked_caseload(viewer, advisor, context), ids), context)
     return page
 
 
@@ -180,7 +213,7 @@ def advisor_agenda(viewer: User, *, today: datetime.date | None = None, size: in
     # The ranking puts the flagged first, then (among the unflagged, whose follow-ups cannot be past) those
     # due today: the people to call are the first rows, up to the first that is neither.
     call_next = []
-    for pk, urgency, follow_up in ranked.values_list("pk", "urgency", "next_follow_up")[:size]:
+    for pk, urgency, follow_up in _ranking(viewer, viewer, context)[:size]:
         if not (urgency > 0 or follow_up == today):
             break
         call_next.append(pk)

@@ -6,9 +6,12 @@ the profiles it concerns, making a *bounded* number of queries (typically one ``
 never one per person).
 
 So that a caseload of thousands is ranked and counted in SQL (paged, never loaded whole), a provider also
-gives its ``urgency``: a function of the ``FlagContext`` returning an integer SQL expression over a caseload
-queryset (``caseload_queryset``) equal to the sum of the weights of the flags it would give that person (0 for
-none). ``tests/coaching/test_caseload_positions.py`` checks that both agree for the project's providers. A
+gives its ``urgency``: a function of the ``FlagContext`` returning an integer SQL expression equal to the sum
+of the weights of the flags it would give that person (0 for none), over the ranking's inputs only: the
+person's tally's fields ``follow_up_on``, ``since_on`` (last contact, else intake), ``arrears_since`` and
+``pending_request`` (``CaseloadTally``; the profiles' ranking, ``ranked_caseload``, names them the same), so
+that the pages rank an advisor's tallies alone, one narrow row per person.
+``tests/coaching/test_caseload_positions.py`` checks that both agree for the project's providers. A
 provider registered without one still shows its flags but does not move anyone up the list.
 
 Another app plugs its flags in the same way, for instance::
@@ -28,9 +31,7 @@ import datetime
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
-from django.db.models import Case, DateField, Expression, Func, IntegerField, Q, Value, When
-from django.db.models.functions import Coalesce
-from django.db.models.lookups import LessThan
+from django.db.models import Case, Expression, Func, IntegerField, Q, Value, When
 from django.utils.translation import ngettext
 
 from microcredit.accounts.models import EntrepreneurProfile, User
@@ -134,13 +135,12 @@ def flags_for(profiles: Sequence[EntrepreneurProfile], context: FlagContext) -> 
 
 
 def _follow_up_overdue_sql(context):
-    return weight_when(Q(next_follow_up__lt=context.today), 30)
+    return weight_when(Q(follow_up_on__lt=context.today), 30)
 
 
 def _no_contact_sql(context):
     cutoff = context.today - datetime.timedelta(days=context.settings.coaching_no_contact_days)
-    since = Coalesce("last_contact", "intake_date", output_field=DateField())
-    return weight_when(LessThan(since, cutoff), 20)
+    return weight_when(Q(since_on__lt=cutoff), 20)
 
 
 @caseload_flag_provider("coaching.follow_up_overdue", urgency=_follow_up_overdue_sql)

@@ -27,15 +27,15 @@ def loans_in_arrears_sql(context):
     """40 + days late (at most 365) of the person's longest-late open loan, from their caseload tally
     (``CaseloadTally.arrears_since``, the oldest unpaid due date of their open loans, kept with the loan
     positions): no subquery over the loans per person; 0 when none is late."""
-    since = F("caseload_tally__arrears_since")
+    since = F("arrears_since")
     return weight_when(
-        Q(caseload_tally__arrears_since__lt=context.today),
+        Q(arrears_since__lt=context.today),
         Value(40) + Least(DaysBetween(Value(context.today), since), Value(365)),
     )
 
 
 def pending_loan_requests_sql(context):
-    return weight_when(Q(caseload_tally__pending_request=True), 10)
+    return weight_when(Q(pending_request=True), 10)
 
 
 def loans_in_arrears(profiles, context):

@@ -140,3 +140,31 @@ def test_the_arrears_list_is_paged(portfolio, client_for):
     response = client_for(portfolio["coordinator"]).get(reverse("loans:arrears"))
     assert response.context["paginator"].per_page == 50
     assert response.context["page_obj"].number == 1
+
+
+def test_the_arrears_pages_are_counted_from_the_counters_and_read_in_the_lists_order(
+    portfolio, personas, client_for, monkeypatch
+):
+    """The number of pages comes from the arrears counters (no ``COUNT(*)`` over the late loans, which grows
+    with the portfolio), and agrees with the rows: one late loan a page here, the longest late first."""
+    from loans.views.office import ArrearsView
+
+    monkeypatch.setattr(ArrearsView, "paginate_by", 1)
+    late = [loan.pk for loan in selectors.arrears(portfolio["coordinator"])]
+    assert len(late) == 2
+    for user, query in ((portfolio["coordinator"], ""), (personas.advisor, "mine=1&")):
+        client = client_for(user)
+        shown = []
+        for number in (1, 2):
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(f"{reverse('loans:arrears')}?{query}page={number}")
+            assert response.status_code == 200
+            assert response.context["paginator"].num_pages == 2
+            assert response.context["page_obj"].number == number
+            assert f"Page {number} sur 2" in response.content.decode()
+            shown += [loan.pk for loan in response.context["loans"]]
+            sql = [entry["sql"] for entry in queries]
+            assert any('FROM "loans_arrearscount"' in entry for entry in sql)
+            assert not any("COUNT(*)" in entry and '"loans_loan"' in entry for entry in sql)
+        assert shown == late
+        assert client.get(f"{reverse('loans:arrears')}?{query}page=3").status_code == 404
