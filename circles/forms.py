@@ -186,6 +186,14 @@ class TrainingForm(forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.fields["advisor"].queryset = _advisors()
 
+    def clean(self):
+        # Said at the end date, where it is fixed, rather than above the form (the model's constraint).
+        cleaned = super().clean()
+        start, end = cleaned.get("start_date"), cleaned.get("end_date")
+        if start and end and end < start:
+            self.add_error("end_date", _("The end date cannot be before the start date."))
+        return cleaned
+
 
 class TrainingSessionForm(forms.Form):
     date = DateFormField(label=_("Date"), widget=DateInput())

@@ -300,6 +300,24 @@ def test_a_refused_training_session_keeps_what_was_typed(personas, client_for):
     assert not training.sessions.exists()
 
 
+def test_a_training_ending_before_it_starts_is_refused_at_the_end_date(personas, client_for):
+    response = client_for(personas.advisor).post(
+        reverse("circles:training_create"),
+        {
+            "title": "Gérer sa trésorerie",
+            "advisor": personas.advisor.pk,
+            "start_date": "2027-02-10",
+            "end_date": "2027-01-10",
+            "location": "CDEC",
+        },
+    )
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert form.errors["end_date"] == ["La date de fin ne peut pas précéder la date de début."]
+    assert not form.non_field_errors()
+    assert 'value="Gérer sa trésorerie"' in response.content.decode()
+
+
 def test_the_calendar_feed(personas, client_for):
     circle = circle_with_members(4, advisor=personas.advisor, name="Cercle, Rosemont")
     MeetingFactory(circle=circle)
