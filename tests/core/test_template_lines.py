@@ -50,7 +50,6 @@ LONGER = {
     "loans/_meeting_rhythm.html": (191, INLINE),
     "documents/document_list.html": (190, INLINE),
     "circles/upcoming_meetings.html": (186, SENTENCE),
-    "loans/_vote_meaning.html": (181, INLINE),
     "emails/guarantor_call.html": (180, SENTENCE),
     "reports/drill_down.html": (179, QUERY),
     "accounts/entrepreneur_detail.html": (176, INLINE),
