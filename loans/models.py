@@ -176,6 +176,14 @@ class LoanStatus(models.TextChoices):
 # The status groups, written once: money still owed (open), and every loan whose money went out (disbursed).
 OPEN_STATUSES = (LoanStatus.ACTIVE, LoanStatus.DEFAULTED)
 DISBURSED_STATUSES = (*OPEN_STATUSES, LoanStatus.REPAID, LoanStatus.WRITTEN_OFF)
+# A request is open from its draft until it is disbursed, refused or withdrawn.
+OPEN_REQUEST_STATUSES = (
+    LoanStatus.DRAFT,
+    LoanStatus.SUBMITTED,
+    LoanStatus.RETURNED,
+    LoanStatus.CIRCLE_ACCEPTED,
+    LoanStatus.APPROVED,
+)
 
 
 class GuaranteeType(models.TextChoices):

@@ -22,6 +22,8 @@ def entrepreneur_loans(user: User) -> dict | None:
     guaranteed = selectors.guaranteed_loans(user)
     return {
         "loans": loans,
+        # At the organization's cap on open requests, her home links to the open one, not to a new request.
+        "open_requests": selectors.at_open_requests_cap(user=user),
         "repaying": [loan for loan in loans if loan.repayment],
         "guaranteed": guaranteed,
         "calls": [loan for loan in guaranteed if loan.open_call],

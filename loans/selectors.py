@@ -25,6 +25,7 @@ from django.utils.translation import ngettext
 
 from circles.models import Membership
 from loans.models import (
+    OPEN_REQUEST_STATUSES,
     OPEN_STATUSES,
     Allocation,
     GuaranteeCall,
@@ -682,3 +683,23 @@ def collected_at_meetings(meeting_ids) -> list[Payment]:
         .select_related("loan__borrower__user", "reversal")
         .order_by("loan__borrower__user__last_name", "loan__borrower__user__first_name", "loan_id", "pk")
     )
+
+
+def open_request_ids(borrower: EntrepreneurProfile | None = None, *, user: User | None = None) -> list[int]:
+    """The borrower's open requests (``OPEN_REQUEST_STATUSES``), oldest first; the borrower's profile or
+    her account."""
+    mine = {"borrower": borrower} if borrower is not None else {"borrower__user": user}
+    return list(
+        Loan.objects.filter(**mine, status__in=OPEN_REQUEST_STATUSES)
+        .order_by("created_at", "pk")
+        .values_list("pk", flat=True)
+    )
+
+
+def at_open_requests_cap(
+    borrower: EntrepreneurProfile | None = None, *, user: User | None = None
+) -> list[int]:
+    """The borrower's open requests when they already reach the organization's cap (the request form and her
+    home say so, and offer no new request, before anything is typed), else an empty list."""
+    ids = open_request_ids(borrower, user=user)
+    return ids if len(ids) >= OrganizationSettings.load().loan_open_requests_max else []

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from circles.models import Circle, CircleStatus, Membership
 from loans.models import GuaranteeCall, Loan, LoanProduct, LoanStatus
+from loans.selectors import open_request_ids
 from loans.services.base import lock, transition
 from loans.services.plan_files import attach_plan_document, files_removed_on_error
 from microcredit.accounts.models import EntrepreneurProfile, User
@@ -25,14 +26,6 @@ PLAN_LABELS = {
 }
 # The most a request's texts may hold (the form says it and counts): a page stays a page.
 TEXT_MAX_LENGTHS = {"purpose": 250, **dict.fromkeys(PLAN_FIELDS, 4000)}
-# A request is open from its draft until it is disbursed, refused or withdrawn.
-OPEN_REQUEST_STATUSES = (
-    LoanStatus.DRAFT,
-    LoanStatus.SUBMITTED,
-    LoanStatus.RETURNED,
-    LoanStatus.CIRCLE_ACCEPTED,
-    LoanStatus.APPROVED,
-)
 
 REQUEST_FIELDS = (
     "product",
@@ -90,22 +83,6 @@ def plan_gaps(loan: Loan) -> list[str]:
     request goes to the circle (``loan_plan_min_chars``); a draft may stay incomplete."""
     minimum = OrganizationSettings.load().loan_plan_min_chars
     return [name for name in PLAN_FIELDS if len(getattr(loan, name).strip()) < minimum]
-
-
-def open_request_ids(borrower: EntrepreneurProfile) -> list[int]:
-    """The borrower's open requests (``OPEN_REQUEST_STATUSES``), oldest first."""
-    return list(
-        Loan.objects.filter(borrower=borrower, status__in=OPEN_REQUEST_STATUSES)
-        .order_by("created_at", "pk")
-        .values_list("pk", flat=True)
-    )
-
-
-def at_open_requests_cap(borrower: EntrepreneurProfile) -> list[int]:
-    """The borrower's open requests when they already reach the organization's cap (the request form says so
-    before anything is typed), else an empty list."""
-    ids = open_request_ids(borrower)
-    return ids if len(ids) >= OrganizationSettings.load().loan_open_requests_max else []
 
 
 def check_open_requests(borrower: EntrepreneurProfile, *, by: User | None = None) -> None:

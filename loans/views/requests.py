@@ -14,7 +14,6 @@ from loans import selectors, services
 from loans.forms import CircleReviewForm, LoanRequestForm, MemberVoteForm, PreviewForm, WithdrawForm
 from loans.models import LoanProduct, LoanStatus
 from loans.selectors import arrears_state
-from loans.services.requests import at_open_requests_cap
 from loans.views.common import LoanFormView, loan_for, run_action
 from microcredit.accounts.models import Role
 from microcredit.accounts.selectors import entrepreneurs_for, own_profile_or_404
@@ -211,7 +210,7 @@ class LoanRequestCreateView(RequestFormMixin, RoleRequiredMixin, CreateOnceViewM
                 )
         else:
             borrower = own_profile_or_404(self.request.user)
-            context["open_requests"] = at_open_requests_cap(borrower)
+            context["open_requests"] = selectors.at_open_requests_cap(borrower)
         context["cycles"] = _cycles(borrower, self.request.user)
         return context
 

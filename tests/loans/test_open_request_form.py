@@ -48,3 +48,23 @@ def test_under_the_cap_the_form_is_offered(personas, client_for):
     page = client_for(personas.entrepreneur).get(reverse("loans:loan_create"), HTTP_ACCEPT_LANGUAGE="fr")
     page = page.content.decode()
     assert 'data-testid="open-requests"' not in page and 'name="amount"' in page
+
+
+def test_her_home_links_to_the_open_request_instead_of_offering_a_new_one(personas, client_for):
+    """The walk-through's entrepreneur at the cap still saw "Nouvelle demande de prêt" on her home, which led
+    to the "déjà une demande ouverte" page: her home now says where her request is; under the cap, or once it
+    is withdrawn, the button is back."""
+    client = client_for(personas.entrepreneur)
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Nouvelle demande de prêt" in page and 'data-testid="home-open-request"' not in page
+    first = request_in_circle(borrower=personas.entrepreneur)
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Nouvelle demande de prêt" not in page
+    link = page.split('data-testid="home-open-request"', 1)[0].rsplit("<a ", 1)[1]
+    assert reverse("loans:loan_detail", args=[first.pk]) in link
+    assert "Voir ma demande ouverte" in page
+    settings = OrganizationSettings.load()
+    settings.loan_open_requests_max = 2
+    settings.save()
+    page = client.get("/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Nouvelle demande de prêt" in page and 'data-testid="home-open-request"' not in page
