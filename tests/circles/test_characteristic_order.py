@@ -13,7 +13,9 @@ from tests.loans.factories import LoanProductFactory
 
 pytestmark = pytest.mark.django_db
 
-ENGLISH = ["Artisanes", "Newcomers", "Travailleuses autonomes"]
+# Told apart from the French order (Artisanes, Women, Newcomers, ...) and from the English column's with the
+# untranslated last (Newcomers, Women, Artisanes, ...).
+ENGLISH = ["Artisanes", "Newcomers", "Travailleuses autonomes", "Women entrepreneurs"]
 
 
 @pytest.fixture
@@ -24,6 +26,7 @@ def characteristics():
             name_fr="Nouveaux arrivants", name_en="Newcomers", kind="affinity"
         ),
         CircleCharacteristic.objects.create(name_fr="Artisanes", kind="affinity"),
+        CircleCharacteristic.objects.create(name_fr="Femmes", name_en="Women entrepreneurs", kind="affinity"),
     ]
 
 
@@ -51,12 +54,14 @@ def test_the_english_circle_form_and_page_sort_characteristics_by_the_name_shown
     assert _order(page.content.decode(), ENGLISH) == ENGLISH
     page = client.get(reverse("circles:circle_list"), HTTP_ACCEPT_LANGUAGE="en").content.decode()
     assert _order(page, ENGLISH) == ENGLISH
+    filtered = client.get(reverse("circles:circle_list"), {"characteristic": characteristics[1].pk})
+    assert filtered.status_code == 200 and circle.name in filtered.content.decode()
     page = client.get(reverse("admin:circles_circlecharacteristic_changelist"), HTTP_ACCEPT_LANGUAGE="en")
     assert _order(page.content.decode(), ENGLISH) == ENGLISH
 
 
 def test_the_french_lists_sort_by_the_french_name(characteristics, personas, client_for):
-    french = ["Artisanes", "Nouveaux arrivants", "Travailleuses autonomes"]
+    french = ["Artisanes", "Femmes", "Nouveaux arrivants", "Travailleuses autonomes"]
     page = client_for(personas.coordinator).get(reverse("circles:circle_create"), HTTP_ACCEPT_LANGUAGE="fr")
     assert _order(page.content.decode(), french) == french
 
