@@ -20,6 +20,7 @@ from circles.models import (
     TrainingSession,
 )
 from microcredit.core.admin import ReadOnlyAdminMixin
+from microcredit.core.bilingual import displayed
 
 
 @admin.register(CircleNetwork)
@@ -33,6 +34,9 @@ class CircleCharacteristicAdmin(TranslationAdmin):  # the name in French and Eng
     list_display = ("name", "kind")
     list_filter = ("kind",)
     search_fields = ("name_fr", "name_en")
+
+    def get_ordering(self, request):
+        return ["kind", displayed("name"), "pk"]  # the name shown (in English, the untranslated ones too)
 
 
 class MembershipInline(ReadOnlyAdminMixin, admin.TabularInline):

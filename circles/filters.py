@@ -1,7 +1,8 @@
 import django_filters
 from django.utils.translation import gettext_lazy as _
 
-from circles.models import Circle, CircleCharacteristic, CircleNetwork, CircleStatus
+from circles.models import Circle, CircleNetwork, CircleStatus
+from circles.selectors import characteristics_shown
 from microcredit.accounts.models import Role, User
 
 
@@ -13,7 +14,9 @@ class CircleFilter(django_filters.FilterSet):
     )
     network = django_filters.ModelChoiceFilter(label=_("Network"), queryset=CircleNetwork.objects.all())
     characteristic = django_filters.ModelChoiceFilter(
-        label=_("Characteristic"), field_name="characteristics", queryset=CircleCharacteristic.objects.all()
+        label=_("Characteristic"),
+        field_name="characteristics",
+        queryset=lambda request: characteristics_shown(),
     )
 
     class Meta:

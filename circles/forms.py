@@ -43,6 +43,7 @@ class CircleForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["advisor"].queryset = _advisors()
+        self.fields["characteristics"].queryset = selectors.characteristics_shown()
 
 
 class MemberAddForm(forms.Form):
@@ -243,6 +244,7 @@ class FormCircleForm(forms.Form):
             "last_name", "first_name"
         )
         self.fields["advisor"].initial = training.advisor_id
+        self.fields["characteristics"].queryset = selectors.characteristics_shown()
         self.fields["participants"].queryset = training.participants.filter(
             status="completed"
         ).select_related("profile__user")

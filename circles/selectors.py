@@ -23,6 +23,7 @@ from django.utils import timezone
 from circles.models import (
     CalendarFeed,
     Circle,
+    CircleCharacteristic,
     CircleStatus,
     Meeting,
     MeetingAttendance,
@@ -31,6 +32,7 @@ from circles.models import (
     Training,
 )
 from microcredit.accounts.models import EntrepreneurProfile, Role, User
+from microcredit.core.bilingual import displayed
 from microcredit.core.models import OrganizationSettings
 from microcredit.core.permissions import Action, scope
 
@@ -55,6 +57,17 @@ def count_per_circle(queryset) -> Subquery:
 CIRCLE_LIST_FIGURES: dict[str, Callable[[], Any]] = {}
 
 
+def characteristics_shown() -> QuerySet[CircleCharacteristic]:
+    """The characteristics in the order readers see them: by kind, then by the name shown in their language
+    (``displayed``; in English the untranslated ones do not come last). Call it in the view."""
+    return CircleCharacteristic.objects.order_by("kind", displayed("name"), "pk")
+
+
+def circle_characteristics() -> Prefetch:
+    """A circle's characteristics for its pages, in the order readers see them (``characteristics_shown``)."""
+    return Prefetch("characteristics", queryset=characteristics_shown())
+
+
 def circles_for(user: User) -> QuerySet[Circle]:
     """Circles the user may see, with what the lists show: member count, next meeting, alerts, and the
     figures other apps registered (``CIRCLE_LIST_FIGURES``)."""
@@ -63,7 +76,7 @@ def circles_for(user: User) -> QuerySet[Circle]:
     return (
         scope(user, Circle.objects.all())
         .select_related("advisor", "network")
-        .prefetch_related("characteristics")
+        .prefetch_related(circle_characteristics())
         .annotate(
             active_members=Count("memberships", filter=Q(memberships__left_on__isnull=True), distinct=True),
             next_meeting_date=Min(

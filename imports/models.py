@@ -69,6 +69,14 @@ class ImportBatch(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} · {self.file_name}"
 
+    @property
+    def run_label(self) -> str:
+        """The background run's state as shown: a failed run no worker ever took "never started", not
+        "stopped before the end"."""
+        if self.run_state == RunState.FAILED and self.run_started_at is None:
+            return _("Never started")
+        return self.get_run_state_display()
+
 
 class ExternalId(models.Model):
     """The id a row had in the organization's own files, and the object it became here."""

@@ -31,6 +31,7 @@ from loans.models import (
     Settlement,
 )
 from microcredit.core.admin import ReadOnlyAdminMixin
+from microcredit.core.bilingual import displayed
 
 
 @admin.register(LoanProduct)
@@ -48,6 +49,9 @@ class LoanProductAdmin(TranslationAdmin):  # name and description in French and 
     list_filter = ("frequency", "is_active")
     search_fields = ("name_fr", "name_en")
     filter_horizontal = ("funds",)
+
+    def get_ordering(self, request):
+        return [displayed("name"), "pk"]  # the name shown (in English, the untranslated ones too)
 
     def has_delete_permission(self, request, obj=None):
         return obj is None or not obj.loans.exists()

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from circles.models import Circle, MeetingStatus
-from circles.selectors import attendance_rate
+from circles.selectors import attendance_rate, circle_characteristics
 from documents.registry import Kind, register
 from loans import selectors as loan_selectors
 from loans.models import Loan, LoanStatus
@@ -51,7 +51,7 @@ def clean_report_dates(data: Mapping) -> dict:
 def circle_report(params: dict, today: datetime.date) -> dict:
     circle = (
         Circle.objects.select_related("advisor", "network", "training")
-        .prefetch_related("characteristics")
+        .prefetch_related(circle_characteristics())
         .get(pk=params["circle"])
     )
     memberships = list(

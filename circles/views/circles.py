@@ -110,7 +110,12 @@ class CircleDetailView(ScopedObjectMixin, DetailView):
     context_object_name = "circle"
 
     def get_queryset(self):
-        return super().get_queryset().select_related("advisor", "network", "training", "merged_into")
+        return (
+            super()
+            .get_queryset()
+            .select_related("advisor", "network", "training", "merged_into")
+            .prefetch_related(selectors.circle_characteristics())
+        )
 
     def get_template_names(self):
         return [

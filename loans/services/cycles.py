@@ -16,7 +16,7 @@ from django.utils.translation import ngettext
 
 from loans.models import Instalment, Loan, LoanProduct, LoanStatus
 from microcredit.accounts.models import EntrepreneurProfile, User
-from microcredit.core.formatting import format_money
+from microcredit.core.formatting import format_money, format_ordinal
 
 
 @dataclass(frozen=True)
@@ -73,12 +73,25 @@ def check_cycle(
     term: int,
     exception_reason: str = "",
     exception_by: User | None = None,
+    reader: User | None = None,
 ) -> Cycle:
-    """Refuse a request above the borrower's cycle, unless a staff member records a justified exception."""
+    """Refuse a request above the borrower's cycle, unless a staff member records a justified exception.
+    ``reader``: who is preparing or changing the request (who reads the messages)."""
     cycle = borrower_cycle(borrower, product)
     errors = {}
+    # The borrower preparing her own request reads the sentences in the second person ("votre 2e prêt"),
+    # staff read them of "this borrower", as before.
+    own = reader is not None and reader.pk == borrower.user_id
     if amount > cycle.max_amount:
-        if cycle.repaid_in_good_standing:
+        if cycle.repaid_in_good_standing and own:
+            message = ngettext(
+                "This would be your %(number)s loan (%(good)s loan repaid in good standing): this product "
+                "lends at most %(max)s for it.",
+                "This would be your %(number)s loan (%(good)s loans repaid in good standing): this product "
+                "lends at most %(max)s for it.",
+                cycle.repaid_in_good_standing,
+            )
+        elif cycle.repaid_in_good_standing:
             message = ngettext(
                 "This would be loan number %(number)s for this borrower (%(good)s loan repaid in good "
                 "standing): this product lends at most %(max)s for it.",
@@ -86,21 +99,35 @@ def check_cycle(
                 "standing): this product lends at most %(max)s for it.",
                 cycle.repaid_in_good_standing,
             )
+        elif own:
+            message = _(
+                "This would be your %(number)s loan (none repaid in good standing yet): this product lends "
+                "at most %(max)s for it."
+            )
         else:
             message = _(
                 "This would be loan number %(number)s for this borrower (none repaid in good standing "
                 "yet): this product lends at most %(max)s for it."
             )
         errors["amount"] = message % {
-            "number": cycle.number,
+            "number": format_ordinal(cycle.number) if own else cycle.number,
             "good": cycle.repaid_in_good_standing,
             "max": format_money(cycle.max_amount),
         }
     if term > cycle.max_term:
-        errors["term"] = _(
-            "This would be loan number %(number)s for this borrower: this product allows at most %(max)s "
-            "instalments for it."
-        ) % {"number": cycle.number, "max": cycle.max_term}
+        if own:
+            message = _(
+                "This would be your %(number)s loan: this product allows at most %(max)s instalments for it."
+            )
+        else:
+            message = _(
+                "This would be loan number %(number)s for this borrower: this product allows at most %(max)s "
+                "instalments for it."
+            )
+        errors["term"] = message % {
+            "number": format_ordinal(cycle.number) if own else cycle.number,
+            "max": cycle.max_term,
+        }
     if errors:
         if exception_by is not None and exception_by.is_staff_member and exception_reason.strip():
             return cycle

@@ -85,7 +85,7 @@ REBUILD_SQL = (
               CASE WHEN l.status = 'written_off' THEN
                   (SELECT MAX(t.changed_at) FROM loans_loantransition t
                    WHERE t.loan_id = l.id AND t.to_status = 'written_off') END,
-              (SELECT MAX(r.decided_on) FROM loans_restructuring r
+              (SELECT MIN(r.decided_on) FROM loans_restructuring r
                WHERE r.loan_id = l.id AND r.status = 'approved'),
               (SELECT MIN(i.due_date) FROM loans_instalment i WHERE i.loan_id = l.id AND {unsettled_sql("i")})
        FROM loans_loan l
@@ -265,10 +265,14 @@ def record_schedule_change(loan, removed: Iterable, added: Iterable) -> None:
 
 
 def record_restructuring(loan, on: datetime.date) -> None:
-    """A restructuring of the loan was approved on ``on``: the board's report shows it apart."""
+    """A restructuring of the loan was approved on ``on``: the board's report shows it apart. A loan once
+    restructured stays restructured from its first restructuring: a later one keeps that date (else the
+    months in between would read differently afterwards); the rebuild takes the earliest approved one."""
     from loans.models import LoanPosition
 
-    LoanPosition.objects.filter(loan=loan).update(restructured_on=on)
+    LoanPosition.objects.filter(loan=loan).filter(
+        Q(restructured_on__isnull=True) | Q(restructured_on__gt=on)
+    ).update(restructured_on=on)
 
 
 def record_write_off(loan, at: datetime.datetime) -> None:

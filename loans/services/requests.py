@@ -153,7 +153,7 @@ def loan_request_create(
     borrower = EntrepreneurProfile.objects.select_for_update().get(pk=borrower.pk)
     check_open_requests(borrower, by=prepared_by)
     loan = Loan(borrower=borrower, prepared_by=prepared_by, **fields)
-    _cycle(loan, prepared_by, cycle_exception_reason)
+    _cycle(loan, prepared_by, cycle_exception_reason, reader=prepared_by)
     attach_plan_document(loan, document)
     loan.full_clean(exclude=["plan_document"])
     loan.save()
@@ -184,18 +184,24 @@ def loan_request_update(
         # Not on the form (the borrower's own): an exception already recorded stays for the terms it was
         # granted for; other terms are checked against the cycle again.
         unchanged = terms == (loan.product_id, loan.amount, loan.term)
-        _cycle(loan, loan.cycle_exception_by if unchanged else None, loan.cycle_exception_reason)
+        _cycle(
+            loan,
+            loan.cycle_exception_by if unchanged else None,
+            loan.cycle_exception_reason,
+            reader=changed_by,
+        )
     else:
-        _cycle(loan, changed_by, cycle_exception_reason)
+        _cycle(loan, changed_by, cycle_exception_reason, reader=changed_by)
     attach_plan_document(loan, document)
     loan.full_clean(exclude=["plan_document"])
     loan.save()
     return loan
 
 
-def _cycle(loan: Loan, by: User | None, exception_reason: str) -> None:
+def _cycle(loan: Loan, by: User | None, exception_reason: str, *, reader: User | None = None) -> None:
     """Check the request against the borrower's loan cycle (``loans.services.cycles``); a justified
-    exception by a staff member is recorded on the loan, for the approver to see."""
+    exception by a staff member is recorded on the loan, for the approver to see. The messages speak to
+    ``reader`` (the borrower herself: "votre 2e prêt")."""
     from loans.services.cycles import borrower_cycle, check_cycle
 
     check_cycle(
@@ -205,6 +211,7 @@ def _cycle(loan: Loan, by: User | None, exception_reason: str) -> None:
         term=loan.term,
         exception_reason=exception_reason,
         exception_by=by,
+        reader=reader,
     )
     cycle = borrower_cycle(loan.borrower, loan.product)
     if loan.amount > cycle.max_amount or loan.term > cycle.max_term:
@@ -220,7 +227,7 @@ def loan_submit(*, loan: Loan, submitted_by: User) -> Loan:
     if loan.status not in (LoanStatus.DRAFT, LoanStatus.RETURNED):
         raise ValidationError(_("This request has already been submitted."))
     check_terms(product=loan.product, amount=loan.amount, term=loan.term)
-    _cycle(loan, loan.cycle_exception_by, loan.cycle_exception_reason)
+    _cycle(loan, loan.cycle_exception_by, loan.cycle_exception_reason, reader=submitted_by)
     if not loan.purpose.strip():
         raise ValidationError({"purpose": _("Say what the loan is for.")})
     membership = (

@@ -81,3 +81,24 @@ def test_an_import_never_started_is_failed_in_english_and_confirmed_again(
     batch.refresh_from_db()
     assert (batch.status, batch.run_state) == (ImportStatus.IMPORTED, RunState.DONE)
     assert EntrepreneurProfile.objects.count() == 5
+
+
+def test_a_run_never_started_is_labelled_so_not_stopped_before_the_end(
+    staff, client_for, big_files, django_capture_on_commit_callbacks
+):
+    client = client_for(staff["coordinator"])
+    upload(client, ENTREPRENEURS_CSV)
+    batch = ImportBatch.objects.get()
+    url = reverse("imports:batch", args=[batch.pk])
+    with django_capture_on_commit_callbacks(execute=False):  # queued; its task never runs
+        client.get(url, HTTP_ACCEPT_LANGUAGE="fr")
+    with django_capture_on_commit_callbacks(execute=False), _later(6):
+        page = client.get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+        assert ImportBatch.objects.get().run_state == RunState.FAILED
+        listing = client.get(reverse("imports:index"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    for shown in (page, listing):
+        assert "Jamais commencé" in shown and "Arrêté avant la fin" not in shown
+    # A run a worker took, then died: stopped before the end.
+    ImportBatch.objects.filter(pk=batch.pk).update(run_started_at=timezone.now())
+    listing = client.get(reverse("imports:index"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "Arrêté avant la fin" in listing and "Jamais commencé" not in listing

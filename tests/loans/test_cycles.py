@@ -101,7 +101,7 @@ def test_a_first_loan_is_limited(product):
     cycle = borrower_cycle(other, product)
     assert (cycle.number, cycle.max_amount, cycle.max_term) == (1, M("1500.00"), 36)
     with pytest.raises(ValidationError) as error:
-        request(product, other, "1500.01")
+        request(product, other, "1500.01", by=AdvisorFactory())
     assert error.value.message_dict["amount"] == [
         "Ce serait le prêt nº\u00a01 de cette personne (aucun remboursé en bonne tenue pour l'instant)"
         "\u00a0: ce produit prête au plus 1\u00a0500,00\u00a0$ pour celui-ci."
@@ -185,3 +185,35 @@ def test_an_exception_holds_for_the_terms_it_was_granted_for(product):
     with pytest.raises(ValidationError) as error:
         services.loan_request_update(loan=draft, changed_by=loan.borrower.user, amount=M("3000.00"))
     assert "1\u00a0500,00\u00a0$" in error.value.message_dict["amount"][0]
+    assert error.value.message_dict["amount"][0].startswith("Ce serait votre 1er prêt")  # her own change
+
+
+def test_the_cycle_errors_speak_to_her_on_her_own_request_and_of_her_to_staff(product):
+    loan = repaid_loan(product, days_late=0)  # one loan repaid in good standing: her 2nd loan is next
+    borrower = loan.borrower
+    with pytest.raises(ValidationError) as error:
+        request(product, borrower, "3500.00", term=30)
+    assert error.value.message_dict["amount"] == [
+        "Ce serait votre 2e prêt (1 prêt remboursé en bonne tenue)\u00a0: ce produit prête au plus "
+        "3\u00a0000,00\u00a0$ pour celui-ci."
+    ]
+    assert error.value.message_dict["term"] == [
+        "Ce serait votre 2e prêt\u00a0: ce produit permet au plus 24 versements pour celui-ci."
+    ]
+    # Her advisor preparing it for her reads the sentences of her, as before.
+    with pytest.raises(ValidationError) as error:
+        request(product, borrower, "3500.00", term=30, by=AdvisorFactory())
+    assert error.value.message_dict["amount"][0].startswith(
+        "Ce serait le prêt nº\u00a02 de cette personne (1 prêt"
+    )
+    assert error.value.message_dict["term"][0].startswith(
+        "Ce serait le prêt nº\u00a02 de cette personne\u00a0:"
+    )
+    # A first loan, none repaid yet.
+    first = disbursed_loan(product=product).borrower
+    with pytest.raises(ValidationError) as error:
+        request(product, first, "2000.00")
+    assert error.value.message_dict["amount"] == [
+        "Ce serait votre 1er prêt (aucun remboursé en bonne tenue pour l'instant)\u00a0: ce produit prête au "
+        "plus 1\u00a0500,00\u00a0$ pour celui-ci."
+    ]

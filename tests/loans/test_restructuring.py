@@ -639,3 +639,34 @@ def test_a_holiday_on_an_overdue_loan_says_why_the_end_moves_by_more_than_the_ho
 def test_a_holiday_on_a_loan_up_to_date_needs_no_explanation(loan):
     proposal = rs.new_rows(loan, kind=RestructuringKind.HOLIDAY, on=D(2026, 1, 6), holiday_periods=2)
     assert rs.comparison(loan, proposal)["holiday_overdue"] is None
+
+
+def test_a_loan_restructured_twice_stays_restructured_from_the_first_date(loan):
+    """The second restructuring (20 June) keeps the first date (20 April): May still counts the loan
+    restructured after it (before the fix, May read 1 before and 0 after), and the rebuild agrees."""
+    approve(loan, RestructuringKind.SPREAD_ARREARS)
+
+    def may():
+        with at(D(2026, 6, 20)):
+            return portfolio_figures(as_of=D(2026, 5, 31), start=D(2026, 5, 1), end=D(2026, 5, 31))["totals"]
+
+    before = may()
+    assert (before["restructured_loans"], before["restructured_share"]) == (1, M("100.00"))
+    with at(D(2026, 6, 20)):
+        proposal = rs.restructuring_propose(
+            loan=loan, proposed_by=AdvisorFactory(), kind="longer_term", reason="Encore en retard", new_term=6
+        )
+        second = rs.restructuring_approve(
+            restructuring=proposal,
+            approved_by=CoordinatorFactory(),
+            circle_meeting=Meeting.objects.create(circle=loan.circle, date=D(2026, 6, 16)),
+            circle_opinion="agrees",
+        )
+    assert (second.status, second.decided_on) == (RestructuringStatus.APPROVED, D(2026, 6, 20))
+    assert LoanPosition.objects.get(loan=loan).restructured_on == D(2026, 4, 20)
+    after = may()
+    # Still restructured in May, its whole balance (the second schedule reallocated the March payment, so the
+    # balance itself moved by a few cents of interest).
+    assert (after["restructured_loans"], after["restructured_share"]) == (1, M("100.00"))
+    assert after["restructured_amount"] == after["outstanding"]
+    assert ledger_differences() == []
