@@ -68,3 +68,21 @@ def test_her_home_links_to_the_open_request_instead_of_offering_a_new_one(person
     settings.save()
     page = client.get("/", HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Nouvelle demande de prêt" in page and 'data-testid="home-open-request"' not in page
+
+
+def test_her_own_request_above_the_threshold_speaks_to_her_staff_read_the_borrower(personas, client_for):
+    """The walk-through read "la responsabilité individuelle de la personne emprunteuse" on her own draft,
+    where her form says "votre": she now reads "votre responsabilité individuelle", her advisor the
+    borrower's."""
+    loan = request_in_circle(borrower=personas.entrepreneur, amount="2500.00", advisor=personas.advisor)
+    url = reverse("loans:loan_detail", args=[loan.pk])
+    hers = client_for(personas.entrepreneur).get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "ce prêt relèvera de votre responsabilité individuelle" in hers
+    notice = hers.split('data-testid="guarantee"', 1)[1].split("</div>", 1)[0]
+    assert "de la personne emprunteuse" not in notice
+    staff = client_for(personas.advisor).get(url, HTTP_ACCEPT_LANGUAGE="fr").content.decode()
+    assert "ce prêt sera la responsabilité individuelle de la personne emprunteuse" in staff
+    personas.entrepreneur.user.language = "en"
+    personas.entrepreneur.user.save(update_fields=["language"])
+    english = client_for(personas.entrepreneur).get(url, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "this loan will be your individual responsibility" in english
