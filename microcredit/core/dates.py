@@ -64,7 +64,9 @@ def check_date(value: datetime.date | None, kind: DateKind = DateKind.ANY) -> da
         )
     if value > high:
         if kind == DateKind.PAST:
-            raise ValidationError(_("This date is in the future: enter the day it happened."), code="future")
+            raise ValidationError(
+                _("This date is in the future: enter today's date or an earlier one."), code="future"
+            )
         raise ValidationError(
             _("Enter a date on or before %(latest)s."), code="too_late", params={"latest": _shown(high)}
         )
