@@ -8,6 +8,7 @@ board's closed months are kept as first shown)."""
 import csv
 import datetime
 import io
+import re
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -147,7 +148,7 @@ def test_the_outstanding_principal_less_the_restructured_amount_is_not_one_loan(
 
 def restructured_row(html: str) -> str:
     """The cells of the "Prêts restructurés" row of the French dashboard."""
-    start = html.index(">Prêts restructurés<")
+    start = re.search(r">\s*Prêts restructurés\s*<", html).start()  # the cell's text on its own line or not
     return html[start : html.index("</tr>", start)]
 
 
