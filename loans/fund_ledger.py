@@ -66,15 +66,23 @@ def loan_figures_by_fund(
         lent = from_cents(row["lent"])
         collected = from_cents(row["paid"]) - (later.get(row["loan__fund"]) or ZERO)
         written_off = from_cents(row["written_lent"]) - from_cents(row["written_paid"])
-        figures[row["loan__fund"]] = {
-            "loans": row["loans"],
-            "lent": lent,
-            "principal_collected": collected,
-            "written_off": written_off,
-            "outstanding": lent - collected - written_off,
-            "lent_period": from_cents(row["lent_period"]),
-        }
+        figures[row["loan__fund"]] = _fund_figures(
+            row["loans"], lent, collected, written_off, from_cents(row["lent_period"])
+        )
     return figures
+
+
+def _fund_figures(loans: int, lent, collected, written_off, lent_period) -> dict:
+    """One fund's loan figures, whichever way they were read: what is outstanding is what was lent less what
+    was collected and written off."""
+    return {
+        "loans": loans,
+        "lent": lent,
+        "principal_collected": collected,
+        "written_off": written_off,
+        "outstanding": lent - collected - written_off,
+        "lent_period": lent_period,
+    }
 
 
 def loan_figures_from_book(rows: list[dict]) -> dict[int | None, dict]:
@@ -87,14 +95,9 @@ def loan_figures_from_book(rows: list[dict]) -> dict[int | None, dict]:
         lent = from_cents(row["disbursed_amount_all"])
         collected = lent - from_cents(row["balance_all"])
         written_off = from_cents(row["written_off_lent"]) - from_cents(row["written_off_paid_now"])
-        figures[row["fund_id"]] = {
-            "loans": row["disbursed_count_all"],
-            "lent": lent,
-            "principal_collected": collected,
-            "written_off": written_off,
-            "outstanding": lent - collected - written_off,
-            "lent_period": from_cents(row["lent_from_start"]),
-        }
+        figures[row["fund_id"]] = _fund_figures(
+            row["disbursed_count_all"], lent, collected, written_off, from_cents(row["lent_from_start"])
+        )
     return figures
 
 
