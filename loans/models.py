@@ -770,6 +770,33 @@ class PositionSnapshot(models.Model):
         return f"{self.month_end} · {self.loan_id}"
 
 
+class MonthFigures(models.Model):
+    """Derived: figures of the portfolio as of a month end whose positions were taken (``PositionMonth``),
+    computed once from the ledger and kept, so that the board's report as of a closed month reads a row
+    instead of the loans (``loans.month_figures``): ``figures`` holds the value (JSON) of the computation
+    ``name`` with ``parameters``; ``key`` is a hash of both and of the settings the computation reads.
+    Forgotten by ``loans.services.ledger`` in the transaction of any change dated on or before the month
+    end (a backdated payment, a restructuring, a write-off...), by a circle's change of advisor or network,
+    by ``rebuild_ledger`` and at every ``migrate``; computed again at the next read."""
+
+    month_end = BoundedDateField(_("month end"), date_kind=DateKind.ANY)
+    key = models.CharField(_("key"), max_length=64)
+    name = models.CharField(_("computation"), max_length=50)
+    parameters = models.JSONField(_("parameters"))
+    figures = models.JSONField(_("figures"))
+    computed_at = models.DateTimeField(_("computed"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("figures of a month")
+        verbose_name_plural = _("figures of months")
+        constraints = [
+            models.UniqueConstraint(fields=["month_end", "key"], name="loans_monthfigures_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.month_end} · {self.key[:8]}"
+
+
 class ArrearsTally(models.Model):
     """Derived: what a disbursed loan is counted under in the arrears counters (``ArrearsCount``): the
     advisors whose "my loans" it is (its circle's and its borrower's, 0 for none) and, while it is open, the

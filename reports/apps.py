@@ -8,7 +8,7 @@ class ReportsConfig(AppConfig):
     verbose_name = _("Board reports")
 
     def ready(self) -> None:
-        from reports import documents, panels, statements  # noqa: F401  (panels: the board home figures)
+        from reports import documents, panels, selectors, statements  # noqa: F401  (panels: the board home figures; selectors: the kept figures' computations)
 
         documents.register_kinds()
         statements.register_kinds()

@@ -41,7 +41,7 @@ from django.utils.translation import gettext as _
 
 from circles.models import Circle, CircleNetwork, TrainingSession
 from coaching.selectors.impact import impact_figures
-from loans import portfolio
+from loans import month_figures, portfolio
 from loans.models import Allocation, GuaranteeCall, LoanPosition, LoanProduct, PortfolioDay
 from loans.portfolio import AGGREGATES, OPEN, PAR_DAYS, REPAID
 from microcredit.accounts.models import Demographics, Gender, IncomeSource, User
@@ -188,6 +188,20 @@ def reserve_params(as_of: datetime.date) -> dict:
     }
 
 
+@month_figures.computation("reports.portfolio_rows")
+def portfolio_rows(as_of: datetime.date, *, start: datetime.date, end: datetime.date, capital: bool) -> list:
+    """The rows of the portfolio SQL (``loans.portfolio.portfolio_sql``) as of ``as_of``: the totals, then
+    each breakdown's groups, then with ``capital`` the funds' and the loan-loss reserve's. Kept for a closed
+    month (``loans.month_figures``)."""
+    base, base_params = book(as_of)
+    params = {**_params(as_of, start, end), **base_params}
+    bands = None
+    if capital:
+        bands = len(settings.LOAN_LOSS_RESERVE_BANDS)
+        params.update(reserve_params(as_of), fund_start=start)
+    return _fetch(portfolio.portfolio_sql(base, BREAKDOWNS, bands), params)
+
+
 def portfolio_figures(
     *,
     as_of: datetime.date,
@@ -201,13 +215,7 @@ def portfolio_figures(
     query also gives what the capital section reads from the book (``book_capital``: the loans by fund, and
     the active ones by fund and band of the loan-loss reserve, in cents; ``reports.capital``)."""
     end = _check_period(as_of, start, end)
-    base, base_params = book(as_of)
-    params = {**_params(as_of, start, end), **base_params}
-    bands = None
-    if capital:
-        bands = len(settings.LOAN_LOSS_RESERVE_BANDS)
-        params.update(reserve_params(as_of), fund_start=start)
-    rows = _fetch(portfolio.portfolio_sql(base, BREAKDOWNS, bands), params)
+    rows = month_figures.kept("reports.portfolio_rows", as_of, start=start, end=end, capital=capital)
     flags = (*BREAKDOWNS, "fund", "band") if capital else BREAKDOWNS
     totals = next(_figures(row) for row in rows if all(row[f"g_{name}"] for name in flags))
     # Collections over the period: for the whole portfolio (the breakdowns show stocks and disbursements).
@@ -465,7 +473,11 @@ def portfolio_report(
     report["impact"] = impact_figures(start=report["start"], end=report["end"], for_board=for_board)
     report["training"] = training_figures(start=report["start"], end=report["end"])
     if for_board:
-        report["activity"] = board_activity(as_of=as_of, start=min(report["start"], default_period(as_of)))
+        report["activity"] = board_activity(
+            as_of=as_of,
+            start=min(report["start"], default_period(as_of)),
+            period=(report["start"], report["end"]),
+        )
     return report
 
 
@@ -495,7 +507,99 @@ def days_late_cuts(first_days: list[int]) -> list[int]:
     return sorted({*first_days[1:], *(days + 1 for days in PAR_DAYS)})
 
 
-def board_activity(*, as_of: datetime.date, start: datetime.date) -> dict:
+def board_activity(
+    *, as_of: datetime.date, start: datetime.date, period: tuple[datetime.date, datetime.date] | None = None
+) -> dict:
+    """What the board's privacy rule reads (``board_moves`` of ``activity_figures``, for the report's
+    ``period``, default from ``start`` to ``as_of``), kept for a closed month (``loans.month_figures``: the
+    board only reads closed months)."""
+    period_start, period_end = period or (start, as_of)
+    return month_figures.kept(
+        "reports.board_activity", as_of, start=start, period_start=period_start, period_end=period_end
+    )
+
+
+@month_figures.computation("reports.board_activity")
+def _board_activity(
+    as_of: datetime.date, *, start: datetime.date, period_start: datetime.date, period_end: datetime.date
+) -> dict:
+    network_of = {pk: network for pk, (_name, _advisor, network) in _circles().items()}
+    return board_moves(activity_figures(as_of, start=start), (period_start, period_end), network_of)
+
+
+def last_move(series: dict[int, int], month: int, first: int, *, whole_history: bool) -> list[int]:
+    """The units that moved in the last month up to ``month`` in which anything moved: a stock unchanged
+    since then shows (or hides) what it showed then. Nothing moved since ``first``: over the whole history
+    the figure never moved (it is zero); over a window, we cannot tell, so the figure is treated as moved by
+    fewer than 5."""
+    for index in range(month, first - 1, -1):
+        if series.get(index):
+            return [series[index]]
+    return [] if whole_history else [1]
+
+
+GROUPED = ("circle", "product", "network")  # the breakdowns the board sees
+
+
+def board_moves(activity: dict, period: tuple[datetime.date, datetime.date], network_of: dict) -> dict:
+    """``activity_figures`` reduced to what the board's privacy rule reads (``reports.tables.board_figures``)
+    over the report's ``period``: the whole portfolio's series as they are; the loans' groups (circle,
+    product, guarantee) added up by guarantee (movers by month) and by breakdown group (``groups[name][key]``:
+    ``moved``, the movers of the last month the group's outstanding principal moved, ``last_move``;
+    ``disbursed``, the loans disbursed in each month of the period; ``par30``, the loans that moved in or out
+    of PAR30 since the previous month's end); the PAR movers added up by band (``par_movers[days]``). A few
+    values per group instead of one per group and month."""
+    first, last = activity["first"], activity["last"]
+    in_period = range(month_index(period[0]), month_index(period[1]) + 1)
+    by_guarantee: dict[bool, dict[int, int]] = {True: {}, False: {}}
+    moved: dict[str, dict] = {name: {} for name in GROUPED}
+    disbursed: dict[str, dict] = {name: {} for name in GROUPED}
+    par30: dict[str, dict] = {name: {} for name in GROUPED}
+    for (circle, product, guaranteed), entries in activity["groups"].items():
+        keys = {"circle": circle, "product": product, "network": network_of.get(circle)}
+        for m, entry in entries.items():
+            by_guarantee[guaranteed][m] = by_guarantee[guaranteed].get(m, 0) + entry["movers"]
+            for name, key in keys.items():
+                series = moved[name].setdefault(key, {})
+                series[m] = series.get(m, 0) + entry["movers"]
+                series = disbursed[name].setdefault(key, {})
+                series[m] = series.get(m, 0) + entry["disbursed"]
+    for (circle, product), entry in activity["par_movers"].items():
+        for name, key in {"circle": circle, "product": product, "network": network_of.get(circle)}.items():
+            par30[name][key] = par30[name].get(key, 0) + entry[30]
+    groups = {
+        name: {
+            key: {
+                "moved": last_move(moved[name].get(key, {}), last, first, whole_history=False),
+                "disbursed": [disbursed[name].get(key, {}).get(m, 0) for m in in_period],
+                "par30": par30[name].get(key, 0),
+            }
+            for key in moved[name].keys() | par30[name].keys()
+        }
+        for name in GROUPED
+    }
+    kept = (
+        "first",
+        "last",
+        "months",
+        "written_off_months",
+        "disbursed_months",
+        "band_movers",
+        "piece_movers",
+        "restructured_movers",
+        "unrestructured_movers",
+    )
+    return {
+        **{name: activity[name] for name in kept},
+        "by_guarantee": by_guarantee,
+        "par_movers": {
+            days: sum(entry[days] for entry in activity["par_movers"].values()) for days in PAR_DAYS
+        },
+        "groups": groups,
+    }
+
+
+def activity_figures(as_of: datetime.date, *, start: datetime.date) -> dict:
     """For the board's privacy rule, as of ``as_of`` (the end of a month) over the months from ``start``
     (and a year before, to follow a figure back to the last month it moved):
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext_noop
 from microcredit.core.formatting import Money, Percent, format_month_year
 from microcredit.core.privacy import SMALL_COUNT, Figure, Sum, board_hidden
 from reports.selectors import BREAKDOWNS, PAR_DAYS, days_late_cuts, month_index, percent
+from reports.selectors import last_move as _last_move
 
 HIDDEN = f"<{SMALL_COUNT}"
 
@@ -412,17 +413,6 @@ def report_tables(report: dict, *, for_board: bool, limit: int | None = BREAKDOW
     return tables
 
 
-def _last_move(series: dict[int, int], month: int, first: int, *, whole_history: bool) -> list[int]:
-    """The units that moved in the last month up to ``month`` in which anything moved: a stock unchanged
-    since then shows (or hides) what it showed then. Nothing moved since ``first``: over the whole history
-    the figure never moved (it is zero); over a window, we cannot tell, so the figure is treated as moved by
-    fewer than 5."""
-    for index in range(month, first - 1, -1):
-        if series.get(index):
-            return [series[index]]
-    return [] if whole_history else [1]
-
-
 def _moved(movers: int, units: int) -> list[int]:
     """Movers since the previous month's end of a figure we can only compare with that month (PAR): none
     moved and the figure is not zero: treated as moved by fewer than 5 (we cannot tell what it showed)."""
@@ -446,11 +436,8 @@ def board_figures(report: dict) -> set:
         return [months.get(m, {}).get(name, 0) for m in period]
 
     movers = series("movers")
-    by_guarantee = {True: {}, False: {}}
-    for (_circle, _product, guaranteed), entries in activity["groups"].items():
-        for m, entry in entries.items():
-            by_guarantee[guaranteed][m] = by_guarantee[guaranteed].get(m, 0) + entry["movers"]
-    par_movers = {days: sum(moved[days] for moved in activity["par_movers"].values()) for days in PAR_DAYS}
+    by_guarantee = activity["by_guarantee"]
+    par_movers = activity["par_movers"]
     figures = [
         Figure(
             ("kpi", "outstanding"),
@@ -545,7 +532,8 @@ def board_figures(report: dict) -> set:
         if m == last:  # the same figure as the key figures' outstanding principal
             sums.append(Sum(parts=[("month", m, "outstanding")], total=("kpi", "outstanding")))
 
-    # Breakdowns: each group's figures, from the loans' groups (circle, product, guarantee).
+    # Breakdowns: each group's figures, from the loans' groups (circle, product, guarantee) added up by group
+    # (``reports.selectors.board_moves``).
     circles = {group["key"]: group for group in report["breakdowns"].get("circle", [])}
     network_of = report.get("network_of", {})
     column_totals = {
@@ -553,41 +541,23 @@ def board_figures(report: dict) -> set:
         "par30_amount": "par30_amount",
         "disbursed_amount": "disbursed_amount",
     }
+    nothing = {"moved": [1], "disbursed": [0] * len(period), "par30": 0}  # no loan of the group moved
     for name, groups in report["breakdowns"].items():
         if name == "advisor":
             continue
-
-        def key_of(circle, product, name=name):
-            return {"circle": circle, "product": product, "network": network_of.get(circle)}[name]
-
-        moved: dict = {}
-        disbursed: dict = {}
-        par30: dict = {}
-        for (circle, product, _guaranteed), entries in activity["groups"].items():
-            key = key_of(circle, product)
-            for m, entry in entries.items():
-                moved.setdefault(key, {})[m] = moved.get(key, {}).get(m, 0) + entry["movers"]
-                disbursed.setdefault(key, {})[m] = disbursed.get(key, {}).get(m, 0) + entry["disbursed"]
-        for (circle, product), entry in activity["par_movers"].items():
-            key = key_of(circle, product)
-            par30[key] = par30.get(key, 0) + entry[30]
+        moves = activity["groups"].get(name, {})
         for group in groups:
             key = group["key"]
+            entry = moves.get(key, nothing)
             figures += [
-                Figure(
-                    ("group", name, key, "outstanding"),
-                    group["active_loans"],
-                    _last_move(moved.get(key, {}), last, first, whole_history=False),
-                ),
+                Figure(("group", name, key, "outstanding"), group["active_loans"], entry["moved"]),
                 Figure(
                     ("group", name, key, "par30_amount"),
                     group["par30_loans"],
-                    _moved(par30.get(key, 0), group["par30_loans"]),
+                    _moved(entry["par30"], group["par30_loans"]),
                 ),
                 Figure(
-                    ("group", name, key, "disbursed_amount"),
-                    group["disbursed_count"],
-                    [disbursed.get(key, {}).get(m, 0) for m in period],
+                    ("group", name, key, "disbursed_amount"), group["disbursed_count"], entry["disbursed"]
                 ),
             ]
         for cell, total in column_totals.items():

@@ -189,10 +189,11 @@ class CapitalView(RoleRequiredMixin, TemplateView):
             self.as_of, self.start, self.end = board_dates(
                 self.as_of, self.start, self.end, today=timezone.localdate()
             )
-            hidden = board_figures(
-                portfolio_report(as_of=self.as_of, start=self.start, end=self.end, for_board=True)
-            )
-        self.capital = capital_figures(as_of=self.as_of, start=self.start)
+            report = portfolio_report(as_of=self.as_of, start=self.start, end=self.end, for_board=True)
+            hidden = board_figures(report)
+            self.capital = report["capital"]  # the same figures, from the report's one book
+        else:
+            self.capital = capital_figures(as_of=self.as_of, start=self.start)
         self.tables = capital_tables(self.capital, for_board=self.for_board, hidden=hidden)
         if request.GET.get("format") == "csv":
             if self.form.is_bound and not self.form.is_valid():

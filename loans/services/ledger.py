@@ -30,6 +30,7 @@ from django.db.models import Count, F, Max, Q, Sum
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
+from loans import month_figures
 from loans.portfolio import CENTS, oldest_unsettled_due, snapshot_month_sql, unsettled_sql
 from loans.services.arrears_counts import (
     arrears_count_differences,
@@ -132,7 +133,7 @@ def derived_rows_deferred():
         return
     _deferred.loans = {}
     try:
-        with daily_rows_deferred():
+        with daily_rows_deferred(), month_figures.forgetting_deferred():
             yield
         loans = dict(_deferred.loans)
     finally:
@@ -210,6 +211,7 @@ def record_disbursement(loan, instalments: Iterable) -> None:
     disbursed["disbursed_count"] += 1
     disbursed["disbursed_cents"] += lent
     _apply(changes)
+    month_figures.forget_from(loan.disbursed_on)
     _followed(loan, opened=True)
 
 
@@ -227,7 +229,7 @@ def record_reallocation(loan, before: dict, after: dict, first_unsettled_due: da
     """The allocation of a loan was rebuilt, from ``before`` to ``after`` (both from
     ``daily_collections``): its position's paid amounts and oldest unpaid due date, and the daily collections
     follow."""
-    from loans.models import LoanPosition
+    from loans.models import LoanPosition, LoanStatus
 
     LoanPosition.objects.filter(loan=loan).update(
         first_unsettled_due=first_unsettled_due,
@@ -242,6 +244,11 @@ def record_reallocation(loan, before: dict, after: dict, first_unsettled_due: da
             "principal_collected_cents": new[0] - old[0],
         }
     _apply(changes)
+    moved = [day for day in before.keys() | after.keys() if before.get(day) != after.get(day)]
+    if moved and loan.status == LoanStatus.WRITTEN_OFF:
+        # The fund ledgers count a written-off loan's loss as what it still owes today.
+        moved.append(loan.disbursed_on)
+    month_figures.forget_from(min(moved, default=None))
     _followed(loan, opened=False)
 
 
@@ -262,6 +269,7 @@ def record_schedule_change(loan, removed: Iterable, added: Iterable) -> None:
         delta += as_cents(instalment.total_due)
     LoanPosition.objects.filter(loan=loan).update(scheduled_cents=F("scheduled_cents") + delta)
     _apply(changes)  # the snapshots follow the rebuilt allocation (``record_reallocation``)
+    month_figures.forget_from(min((day for day, *_key in changes), default=None))
 
 
 def record_restructuring(loan, on: datetime.date) -> None:
@@ -270,9 +278,12 @@ def record_restructuring(loan, on: datetime.date) -> None:
     months in between would read differently afterwards); the rebuild takes the earliest approved one."""
     from loans.models import LoanPosition
 
-    LoanPosition.objects.filter(loan=loan).filter(
-        Q(restructured_on__isnull=True) | Q(restructured_on__gt=on)
-    ).update(restructured_on=on)
+    if (
+        LoanPosition.objects.filter(loan=loan)
+        .filter(Q(restructured_on__isnull=True) | Q(restructured_on__gt=on))
+        .update(restructured_on=on)
+    ):
+        month_figures.forget_from(on)
 
 
 def record_write_off(loan, at: datetime.datetime) -> None:
@@ -281,6 +292,7 @@ def record_write_off(loan, at: datetime.datetime) -> None:
     from loans.models import Instalment, LoanPosition
 
     LoanPosition.objects.filter(loan=loan).update(written_off_at=at)
+    month_figures.forget_from(timezone.localdate(at))
     changes: dict[tuple, dict] = defaultdict(lambda: defaultdict(int))
     for _loan_id, _product_id, due_date, cents in not_due_after_write_off(Instalment, {loan.pk: at}):
         changes[(due_date, *_keys(loan))]["due_cents"] -= cents
@@ -461,6 +473,7 @@ def rebuild_ledger() -> int:
     rows = rebuild_portfolio_days(Loan, Instalment, Allocation, PortfolioDay)
     rebuild_snapshots()
     rebuild_arrears_counts()
+    month_figures.forget_all()
     return rows
 
 
@@ -493,10 +506,11 @@ def ledger_differences() -> list[str]:
     changed: the recomputation is rolled back). Holds the figures in memory: a check, not a routine job."""
     with transaction.atomic():
         stored = _snapshot()
+        kept = month_figures.differences()  # before the rebuild forgets them
         rebuild_ledger()
         expected = _snapshot()
         transaction.set_rollback(True)
-    differences = arrears_count_differences()
+    differences = arrears_count_differences() + kept
     for kind in stored:
         for key in sorted(stored[kind].keys() | expected[kind].keys(), key=str):
             if stored[kind].get(key) != expected[kind].get(key):

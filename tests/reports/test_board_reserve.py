@@ -53,7 +53,7 @@ def with_bands(report: dict, loans: list[int], amounts: list[str], movers: list[
     # Enough loans moved in every month for the other figures to show.
     for month in report["activity"]["months"].values():
         month.update(movers=8, active=sum(loans))
-    report["activity"]["par_movers"] = {(None, None): {1: 6, 30: 6, 90: 6}}
+    report["activity"]["par_movers"] = {1: 6, 30: 6, 90: 6}
     return report
 
 
