@@ -481,6 +481,19 @@ def portfolio_report(
     return report
 
 
+def keep_board_report(today: datetime.date | None = None) -> bool:
+    """Compute and keep the board's default report (what a board member opening the dashboard reads: the
+    last closed month, ``board_dates`` of the default period) unless it is kept. True when it computed it."""
+    from loans.models import MonthFigures
+    from microcredit.core.privacy import board_dates
+
+    today = today or timezone.localdate()
+    as_of, start, end = board_dates(today, default_period(today), today, today=today)
+    before = MonthFigures.objects.filter(month_end=as_of).count()
+    portfolio_report(as_of=as_of, start=start, end=end, for_board=True)
+    return MonthFigures.objects.filter(month_end=as_of).count() > before
+
+
 # What the board's privacy rule needs (``microcredit.core.privacy``): how many loans make each figure and how
 # many moved in each month. Months are numbered ``year * 12 + month - 1``.
 
