@@ -204,8 +204,8 @@ MEMBER_CHOICES = 100  # entrepreneurs offered at most on a circle's page (a sear
 def entrepreneurs_to_offer(circle: Circle, search: str = "") -> list[EntrepreneurProfile]:
     """Whom the circle's page offers to admit, by name: at most ``MEMBER_CHOICES`` of the entrepreneurs not
     in an active circle, those whose name, business or file number matches ``search``, or without a search
-    the circle's advisor's caseload first, then others. Bounded: the page never lists every entrepreneur of
-    the organization (50,000 options took seconds to render)."""
+    the circle's advisor's caseload first (the latest registered), then others. Bounded: the page never
+    lists every entrepreneur of the organization (50,000 options took seconds to render)."""
     available = entrepreneurs_available_for_circles()
     search = search.strip()
     if search:
@@ -224,7 +224,11 @@ def entrepreneurs_to_offer(circle: Circle, search: str = "") -> list[Entrepreneu
     by_name = ("user__last_name", "user__first_name", "pk")
     if search:
         return list(available.order_by(*by_name)[:MEMBER_CHOICES])
-    offered = list(available.filter(advisor_id=circle.advisor_id).order_by(*by_name)[:MEMBER_CHOICES])
+    # The circle advisor's most recently registered entrepreneurs (those a new circle forms from, after a
+    # training), shown by name: an index range, however large the caseload (sorting a caseload of 2,500 by
+    # name took most of the page's SQL time at 100,000 loans).
+    latest = available.filter(advisor_id=circle.advisor_id).order_by("-pk").values("pk")[:MEMBER_CHOICES]
+    offered = list(available.filter(pk__in=latest).order_by(*by_name))
     if len(offered) < MEMBER_CHOICES:
         others = available.exclude(advisor_id=circle.advisor_id) if circle.advisor_id else available
         offered += others.order_by("pk")[: MEMBER_CHOICES - len(offered)]

@@ -55,6 +55,8 @@ class User(AbstractUser):
             models.Index(Upper("username"), name="accounts_user_username_upper"),
             models.Index(Upper("email"), name="accounts_user_email_upper"),
             models.Index(fields=["phone"], name="accounts_user_phone"),
+            # The staff of a role (the advisors of a list, a count) among tens of thousands of entrepreneurs.
+            models.Index(fields=["role"], name="accounts_user_role"),
         ]
         constraints = [
             models.UniqueConstraint(

@@ -291,3 +291,12 @@ def test_the_hourly_task_keeps_the_boards_default_report_once(personas, portfoli
     sql = " ".join(query["sql"] for query in queries.captured_queries)
     assert "loans_allocation" not in sql and "loans_instalment" not in sql
     assert MonthFigures.objects.count() == 2
+
+
+def test_computed_anew_reads_and_keeps_nothing(portfolio):
+    board_report(MAY)
+    MonthFigures.objects.update(figures=month_figures.freeze([]))  # what a read of the kept rows would give
+    with month_figures.computed_anew(), CaptureQueriesContext(connection) as queries:
+        report = board_report(MAY)
+    assert report["totals"]["active_loans"] == 6
+    assert not [q for q in queries.captured_queries if "loans_monthfigures" in q["sql"]]
