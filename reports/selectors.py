@@ -481,17 +481,29 @@ def portfolio_report(
     return report
 
 
-def keep_board_report(today: datetime.date | None = None) -> bool:
-    """Compute and keep the board's default report (what a board member opening the dashboard reads: the
-    last closed month, ``board_dates`` of the default period) unless it is kept. True when it computed it."""
+KEPT_MONTHS = 12  # the closed months whose board report the hourly task keeps ready
+
+
+def keep_board_report(today: datetime.date | None = None, months: int = KEPT_MONTHS) -> int:
+    """Compute and keep, unless kept, the board's default report (what a board member opening the dashboard
+    reads: the last closed month, ``board_dates`` of the default period) and the report as of each of the
+    ``months`` closed month ends before it over its own default period (twelve months up to it). Returns how
+    many were computed."""
     from loans.models import MonthFigures
     from microcredit.core.privacy import board_dates
 
     today = today or timezone.localdate()
-    as_of, start, end = board_dates(today, default_period(today), today, today=today)
-    before = MonthFigures.objects.filter(month_end=as_of).count()
-    portfolio_report(as_of=as_of, start=start, end=end, for_board=True)
-    return MonthFigures.objects.filter(month_end=as_of).count() > before
+    wanted = [board_dates(today, default_period(today), today, today=today)]
+    month = wanted[0][0]
+    for _index in range(months - 1):
+        month = month_start(month) - datetime.timedelta(days=1)
+        wanted.append((month, default_period(month), month))
+    computed = 0
+    for as_of, start, end in wanted:
+        before = MonthFigures.objects.filter(month_end=as_of).count()
+        portfolio_report(as_of=as_of, start=start, end=end, for_board=True)
+        computed += MonthFigures.objects.filter(month_end=as_of).count() > before
+    return computed
 
 
 # What the board's privacy rule needs (``microcredit.core.privacy``): how many loans make each figure and how

@@ -274,15 +274,16 @@ def test_a_change_waits_for_a_read_that_is_keeping_the_month_then_forgets_it(por
     assert ledger_differences() == []
 
 
-def test_the_hourly_task_keeps_the_boards_default_report_once(personas, portfolio):
+def test_the_hourly_task_keeps_the_boards_months_once(personas, portfolio):
     from reports.tasks import keep_board_month
 
     JUNE = D(2025, 6, 30)
     with at_noon(READ_ON):
-        assert keep_board_month.delay().get() is True  # tasks run eagerly in the tests
-        assert keep_board_month.delay().get() is False  # run twice: kept once
-    assert kept_months() == [JUNE]
-    assert MonthFigures.objects.count() == 2
+        assert keep_board_month.delay().get() == 6  # June (the default), then May back to January
+        assert keep_board_month.delay().get() == 0  # run twice: kept once
+    assert kept_months()[-2:] == [MAY, JUNE]
+    assert MonthFigures.objects.filter(month_end=JUNE).count() == 2
+    kept = MonthFigures.objects.count()
     client = Client()
     client.force_login(personas.board)
     with at_noon(READ_ON), CaptureQueriesContext(connection) as queries:
@@ -290,13 +291,10 @@ def test_the_hourly_task_keeps_the_boards_default_report_once(personas, portfoli
     assert response.status_code == 200
     sql = " ".join(query["sql"] for query in queries.captured_queries)
     assert "loans_allocation" not in sql and "loans_instalment" not in sql
-    assert MonthFigures.objects.count() == 2
-
-
-def test_computed_anew_reads_and_keeps_nothing(portfolio):
-    board_report(MAY)
-    MonthFigures.objects.update(figures=month_figures.freeze([]))  # what a read of the kept rows would give
-    with month_figures.computed_anew(), CaptureQueriesContext(connection) as queries:
-        report = board_report(MAY)
-    assert report["totals"]["active_loans"] == 6
-    assert not [q for q in queries.captured_queries if "loans_monthfigures" in q["sql"]]
+    assert MonthFigures.objects.count() == kept
+    # A payment typed late into May forgets May and June; the next run computes those two again.
+    coordinator, loans = portfolio
+    pay(loans[0], D(2025, 5, 28), Decimal("100.00"), coordinator, on=D(2025, 7, 16))
+    with at_noon(D(2025, 7, 16)):
+        assert keep_board_month.delay().get() == 2
+    assert ledger_differences() == []
