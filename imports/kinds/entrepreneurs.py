@@ -223,10 +223,8 @@ class EntrepreneursKind(Kind):
                 report_refusal(self, report, number, values, error)
                 continue
             label = f"{values['first_name']} {values['last_name']}"
-            if change is None:
-                added.append((number, values, label))
-            elif change is False:
-                added.append((number, None, label))  # unchanged: reported in its place
+            if change is False or isinstance(change, dict):  # unchanged (reported in its place), or new
+                added.append((number, values, label, change or None))
             else:
                 self._write(batch, added, context, report)
                 try:
@@ -242,8 +240,9 @@ class EntrepreneursKind(Kind):
         return len(rows)
 
     def _check(self, values: dict, row: int, context: dict, found: "_Lookups", batch):
-        """One row's checks, in the order of a row imported alone. A new person is added to ``batch`` (None);
-        someone already imported: False when nothing changes, else what ``_change`` writes."""
+        """One row's checks, in the order of a row imported alone. A new person is added to ``batch``
+        (returns what was added); someone already imported: False when nothing changes, else what
+        ``_change`` writes."""
         external_id = values["external_id"]
         check_unique_in_file(context, "id", external_id, row, "external_id")
         advisor = find_advisor(values["advisor"], context) if values["advisor"] else None
@@ -272,14 +271,15 @@ class EntrepreneursKind(Kind):
         if profile is None:
             key = found.check_not_duplicate(user_fields)
             consented = values["consent_date"] is not None
-            batch.add(
+            person = {
                 **user_fields,
                 **profile_fields,
-                demographics=answers if consented else None,
-                consent_given_at=_consent_moment(values["consent_date"]) if consented else None,
-            )
+                "demographics": answers if consented else None,
+                "consent_given_at": _consent_moment(values["consent_date"]) if consented else None,
+            }
+            batch.add(**person)
             found.people_added(key)
-            return None
+            return person
         changed = self._changed(profile, user_fields, profile_fields)
         if not changed and _demographics_same(found.demographics.get(profile.pk), values, answers):
             return False
@@ -288,9 +288,10 @@ class EntrepreneursKind(Kind):
     def _write(self, batch, added: list, context: dict, report: Report) -> None:
         """The batch's new people at once (with their ids), then the outcomes of ``added``'s rows in order."""
         from imports.models import ExternalId
-        from imports.services import conflict_message
 
-        if len(batch):
+        new = [item for item in added if item[3] is not None]
+        created = {number for number, *_rest in new}
+        if new:
             try:
                 with transaction.atomic():
                     profiles = batch.write()
@@ -302,23 +303,41 @@ class EntrepreneursKind(Kind):
                                 object_id=profile.pk,
                                 batch=context["batch"],
                             )
-                            for (_number, values, _label), profile in zip(
-                                (item for item in added if item[1] is not None), profiles, strict=True
-                            )
+                            for (_number, values, _label, _person), profile in zip(new, profiles, strict=True)
                         ),
                         update_conflicts=True,
                         unique_fields=["kind", "external_id"],
                         update_fields=["object_id", "batch"],
                     )
-            except IntegrityError as error:  # a rule the database enforces and no check made first
-                first = next(number for number, values, _label in added if values is not None)
-                report.add_error(first, "", conflict_message(error))
-                added[:] = [item for item in added if item[1] is None]
-        for number, values, label in added:
-            report.add(
-                RowOutcome(row=number, action="unchanged" if values is None else "create", label=label)
-            )
+            except IntegrityError:  # a rule the database enforces and no check made first
+                created = self._write_one_by_one(new, context, report)
+        for number, _values, label, person in added:
+            if person is None or number in created:
+                action = "create" if person is not None else "unchanged"
+                report.add(RowOutcome(row=number, action=action, label=label))
         added.clear()
+
+    def _write_one_by_one(self, new: list, context: dict, report: Report) -> set[int]:
+        """The people of a batch that the database refused as a whole (another transaction took an address
+        meanwhile, say), each on her own in her savepoint, so that the conflict is reported on its row as a
+        row imported alone reports it. Returns the rows created."""
+        from imports.services import conflict_message, external_id_record, report_refusal
+
+        created = set()
+        for number, values, _label, person in new:
+            try:
+                with transaction.atomic():
+                    single = accounts.EntrepreneursBatch(created_by=context["actor"], send_invitation=False)
+                    single.add(**person)
+                    profile = single.write()[0]
+                    external_id_record(ENTREPRENEURS, values["external_id"], profile.pk, context["batch"])
+            except ValidationError as error:
+                report_refusal(self, report, number, values, error)
+            except IntegrityError as error:
+                report.add_error(number, "", conflict_message(error))
+            else:
+                created.add(number)
+        return created
 
     def _change(self, profile, user_fields, profile_fields, answers, changed, values, context) -> None:
         """Someone already imported whose row differs: ``entrepreneur_update``, then her consented answers."""

@@ -98,8 +98,17 @@ class EntrepreneursBatch:
     each) are checked here against those look-ups instead; the database's constraints still stand behind.
     """
 
-    def __init__(self, *, created_by: User | None = None, send_invitation: bool = True):
+    def __init__(
+        self,
+        *,
+        created_by: User | None = None,
+        send_invitation: bool = True,
+        consent_recorded_by: User | None = None,
+    ):
+        """``consent_recorded_by``: who recorded the consents given with the answers (as
+        ``demographics_record``'s ``recorded_by``; the import records none, as it always has)."""
         self.created_by, self.send_invitation = created_by, send_invitation
+        self.consent_recorded_by = consent_recorded_by
         self._emails: dict[str, tuple[str, bool]] = {}
         self._usernames: dict[str, tuple[str, bool]] = {}
         self._taken: set[str] = set()  # keys of the addresses and logins of the people added
@@ -225,7 +234,7 @@ class EntrepreneursBatch:
             consents.consents_give_new(
                 profiles=[profile for profile, _answers in consenting],
                 purpose=ConsentPurpose.DEMOGRAPHICS,
-                recorded_by=None,
+                recorded_by=self.consent_recorded_by,
             )
             for profile, answers in consenting:
                 answers.profile = profile

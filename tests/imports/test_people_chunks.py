@@ -398,3 +398,43 @@ def test_the_queries_of_an_import_do_not_grow_with_its_rows(staff):
     finally:
         kind_module.CHUNK = kind_module_chunk
     assert by_fifty <= 10 * fifty, (fifty, by_fifty)
+
+
+def test_a_conflict_the_checks_missed_is_reported_on_its_row_and_the_others_still_checked(staff, monkeypatch):
+    """Should the database refuse a chunk's people as a whole (an address taken by another transaction since
+    the look-up: here the look-up is made to miss it), each is written again on her own: the conflict is
+    reported on its row, as a row imported alone reported it."""
+    factories.UserFactory(username="deja", email="deja@example.org")
+    real = accounts._in_use
+    monkeypatch.setattr(
+        accounts,
+        "_in_use",
+        lambda column, candidates: {
+            key: (upper, used and column != "email")
+            for key, (upper, used) in real(column, candidates).items()
+        },
+    )
+    text = f"{HEADER}\nR-1;Rose;Roy;;;fr;;2024-02-01;;;;;\nR-2;Paul;Roy;Deja@example.org;;fr;;2024-02-01;;;;;\nR-3;Max;Roy;;;fr;;2024-02-01;;;;;\n"
+    report = run(get_kind(ENTREPRENEURS), text, staff["coordinator"], commit=False)
+    assert [(o.row, o.action) for o in report.rows] == [(2, "create"), (4, "create")]
+    assert [(p.row, p.column) for p in report.problems] == [(3, "")]
+    assert "conflit" in report.problems[0].message
+
+
+def test_the_chunk_look_ups_use_the_indexes(staff):
+    """The logins, addresses and name-and-phone of a chunk are looked up through the UPPER(...) and phone
+    indexes (as one look-up per row was), not by reading every person once per chunk."""
+    with CaptureQueriesContext(connection) as captured:
+        run(get_kind(ENTREPRENEURS), many(5), staff["coordinator"], commit=False)
+    wanted = {
+        "accounts_user_email_upper": "UPPER(u.email)",
+        "accounts_user_username_upper": "UPPER(u.username)",
+        "accounts_user_phone": "u.phone = c.p",
+    }
+    for index, marker in wanted.items():
+        sql = next(query["sql"] for query in captured if marker in query["sql"])
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("EXPLAIN " + sql)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+        assert index in plan, plan
