@@ -1,6 +1,6 @@
 """What keeps the caseload counters (``coaching.services.counts``) in step with the apps below coaching:
 connected in ``CoachingConfig.ready()``, run inside the transaction of the change (a saved profile or
-account, a saved or deleted loan, a changed loan position)."""
+account, entrepreneurs registered at once, a saved or deleted loan, a changed loan position)."""
 
 from django.db.models.signals import post_delete, post_save, pre_delete
 

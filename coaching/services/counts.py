@@ -3,10 +3,11 @@
 Every change that can move someone from one count to another recomputes that person's tally in the same
 transaction and adds the difference to the counters (``caseload_tally_refresh``): the coaching services
 (through ``caseload_position_refresh``), and, registered in ``CoachingConfig.ready()``
-(``coaching.receivers``), a save of an entrepreneur's profile or account (advisor, email address, intake
-date), a save or deletion of a loan (its status: open, pending) and a change of a loan's position
-(``loans.signals.position_changed``: a payment, a reversal, a disbursement). ``manage.py rebuild_caseload``
-recomputes all of it, ``--check`` compares (``caseload_count_differences``).
+(``coaching.receivers``), entrepreneurs registered at once (``accounts.signals.entrepreneurs_created``), a
+save of an entrepreneur's profile or account (advisor, email address, intake date), a save or deletion of a
+loan (its status: open, pending) and a change of a loan's position (``loans.signals.position_changed``: a
+payment, a reversal, a disbursement). ``manage.py rebuild_caseload`` recomputes all of it, ``--check``
+compares (``caseload_count_differences``).
 
 So the homes and the caseload read their counts from a bounded number of counter rows (per advisor: one per
 day on which someone's follow-up falls, someone was last contacted or starts being flagged) instead of

@@ -1,4 +1,13 @@
-"""Entrepreneurs: the person, their advisor and business, and demographics only behind a recorded consent."""
+"""Entrepreneurs: the person, their advisor and business, and demographics only behind a recorded consent.
+
+A move-in brings thousands of people in one transaction, so they go by chunks of ``CHUNK`` as the loans do
+(``imports.kinds.loans``): a chunk's look-ups in a few queries (``_Lookups``), each row then checked in the
+file's order with the same messages as a row imported alone, the new people gathered in an
+``accounts.services.EntrepreneursBatch`` (the checks and records of ``entrepreneur_create``) and written at
+once in one savepoint. Someone already imported who is unchanged costs no write; one whose row changed goes
+through ``entrepreneur_update`` on her row, after the people before her are written, and the rows after her
+are looked up again (her new address or name counts for them). ``tests/imports/test_people_chunks.py``
+compares with the previous row-by-row engine."""
 
 import datetime
 import itertools
