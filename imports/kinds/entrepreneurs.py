@@ -5,9 +5,9 @@ A move-in brings thousands of people in one transaction, so they go by chunks of
 file's order with the same messages as a row imported alone, the new people gathered in an
 ``accounts.services.EntrepreneursBatch`` (the checks and records of ``entrepreneur_create``) and written at
 once in one savepoint. Someone already imported who is unchanged costs no write; one whose row changed goes
-through ``entrepreneur_update`` on her row, after the people before her are written, and the rows after her
-are looked up again (her new address or name counts for them). ``tests/imports/test_people_chunks.py``
-compares with the previous row-by-row engine."""
+through ``entrepreneur_update`` on her row, after the people before her are written, and the new people
+after her are looked up afterwards (her new address or name counts for them).
+``tests/imports/test_people_chunks.py`` compares with the previous row-by-row engine."""
 
 import datetime
 import itertools
@@ -202,30 +202,34 @@ class EntrepreneursKind(Kind):
         rows = read_rows(self, read_table(name, data), report)
         shown = 0
         while chunk := list(itertools.islice(rows, CHUNK)):
-            start = 0
-            while start < len(chunk):
-                start = self._part(chunk, start, context, report)
+            self._chunk(chunk, context, report)
             progress = context.get("progress")
             if progress is not None and report.rows_total // 100 * 100 > shown:
                 shown = report.rows_total // 100 * 100
                 progress(shown)  # every 100 rows read, as each chunk ends
 
-    def _part(self, rows: list, start: int, context: dict, report: Report) -> int:
-        """Check ``rows[start:]`` against the database as it stands, gathering the new people in a batch,
-        until a row changes someone already imported: the batch is written, then that row (in its savepoint,
-        so that the next rows are checked against what it did); returns the index of the next row."""
+    def _chunk(self, rows: list, context: dict, report: Report) -> None:
+        """Check the chunk's rows in order, gathering the new people in a batch. What new people need (who
+        has their address, login, name and phone) is looked up for a run of new people at once, up to the
+        next person already imported; when she changed, the batch is written, then her row (in its
+        savepoint), and the next new people are looked up again (against what she now is)."""
         from imports.services import conflict_message, report_refusal
 
-        remaining = rows[start:]
-        found = _Lookups(remaining, context)
-        batch = accounts.EntrepreneursBatch(created_by=context["actor"], send_invitation=False)
-        batch.look_up(
-            (values["first_name"], values["last_name"], values["email"])
-            for _number, values in remaining
-            if values["external_id"] not in found.profiles
-        )
-        added = []
-        for index, (number, values) in enumerate(remaining, start=start):
+        found = _Lookups(rows, context)
+        batch, added, looked_up = self._batch(context), [], 0
+        for index, (number, values) in enumerate(rows):
+            if index >= looked_up and values["external_id"] not in found.profiles:
+                looked_up = next(
+                    (
+                        later
+                        for later in range(index, len(rows))
+                        if rows[later][1]["external_id"] in found.profiles
+                    ),
+                    len(rows),
+                )
+                run = [later for _number, later in rows[index:looked_up]]
+                found.look_up_people(run)
+                batch.look_up((later["first_name"], later["last_name"], later["email"]) for later in run)
             try:
                 change = self._check(values, number, context, found, batch)
             except ValidationError as error:
@@ -234,19 +238,23 @@ class EntrepreneursKind(Kind):
             label = f"{values['first_name']} {values['last_name']}"
             if change is False or isinstance(change, dict):  # unchanged (reported in its place), or new
                 added.append((number, values, label, change or None))
-            else:
-                self._write(batch, added, context, report)
-                try:
-                    with transaction.atomic():
-                        self._change(*change, values, context)
-                    report.add(RowOutcome(row=number, action="update", label=label))
-                except ValidationError as error:
-                    report_refusal(self, report, number, values, error)
-                except IntegrityError as error:  # a rule the database enforces and no service checked first
-                    report.add_error(number, "", conflict_message(error))
-                return index + 1
+                continue
+            self._write(batch, added, context, report)
+            try:
+                with transaction.atomic():
+                    self._change(*change, values, context)
+                report.add(RowOutcome(row=number, action="update", label=label))
+            except ValidationError as error:
+                report_refusal(self, report, number, values, error)
+            except IntegrityError as error:  # a rule the database enforces and no service checked first
+                report.add_error(number, "", conflict_message(error))
+            batch, looked_up = self._batch(context), index + 1
+            found.forget_people()
         self._write(batch, added, context, report)
-        return len(rows)
+
+    @staticmethod
+    def _batch(context: dict):
+        return accounts.EntrepreneursBatch(created_by=context["actor"], send_invitation=False)
 
     def _check(self, values: dict, row: int, context: dict, found: "_Lookups", batch):
         """One row's checks, in the order of a row imported alone. A new person is added to ``batch``
@@ -406,8 +414,9 @@ def _demographics_same(current: Demographics | None, values: dict, answers: dict
 
 class _Lookups:
     """What a chunk's rows need from the database, each in one query: the people already imported under
-    their ids (with their answers), the advisors they name (``find_advisors``), and who already has the name
-    and phone number of a new person; then the people the chunk adds (``people_added``)."""
+    their ids (with their answers) and the advisors they name (``find_advisors``); then, for each run of new
+    people (``look_up_people``), who already has the name and phone number of one of them, and the people
+    the chunk adds (``people_added``)."""
 
     def __init__(self, rows: list, context: dict):
         from imports.services import external_object_ids
@@ -415,18 +424,26 @@ class _Lookups:
         wanted = [values for _number, values in rows]
         find_advisors((values["advisor"] for values in wanted), context)
         ids = external_object_ids(ENTREPRENEURS, {values["external_id"] for values in wanted})
-        profiles = EntrepreneurProfile.objects.select_related("user").in_bulk(set(ids.values()))
+        profiles = EntrepreneurProfile.objects.select_related("user", "advisor").in_bulk(set(ids.values()))
         self.profiles = {key: profiles[pk] for key, pk in ids.items() if pk in profiles}
         self.demographics = {
             answers.profile_id: answers
             for answers in Demographics.objects.filter(profile_id__in=[p.pk for p in self.profiles.values()])
         }
-        self._people = _name_and_phone_in_use(
-            (values["first_name"], values["last_name"], values["phone"])
-            for values in wanted
-            if values["phone"] and values["external_id"] not in self.profiles
+        self.forget_people()
+
+    def look_up_people(self, wanted: list) -> None:
+        self._people.update(
+            _name_and_phone_in_use(
+                (values["first_name"], values["last_name"], values["phone"])
+                for values in wanted
+                if values["phone"] and values["external_id"] not in self.profiles
+            )
         )
-        self._added = set()
+
+    def forget_people(self) -> None:
+        """After a change of someone already imported: the next new people are looked up again."""
+        self._people, self._added = {}, set()
 
     def check_not_duplicate(self, user_fields: dict):
         """The same person already here under no id of this file: same name and phone number (the same email
