@@ -1,6 +1,6 @@
 """What keeps the caseload counters (``coaching.services.counts``) in step with the apps below coaching:
 connected in ``CoachingConfig.ready()``, run inside the transaction of the change (a saved profile or
-account, a saved or deleted loan, a changed loan position)."""
+account, entrepreneurs registered at once, a saved or deleted loan, a changed loan position)."""
 
 from django.db.models.signals import post_delete, post_save, pre_delete
 
@@ -8,11 +8,17 @@ from coaching.services.counts import caseload_tally_forget, caseload_tally_refre
 from loans.models import Loan
 from loans.signals import position_changed
 from microcredit.accounts.models import EntrepreneurProfile, Role, User
+from microcredit.accounts.signals import entrepreneurs_created
 
 
 def profile_saved(sender, instance, raw=False, **kwargs):
     if not raw:
         caseload_tally_refresh(profile_ids=[instance.pk])
+
+
+def profiles_created(sender, profile_ids=(), **kwargs):
+    """Entrepreneurs registered at once (``EntrepreneursBatch``: no ``post_save`` for each)."""
+    caseload_tally_refresh(profile_ids=list(profile_ids))
 
 
 def profile_deleting(sender, instance, **kwargs):
@@ -43,6 +49,7 @@ def position_moved(sender, loan=None, borrower_ids=(), **kwargs):
 
 def connect() -> None:
     post_save.connect(profile_saved, sender=EntrepreneurProfile, dispatch_uid="coaching.counts.profile")
+    entrepreneurs_created.connect(profiles_created, dispatch_uid="coaching.counts.profiles_created")
     pre_delete.connect(
         profile_deleting, sender=EntrepreneurProfile, dispatch_uid="coaching.counts.profile_del"
     )

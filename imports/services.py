@@ -2,13 +2,14 @@
 that is rolled back unless the whole file is valid and the import is confirmed.
 
 How it works: the file is read row by row; each cell is read by its column (dates, amounts the Quebec way,
-choices in French or English) and each row is then applied through the apps' services (accounts, circles)
-in its own savepoint, so that a refused row is reported with its reason and the next rows are still
-checked against everything the previous rows did (loans, thousands at a time, go by chunks of their own:
-``imports.kinds.loans``). A dry run (``commit=False``), or a file with any error,
-ends by rolling the whole transaction back: nothing is written. A confirmed import of a valid file runs the
-very same steps and commits them at once. Each row carries a stable external id (``ExternalId``): a row
-already imported is found again and compared, so importing the same file twice changes nothing.
+choices in French or English) and each row is then applied through the apps' services (accounts, circles) in
+its own savepoint, so that a refused row is reported with its reason and the next rows are still checked
+against everything the previous rows did (entrepreneurs and loans, thousands at a time, go by chunks of their
+own with the same results: ``imports.kinds.entrepreneurs``, ``imports.kinds.loans``). A dry run
+(``commit=False``), or a file with any error, ends by rolling the whole transaction back: nothing is written.
+A confirmed import of a valid file runs the very same steps and commits them at once. Each row carries a
+stable external id (``ExternalId``): a row already imported is found again and compared, so importing the same
+file twice changes nothing.
 """
 
 from collections.abc import Callable, Iterator

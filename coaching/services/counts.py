@@ -3,10 +3,11 @@
 Every change that can move someone from one count to another recomputes that person's tally in the same
 transaction and adds the difference to the counters (``caseload_tally_refresh``): the coaching services
 (through ``caseload_position_refresh``), and, registered in ``CoachingConfig.ready()``
-(``coaching.receivers``), a save of an entrepreneur's profile or account (advisor, email address, intake
-date), a save or deletion of a loan (its status: open, pending) and a change of a loan's position
-(``loans.signals.position_changed``: a payment, a reversal, a disbursement). ``manage.py rebuild_caseload``
-recomputes all of it, ``--check`` compares (``caseload_count_differences``).
+(``coaching.receivers``), entrepreneurs registered at once (``accounts.signals.entrepreneurs_created``), a
+save of an entrepreneur's profile or account (advisor, email address, intake date), a save or deletion of a
+loan (its status: open, pending) and a change of a loan's position (``loans.signals.position_changed``: a
+payment, a reversal, a disbursement). ``manage.py rebuild_caseload`` recomputes all of it, ``--check``
+compares (``caseload_count_differences``).
 
 So the homes and the caseload read their counts from a bounded number of counter rows (per advisor: one per
 day on which someone's follow-up falls, someone was last contacted or starts being flagged) instead of
@@ -203,7 +204,7 @@ def caseload_tally_refresh(*, profile_ids: Iterable[int]) -> None:
             for pk, *values in CaseloadTally.objects.filter(pk__in=ids).values_list("pk", *TALLY_FIELDS)
         }
         deltas: dict[tuple, int] = defaultdict(int)
-        gone = []
+        gone, created, changed = [], [], []
         for pk in ids:
             old, new = stored.get(pk), expected.get(pk)
             if old == new:
@@ -215,11 +216,15 @@ def caseload_tally_refresh(*, profile_ids: Iterable[int]) -> None:
             if new is None:
                 gone.append(pk)
             else:
-                CaseloadTally.objects.update_or_create(
-                    profile_id=pk, defaults=dict(zip(TALLY_FIELDS, new, strict=True))
-                )
+                tally = CaseloadTally(profile_id=pk, **dict(zip(TALLY_FIELDS, new, strict=True)))
+                (changed if old else created).append(tally)
+        # Written at once (an import's thousand people: three statements, not one per person).
         if gone:
             CaseloadTally.objects.filter(pk__in=gone).delete()
+        if created:
+            CaseloadTally.objects.bulk_create(created)
+        if changed:
+            CaseloadTally.objects.bulk_update(changed, TALLY_FIELDS, batch_size=500)
         _apply(deltas)
 
 

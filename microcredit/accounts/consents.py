@@ -64,24 +64,52 @@ def consented(purpose: str, profile_ref: str = "pk") -> Exists:
     )
 
 
+def consent_text(purpose: str, language: str) -> str:
+    """The words the person read for ``purpose``, in her language."""
+    with translation.override(language):
+        return str(TEXTS[purpose])
+
+
 def _record(profile, purpose, subject, granted, recorded_by, text) -> ConsentRecord:
     # Lock the person's row: two changes of the same consent at once still leave one current row.
     EntrepreneurProfile.objects.select_for_update().filter(pk=profile.pk).first()
     ConsentRecord.objects.filter(profile=profile, purpose=purpose, subject=subject, is_current=True).update(
         is_current=False
     )
-    if not text:
-        with translation.override(profile.user.language):
-            text = str(TEXTS[purpose])  # the words she read, in her language
     return ConsentRecord.objects.create(
         profile=profile,
         purpose=purpose,
         subject=subject,
         granted=granted,
         text_version=TEXT_VERSION,
-        text=str(text),
+        text=str(text) if text else consent_text(purpose, profile.user.language),
         recorded_by=recorded_by,
         recorded_at=timezone.now(),
+    )
+
+
+def consents_give_new(
+    *, profiles: list[EntrepreneurProfile], purpose: str, recorded_by: User | None
+) -> list[ConsentRecord]:
+    """``consent_give`` for people registered in the same transaction, who have no consent recorded yet (so
+    none to replace and no one else to wait for): their records written at once, each in her language."""
+    now, texts = timezone.now(), {}
+    for profile in profiles:
+        language = profile.user.language
+        if language not in texts:
+            texts[language] = consent_text(purpose, language)
+    return ConsentRecord.objects.bulk_create(
+        ConsentRecord(
+            profile=profile,
+            purpose=purpose,
+            subject="",
+            granted=True,
+            text_version=TEXT_VERSION,
+            text=texts[profile.user.language],
+            recorded_by=recorded_by,
+            recorded_at=now,
+        )
+        for profile in profiles
     )
 
 

@@ -2,11 +2,13 @@
 
 import hashlib
 import logging
+from functools import partial
 
 from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
@@ -34,15 +36,21 @@ PROFILE_FIELDS = (
 )
 
 
+def _username_base(first_name: str, last_name: str) -> str:
+    parts = [slugify(name).replace("-", ".") for name in (first_name, last_name)]
+    return ".".join(part for part in parts if part)[:140] or "personne"
+
+
+def _username_candidate(base: str, number: int) -> str:
+    return base if number == 1 else f"{base}{number}"
+
+
 def username_for(first_name: str, last_name: str) -> str:
     """A readable, unique login such as ``marie.tremblay`` (``marie.tremblay2`` if it is taken)."""
-    parts = [slugify(name).replace("-", ".") for name in (first_name, last_name)]
-    base = ".".join(part for part in parts if part)[:140] or "personne"
-    candidate, number = base, 1
-    while User.objects.filter(username__iexact=candidate).exists():
+    base, number = _username_base(first_name, last_name), 1
+    while User.objects.filter(username__iexact=_username_candidate(base, number)).exists():
         number += 1
-        candidate = f"{base}{number}"
-    return candidate
+    return _username_candidate(base, number)
 
 
 def _check_email_free(email: str, *, person: User | None = None) -> None:
@@ -56,6 +64,191 @@ def _check_email_free(email: str, *, person: User | None = None) -> None:
 def _check_advisor(advisor: User | None) -> None:
     if advisor is not None and not (advisor.role == Role.ADVISOR and advisor.is_active):
         raise ValidationError({"advisor": _("Choose an active advisor.")})
+
+
+def _in_use(column: str, candidates) -> dict[str, tuple[str, bool]]:
+    """{candidate: (its key, whether someone's ``column`` equals it without case)} in one query. The key is
+    PostgreSQL's UPPER of the candidate, as ``column__iexact`` compares (served by the UPPER(...) index), so
+    that the batch compares its own people exactly as the database would."""
+    assert column in ("email", "username")
+    wanted = sorted({candidate for candidate in candidates if candidate})
+    if not wanted:
+        return {}
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"""SELECT c, UPPER(c), EXISTS (SELECT 1 FROM accounts_user u WHERE UPPER(u.{column}) = UPPER(c))
+                FROM unnest(%s::text[]) AS c""",  # noqa: S608 (one of two column names)
+            [wanted],
+        )
+        return {candidate: (key, used) for candidate, key, used in cursor.fetchall()}
+
+
+class EntrepreneursBatch:
+    """Entrepreneurs registered together: ``entrepreneur_create`` registers one this way, the spreadsheet
+    import hundreds at once. Each is checked by ``add`` as a registration checks her (an active advisor; an
+    email address no one uses, nor anyone added before her to the batch; a unique login; every field of
+    the account, of the profile and of the consented answers) and refused there with the reason; nothing is
+    written before ``write``, which creates them all at once with what a registration records: an unusable
+    password, the advisor's history row, the consent and the answers, the invitation (after the commit) and
+    ``signals.entrepreneurs_created`` (the caseload counters, in ``coaching``).
+
+    The look-ups are set-based: ``look_up`` finds, in one query each, the logins and email addresses already
+    taken among those the coming people need (a person not looked up is looked up when added). The rules the
+    database also checks one row at a time in ``full_clean`` (a unique login, a unique address: one query
+    each) are checked here against those look-ups instead; the database's constraints still stand behind.
+    """
+
+    def __init__(
+        self,
+        *,
+        created_by: User | None = None,
+        send_invitation: bool = True,
+        consent_recorded_by: User | None = None,
+    ):
+        """``consent_recorded_by``: who recorded the consents given with the answers (as
+        ``demographics_record``'s ``recorded_by``; the import records none, as it always has)."""
+        self.created_by, self.send_invitation = created_by, send_invitation
+        self.consent_recorded_by = consent_recorded_by
+        self._emails: dict[str, tuple[str, bool]] = {}
+        self._usernames: dict[str, tuple[str, bool]] = {}
+        self._taken: set[str] = set()  # keys of the addresses and logins of the people added
+        self._logins: set[str] = set()
+        self._people: list[tuple[User, EntrepreneurProfile, Demographics | None]] = []
+
+    def __len__(self) -> int:
+        return len(self._people)
+
+    def look_up(self, people) -> None:
+        """Prepare the checks of the coming ``add`` calls: ``people`` are (first name, last name, email)."""
+        emails, bases = set(), {}
+        for first_name, last_name, email in people:
+            email = (email or "").strip()
+            if email:
+                emails.update((email, User.objects.normalize_email(email)))
+            base = _username_base(first_name, last_name)
+            bases[base] = bases.get(base, 0) + 1
+        self._emails.update(_in_use("email", emails - set(self._emails)))
+        self._look_up_logins(bases)
+
+    def _look_up_logins(self, bases: dict[str, int], start: int = 1) -> None:
+        candidates = {
+            _username_candidate(base, number)
+            for base, count in bases.items()
+            for number in range(start, start + count)
+        }
+        self._usernames.update(_in_use("username", candidates - set(self._usernames)))
+
+    def _email_key(self, email: str) -> tuple[str, bool]:
+        if email not in self._emails:
+            self._emails.update(_in_use("email", [email]))
+        return self._emails[email]
+
+    def _username(self, first_name: str, last_name: str) -> str:
+        """``username_for``, also skipping the logins given to the people added before."""
+        base, number = _username_base(first_name, last_name), 1
+        while True:
+            candidate = _username_candidate(base, number)
+            if candidate not in self._usernames:
+                self._look_up_logins({base: 8}, start=number)
+            key, used = self._usernames[candidate]
+            if not used and key not in self._logins:
+                return candidate
+            number += 1
+
+    def add(
+        self,
+        *,
+        first_name: str,
+        last_name: str,
+        email: str = "",
+        phone: str = "",
+        language: str = "fr-ca",
+        advisor: User | None = None,
+        demographics: dict | None = None,
+        consent_given_at=None,
+        **profile_fields,
+    ) -> EntrepreneurProfile:
+        """Check one more person (``ValidationError``: refused, nothing kept of her). ``demographics``: her
+        consented answers (``demographics_record``), with the day she consented if not now."""
+        _check_advisor(advisor)
+        email = email.strip()
+        if email and (self._email_key(email)[1] or self._email_key(email)[0] in self._taken):
+            raise ValidationError({"email": _("Someone already uses this email address.")})
+        unknown = set(profile_fields) - set(PROFILE_FIELDS)
+        if unknown:
+            raise TypeError(f"Unknown profile fields: {sorted(unknown)}")
+        if demographics is not None and set(demographics) - set(Demographics.ANSWER_FIELDS):
+            raise TypeError(
+                f"Unknown demographic fields: {sorted(set(demographics) - set(Demographics.ANSWER_FIELDS))}"
+            )
+        user = User(
+            username=self._username(first_name, last_name),
+            first_name=first_name,
+            last_name=last_name,
+            email=email,
+            phone=phone,
+            language=language,
+            role=Role.ENTREPRENEUR,
+        )
+        user.set_unusable_password()
+        # The login and the address were checked above against everyone (the UPPER(...) look-ups).
+        user.full_clean(validate_unique=False, validate_constraints=False)
+        profile = EntrepreneurProfile(user=user, advisor=advisor, **profile_fields)
+        # Her account is not written yet; the advisor was checked above (``_check_advisor``).
+        profile.full_clean(exclude={"user", "advisor"}, validate_unique=False, validate_constraints=False)
+        answers = None
+        if demographics is not None:
+            answers = Demographics(profile=profile, consent_given_at=consent_given_at or timezone.now())
+            for name in Demographics.ANSWER_FIELDS:
+                setattr(
+                    answers, name, demographics.get(name, Demographics._meta.get_field(name).get_default())
+                )
+            answers.full_clean(exclude={"profile"}, validate_unique=False, validate_constraints=False)
+        if user.email:
+            self._taken.add(self._email_key(user.email)[0])
+        self._logins.add(self._usernames[user.username][0])
+        self._people.append((user, profile, answers))
+        return profile
+
+    def write(self) -> list[EntrepreneurProfile]:
+        """Create everyone added, at once (in the caller's transaction), with their records."""
+        from microcredit.accounts import signals
+
+        people, self._people = self._people, []
+        self._taken, self._logins = set(), set()
+        if not people:
+            return []
+        users = User.objects.bulk_create(user for user, _profile, _answers in people)
+        profiles = []
+        for user, profile, _answers in people:
+            profile.user = user
+            profiles.append(profile)
+        EntrepreneurProfile.objects.bulk_create(profiles)
+        AdvisorAssignment.objects.bulk_create(
+            AdvisorAssignment(profile=profile, advisor=profile.advisor, changed_by=self.created_by)
+            for profile in profiles
+            if profile.advisor is not None
+        )
+        consenting = [(profile, answers) for _user, profile, answers in people if answers is not None]
+        if consenting:
+            consents.consents_give_new(
+                profiles=[profile for profile, _answers in consenting],
+                purpose=ConsentPurpose.DEMOGRAPHICS,
+                recorded_by=self.consent_recorded_by,
+            )
+            for profile, answers in consenting:
+                answers.profile = profile
+            Demographics.objects.bulk_create(answers for _profile, answers in consenting)
+        signals.entrepreneurs_created.send(
+            sender=EntrepreneurProfile, profile_ids=[profile.pk for profile in profiles]
+        )
+        if self.send_invitation:
+            from microcredit.accounts.tasks import send_invitation as invitation_task
+
+            for user in users:
+                if user.email:
+                    transaction.on_commit(partial(invitation_task.delay, user.pk))
+        return profiles
 
 
 @transaction.atomic
@@ -73,34 +266,18 @@ def entrepreneur_create(
 ) -> EntrepreneurProfile:
     """Register an entrepreneur. With an email address they receive an invitation to choose a password;
     without one they can still be registered, and their advisor sets a password when they want to sign in.
-    """
-    _check_advisor(advisor)
-    _check_email_free(email.strip())
-    unknown = set(profile_fields) - set(PROFILE_FIELDS)
-    if unknown:
-        raise TypeError(f"Unknown profile fields: {sorted(unknown)}")
-    user = User(
-        username=username_for(first_name, last_name),
+    (A batch of one: ``EntrepreneursBatch`` holds the rules.)"""
+    batch = EntrepreneursBatch(created_by=created_by, send_invitation=send_invitation)
+    batch.add(
         first_name=first_name,
         last_name=last_name,
-        email=email.strip(),
+        email=email,
         phone=phone,
         language=language,
-        role=Role.ENTREPRENEUR,
+        advisor=advisor,
+        **profile_fields,
     )
-    user.set_unusable_password()
-    user.full_clean()
-    user.save()
-    profile = EntrepreneurProfile(user=user, advisor=advisor, **profile_fields)
-    profile.full_clean()
-    profile.save()
-    if advisor is not None:
-        AdvisorAssignment.objects.create(profile=profile, advisor=advisor, changed_by=created_by)
-    if user.email and send_invitation:
-        from microcredit.accounts.tasks import send_invitation as invitation_task
-
-        transaction.on_commit(lambda: invitation_task.delay(user.pk))
-    return profile
+    return batch.write()[0]
 
 
 @transaction.atomic
