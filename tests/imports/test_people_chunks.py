@@ -432,10 +432,19 @@ def test_the_chunk_look_ups_use_the_indexes(staff):
         "accounts_user_username_upper": "UPPER(u.username)",
         "accounts_user_phone": "u.phone = c.p",
     }
-    for index, marker in wanted.items():
-        sql = next(query["sql"] for query in captured if marker in query["sql"])
+
+    def plan_of(sql: str) -> str:
         with transaction.atomic(), connection.cursor() as cursor:
+            # A few dozen rows here: without these the planner may read a whole small index, as cheap.
             cursor.execute("SET LOCAL enable_seqscan = off")
+            cursor.execute("SET LOCAL enable_bitmapscan = off")
             cursor.execute("EXPLAIN " + sql)
-            plan = "\n".join(row[0] for row in cursor.fetchall())
-        assert index in plan, plan
+            return "\n".join(row[0] for row in cursor.fetchall())
+
+    for index, marker in wanted.items():
+        # Some look-up of the chunk reads each index (the advisors' look-up, among the advisors, may start from
+        # the role's index instead: as bounded).
+        plans = [plan_of(q["sql"]) for q in captured if marker in q["sql"]]
+        assert plans and any(index in plan for plan in plans), plans
+    advisors = next(q["sql"] for q in captured if "UPPER(u.email)" in q["sql"] and "'advisor'" in q["sql"])
+    assert "accounts_user_role" in plan_of(advisors) or "accounts_user_email_upper" in plan_of(advisors)
