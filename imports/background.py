@@ -76,8 +76,9 @@ def is_stale(batch: ImportBatch) -> bool:
 
 
 def never_started(batch: ImportBatch) -> bool:
-    """Whether the batch's failed run was never taken by a worker (queued, then timed out)."""
-    return batch.run_state == RunState.FAILED and batch.run_started_at is None
+    """Whether the batch's failed run was never taken by a worker (queued, then timed out): decided by the
+    batch itself (``ImportBatch.never_started``)."""
+    return batch.never_started
 
 
 def stale_run_fail(batch: ImportBatch) -> bool:

@@ -70,10 +70,16 @@ class ImportBatch(models.Model):
         return f"{self.kind} · {self.file_name}"
 
     @property
+    def never_started(self) -> bool:
+        """Whether its failed run was never taken by a worker (queued, then timed out): the one place this is
+        decided (``run_label``, ``imports.background.never_started`` and the batch's page read it)."""
+        return self.run_state == RunState.FAILED and self.run_started_at is None
+
+    @property
     def run_label(self) -> str:
         """The background run's state as shown: a failed run no worker ever took "never started", not
         "stopped before the end"."""
-        if self.run_state == RunState.FAILED and self.run_started_at is None:
+        if self.never_started:
             return _("Never started")
         return self.get_run_state_display()
 

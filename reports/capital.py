@@ -298,9 +298,9 @@ def _pct(value):
 
 
 def _rate(rate) -> Percent:
-    """A band's provision rate as the page writes every percentage, to one decimal ("10,0 %"), so that the
-    CSV file (which writes a percentage to its own decimals) says the same: "10,0 %" / "10.0%", not "10 %"."""
-    return Percent(Decimal(rate).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+    """A band's provision rate, written like every percentage of the reports, the CSV files' included
+    (``format_percent``: "10,0 %" / "10.0%", not "10 %")."""
+    return Percent(Decimal(rate))
 
 
 def _reserve_table(reserve: dict, for_board: bool, hidden: frozenset | set = frozenset()) -> Table:

@@ -13,12 +13,13 @@ from itertools import zip_longest
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from microcredit.core.formatting import Money, Percent, format_month_year
+from microcredit.core.formatting import MISSING, Money, Percent, format_month_year
 from microcredit.core.privacy import SMALL_COUNT, Figure, Sum, board_hidden
 from reports.selectors import BREAKDOWNS, PAR_DAYS, days_late_cuts, month_index, percent
 from reports.selectors import last_move as _last_move
 
 HIDDEN = f"<{SMALL_COUNT}"
+MASKS = (MISSING, HIDDEN)  # what a hidden figure shows: "—" for an amount or a rate, "<5" for a count
 
 
 @dataclass
@@ -37,6 +38,41 @@ class Table:
     def lines(self) -> list[tuple[list, tuple | None]]:
         """(row, drill-down link or None) pairs, for the templates."""
         return list(zip_longest(self.rows, self.links[: len(self.rows)]))
+
+
+def mask_legend(*, closed_months: bool = False) -> list[str]:
+    """The legend of the hidden figures, in the reader's language: the same sentences under a report page's
+    title and at the end of each of its CSV files that shows "—" or "<5" (``csv_rows``). ``closed_months``:
+    the board's dashboard and capital pages, whose amounts follow the board's month rule."""
+    sentences = [_("Aggregate figures only; counts under 5 are shown as <5.")]
+    if closed_months:
+        sentences.append(
+            _(
+                "Board members see closed months only: the as-of date is the end of the last month ended "
+                "(or of the month chosen), the period runs over whole months, and an amount made of fewer "
+                "than 5 loans, or that changed by fewer than 5 loans in a month, shows —."
+            )
+        )
+    return sentences
+
+
+def csv_rows(
+    rows: list[list], *, legend: list[str], note: str = "", header: list | None = None
+) -> list[list]:
+    """The rows of a report's CSV file: its header row if any, then ``rows`` (a table's columns and rows),
+    then, when a cell shows a mask ("—" or "<5"), a note row for the table's own note and for each sentence
+    of the page's legend (``mask_legend``), so that the file explains its masks as the page does."""
+    lines = [*([header] if header else []), *rows]
+    if any(isinstance(cell, str) and cell in MASKS for row in rows for cell in row):
+        # As wide as the table (a rectangular file reads the same in every spreadsheet).
+        blank = [""] * (max(len(row) for row in rows) - 2)
+        lines += [[_("Note"), sentence, *blank] for sentence in (note, *legend) if sentence]
+    return lines
+
+
+def table_csv_rows(table: "Table", *, legend: list[str], header: list | None = None) -> list[list]:
+    """One table's CSV rows (``csv_rows``): its columns, its rows and its note, as on the page."""
+    return csv_rows([table.columns, *table.rows], legend=legend, note=table.note, header=header)
 
 
 def _pct(value: Decimal | None) -> Percent | str:

@@ -20,7 +20,7 @@ from microcredit.core.views_mixins import RoleRequiredMixin, StaffRequiredMixin
 from reports import charts
 from reports.forms import ReportPeriodForm
 from reports.selectors import BREAKDOWNS, FIGURES, loans_behind, month_index, portfolio_report
-from reports.tables import BREAKDOWN_ROWS, report_tables
+from reports.tables import BREAKDOWN_ROWS, csv_rows, mask_legend, report_tables, table_csv_rows
 
 
 class DashboardView(RoleRequiredMixin, TemplateView):
@@ -76,7 +76,10 @@ class DashboardView(RoleRequiredMixin, TemplateView):
         if table is None:
             raise Http404
         header = [_("As of"), self.as_of, _("Period"), self.start, self.end]
-        return csv_response(f"{table.key}-{self.as_of.isoformat()}.csv", [header, table.columns, *table.rows])
+        return csv_response(
+            f"{table.key}-{self.as_of.isoformat()}.csv",
+            table_csv_rows(table, legend=mask_legend(closed_months=self.for_board), header=header),
+        )
 
     def get_context_data(self, **kwargs):
         trends = self.report["trends"]
@@ -106,6 +109,7 @@ class DashboardView(RoleRequiredMixin, TemplateView):
             "tables": self.tables,
             "can_drill_down": not self.for_board,
             "whole_months": self.for_board,
+            "legend": mask_legend(closed_months=self.for_board),
             # The PDF comes from the background document mechanism (documents).
             "show_pdf": self.request.user.role in (Role.BOARD, Role.COORDINATOR),
             "query": {
@@ -204,7 +208,8 @@ class CapitalView(RoleRequiredMixin, TemplateView):
                 raise Http404
             header = [_("As of"), self.as_of, _("Period"), self.start, self.end]
             return csv_response(
-                f"{table.key}-{self.as_of.isoformat()}.csv", [header, table.columns, *table.rows]
+                f"{table.key}-{self.as_of.isoformat()}.csv",
+                table_csv_rows(table, legend=mask_legend(closed_months=self.for_board), header=header),
             )
         return super().get(request, *args, **kwargs)
 
@@ -216,6 +221,7 @@ class CapitalView(RoleRequiredMixin, TemplateView):
             tables=self.tables,
             funds=[row["fund"] for row in self.capital["ledgers"]["rows"]],
             whole_months=self.for_board,
+            legend=mask_legend(closed_months=self.for_board),
             as_of=self.as_of,
             period_start=self.start,
             period_end=self.end,
@@ -247,14 +253,19 @@ class ImpactView(RoleRequiredMixin, TemplateView):
                 table = next((t for t in self.tables if t.key == key), None)
                 if table is None:
                     raise Http404
-                return csv_response(f"{table.key}-{self.as_of.isoformat()}.csv", [table.columns, *table.rows])
+                return csv_response(
+                    f"{table.key}-{self.as_of.isoformat()}.csv", table_csv_rows(table, legend=mask_legend())
+                )
             header = [_("year"), _("indicator"), _("population"), _("value"), _("unit"), _("label")]
             rows = [
                 [year, code, population, value, unit, label]
                 for year, code, population, label, value, unit in indicators(self.report)
             ]
-            return csv_response(f"annual-statistics-{self.as_of.isoformat()}.csv", [header, *rows])
+            return csv_response(
+                f"annual-statistics-{self.as_of.isoformat()}.csv",
+                csv_rows(rows, legend=mask_legend(), header=header),
+            )
         return super().get(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(tables=self.tables, as_of=self.as_of, **kwargs)
+        return super().get_context_data(tables=self.tables, as_of=self.as_of, legend=mask_legend(), **kwargs)

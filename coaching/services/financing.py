@@ -15,7 +15,7 @@ from coaching.models import (
     Partner,
     PartnerKind,
 )
-from coaching.services._checks import check_not_in_future
+from coaching.services._checks import check_not_before_intake, check_not_in_future
 from microcredit.accounts.models import EntrepreneurProfile, User
 from microcredit.core.money import to_cents
 
@@ -67,6 +67,7 @@ def financing_create(
     )
     if started_on is not None:
         application.started_on = started_on
+    check_not_before_intake(profile, application.started_on, "started_on")
     application.full_clean()
     application.save()
     FinancingStatusChange.objects.create(
@@ -95,6 +96,7 @@ def financing_update(
         _check_active(partner)
     _check_kind(application.kind, partner, amount_requested)
     check_not_in_future(started_on, "started_on")
+    check_not_before_intake(application.profile, started_on, "started_on")
     application.program = program.strip()
     application.partner = partner
     application.amount_requested = _money(amount_requested)

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from coaching.models import REFERRAL_STATES, Partner, Referral, ReferralStatus, ReferralStatusChange
 from coaching.models.choices import REFERRAL_CLOSED, REFERRAL_INITIAL
-from coaching.services._checks import check_not_in_future
+from coaching.services._checks import check_not_before_intake, check_not_in_future
 from coaching.services.positions import caseload_position_refresh
 from microcredit.accounts import consents
 from microcredit.accounts.models import ConsentPurpose, EntrepreneurProfile, User
@@ -78,6 +78,7 @@ def referral_create(
     )
     if referred_on is not None:
         referral.referred_on = referred_on
+    check_not_before_intake(profile, referral.referred_on, "referred_on")
     referral.full_clean()
     referral.save()
     if consent:

@@ -6,7 +6,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from coaching.models import CoachingSession, SessionTopic, Topic
-from coaching.services._checks import check_not_in_future, check_staff
+from coaching.services._checks import check_not_before_intake, check_not_in_future, check_staff
 from coaching.services.positions import caseload_position_refresh
 from microcredit.accounts.models import EntrepreneurProfile, User
 
@@ -58,6 +58,7 @@ def session_record(
     """Record a follow-up session held with an entrepreneur."""
     check_staff(advisor, "advisor")
     check_not_in_future(held_on, "held_on")
+    check_not_before_intake(profile, held_on, "held_on")
     topic_values = _clean_topics(topics)
     session = CoachingSession(
         profile=profile,
@@ -90,6 +91,8 @@ def session_update(
     if "advisor" in fields:
         check_staff(fields["advisor"], "advisor")
     check_not_in_future(fields.get("held_on"), "held_on")
+    if "held_on" in fields:
+        check_not_before_intake(session.profile, fields["held_on"], "held_on")
     topic_values = _clean_topics(topics) if topics is not None else None
     for name, value in fields.items():
         setattr(session, name, value)

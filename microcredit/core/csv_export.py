@@ -2,9 +2,9 @@
 
 A file opens right in the reader's spreadsheet: in French, cells separated by ``;`` with decimal commas
 (``5251,54``), as French spreadsheets expect; in English, ``,`` and decimal points (``5251.54``). Amounts
-carry no dollar sign and no grouping (a spreadsheet reads them as numbers); percentages keep their sign
-(``46,25 %`` / ``46.25%``, read as percentages); dates are ISO (``2026-12-01``). UTF-8 with a byte-order mark,
-so that accents read right.
+carry no dollar sign and no grouping (a spreadsheet reads them as numbers); percentages keep their sign and
+the page's decimals (``46,3 %`` / ``46.3%``, read as percentages: ``format_percent``, the page's
+formatter); dates are ISO (``2026-12-01``). UTF-8 with a byte-order mark, so that accents read right.
 
 Formulas never run: a *text* cell that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage return
 (what a spreadsheet would read as a formula, e.g. a circle named ``=HYPERLINK("http://…"&A1)``) gets a leading
@@ -21,7 +21,7 @@ from decimal import Decimal
 
 from django.http import HttpResponse
 
-from microcredit.core.formatting import Money, Percent, format_number, is_french
+from microcredit.core.formatting import Money, Percent, format_number, format_percent, is_french
 
 
 def csv_delimiter() -> str:
@@ -43,8 +43,7 @@ def csv_cell(value) -> str:
     if isinstance(value, bool):
         return str(value)
     if isinstance(value, Percent):
-        number = format_number(value, max(-value.as_tuple().exponent, 0), grouping=False)
-        return f"{number} %" if is_french() else f"{number}%"
+        return format_percent(value, spreadsheet=True)
     if isinstance(value, Money):
         return format_number(value, 2, grouping=False)
     if isinstance(value, Decimal):

@@ -81,13 +81,19 @@ def format_amount_input(amount) -> str:
     return formats.number_format(to_cents(amount), 2, use_l10n=True, force_grouping=True)
 
 
-def format_percent(value, places: int = 1) -> str:
+PERCENT_PLACES = 1  # every percentage of the reports: on the page, in the PDF and in the CSV files
+
+
+def format_percent(value, places: int = PERCENT_PLACES, *, spreadsheet: bool = False) -> str:
     """A percentage given in percent (46.25 means 46.25 %): "46,3 %" in French, "46.3%" in English.
-    ``None`` reads "—" (nothing to divide by)."""
+    ``None`` reads "—" (nothing to divide by). ``spreadsheet``: the same decimals for a CSV cell, without
+    grouping and with an ordinary space ("1234,5 %"), which a spreadsheet reads as a percentage."""
     if value is None or value == "":
         return MISSING
-    number = format_number(value, places)
-    return f"{number}{NBSP}%" if is_french() else f"{number}%"
+    number = format_number(value, places, grouping=not spreadsheet)
+    if not is_french():
+        return f"{number}%"
+    return f"{number} %" if spreadsheet else f"{number}{NBSP}%"
 
 
 def format_rate(value) -> str:

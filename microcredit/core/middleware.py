@@ -1,9 +1,10 @@
 """Request plumbing every page relies on: the proxy's word taken only from the proxy, a health check
-for the orchestrator, and personal pages kept out of every cache."""
+for the orchestrator, the session's idle clock, and personal pages kept out of every cache."""
 
 import ipaddress
 import json
 import logging
+import time
 
 from django.conf import settings
 from django.db import connection
@@ -120,6 +121,34 @@ class HealthCheckMiddleware:
             status=200 if healthy else 503,
         )
         response["Cache-Control"] = "no-store"
+        return response
+
+
+class SessionRenewalMiddleware:
+    """The idle clock of a session without writing it on every page.
+
+    A session lives ``SESSION_COOKIE_AGE`` from its last save. Saving it on every request kept that exact,
+    at the cost of a write on ``django_session`` for each page read. Here a page saves it only when its
+    contents changed (Django's own rule) or when its last renewal, stamped in the session, is older than
+    ``SESSION_RENEW_SECONDS``: a session still ends at most ``SESSION_IDLE_MINUTES`` after the last page,
+    and never sooner than that less the window."""
+
+    STAMP = "_renewed_at"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        session = getattr(request, "session", None)
+        if session is None or session.is_empty():
+            return response
+        renewed = session.get(self.STAMP)
+        if session.is_empty():  # the cookie named a session that had ended: nothing to renew
+            return response
+        now = int(time.time())
+        if not isinstance(renewed, int) or not 0 <= now - renewed < settings.SESSION_RENEW_SECONDS:
+            session[self.STAMP] = now
         return response
 
 

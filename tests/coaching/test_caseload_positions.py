@@ -121,7 +121,11 @@ class TestKeptByTheServices:
         """Property-like: random sessions, corrections and referral steps on three people; after every one,
         the stored positions equal a recount from the sessions and referrals."""
         rng = random.Random(seed)
-        people = [personas.entrepreneur, *EntrepreneurFactory.create_batch(2, advisor=personas.advisor)]
+        # Their intake long ago: no session or referral of the sequence comes before it.
+        personas.entrepreneur.intake_date = days_ago(200)
+        personas.entrepreneur.save(update_fields=["intake_date"])
+        others = EntrepreneurFactory.create_batch(2, advisor=personas.advisor, intake_date=days_ago(200))
+        people = [personas.entrepreneur, *others]
         partner = PartnerFactory()
         for _step in range(25):
             person = rng.choice(people)
@@ -197,7 +201,7 @@ def caseload(personas):
         )
     for person in people[1:]:
         if rng.random() < 0.7:
-            held = days_ago(rng.randint(0, 60))
+            held = max(days_ago(rng.randint(0, 60)), person.intake_date)  # nothing before the intake
             record(person, held, rng.choice([None, held + datetime.timedelta(days=rng.randint(0, 30))]))
     disbursed_loan(borrower=people[2], disbursed_on=days_ago(75))  # late
     disbursed_loan(borrower=people[3], disbursed_on=days_ago(140))  # later

@@ -102,3 +102,24 @@ def test_a_run_never_started_is_labelled_so_not_stopped_before_the_end(
     ImportBatch.objects.filter(pk=batch.pk).update(run_started_at=timezone.now())
     listing = client.get(reverse("imports:index"), HTTP_ACCEPT_LANGUAGE="fr").content.decode()
     assert "Arrêté avant la fin" in listing and "Jamais commencé" not in listing
+
+
+@pytest.mark.parametrize("state", [*RunState.values, ""])
+@pytest.mark.parametrize("started", [False, True])
+def test_never_started_is_decided_in_one_place(state, started, monkeypatch):
+    """The batch decides it (``ImportBatch.never_started``); its label and the background module's
+    ``never_started`` read that one answer, whatever it is."""
+    from django.utils import translation
+
+    from imports import background
+
+    batch = ImportBatch(run_state=state, run_started_at=timezone.now() if started else None)
+    expected = state == RunState.FAILED and not started
+    with translation.override("en"):
+        assert batch.never_started is expected
+        assert background.never_started(batch) is expected
+        assert (batch.run_label == "Never started") is expected
+        # Change the one rule: both readers follow it.
+        monkeypatch.setattr(ImportBatch, "never_started", property(lambda self: not expected))
+        assert background.never_started(batch) is (not expected)
+        assert (batch.run_label == "Never started") is (not expected)

@@ -143,9 +143,74 @@ def test_the_french_csv_is_semicolon_separated_with_decimal_commas_and_french_he
     rows = list(csv.reader(io.StringIO(content[1:]), delimiter=";"))
     assert rows[0] == ["En date du", "2025-06-30", "Période", "2025-01-01", "2025-06-30"]
     assert rows[1][0] == "Mesure" and len(rows[1]) == 4
+    # Percentages to the page's one decimal ("0,0 %" on the page, not "0,00 %").
     assert rows[2:] == [
-        ["PAR1", "3", "3300,00", "52,38 %"],
-        ["PAR30", "2", "2100,00", "33,33 %"],
-        ["PAR90", "1", "900,00", "14,29 %"],
-        ["Prêts restructurés", "0", "0,00", "0,00 %"],
+        ["PAR1", "3", "3300,00", "52,4 %"],
+        ["PAR30", "2", "2100,00", "33,3 %"],
+        ["PAR90", "1", "900,00", "14,3 %"],
+        ["Prêts restructurés", "0", "0,00", "0,0 %"],
     ]
+
+
+def _french_csv(client, url, params) -> list[list[str]]:
+    response = client.get(url, params)
+    assert response.status_code == 200
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig")), delimiter=";"))
+
+
+def _legend_on(page: str) -> list[str]:
+    return [html.unescape(text) for text in re.findall(r'data-testid="mask-legend">([^<]*)<', page)]
+
+
+@pytest.mark.parametrize("role", ["board", "coordinator"])
+@pytest.mark.parametrize("url", [reverse("reports:dashboard"), reverse("reports:capital")])
+def test_every_french_csv_writes_its_percentages_with_the_pages_decimals(
+    personas, client_for, book, role, url
+):
+    from microcredit.core.formatting import Percent, format_cell
+
+    client = client_for(getattr(personas, role))
+    response = client.get(url, PERIOD)
+    tables = response.context["tables"]
+    seen = 0
+    for table in tables:
+        on_page = [
+            format_cell(cell).replace("\xa0", " ")
+            for row in table.rows
+            for cell in row
+            if isinstance(cell, Percent)
+        ]
+        rows = _french_csv(client, url, {**PERIOD, "format": "csv", "table": table.key})
+        in_file = [cell for row in rows[2:] for cell in row if cell.endswith(" %")]
+        assert in_file == on_page, table.key
+        seen += len(on_page)
+    assert seen  # some percentages were compared
+
+
+def test_the_boards_french_csv_ends_with_the_pages_legend(personas, client_for, book):
+    client = client_for(personas.board)
+    legend = _legend_on(_page(client, reverse("reports:dashboard"), PERIOD))
+    assert legend == [
+        "Données globales seulement\xa0; les nombres inférieurs à 5 sont affichés comme <5.",
+        "Les membres du conseil ne voient que des mois terminés\xa0: la date de référence est la fin du "
+        "dernier mois terminé (ou du mois choisi), la période couvre des mois entiers, et un montant formé "
+        "de moins de 5\xa0prêts, ou qui a changé de moins de 5\xa0prêts en un mois, s\u2019affiche —.",
+    ]
+    rows = _french_csv(client, reverse("reports:dashboard"), {**PERIOD, "format": "csv", "table": "par"})
+    assert ["PAR30", "<5", "—", "—"] in rows
+    notes = [row for row in rows if row[0] == "Note"]
+    assert [row[1] for row in notes][-2:] == legend and rows[-2:] == notes[-2:]
+    # The capital page (whose figures the same rule hides) says it too, and so do its files.
+    capital = client_for(personas.board)
+    assert _legend_on(_page(capital, reverse("reports:capital"), PERIOD)) == legend
+    rows = _french_csv(capital, reverse("reports:capital"), {**PERIOD, "format": "csv", "table": "capital"})
+    assert "—" in [row[1] for row in rows] and [row[1] for row in rows[-2:]] == legend
+
+
+def test_a_french_csv_with_nothing_hidden_has_no_legend(personas, client_for, book):
+    rows = _french_csv(
+        client_for(personas.coordinator),
+        reverse("reports:dashboard"),
+        {**PERIOD, "format": "csv", "table": "par"},
+    )
+    assert all(row[0] != "Note" for row in rows)

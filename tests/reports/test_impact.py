@@ -1,6 +1,7 @@
 """Business survival by cohort, the annual statistics and the impact page, in literal figures."""
 
 import datetime
+import html
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -106,4 +107,10 @@ def test_the_impact_page_and_its_csv_for_the_board(personas, client_for, cohorts
     lines = response.content.decode("utf-8-sig").splitlines()
     assert lines[0] == "année;indicateur;population;valeur;unité;libellé"
     assert "2020;loans_disbursed;all;<5;count;Prêts débloqués" in lines
+    # Its "<5" explained at the end, in the words of the page's legend (quoted: the French has a ";").
+    legend = "Données globales seulement\xa0; les nombres inférieurs à 5 sont affichés comme <5."
+    assert f'data-testid="mask-legend">{legend}</span>' in html.unescape(page.content.decode())
+    assert lines[-1] == f'Note;"{legend}";;;;'
+    survival_file = client.get(URL, {"format": "csv", "table": "survival"}).content.decode("utf-8-sig")
+    assert survival_file.splitlines()[-1].startswith(f'Note;"{legend}"')
     assert client_for(personas.advisor).get(URL).status_code == 404

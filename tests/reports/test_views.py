@@ -1,5 +1,6 @@
 import csv
 import datetime
+import html
 import io
 import re
 from decimal import Decimal
@@ -80,6 +81,19 @@ def _csv(response) -> list[list[str]]:
     return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
 
 
+def _figures(rows: list[list[str]]) -> list[list[str]]:
+    """A report CSV's rows of figures: after the header and the columns, before the legend's note rows."""
+    return [row for row in rows[2:] if row[0] != "Note"]
+
+
+LEGEND = "Aggregate figures only; counts under 5 are shown as <5."
+BOARD_LEGEND = (
+    "Board members see closed months only: the as-of date is the end of the last month ended (or of the "
+    "month chosen), the period runs over whole months, and an amount made of fewer than 5 loans, or that "
+    "changed by fewer than 5 loans in a month, shows —."
+)
+
+
 def test_board_sees_figures_and_no_name(personas, client_for, book):
     client = client_for(personas.board)
     response = client.get(URL, PERIOD)
@@ -123,7 +137,7 @@ def test_board_does_not_get_the_advisor_breakdown(personas, client_for, book):
 def test_board_breakdown_hides_small_groups(personas, client_for, book):
     rows = _csv(client_for(personas.board).get(URL, {**PERIOD, "format": "csv", "table": "by_circle"}))
     # Each circle holds one loan: every group shows <5 and no amount.
-    assert all(row[1] == "<5" and row[2] == "—" for row in rows[2:])
+    assert all(row[1] == "<5" and row[2] == "—" for row in _figures(rows))
     rows = _csv(client_for(personas.board).get(URL, {**PERIOD, "format": "csv", "table": "by_product"}))
     # 4 active loans: a count under 5, shown as <5, and their outstanding principal and PAR30 hidden in the
     # group; 6 disbursed are shown but not their amount (January 3, April 2, June 1: months of fewer than 5
@@ -133,7 +147,7 @@ def test_board_breakdown_hides_small_groups(personas, client_for, book):
     staff = _csv(
         client_for(personas.coordinator).get(URL, {**PERIOD, "format": "csv", "table": "by_product"})
     )
-    assert staff[2] == ["Zero", "4", "6300.00", "33.33%", "6", "8600.00", "600.00"]
+    assert staff[2] == ["Zero", "4", "6300.00", "33.3%", "6", "8600.00", "600.00"]
 
 
 def test_board_small_counts_in_key_figures(personas, client_for, book):
@@ -156,25 +170,35 @@ def test_board_small_counts_in_key_figures(personas, client_for, book):
 def test_csv_content(personas, client_for, book):
     rows = _csv(client_for(personas.coordinator).get(URL, {**PERIOD, "format": "csv", "table": "par"}))
     assert rows[0] == ["As of", "2025-06-30", "Period", "2025-01-01", "2025-06-30"]
+    # Percentages to the page's one decimal ("52.4%" on the page too); nothing hidden, no legend.
     assert rows[2:] == [
-        ["PAR1", "3", "3300.00", "52.38%"],
-        ["PAR30", "2", "2100.00", "33.33%"],
-        ["PAR90", "1", "900.00", "14.29%"],
-        ["Restructured loans", "0", "0.00", "0.00%"],
+        ["PAR1", "3", "3300.00", "52.4%"],
+        ["PAR30", "2", "2100.00", "33.3%"],
+        ["PAR90", "1", "900.00", "14.3%"],
+        ["Restructured loans", "0", "0.00", "0.0%"],
     ]
     board = _csv(client_for(personas.board).get(URL, {**PERIOD, "format": "csv", "table": "par"}))
-    assert board[2:] == [
+    # Hidden figures: the file ends with the table's note and the page's legend, as wide as the table.
+    assert board[2:6] == [
         ["PAR1", "<5", "—", "—"],
         ["PAR30", "<5", "—", "—"],
         ["PAR90", "<5", "—", "—"],
-        ["Restructured loans", "0", "0.00", "0.00%"],
+        ["Restructured loans", "0", "0.00", "0.0%"],
+    ]
+    assert [row[0] for row in board[6:]] == ["Note"] * 3 and all(row[2:] == ["", ""] for row in board[6:])
+    assert board[6][1].startswith("PARn: outstanding principal of the active loans")
+    assert [row[1] for row in board[7:]] == [LEGEND, BOARD_LEGEND]
+    page = client_for(personas.board).get(URL, PERIOD).content.decode()
+    assert [html.unescape(text) for text in re.findall(r'data-testid="mask-legend">([^<]*)<', page)] == [
+        LEGEND,
+        BOARD_LEGEND,
     ]
     rows = _csv(client_for(personas.coordinator).get(URL, {**PERIOD, "format": "csv", "table": "capital"}))
     assert ["Available to lend", "13100.00"] in rows
     board = _csv(client_for(personas.board).get(URL, {**PERIOD, "format": "csv", "table": "capital"}))
     # The outstanding principal is hidden from the board here: so is every capital figure it could be read
     # off (lent - collected = outstanding + written off); what the funders paid in stays in view.
-    assert board[2:] == [
+    assert _figures(board) == [
         ["Cash received from the fund sources", "20000.00"],
         ["Less: capital repaid to them", "0.00"],
         ["Less: principal lent", "—"],
