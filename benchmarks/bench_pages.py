@@ -154,6 +154,10 @@ def child_generate(url: str, size: int) -> None:
         for statement in ASSIGN_SQL:
             cursor.execute(statement, {"password": make_password(PASSWORD)})
     rebuild_caseload()  # the caseload positions, as the coaching services keep them
+    # The arrears tallies follow each borrower's advisor, set in SQL above (the services would move them).
+    from loans.services.arrears_counts import rebuild_arrears_counts
+
+    rebuild_arrears_counts()
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
 

@@ -199,7 +199,14 @@ def portfolio_rows(as_of: datetime.date, *, start: datetime.date, end: datetime.
     if capital:
         bands = len(settings.LOAN_LOSS_RESERVE_BANDS)
         params.update(reserve_params(as_of), fund_start=start)
-    return _fetch(portfolio.portfolio_sql(base, BREAKDOWNS, bands), params)
+    rows = _fetch(portfolio.portfolio_sql(base, BREAKDOWNS, bands), params)
+    # In a set order (grouping flags, then keys): PostgreSQL's hash aggregates give them in any order.
+    rows.sort(key=lambda row: [(value is None, value) for name, value in row.items() if _is_key(name)])
+    return rows
+
+
+def _is_key(column: str) -> bool:
+    return column.startswith("g_") or column.endswith("_id")
 
 
 def portfolio_figures(

@@ -298,3 +298,17 @@ def test_the_hourly_task_keeps_the_boards_months_once(personas, portfolio):
     with at_noon(D(2025, 7, 16)):
         assert keep_board_month.delay().get() == 2
     assert ledger_differences() == []
+
+
+def test_the_check_compares_values_not_the_order_rows_came_in(portfolio):
+    board_report(MAY)
+    row = MonthFigures.objects.get(name="reports.portfolio_rows", parameters__d__2__1=True)
+    figures = month_figures.thaw(row.figures)
+    assert len(figures) > 2
+    row.figures = month_figures.freeze(list(reversed(figures)))  # the same rows, another order
+    row.save()
+    assert ledger_differences() == []
+    figures[0] = {**figures[0], "active_loans": (figures[0]["active_loans"] or 0) + 1}
+    row.figures = month_figures.freeze(figures)
+    row.save()
+    assert len(ledger_differences()) == 1
