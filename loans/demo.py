@@ -90,8 +90,16 @@ def seed() -> None:
         if not product.name_en:  # a demo seeded before the English names gets them
             product.name_en, product.description_en = name_en, description_en
             product.save(update_fields=["name_en", "description_en"])
-    if Loan.objects.exists():
-        return
+    if not Loan.objects.exists():
+        _seed_loans()
+    # The month ends the daily task (``loans.snapshot_months``) would have taken by now: the board's report of
+    # a closed month reads them, and keeps its figures, as in production.
+    from loans.services.ledger import snapshot_closed_months
+
+    snapshot_closed_months()
+
+
+def _seed_loans() -> None:
     today = timezone.localdate()
     coordinator = User.objects.get(username="sophie")
     start = LoanProduct.objects.get(name_fr="Microprêt de démarrage")

@@ -7,6 +7,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from microcredit.accounts.models import EntrepreneurProfile, Role, User
+from microcredit.core.sql import text_rows
 
 ENTREPRENEURS = "entrepreneurs"
 
@@ -31,14 +32,17 @@ def find_advisors(references, context: dict) -> None:
     if not wanted:
         return
     order = ", ".join(f"u.{name}" for name in ("last_name", "first_name", "username"))
+    before, source, params = text_rows(("c",), [(reference,) for reference in wanted.values()])
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""SELECT DISTINCT ON (c) c, u.id FROM unnest(%s::text[]) AS c
-                JOIN accounts_user u ON UPPER(u.username) = UPPER(c) OR UPPER(u.email) = UPPER(c)
-                WHERE u.role = %s AND u.is_active ORDER BY c, {order}""",  # noqa: S608 (fixed names)
-            [list(wanted.values()), Role.ADVISOR],
+            f"""{before}SELECT c.c, u.id FROM {source}
+                JOIN accounts_user u ON UPPER(u.username) = UPPER(c.c) OR UPPER(u.email) = UPPER(c.c)
+                WHERE u.role = %s AND u.is_active ORDER BY c.c, {order}""",  # noqa: S608 (fixed names)
+            [*params, Role.ADVISOR],
         )
-        found = dict(cursor.fetchall())
+        found = {}
+        for reference, pk in cursor.fetchall():
+            found.setdefault(reference, pk)  # the first in the people's order
     advisors = User.objects.in_bulk(set(found.values()))
     for key, reference in wanted.items():
         cache[key] = advisors.get(found.get(reference))

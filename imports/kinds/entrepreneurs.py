@@ -41,6 +41,7 @@ from microcredit.accounts.models import (
     IncomeSource,
     Language,
 )
+from microcredit.core.sql import text_rows
 
 CHUNK = 500  # rows checked, then their new people written, together
 
@@ -468,17 +469,17 @@ def _name_and_phone_in_use(people) -> dict[tuple, tuple[tuple, bool]]:
     people = sorted(set(people))
     if not people:
         return {}
-    first, last, phone = (list(column) for column in zip(*people, strict=True))
+    before, source, params = text_rows(("f", "l", "p"), people)
     with connection.cursor() as cursor:
         cursor.execute(
-            """SELECT c.f, c.l, c.p, UPPER(c.f), UPPER(c.l), EXISTS (
+            f"""{before}SELECT c.f, c.l, c.p, UPPER(c.f), UPPER(c.l), EXISTS (
                    SELECT 1 FROM accounts_user u WHERE u.phone = c.p
                    AND UPPER(u.first_name) = UPPER(c.f) AND UPPER(u.last_name) = UPPER(c.l))
-               FROM unnest(%s::text[], %s::text[], %s::text[]) AS c(f, l, p)""",
-            [first, last, phone],
+               FROM {source}""",  # noqa: S608 (fixed fragments)
+            params,
         )
         return {
-            (given, family, number): ((given_key, family_key, number), used)
+            (given, family, number): ((given_key, family_key, number), bool(used))
             for given, family, number, given_key, family_key, used in cursor.fetchall()
         }
 

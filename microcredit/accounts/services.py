@@ -21,6 +21,7 @@ from microcredit.accounts.models import (
     Role,
     User,
 )
+from microcredit.core.sql import text_rows
 
 logger = logging.getLogger(__name__)
 
@@ -74,13 +75,15 @@ def _in_use(column: str, candidates) -> dict[str, tuple[str, bool]]:
     wanted = sorted({candidate for candidate in candidates if candidate})
     if not wanted:
         return {}
+    before, source, params = text_rows(("c",), [(candidate,) for candidate in wanted])
     with connection.cursor() as cursor:
         cursor.execute(
-            f"""SELECT c, UPPER(c), EXISTS (SELECT 1 FROM accounts_user u WHERE UPPER(u.{column}) = UPPER(c))
-                FROM unnest(%s::text[]) AS c""",  # noqa: S608 (one of two column names)
-            [wanted],
+            f"""{before}SELECT c.c, UPPER(c.c),
+                       EXISTS (SELECT 1 FROM accounts_user u WHERE UPPER(u.{column}) = UPPER(c.c))
+                FROM {source}""",  # noqa: S608 (one of two column names, fixed fragments)
+            params,
         )
-        return {candidate: (key, used) for candidate, key, used in cursor.fetchall()}
+        return {candidate: (key, bool(used)) for candidate, key, used in cursor.fetchall()}
 
 
 class EntrepreneursBatch:
