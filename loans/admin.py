@@ -19,6 +19,7 @@ from loans.models import (
     LoanPosition,
     LoanProduct,
     LoanTransition,
+    MonthFigures,
     Payment,
     PaymentReversal,
     PortfolioDay,
@@ -142,6 +143,16 @@ class PositionSnapshotAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
 
     list_display = ("month_end", "loan", "principal_paid_cents", "first_unsettled_due")
     list_filter = ("month_end",)
+
+
+@admin.register(MonthFigures)
+class MonthFiguresAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Derived: a closed month's figures, kept (``loans.month_figures``; forgotten by any change dated in
+    the month, computed again at the next read): shown only."""
+
+    list_display = ("month_end", "name", "computed_at")
+    list_filter = ("name",)
+    exclude = ("figures",)  # hundreds of kilobytes of JSON
 
 
 @admin.register(ArrearsTally)

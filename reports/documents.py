@@ -120,7 +120,7 @@ def portfolio_report(params: dict, today: datetime.date) -> dict:
         "report": report,
         "totals": report["totals"],
         "report_tables": report_tables(report, for_board=True)
-        + impact_tables(impact_report(as_of=report["as_of"])),
+        + impact_tables(impact_report(as_of=report["as_of"], for_board=True)),
         "built_at": timezone.now(),
     }
 

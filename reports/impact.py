@@ -17,7 +17,7 @@ from collections import defaultdict
 from decimal import Decimal
 
 from django.db.models import Count, Max, Min, Q, Sum
-from django.db.models.functions import ExtractYear
+from django.db.models.functions import ExtractMonth, ExtractYear
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -158,6 +158,30 @@ def annual_figures(*, as_of: datetime.date, cohorts: list[dict]) -> dict[int, di
         figures["loans_consented"] = row["consented"]
         for key in conditions:
             figures[f"pop_{key}"] = row[f"pop_{key}"]
+    # By month, what moves each year's amounts and hours (the board's month rule: ``indicators``).
+    for year, month, count in (
+        positions.annotate(month=ExtractMonth("disbursed_on"))
+        .values_list("year", "month")
+        .order_by()
+        .annotate(count=Count("pk"))
+    ):
+        years[year].setdefault("loan_months", {})[month] = count
+    for year, month, count in (
+        CoachingSession.objects.filter(held_on__lte=as_of)
+        .annotate(year=ExtractYear("held_on"), month=ExtractMonth("held_on"))
+        .values_list("year", "month")
+        .order_by()
+        .annotate(count=Count("pk"))
+    ):
+        years[year].setdefault("session_months", {})[month] = count
+    for year, month, count in (
+        Milestone.objects.filter(kind=MilestoneKind.JOBS_CREATED, achieved_on__lte=as_of)
+        .annotate(year=ExtractYear("achieved_on"), month=ExtractMonth("achieved_on"))
+        .values_list("year", "month")
+        .order_by()
+        .annotate(count=Count("pk"))
+    ):
+        years[year].setdefault("job_months", {})[month] = count
     # Youth: under 35 in the year of the loan (the birth year is what is asked).
     for year, birth_year in positions.filter(
         consented, borrower__demographics__birth_year__isnull=False
@@ -191,9 +215,26 @@ def annual_figures(*, as_of: datetime.date, cohorts: list[dict]) -> dict[int, di
     return {year: dict(figures) for year, figures in sorted(years.items())}
 
 
-def impact_report(*, as_of: datetime.date) -> dict:
+def impact_report(*, as_of: datetime.date, for_board: bool = False) -> dict:
+    """The cohorts' survival and the annual figures as of ``as_of``. For the board (``for_board``): as of
+    the end of the last closed month at most, and each year's amounts and hours follow the month rule of
+    the dashboard (``microcredit.core.privacy``): hidden when any month of the year moved them by 1 to 4
+    loans, sessions or people (``indicators``)."""
+    if for_board:
+        from microcredit.core.privacy import last_closed_month_end
+
+        as_of = min(as_of, last_closed_month_end(as_of))
     cohorts = survival_cohorts(as_of=as_of)
-    return {"as_of": as_of, "cohorts": cohorts, "years": annual_figures(as_of=as_of, cohorts=cohorts)}
+    years = annual_figures(as_of=as_of, cohorts=cohorts)
+    return {"as_of": as_of, "cohorts": cohorts, "years": years, "for_board": for_board}
+
+
+def _months_moved(report: dict, figures: dict, name: str) -> bool:
+    """For the board: whether a month of the year moved the figure by 1 to 4 (``figures[name]``: the units
+    that moved it, by month)."""
+    return report.get("for_board", False) and any(
+        0 < units < SMALL_COUNT for units in figures.get(name, {}).values()
+    )
 
 
 def _count(value: int):
@@ -218,7 +259,9 @@ def indicators(report: dict) -> list[tuple[int, str, str, str, object, str]]:
                 "amount_disbursed",
                 "all",
                 _("Amount disbursed"),
-                "" if 0 < loans < SMALL_COUNT else Money(f.get("amount", Decimal("0.00"))),
+                ""
+                if 0 < loans < SMALL_COUNT or _months_moved(report, f, "loan_months")
+                else Money(f.get("amount", Decimal("0.00"))),
                 "CAD",
             ),
             (
@@ -243,7 +286,9 @@ def indicators(report: dict) -> list[tuple[int, str, str, str, object, str]]:
                 "coaching_hours",
                 "all",
                 _("Coaching hours"),
-                "" if 0 < f.get("people_coached", 0) < SMALL_COUNT else _hours(f.get("minutes", 0)),
+                ""
+                if 0 < f.get("people_coached", 0) < SMALL_COUNT or _months_moved(report, f, "session_months")
+                else _hours(f.get("minutes", 0)),
                 "hours",
             ),
             (
@@ -251,7 +296,9 @@ def indicators(report: dict) -> list[tuple[int, str, str, str, object, str]]:
                 "jobs_created",
                 "all",
                 _("Jobs created"),
-                "" if 0 < f.get("jobs_people", 0) < SMALL_COUNT else f.get("jobs", 0),
+                ""
+                if 0 < f.get("jobs_people", 0) < SMALL_COUNT or _months_moved(report, f, "job_months")
+                else f.get("jobs", 0),
                 "count",
             ),
             (
@@ -387,7 +434,7 @@ def impact_tables(report: dict) -> list[Table]:
     for year, code, population, label, value, _unit in indicators(report):
         if code.startswith("survival"):
             continue
-        grid[(code, population)][year] = value
+        grid[(code, population)][year] = "—" if value == "" else value  # hidden (the page's legend)
         labels[(code, population)] = label
     for key, label in labels.items():
         target = by_population if key[0] == "loans_disbursed" and key[1] != "all" else by_year

@@ -244,8 +244,9 @@ class ImpactView(RoleRequiredMixin, TemplateView):
     def get(self, request, *args, **kwargs):
         from reports.impact import impact_report, impact_tables, indicators
 
-        self.as_of = timezone.localdate()
-        self.report = impact_report(as_of=self.as_of)
+        for_board = request.user.role == Role.BOARD
+        self.report = impact_report(as_of=timezone.localdate(), for_board=for_board)
+        self.as_of = self.report["as_of"]  # the board's: the end of the last closed month
         self.tables = impact_tables(self.report)
         if request.GET.get("format") == "csv":
             key = request.GET.get("table")
