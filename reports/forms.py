@@ -33,10 +33,12 @@ class ReportPeriodForm(forms.Form):
         as_of = data.get("as_of") or timezone.localdate()
         if as_of > timezone.localdate():
             self.add_error("as_of", _("The date cannot be in the future."))
-        end = data.get("end") or as_of
-        if end > as_of:
-            self.add_error("end", _("The period must end on or before the as-of date."))
+        # A period ending after the as-of date ends on it (changing only the as-of date moves the period's
+        # end with it; a start after that end, the twelve months up to it).
+        end = min(data.get("end") or as_of, as_of)
         start = data.get("start") or default_period(end)
+        if data.get("end") and data["end"] > as_of and start > end:
+            start = default_period(end)
         if start > end:
             self.add_error("start", _("The period must start before it ends."))
         data.update(as_of=as_of, start=start, end=end)

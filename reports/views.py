@@ -6,6 +6,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import TemplateView
 from django_htmx.http import push_url, reswap, retarget
 
@@ -103,7 +104,9 @@ class DashboardView(RoleRequiredMixin, TemplateView):
 
         context = {
             "form": self.form
-            if self.form.is_bound
+            if self.form.is_bound and not self.form.is_valid()
+            # The dates the figures are for (a board member's are whole closed months; an end after the
+            # as-of date follows it), not only what was typed.
             else ReportPeriodForm(initial={"as_of": self.as_of, "start": self.start, "end": self.end}),
             "report": self.report,
             "tables": self.tables,
@@ -134,6 +137,21 @@ class DashboardView(RoleRequiredMixin, TemplateView):
         return super().get_context_data(**context, **kwargs)
 
 
+# The drill-down's figures by name, as the reader reads them (the query string keeps the codes).
+FIGURE_LABELS = {
+    "active": gettext_lazy("Active loans"),
+    "par1": "PAR1",
+    "par30": "PAR30",
+    "par90": "PAR90",
+    "restructured": gettext_lazy("Restructured loans"),
+    "circle": gettext_lazy("Guaranteed by the circle"),
+    "individual": gettext_lazy("Individual responsibility"),
+    "disbursed": gettext_lazy("Loans disbursed"),
+    "repaid": gettext_lazy("Repaid"),
+    "written_off": gettext_lazy("Written off"),
+}
+
+
 class DrillDownView(StaffRequiredMixin, TemplateView):
     """The loans behind one figure of the dashboard, for advisors and coordinators."""
 
@@ -159,7 +177,8 @@ class DrillDownView(StaffRequiredMixin, TemplateView):
         ).order_by("pk")
         page = Paginator(loans, self.paginate_by).get_page(self.request.GET.get("page"))
         return super().get_context_data(
-            figure=figure,
+            figure=FIGURE_LABELS.get(figure, figure),
+            figure_code=figure,
             breakdown=breakdown,
             as_of=as_of,
             start=start,
@@ -216,7 +235,9 @@ class CapitalView(RoleRequiredMixin, TemplateView):
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             form=self.form
-            if self.form.is_bound
+            if self.form.is_bound and not self.form.is_valid()
+            # The dates the figures are for (a board member's are whole closed months; an end after the
+            # as-of date follows it), not only what was typed.
             else ReportPeriodForm(initial={"as_of": self.as_of, "start": self.start, "end": self.end}),
             tables=self.tables,
             funds=[row["fund"] for row in self.capital["ledgers"]["rows"]],

@@ -246,6 +246,14 @@ def test_staff_drill_down_to_the_loans_behind_par30(personas, client_for, book, 
     assert reverse("loans:loan_detail", args=[book["c"].pk]) in response.content.decode()
 
 
+def test_the_drill_down_names_its_figure_in_the_readers_language(personas, client_for, book):
+    """Walk-through: it read « active », the query string's code."""
+    personas.coordinator.language = "fr-ca"
+    personas.coordinator.save(update_fields=["language"])
+    page = client_for(personas.coordinator).get(DRILL, {**PERIOD, "figure": "active"}).content.decode()
+    assert "Prêts actifs" in page and "« active »" not in page and "“active”" not in page
+
+
 def test_drill_down_by_group(personas, client_for, book):
     circle = book["f"].circle
     response = client_for(personas.coordinator).get(
@@ -370,3 +378,22 @@ def test_the_trends_csv_names_its_months_in_the_readers_language(personas, clien
     rows = list(csv.reader(io.StringIO(content), delimiter=";"))
     assert rows[1][0] == "Mois"
     assert [row[0] for row in rows[2:4]] == ["juillet 2024", "août 2024"]
+
+
+@pytest.mark.parametrize("who", ["board", "coordinator"])
+def test_changing_only_the_as_of_date_moves_the_period_with_it(personas, client_for, book, who):
+    """Walk-through: a board member who changed only "En date du" to 30 June (the end still 30 November)
+    got an error and November's figures under a form reading 30 June. The period now ends on the as-of
+    date, and the form shows the dates the figures are for."""
+    response = client_for(getattr(personas, who)).get(
+        reverse("reports:dashboard"), {"as_of": "2025-03-31", "start": "2025-05-01", "end": "2025-06-30"}
+    )
+    assert response.status_code == 200
+    form = response.context["form"]
+    assert not form.errors
+    assert (response.context["report"]["as_of"], response.context["report"]["end"]) == (
+        datetime.date(2025, 3, 31),
+        datetime.date(2025, 3, 31),
+    )
+    assert form.initial["end"] == datetime.date(2025, 3, 31)
+    assert 'value="2025-03-31"' in response.content.decode()
