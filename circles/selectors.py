@@ -211,6 +211,8 @@ def entrepreneurs_to_offer(circle: Circle, search: str = "") -> list[Entrepreneu
     if search:
         words = Q()
         for word in search.split()[:5]:
+            if not word.lstrip("#nNoº°."):
+                continue  # "nº" alone, as the list shows it before a file number ("nº 17")
             matches = (
                 Q(user__first_name__icontains=word)
                 | Q(user__last_name__icontains=word)

@@ -441,6 +441,9 @@ def test_the_circle_page_offers_a_bounded_list_of_people_to_admit_and_a_search_f
     assert offered[0] == "" and len(offered) == 1 + 3
     assert offered[1] == personas.entrepreneur.pk  # the circle advisor's own entrepreneur first
     assert searched.pk not in offered
+    for typed in (f"nº {searched.pk}", f"#{searched.pk}", f"n° {searched.pk}"):  # as the list shows it
+        found = client.get(url, {"member_search": typed}).context["add_form"].fields["profile"].widget.choices
+        assert [value for value, _label in found] == ["", searched.pk], typed
     response = client.get(url, {"member_search": "zylber"})
     choices = response.context["add_form"].fields["profile"].widget.choices
     assert [value for value, _label in choices] == ["", searched.pk]
