@@ -145,3 +145,15 @@ def test_the_errors_download_as_a_csv_in_the_coordinators_language(staff, client
     assert any(line.startswith("4;Année de naissance;") for line in lines[1:])
     assert len(lines) == 1 + batch.__class__.objects.get().errors_total
     assert client_for(staff["amelie"]).get(reverse("imports:errors", args=[batch.pk])).status_code == 404
+
+
+def test_a_problem_of_the_whole_file_is_listed_under_file_not_row_0(staff, client_for):
+    """Walk-through: a file-level error read "Ligne 0"."""
+    client = client_for(staff["coordinator"])
+    upload(client, "rien;qui;ressemble\x00\n", name="dossiers.xlsx")
+    batch = ImportBatch.objects.get()
+    page = client.get(reverse("imports:batch", args=[batch.pk])).content.decode()
+    batch.refresh_from_db()
+    assert any(str(row[0]) == "0" for row in batch.problems), batch.problems  # a file-level problem
+    errors = page.split('id="errors"')[1].split("</table>")[0]
+    assert "<td>Fichier</td>" in errors and "<td>0</td>" not in errors
