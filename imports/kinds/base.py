@@ -2,6 +2,7 @@
 documentation), and the values read from cells."""
 
 import datetime
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -41,6 +42,11 @@ def parse_date(value) -> datetime.date:
                 break
             except ValueError:
                 continue
+        if day is None and re.fullmatch(r"\d{4}[-/]\d{1,2}[-/]\d{1,2}|\d{1,2}/\d{1,2}/\d{4}", raw):
+            # Written as a date, but no such day (31/02, a 13th month): the format is not what is wrong.
+            raise ValidationError(
+                _("“%(value)s” is not a day of the calendar: check its day and month.") % {"value": raw}
+            )
         if day is None:
             raise ValidationError(
                 _("“%(value)s” is not a date: write it as 2024-03-15 or 15/03/2024.") % {"value": raw}

@@ -228,3 +228,19 @@ def test_case_insensitive_login_and_email_look_ups_use_an_index(staff):
             plan = "\n".join(row[0] for row in cursor.fetchall())
         field = lookup.split("__")[0]
         assert f"accounts_user_{field}_upper" in plan, plan
+
+
+def test_an_impossible_day_is_said_so_and_a_bad_format_asks_for_the_format(staff):
+    """Walk-through: 31/02/2026 was refused as "not a date: write it as 2024-03-15", as if the format were
+    wrong."""
+    text = ENTREPRENEURS_CSV.replace(";2023-09-12;Traiteur", ";31/02/2023;Traiteur").replace(
+        ";2023-10-02;MacLeod", ";le 2 octobre;MacLeod"
+    )
+    with translation.override("fr-ca"):
+        report = run("entrepreneurs", text, staff["coordinator"], commit=False)
+    messages = {problem.row: problem.message for problem in report.problems}
+    assert (
+        messages[2]
+        == "«\u00a031/02/2023\u00a0» n\u2019est pas un jour du calendrier\u00a0: vérifiez le jour et le mois."
+    )
+    assert "écrivez-la 2024-03-15" in messages[4]
