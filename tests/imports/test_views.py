@@ -39,9 +39,11 @@ def test_upload_shows_the_dry_run_then_confirm_imports_once(staff, client_for):
     page = client.get(response["Location"], HTTP_ACCEPT_LANGUAGE="fr-ca")
     assert page.status_code == 200
     assert "Le fichier est valide\xa0: 5 à créer" in page.content.decode()
+    assert "inchangé(s)" not in page.content.decode() and "0 sans changement" in page.content.decode()
     assert not EntrepreneurProfile.objects.exists()  # the dry run wrote nothing
     confirmed = client.post(reverse("imports:batch", args=[batch.pk]))
     assert confirmed.status_code == 200
+    assert "créations\xa0: 5, mises à jour\xa0: 0, sans changement\xa0: 0" in confirmed.content.decode()
     assert EntrepreneurProfile.objects.count() == 5
     batch.refresh_from_db()
     assert batch.status == ImportStatus.IMPORTED
