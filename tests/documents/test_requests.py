@@ -285,7 +285,6 @@ def test_the_dashboard_asks_for_the_pdf_of_its_dates(
     "dates",
     [
         {"as_of": "2999-01-01"},  # in the future
-        {"as_of": "2026-06-30", "end": "2026-07-31"},  # period ending after the as-of date
         {"start": "2026-06-01", "end": "2026-01-01"},
         {"as_of": "not a date"},
     ],
@@ -296,3 +295,14 @@ def test_impossible_report_dates_are_refused(personas, client_for, django_captur
     )
     assert response.status_code == 404
     assert not Document.objects.exists()
+
+
+def test_a_period_ending_after_the_as_of_date_ends_on_it_in_the_pdf_too(
+    personas, client_for, loan, django_capture_on_commit_callbacks
+):
+    """As on the dashboard (changing only the as-of date moves the period's end with it)."""
+    dates = {"as_of": "2026-06-30", "start": "2026-01-01", "end": "2026-07-31"}
+    document = _document(
+        _ask(client_for(personas.board), "portfolio_report", django_capture_on_commit_callbacks, **dates)
+    )
+    assert (document.params["as_of"], document.params["end"]) == ("2026-06-30", "2026-06-30")
