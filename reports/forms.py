@@ -33,11 +33,12 @@ class ReportPeriodForm(forms.Form):
         as_of = data.get("as_of") or timezone.localdate()
         if as_of > timezone.localdate():
             self.add_error("as_of", _("The date cannot be in the future."))
-        # A period ending after the as-of date ends on it (changing only the as-of date moves the period's
-        # end with it; a start after that end, the twelve months up to it).
+        # A period ending after the as-of date becomes the twelve months up to it: changing only the as-of
+        # date (the form shows all three) moves the period with it, to the period a board member's kept
+        # figures are for (``reports.selectors.keep_board_report``).
         end = min(data.get("end") or as_of, as_of)
         start = data.get("start") or default_period(end)
-        if data.get("end") and data["end"] > as_of and start > end:
+        if data.get("end") and data["end"] > as_of:
             start = default_period(end)
         if start > end:
             self.add_error("start", _("The period must start before it ends."))

@@ -312,3 +312,22 @@ def test_the_check_compares_values_not_the_order_rows_came_in(portfolio):
     row.figures = month_figures.freeze(figures)
     row.save()
     assert len(ledger_differences()) == 1
+
+
+def test_a_board_member_changing_only_the_as_of_date_reads_what_the_task_kept(personas, portfolio):
+    from reports.tasks import keep_board_month
+
+    with at_noon(READ_ON):
+        keep_board_month.delay().get()
+        kept = MonthFigures.objects.count()
+        client = Client()
+        client.force_login(personas.board)
+        # The form as it comes (the default period, up to today), with only "as of" changed to 30 April.
+        dates = {"as_of": APRIL.isoformat(), "start": default_period(READ_ON).isoformat(), "end": READ_ON}
+        with CaptureQueriesContext(connection) as queries:
+            response = client.get(reverse("reports:dashboard"), dates)
+    assert response.status_code == 200
+    assert response.context["report"]["start"] == default_period(APRIL)
+    sql = " ".join(query["sql"] for query in queries.captured_queries)
+    assert "loans_allocation" not in sql and "loans_instalment" not in sql
+    assert MonthFigures.objects.count() == kept

@@ -383,10 +383,10 @@ def test_the_trends_csv_names_its_months_in_the_readers_language(personas, clien
 @pytest.mark.parametrize("who", ["board", "coordinator"])
 def test_changing_only_the_as_of_date_moves_the_period_with_it(personas, client_for, book, who):
     """Walk-through: a board member who changed only "En date du" to 30 June (the end still 30 November)
-    got an error and November's figures under a form reading 30 June. The period now ends on the as-of
-    date, and the form shows the dates the figures are for."""
+    got an error and November's figures under a form reading 30 June. The period now becomes the twelve
+    months up to the as-of date, and the form shows the dates the figures are for."""
     response = client_for(getattr(personas, who)).get(
-        reverse("reports:dashboard"), {"as_of": "2025-03-31", "start": "2025-05-01", "end": "2025-06-30"}
+        reverse("reports:dashboard"), {"as_of": "2025-03-31", "start": "2025-01-01", "end": "2025-06-30"}
     )
     assert response.status_code == 200
     form = response.context["form"]
@@ -396,4 +396,5 @@ def test_changing_only_the_as_of_date_moves_the_period_with_it(personas, client_
         datetime.date(2025, 3, 31),
     )
     assert form.initial["end"] == datetime.date(2025, 3, 31)
+    assert response.context["report"]["start"] == datetime.date(2024, 4, 1)  # the twelve months up to it
     assert 'value="2025-03-31"' in response.content.decode()
