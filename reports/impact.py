@@ -28,6 +28,7 @@ from loans.models import LoanPosition
 from microcredit.accounts.models import Gender, IncomeSource
 from microcredit.core.formatting import Money, Percent
 from microcredit.core.money import from_cents
+from microcredit.core.privacy import last_closed_month_end, small
 from microcredit.core.selectors import SMALL_COUNT
 from reports.selectors import percent
 from reports.tables import HIDDEN, Table
@@ -221,8 +222,6 @@ def impact_report(*, as_of: datetime.date, for_board: bool = False) -> dict:
     the dashboard (``microcredit.core.privacy``): hidden when any month of the year moved them by 1 to 4
     loans, sessions or people (``indicators``)."""
     if for_board:
-        from microcredit.core.privacy import last_closed_month_end
-
         as_of = min(as_of, last_closed_month_end(as_of))
     cohorts = survival_cohorts(as_of=as_of)
     years = annual_figures(as_of=as_of, cohorts=cohorts)
@@ -232,9 +231,7 @@ def impact_report(*, as_of: datetime.date, for_board: bool = False) -> dict:
 def _months_moved(report: dict, figures: dict, name: str) -> bool:
     """For the board: whether a month of the year moved the figure by 1 to 4 (``figures[name]``: the units
     that moved it, by month)."""
-    return report.get("for_board", False) and any(
-        0 < units < SMALL_COUNT for units in figures.get(name, {}).values()
-    )
+    return report.get("for_board", False) and any(small(units) for units in figures.get(name, {}).values())
 
 
 def _count(value: int):
