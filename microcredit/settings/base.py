@@ -316,7 +316,7 @@ CELERY_BEAT_SCHEDULE: dict = {
     "mark-defaults": {"task": "loans.mark_defaults", "schedule": crontab(hour=6, minute=0)},
     # The monthly positions of the month just over (the board's report as of a past month end reads them).
     "snapshot-months": {"task": "loans.snapshot_months", "schedule": crontab(hour=2, minute=30)},
-    # The board's report of the last closed month, computed and kept again if a late payment forgot it.
+    # The board's reports of the last twelve closed months, kept again when a late payment forgot them.
     "keep-board-month": {"task": "reports.keep_board_month", "schedule": crontab(minute=40)},
     "scan-reminders": {"task": "loans.scan_reminders", "schedule": crontab(hour=7, minute=0)},
     # After the reminder scan: lists the people without an email address whom the scan found.
